@@ -1,0 +1,26 @@
+//! The checks: a small closed set of analyses over the model, each configured by rule data.
+
+mod stringified_key;
+
+use crate::model::{Span, Unit};
+use crate::rules::{CheckKind, Rule};
+
+/// What a check reports, in byte offsets; the driver turns it into a located diagnostic.
+#[derive(Debug)]
+pub struct Finding {
+    /// The hazard itself: the primary label.
+    pub span: Span,
+    pub message: String,
+    /// The related sites, each with what it is.
+    pub labels: Vec<(Span, String)>,
+}
+
+/// Runs `rule` over `unit`, appending what it finds.
+pub fn run(rule: &Rule, unit: &Unit, out: &mut Vec<Finding>) {
+    let Some(model) = rule.model(unit.lang) else {
+        return;
+    };
+    match rule.check {
+        CheckKind::StringifiedKey => stringified_key::check(rule, model, unit, out),
+    }
+}

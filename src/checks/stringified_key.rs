@@ -1,0 +1,412 @@
+//! `stringified-key`: a map key that is the string form of a value whose text is not a stable
+//! identity, followed from where it is formatted, through locals and fields, to the map access.
+
+use super::Finding;
+use crate::format_string::printf_verbs;
+use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
+use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+    let mut cx = Cx {
+        unit,
+        model,
+        origins: BTreeMap::new(),
+        locals: HashMap::new(),
+        fields: HashMap::new(),
+    };
+    // Functions are numbered in source pre-order, so a closure comes after the function whose
+    // variables it captures.
+    for id in 0..unit.functions.len() {
+        cx.taint_bindings(id);
+    }
+    let mut uses: BTreeMap<Span, Vec<(Span, String)>> = BTreeMap::new();
+    for id in 0..unit.functions.len() {
+        cx.find_uses(id, &mut uses);
+    }
+    for (span, labels) in uses {
+        let origin = &cx.origins[&span];
+        let mut labels = labels;
+        labels.sort();
+        labels.dedup();
+        out.push(Finding {
+            span,
+            message: rule.message.replace("{value}", &origin.value),
+            labels,
+        });
+    }
+}
+
+/// A formatting expression whose result is unstable.
+struct Origin {
+    /// What was formatted, for the message: "`ctx` (context.Context)".
+    value: String,
+}
+
+/// Where a tainted string came from: the formatting expression, and the field store it
+/// passed through, if any.
+#[derive(Clone, Copy)]
+struct Taint {
+    origin: Span,
+    field_store: Option<Span>,
+}
+
+struct Cx<'u> {
+    unit: &'u Unit,
+    model: &'u ApiModel,
+    origins: BTreeMap<Span, Origin>,
+    /// Local variables holding an unstable key, per function.
+    locals: HashMap<(FuncId, &'u str), Taint>,
+    /// Fields assigned an unstable key anywhere in the file.
+    fields: HashMap<&'u str, Taint>,
+}
+
+impl<'u> Cx<'u> {
+    /// Records which variables and fields are assigned an unstable string.
+    fn taint_bindings(&mut self, id: FuncId) {
+        let unit = self.unit;
+        walk_stmts(&unit.functions[id].body, &mut |s| {
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                if targets.len() == values.len() {
+                    for (t, v) in targets.iter().zip(values) {
+                        if let Some(taint) = self.taint_of(id, v) {
+                            self.bind(id, t, taint);
+                        }
+                    }
+                }
+            }
+            for e in s.exprs() {
+                e.walk(&mut |e| {
+                    if let ExprKind::Construct { fields, .. } = &e.kind {
+                        for (name, value) in fields {
+                            if let (Some(name), Some(taint)) = (name, self.taint_of(id, value)) {
+                                let store = Some(value.span);
+                                self.fields.insert(name, Taint { field_store: store, ..taint });
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    fn bind(&mut self, id: FuncId, target: &'u Expr, taint: Taint) {
+        match &target.peel().kind {
+            ExprKind::Name(n) if n != "_" => {
+                self.locals.insert((id, n), taint);
+            }
+            ExprKind::Field(_, n) => {
+                let store = Some(target.span);
+                self.fields.insert(n, Taint { field_store: store, ..taint });
+            }
+            _ => {}
+        }
+    }
+
+    /// Finds map accesses keyed by an unstable string, grouped by the string's origin.
+    fn find_uses(&mut self, id: FuncId, uses: &mut BTreeMap<Span, Vec<(Span, String)>>) {
+        let unit = self.unit;
+        walk_stmts(&unit.functions[id].body, &mut |s| {
+            let targets: Vec<Span> = match &s.kind {
+                StmtKind::Bind { targets, .. } => targets.iter().map(|t| t.span).collect(),
+                _ => Vec::new(),
+            };
+            let deleting = matches!(&s.kind, StmtKind::Expr(e) if is_python_del(e));
+            for e in s.exprs() {
+                e.walk(&mut |e| {
+                    let Some((key, op)) = self.map_access(e) else {
+                        return;
+                    };
+                    let op = match op {
+                        MapOp::Lookup if targets.contains(&e.span) => MapOp::Insert,
+                        MapOp::Lookup if deleting => MapOp::Delete,
+                        op => op,
+                    };
+                    if let Some(taint) = self.taint_of(id, key) {
+                        let labels = uses.entry(taint.origin).or_default();
+                        labels.push((e.span, use_label(op).to_string()));
+                        if let Some(store) = taint.field_store.filter(|&s| s != taint.origin) {
+                            labels.push((store, "the key is stored in a field here".into()));
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    /// The key of a map access and what the access does.
+    fn map_access(&self, e: &'u Expr) -> Option<(&'u Expr, MapOp)> {
+        match &e.kind {
+            ExprKind::Index(_, key) => Some((key, MapOp::Lookup)),
+            ExprKind::In(item, _) => Some((item, MapOp::Contains)),
+            ExprKind::Call(call) => {
+                let api = self.model.map_ops.iter().find(|api| api_matches(api, call))?;
+                Some((call.args.get(api.key?)?, api.op))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `e` evaluates to an unstable string: formatted here, or read from a tainted
+    /// local or field.
+    fn taint_of(&mut self, id: FuncId, e: &'u Expr) -> Option<Taint> {
+        let e = e.peel();
+        match &e.kind {
+            ExprKind::Name(n) => self.local(id, n),
+            ExprKind::Field(_, n) => self.fields.get(n.as_str()).copied(),
+            ExprKind::Format(f) => {
+                if let Some(value) = f
+                    .args
+                    .iter()
+                    .find_map(|a| self.unstable(id, &a.expr, &a.verb))
+                {
+                    return Some(self.origin(e.span, value));
+                }
+                // `prefix + key`: concatenating a tainted string keeps it tainted.
+                f.args.iter().find_map(|a| self.taint_of(id, &a.expr))
+            }
+            ExprKind::Call(call) => {
+                let api = self
+                    .model
+                    .stringify
+                    .iter()
+                    .find(|api| api_matches(api, call))?;
+                let value = self.stringified_value(id, api, call)?;
+                Some(self.origin(e.span, value))
+            }
+            _ => None,
+        }
+    }
+
+    fn origin(&mut self, span: Span, value: String) -> Taint {
+        self.origins.entry(span).or_insert(Origin { value });
+        Taint {
+            origin: span,
+            field_store: None,
+        }
+    }
+
+    fn local(&self, id: FuncId, name: &str) -> Option<Taint> {
+        let mut f = Some(id);
+        while let Some(id) = f {
+            if let Some(t) = self.locals.get(&(id, name)) {
+                return Some(*t);
+            }
+            f = self.unit.functions[id].parent;
+        }
+        None
+    }
+
+    /// For a call that stringifies, the description of the first unstable value it formats.
+    fn stringified_value(
+        &self,
+        id: FuncId,
+        api: &ApiCall,
+        call: &'u crate::model::Call,
+    ) -> Option<String> {
+        if let Some(t) = api.template {
+            let verbs = match call.args.get(t).map(|a| &a.peel().kind) {
+                Some(ExprKind::Lit(Lit::Str(s))) => printf_verbs(s),
+                _ => Vec::new(),
+            };
+            return call.args.iter().skip(t + 1).enumerate().find_map(|(i, a)| {
+                let verb = verbs.get(i).map_or("v", String::as_str);
+                self.unstable(id, a, verb)
+            });
+        }
+        if api.method.is_some() && call.args.is_empty() {
+            return self.unstable(id, call.receiver()?, &api.verb);
+        }
+        call.args
+            .iter()
+            .find_map(|a| self.unstable(id, a, &api.verb))
+    }
+
+    /// Whether formatting `e` with `verb` gives text that is not a stable identity; if so, a
+    /// description of `e` for the message.
+    fn unstable(&self, id: FuncId, e: &Expr, verb: &str) -> Option<String> {
+        let m = self.model;
+        let shown = describe(e);
+        if m.address_verbs.iter().any(|v| v == verb) {
+            return Some(format!("the address of `{shown}`"));
+        }
+        if let Some(ty) = self.type_of(id, e) {
+            let ty = &unwrap_type(ty);
+            if type_matches(&m.stable_types, ty) {
+                return None;
+            }
+            if type_matches(&m.unstable_types, ty) {
+                return Some(format!("`{shown}` ({})", ty.0));
+            }
+            if m.debug_verbs.iter().any(|v| v == verb) {
+                return Some(format!("`{shown}` ({}, debug-formatted)", ty.0));
+            }
+            return None;
+        }
+        let word = last_word(e.hint_name()?);
+        m.unstable_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&word))
+            .then(|| format!("`{shown}`"))
+    }
+
+    /// The declared type of a name or field, looked up in the function, the functions around
+    /// it, then the file's fields.
+    fn type_of(&self, id: FuncId, e: &Expr) -> Option<&'u TypeRef> {
+        match &e.peel().kind {
+            ExprKind::Name(n) => {
+                let mut f = Some(id);
+                while let Some(id) = f {
+                    let func = &self.unit.functions[id];
+                    if let Some(p) = func.params.iter().find(|p| &p.name == n) {
+                        return p.ty.as_ref();
+                    }
+                    if let Some(ty) = declared_local(&func.body, n) {
+                        return Some(ty);
+                    }
+                    f = func.parent;
+                }
+                self.unit.field_type(n)
+            }
+            ExprKind::Field(_, n) => self.unit.field_type(n),
+            _ => None,
+        }
+    }
+}
+
+/// The declared type of a local named `name` in `body`, if declared with one.
+fn declared_local<'u>(body: &'u crate::model::Block, name: &str) -> Option<&'u TypeRef> {
+    let mut found = None;
+    walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind {
+            targets,
+            declared: Some(ty),
+            ..
+        } = &s.kind
+        {
+            if found.is_none()
+                && targets
+                    .iter()
+                    .any(|t| matches!(&t.kind, ExprKind::Name(n) if n == name))
+            {
+                found = Some(ty);
+            }
+        }
+    });
+    found
+}
+
+fn api_matches(api: &ApiCall, call: &crate::model::Call) -> bool {
+    if let Some(path) = &api.call {
+        return call.func.path().as_deref() == Some(path.as_str());
+    }
+    match &api.method {
+        Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
+        None => false,
+    }
+}
+
+fn is_python_del(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call(c) if c.func.path().as_deref() == Some("del"))
+}
+
+fn use_label(op: MapOp) -> &'static str {
+    match op {
+        MapOp::Lookup => "looked up with this key",
+        MapOp::Insert => "stored under this key",
+        MapOp::Delete => "deleted with this key, which matches nothing stored",
+        MapOp::Contains => "tested with this key",
+    }
+}
+
+/// A short rendering of the formatted value for the message.
+fn describe(e: &Expr) -> String {
+    let e = e.peel();
+    if let Some(p) = e.path() {
+        return p;
+    }
+    if let ExprKind::Call(call) = &e.kind {
+        let recv = call.receiver().and_then(Expr::path);
+        let name = call.name().unwrap_or("…");
+        return match recv {
+            Some(r) => format!("{r}.{name}()"),
+            None => format!("{name}()"),
+        };
+    }
+    "the value".to_string()
+}
+
+/// Looks through wrappers that print their contents: `Arc<Request>` → `Request`,
+/// `Optional[Request]` → `Request`.
+fn unwrap_type(ty: &TypeRef) -> TypeRef {
+    const WRAPPERS: &[&str] = &["Arc", "Rc", "Box", "Option", "Optional", "Mutex", "RefCell"];
+    let text = &ty.0;
+    if WRAPPERS.contains(&ty.simple()) {
+        if let (Some(open), Some(close)) = (text.find(['<', '[']), text.rfind(['>', ']'])) {
+            if open < close {
+                return unwrap_type(&TypeRef::new(&text[open + 1..close]));
+            }
+        }
+    }
+    ty.clone()
+}
+
+/// Whether `ty` matches one of `patterns`: `a.B` the qualified type, `B` its last segment,
+/// `*B` any last segment ending in `B`.
+fn type_matches(patterns: &[String], ty: &TypeRef) -> bool {
+    let (base, simple) = (ty.base(), ty.simple());
+    patterns.iter().any(|p| {
+        if let Some(suffix) = p.strip_prefix('*').filter(|s| !s.is_empty()) {
+            simple.ends_with(suffix)
+        } else {
+            p == simple || p == base || *p == ty.0 || base.ends_with(&format!(".{p}"))
+        }
+    })
+}
+
+/// The last word of an identifier, lower-cased: `parentCtx` → `ctx`, `http_request` →
+/// `request`, `getContext` → `context`.
+fn last_word(name: &str) -> String {
+    let name = name.trim_end_matches(|c: char| c == '_' || c.is_ascii_digit());
+    let tail = name.rsplit('_').next().unwrap_or(name);
+    let start = tail
+        .char_indices()
+        .filter(|(_, c)| c.is_uppercase())
+        .map(|(i, _)| i)
+        .last()
+        .unwrap_or(0);
+    tail[start..].to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert_eq!(last_word("parentCtx"), "ctx");
+        assert_eq!(last_word("http_request"), "request");
+        assert_eq!(last_word("getContext"), "context");
+        assert_eq!(last_word("ctxKey"), "key");
+        assert_eq!(last_word("inctx"), "inctx");
+        assert_eq!(last_word("req2"), "req");
+    }
+
+    #[test]
+    fn type_patterns() {
+        let pats: Vec<String> = ["context.Context", "*Request", "Object"]
+            .map(String::from)
+            .to_vec();
+        assert!(type_matches(&pats, &TypeRef::new("context.Context")));
+        assert!(type_matches(&pats, &TypeRef::new("*http.Request")));
+        assert!(type_matches(&pats, &TypeRef::new("HttpServletRequest")));
+        assert!(type_matches(&pats, &TypeRef::new("Object")));
+        assert!(!type_matches(&pats, &TypeRef::new("string")));
+        assert!(!type_matches(&pats, &TypeRef::new("RequestId")));
+        assert_eq!(unwrap_type(&TypeRef::new("Arc<Mutex<Request>>")).0, "Request");
+        assert_eq!(unwrap_type(&TypeRef::new("Optional[Session]")).0, "Session");
+    }
+}

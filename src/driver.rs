@@ -1,0 +1,360 @@
+//! Walks the paths, analyzes each file once on a pool of workers, and gathers a deterministic
+//! report: diagnostics and warnings sorted, statistics summed.
+
+use crate::checks::{self, Finding};
+use crate::diagnostic::{Diagnostic, Label, LineIndex};
+use crate::frontend;
+use crate::model::Lang;
+use crate::rules::RuleSet;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct Options {
+    pub threads: usize,
+    /// Files larger than this are skipped with a warning.
+    pub max_file_size: u64,
+    /// Parse every file and stop: the benchmark's baseline.
+    pub parse_only: bool,
+    /// Skip files that contain none of the literals the active rules name.
+    pub prefilter: bool,
+    /// Render diagnostics for people, with or without colour.
+    pub render: Option<Render>,
+}
+
+#[derive(Clone, Copy)]
+pub enum Render {
+    Plain,
+    Color,
+}
+
+/// Something that kept a file, or part of it, from being analyzed.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LangStats {
+    pub files: u64,
+    pub bytes: u64,
+    /// Files handed to the parser (the rest failed every rule's literal pre-check).
+    pub parsed: u64,
+    /// Parsing and lowering into the model.
+    pub parse_time: Duration,
+    /// Running the checks.
+    pub analysis_time: Duration,
+}
+
+#[derive(Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub warnings: Vec<Warning>,
+    pub stats: BTreeMap<Lang, LangStats>,
+    /// Files where the parser skipped regions it did not understand: `path:line:column`.
+    pub partial_parses: Vec<String>,
+    /// Files whose analysis hit a bug in leaklint.
+    pub internal_errors: usize,
+}
+
+/// Finds the source files under `paths`, honouring `.gitignore` and skipping hidden entries.
+/// Paths named explicitly are kept whatever their name; a named path of no known language is
+/// reported.
+pub fn collect_files(paths: &[PathBuf], threads: usize) -> (Vec<(PathBuf, Lang)>, Vec<Warning>) {
+    let found = Mutex::new(Vec::new());
+    let warnings = Mutex::new(Vec::new());
+    let Some((first, rest)) = paths.split_first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut builder = ignore::WalkBuilder::new(first);
+    for p in rest {
+        builder.add(p);
+    }
+    builder
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .follow_links(true)
+        .threads(threads);
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(e) => {
+                    let is_file = e.file_type().is_some_and(|t| t.is_file());
+                    if is_file {
+                        match Lang::from_path(e.path()) {
+                            Some(lang) => found.lock().unwrap().push((e.into_path(), lang)),
+                            None if e.depth() == 0 => warnings.lock().unwrap().push(Warning {
+                                path: display(e.path()),
+                                message: "not a C, Go, Java, Python or Rust file; skipped".into(),
+                            }),
+                            None => {}
+                        }
+                    }
+                }
+                Err(err) => warnings.lock().unwrap().push(walk_warning(err)),
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut files = found.into_inner().unwrap();
+    files.sort();
+    files.dedup();
+    (files, warnings.into_inner().unwrap())
+}
+
+fn walk_warning(err: ignore::Error) -> Warning {
+    // `ignore` nests the path and the cause; show them as `path: cause`.
+    let mut path = String::new();
+    let mut err = &err;
+    loop {
+        match err {
+            ignore::Error::WithPath { path: p, err: inner } => {
+                path = display(p);
+                err = inner;
+            }
+            ignore::Error::WithDepth { err: inner, .. }
+            | ignore::Error::WithLineNumber { err: inner, .. } => err = inner,
+            ignore::Error::Loop { child, .. } => {
+                return Warning {
+                    path: display(child),
+                    message: "symbolic link loop; not followed".into(),
+                }
+            }
+            other => {
+                return Warning {
+                    path,
+                    message: format!("cannot read: {other}"),
+                }
+            }
+        }
+    }
+}
+
+/// The path as the user wrote it, without a leading `./`, with `/` separators.
+pub fn display(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    match s.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => s,
+    }
+}
+
+/// Analyzes `files` on `opts.threads` workers and returns the merged, sorted report.
+pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
+    let next = AtomicUsize::new(0);
+    let threads = opts.threads.clamp(1, files.len().max(1));
+    let reports: Vec<Report> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                std::thread::Builder::new()
+                    // Parsers and lowering recurse; give them room for deep (if bounded) trees.
+                    .stack_size(64 << 20)
+                    .spawn_scoped(scope, || {
+                        let mut report = Report::default();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some((path, lang)) = files.get(i) else {
+                                break;
+                            };
+                            analyze_file(path, *lang, rules, opts, &mut report);
+                        }
+                        report
+                    })
+                    .expect("spawn a worker thread")
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut total = Report::default();
+    for r in reports {
+        total.diagnostics.extend(r.diagnostics);
+        total.warnings.extend(r.warnings);
+        total.partial_parses.extend(r.partial_parses);
+        total.internal_errors += r.internal_errors;
+        for (lang, s) in r.stats {
+            let t = total.stats.entry(lang).or_default();
+            t.files += s.files;
+            t.bytes += s.bytes;
+            t.parsed += s.parsed;
+            t.parse_time += s.parse_time;
+            t.analysis_time += s.analysis_time;
+        }
+    }
+    total
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    total.warnings.sort();
+    total.partial_parses.sort();
+    total
+}
+
+/// Analyzes one file into `report`. A bug in leaklint is caught here, reported, and does not
+/// stop the other files.
+fn analyze_file(path: &Path, lang: Lang, rules: &RuleSet, opts: &Options, report: &mut Report) {
+    let shown = display(path);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze_source(path, &shown, lang, rules, opts, report)
+    }));
+    if let Err(panic) = outcome {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        report.internal_errors += 1;
+        report.warnings.push(Warning {
+            path: shown,
+            message: format!("internal error in leaklint, file skipped: {what}"),
+        });
+    }
+}
+
+/// How much of a file is looked at for a NUL byte to call it binary (as git and ripgrep do).
+const BINARY_PROBE: usize = 8 << 10;
+
+fn analyze_source(
+    path: &Path,
+    shown: &str,
+    lang: Lang,
+    rules: &RuleSet,
+    opts: &Options,
+    report: &mut Report,
+) {
+    let mut warn = |message: String| {
+        report.warnings.push(Warning {
+            path: shown.to_string(),
+            message,
+        })
+    };
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return warn(format!("cannot read: {e}")),
+    };
+    if size > opts.max_file_size {
+        return warn(format!(
+            "skipped: {} exceeds the size limit of {} (--max-file-size)",
+            human_bytes(size),
+            human_bytes(opts.max_file_size)
+        ));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return warn(format!("cannot read: {e}")),
+    };
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+        return warn("skipped: binary file".into());
+    }
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+            warn(format!(
+                "not valid UTF-8 (line {line}); analyzed with invalid bytes replaced"
+            ));
+            String::from_utf8_lossy(&bytes)
+        }
+    };
+    let stats = report.stats.entry(lang).or_default();
+    stats.files += 1;
+    stats.bytes += bytes.len() as u64;
+    if opts.parse_only {
+        let t = Instant::now();
+        frontend::parse_only(lang, &text);
+        stats.parsed += 1;
+        stats.parse_time += t.elapsed();
+        return;
+    }
+    if opts.prefilter && !rules.worth_parsing(lang, text.as_bytes()) {
+        return;
+    }
+    stats.parsed += 1;
+    let t = Instant::now();
+    let lowered = frontend::lower(lang, &text);
+    stats.parse_time += t.elapsed();
+    let unit = match lowered {
+        Ok(unit) => unit,
+        Err(e) => {
+            let pos = LineIndex::new(&text).position(e.span.start as usize);
+            report.warnings.push(Warning {
+                path: shown.to_string(),
+                message: format!(
+                    "{}:{}: cannot parse, file skipped: {}",
+                    pos.line, pos.column, e.message
+                ),
+            });
+            return;
+        }
+    };
+    let t = Instant::now();
+    let mut found: Vec<(usize, Finding)> = Vec::new();
+    for (i, rule) in rules.rules.iter().enumerate() {
+        let mut out = Vec::new();
+        checks::run(rule, &unit, &mut out);
+        found.extend(out.into_iter().map(|f| (i, f)));
+    }
+    stats.analysis_time += t.elapsed();
+
+    if unit.syntax_errors.is_empty() && unit.truncated_at.is_none() && found.is_empty() {
+        return;
+    }
+    let index = LineIndex::new(&text);
+    if let Some(&first) = unit.syntax_errors.first() {
+        let p = index.position(first.start as usize);
+        report
+            .partial_parses
+            .push(format!("{shown}:{}:{}", p.line, p.column));
+    }
+    if let Some(at) = unit.truncated_at {
+        let p = index.position(at.start as usize);
+        report.warnings.push(Warning {
+            path: shown.to_string(),
+            message: format!(
+                "{}:{}: nests deeper than {} levels; the deeper part was not analyzed",
+                p.line,
+                p.column,
+                crate::model::MAX_DEPTH
+            ),
+        });
+    }
+    for (i, f) in found {
+        let rule = &rules.rules[i];
+        let mut d = Diagnostic {
+            rule: rule.id.clone(),
+            severity: rule.severity,
+            path: shown.to_string(),
+            location: index.locate(f.span),
+            message: f.message,
+            labels: f
+                .labels
+                .into_iter()
+                .map(|(span, message)| Label {
+                    location: index.locate(span),
+                    message,
+                })
+                .collect(),
+            help: rule.docs.fix.clone(),
+            rendered: None,
+        };
+        if let Some(render) = opts.render {
+            d.rendered = Some(crate::emit::human::render(&d, &text, render));
+        }
+        report.diagnostics.push(d);
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    if n >= MIB {
+        format!("{:.1} MiB", n as f64 / MIB as f64)
+    } else {
+        format!("{n} bytes")
+    }
+}

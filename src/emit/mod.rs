@@ -1,0 +1,4 @@
+//! Emitters: the report as people, tools and CI systems read it.
+
+pub mod human;
+pub mod json;

@@ -1,0 +1,153 @@
+//! Helpers shared by the tree-sitter frontends.
+
+use crate::model::{
+    Block, Expr, ExprKind, FnKind, FuncId, Function, Lang, PassedTo, Span, Stmt, StmtKind, Unit,
+    MAX_DEPTH,
+};
+use tree_sitter::{Language, Node, Parser, Tree};
+
+/// Parses with a parser kept per thread: creating one per file would dominate small files.
+pub fn parse(language: &Language, src: &str) -> Option<Tree> {
+    thread_local! {
+        static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(Parser::new());
+    }
+    PARSER.with(|p| {
+        let mut p = p.borrow_mut();
+        p.set_language(language).ok()?;
+        p.parse(src, None)
+    })
+}
+
+pub fn span(n: Node) -> Span {
+    Span::new(n.start_byte(), n.end_byte())
+}
+
+/// Named children, skipping comments (which tree-sitter grammars mark as extras).
+pub fn kids(n: Node) -> Vec<Node> {
+    let mut cur = n.walk();
+    n.named_children(&mut cur)
+        .filter(|c| !c.is_extra())
+        .collect()
+}
+
+/// The outermost `ERROR` and `MISSING` nodes: the regions the grammar did not understand.
+pub fn syntax_errors(root: Node) -> Vec<Span> {
+    let mut out = Vec::new();
+    if !root.has_error() {
+        return out;
+    }
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.is_error() || n.is_missing() {
+            out.push(span(n));
+        } else if n.has_error() {
+            let mut cur = n.walk();
+            stack.extend(n.children(&mut cur));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// State shared by every tree-sitter lowerer: the unit being built, the function being filled,
+/// and the depth guard.
+pub struct Lowerer<'s> {
+    pub src: &'s str,
+    pub unit: Unit,
+    pub func: FuncId,
+    depth: usize,
+}
+
+impl<'s> Lowerer<'s> {
+    pub fn new(lang: Lang, src: &'s str, root: Node) -> Lowerer<'s> {
+        let mut unit = Unit::new(lang, span(root));
+        unit.syntax_errors = syntax_errors(root);
+        Lowerer {
+            src,
+            unit,
+            func: 0,
+            depth: 0,
+        }
+    }
+
+    pub fn text(&self, n: Node) -> &'s str {
+        &self.src[n.byte_range()]
+    }
+
+    /// Enters one level of nesting. Returns false, and records where, once the tree is deeper
+    /// than [`MAX_DEPTH`]; the caller then lowers the node as an opaque leaf.
+    pub fn enter(&mut self, n: Node) -> bool {
+        if self.depth >= MAX_DEPTH {
+            self.unit.truncated_at.get_or_insert(span(n));
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    pub fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Starts a function nested in the current one and makes it current. The frontend then
+    /// lowers its parameters and body and calls [`Lowerer::end_function`].
+    pub fn begin_function(&mut self, kind: FnKind, name: String, n: Node) -> FnScope {
+        let id = self.unit.functions.len();
+        let mut f = Function::new(kind, name, span(n));
+        if kind != FnKind::TopLevel {
+            f.parent = Some(self.func);
+        }
+        self.unit.functions.push(f);
+        FnScope {
+            id,
+            outer: std::mem::replace(&mut self.func, id),
+        }
+    }
+
+    /// Stores the body of the function `scope` began and restores the enclosing function.
+    pub fn end_function(&mut self, scope: FnScope, body: Block) -> FuncId {
+        self.unit.functions[scope.id].body = body;
+        self.func = scope.outer;
+        scope.id
+    }
+
+    pub fn current(&mut self) -> &mut Function {
+        &mut self.unit.functions[self.func]
+    }
+
+    /// Records, for each closure among `args`, the call it is passed to.
+    pub fn mark_passed(&mut self, callee: &Expr, args: &[Expr]) {
+        let name = callee.path().unwrap_or_else(|| {
+            callee
+                .hint_name()
+                .map(str::to_string)
+                .unwrap_or_else(|| "<call>".to_string())
+        });
+        for (i, a) in args.iter().enumerate() {
+            if let ExprKind::Closure(id) = a.peel().kind {
+                self.unit.functions[id].passed_to = Some(PassedTo {
+                    callee: name.clone(),
+                    arg: i,
+                    span: callee.span,
+                });
+            }
+        }
+    }
+
+    /// An opaque placeholder for a node the lowerer does not model (or is too deep).
+    pub fn opaque(n: Node) -> Expr {
+        Expr::new(span(n), ExprKind::Other(Vec::new()))
+    }
+}
+
+/// A function being lowered: see [`Lowerer::begin_function`].
+#[must_use]
+pub struct FnScope {
+    id: FuncId,
+    outer: FuncId,
+}
+
+/// Wraps an expression as a statement.
+pub fn expr_stmt(e: Expr) -> Stmt {
+    Stmt::new(e.span, StmtKind::Expr(e))
+}

@@ -1,0 +1,542 @@
+//! The language-neutral model. Frontends lower a parse tree into it; checks read only it.
+//!
+//! No tree-sitter or syn type crosses this seam. Spans are byte offsets into the file's text;
+//! lines and columns are computed once, by [`crate::source::LineIndex`], when a diagnostic is
+//! rendered.
+
+use std::fmt;
+
+/// Byte range `[start, end)` in the source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// The languages leaklint reads. Every per-language table is an exhaustive `match` on this, so a
+/// new language makes the compiler list each place to fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lang {
+    C,
+    Go,
+    Java,
+    Python,
+    Rust,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 5] = [Lang::C, Lang::Go, Lang::Java, Lang::Python, Lang::Rust];
+
+    pub fn from_path(path: &std::path::Path) -> Option<Lang> {
+        match path.extension()?.to_str()? {
+            "c" | "h" => Some(Lang::C),
+            "go" => Some(Lang::Go),
+            "java" => Some(Lang::Java),
+            "py" | "pyi" => Some(Lang::Python),
+            "rs" => Some(Lang::Rust),
+            _ => None,
+        }
+    }
+
+    /// The key used for this language in rule files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Lang::C => "c",
+            Lang::Go => "go",
+            Lang::Java => "java",
+            Lang::Python => "python",
+            Lang::Rust => "rust",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.key() == key)
+    }
+
+    /// Line-comment leader, for inline markers and suppressions.
+    pub fn line_comment(self) -> &'static str {
+        match self {
+            Lang::Python => "#",
+            Lang::C | Lang::Go | Lang::Java | Lang::Rust => "//",
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Index of a function in [`Unit::functions`].
+pub type FuncId = usize;
+
+/// One source file, lowered.
+#[derive(Debug)]
+pub struct Unit {
+    pub lang: Lang,
+    /// `functions[0]` is the file's top level (module body, package-level `var`s, static
+    /// initialisers); every function, method, closure, lambda and nested function follows.
+    pub functions: Vec<Function>,
+    /// Declared fields of structs and classes, and package- or module-level variables.
+    pub fields: Vec<Param>,
+    /// Regions the parser could not understand; they were skipped, the rest was lowered.
+    pub syntax_errors: Vec<Span>,
+    /// Set when lowering stopped descending because the tree nests deeper than
+    /// [`MAX_DEPTH`]; the deeper part of the file was not analyzed.
+    pub truncated_at: Option<Span>,
+}
+
+/// Lowering stops descending below this depth, so that a pathological file cannot overflow the
+/// stack of a check that recurses over the model.
+pub const MAX_DEPTH: usize = 256;
+
+impl Unit {
+    pub fn new(lang: Lang, span: Span) -> Unit {
+        Unit {
+            lang,
+            functions: vec![Function::new(FnKind::TopLevel, String::new(), span)],
+            fields: Vec::new(),
+            syntax_errors: Vec::new(),
+            truncated_at: None,
+        }
+    }
+
+    /// The declared type of a field or global named `name`, if the file declares exactly one.
+    pub fn field_type(&self, name: &str) -> Option<&TypeRef> {
+        let mut found = self.fields.iter().filter(|f| f.name == name);
+        let first = found.next()?;
+        match found.next() {
+            Some(other) if other.ty != first.ty => None,
+            _ => first.ty.as_ref(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnKind {
+    TopLevel,
+    Function,
+    Method,
+    /// A closure, lambda, function literal, or a method of an anonymous class.
+    Closure,
+    /// A function declared inside another function.
+    Nested,
+}
+
+#[derive(Debug)]
+pub struct Function {
+    pub kind: FnKind,
+    /// Empty for closures and lambdas.
+    pub name: String,
+    pub span: Span,
+    /// The enclosing function, for closures and nested functions.
+    pub parent: Option<FuncId>,
+    /// For a closure, lambda or anonymous class: the call it is passed to.
+    pub passed_to: Option<PassedTo>,
+    /// For a method of an anonymous class, the type it instantiates (`SessionCallback<Object>`).
+    pub implements: Option<TypeRef>,
+    pub params: Vec<Param>,
+    /// Declared result types, in order (Go's `(T, error)`, Java's return type, Rust's `-> T`).
+    pub results: Vec<TypeRef>,
+    pub body: Block,
+}
+
+impl Function {
+    pub fn new(kind: FnKind, name: String, span: Span) -> Function {
+        Function {
+            kind,
+            name,
+            span,
+            parent: None,
+            passed_to: None,
+            implements: None,
+            params: Vec::new(),
+            results: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+}
+
+/// Where a closure literal is passed: `callee(…, <closure>, …)`.
+#[derive(Clone, Debug)]
+pub struct PassedTo {
+    /// The callee rendered as a path (`redisTemplate.execute`, `rdb.TxPipelined`).
+    pub callee: String,
+    pub arg: usize,
+    pub span: Span,
+}
+
+/// A named, possibly typed, binding: a parameter, a field, a global.
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub ty: Option<TypeRef>,
+    pub span: Span,
+}
+
+/// A declared type as written, whitespace removed (`context.Context`, `*http.Request`,
+/// `Map<String,Object>`, `&mut HashMap<String,Conn>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeRef(pub String);
+
+impl TypeRef {
+    pub fn new(text: &str) -> TypeRef {
+        TypeRef(text.chars().filter(|c| !c.is_whitespace()).collect())
+    }
+
+    /// The type with references, pointers and generic arguments removed: `*http.Request` →
+    /// `http.Request`, `&mut HashMap<K,V>` → `HashMap`, `Optional[Request]` → `Optional`.
+    pub fn base(&self) -> &str {
+        let s = self.0.trim_start_matches(['*', '&']);
+        let s = s
+            .strip_prefix("mut")
+            .filter(|_| self.0.starts_with('&'))
+            .unwrap_or(s);
+        let s = s.strip_prefix("dyn").unwrap_or(s);
+        let end = s.find(['<', '[', '(']).unwrap_or(s.len());
+        &s[..end]
+    }
+
+    /// The last path segment of [`TypeRef::base`]: `http.Request` → `Request`.
+    pub fn simple(&self) -> &str {
+        let base = self.base();
+        base.rsplit(['.', ':']).next().unwrap_or(base)
+    }
+}
+
+pub type Block = Vec<Stmt>;
+
+#[derive(Debug)]
+pub struct Stmt {
+    pub span: Span,
+    pub kind: StmtKind,
+}
+
+/// Structured statements. [`crate::cfg`] derives the control-flow graph from them, once, in
+/// language-neutral code, so frontends only need to say what each construct is.
+#[derive(Debug)]
+pub enum StmtKind {
+    /// An expression evaluated for its effect (usually a call).
+    Expr(Expr),
+    /// `targets = values`, `x := f()`, `T x = e`, `let x: T = e`, `a, err := f()`. `declared`
+    /// holds the declared type when the syntax gives one. `values` is empty for a bare declaration.
+    Bind {
+        targets: Vec<Expr>,
+        values: Vec<Expr>,
+        declared: Option<TypeRef>,
+    },
+    Return(Vec<Expr>),
+    /// `throw e`, `raise e`, `panic(e)`.
+    Throw(Option<Expr>),
+    If {
+        cond: Expr,
+        then: Block,
+        otherwise: Block,
+    },
+    /// A multi-way branch (`switch`, `match`, `select`). Each arm may be taken; if no arm is a
+    /// default, the branch may also be skipped.
+    Switch {
+        scrutinee: Option<Expr>,
+        arms: Vec<Block>,
+        exhaustive: bool,
+    },
+    /// `for` / `while` / `loop`: the header is evaluated, the body runs zero or more times.
+    Loop {
+        head: Vec<Expr>,
+        body: Block,
+    },
+    /// `try` / `catch` / `finally`, Python `try` / `except` / `finally`.
+    Try {
+        body: Block,
+        catches: Vec<Catch>,
+        finally: Block,
+    },
+    /// A scope that releases what it acquires when control leaves it: Python `with`,
+    /// Java try-with-resources. `bindings` are evaluated in order on entry.
+    Scoped {
+        bindings: Vec<Stmt>,
+        body: Block,
+    },
+    /// Go `defer f()`: the call runs when the function returns.
+    Defer(Expr),
+    Break,
+    Continue,
+    /// C `goto label`.
+    Goto(String),
+    /// C `label:`.
+    Label(String),
+    /// A nested block with no control flow of its own (Rust `{ … }`, `unsafe { … }`).
+    Block(Block),
+}
+
+#[derive(Debug)]
+pub struct Catch {
+    /// The caught exception's binding and type, when named.
+    pub param: Option<Param>,
+    pub body: Block,
+}
+
+#[derive(Debug)]
+pub struct Expr {
+    pub span: Span,
+    pub kind: ExprKind,
+}
+
+#[derive(Debug)]
+pub enum ExprKind {
+    /// A variable or a path (`ctx`, `os.Args`, `std::fs::File`, `self`, `this`).
+    Name(String),
+    /// `base.name` (Go selector, Java field access, Python attribute, Rust field).
+    Field(Box<Expr>, String),
+    Call(Box<Call>),
+    Lit(Lit),
+    /// A string built from values: `fmt`-style templates, f-strings, `format!`, `"" + x`,
+    /// `"%s" % x`, `"{}".format(x)`. The frontend lowers the syntax; calls that format (Go's
+    /// `fmt.Sprintf`) stay calls and are recognised from rule data.
+    Format(Box<Format>),
+    /// `base[key]`: map, slice, array or dict subscript.
+    Index(Box<Expr>, Box<Expr>),
+    /// Python `item in container` / `not in`.
+    In(Box<Expr>, Box<Expr>),
+    /// A closure, lambda, function literal, or anonymous class body, lowered as a function.
+    Closure(FuncId),
+    /// `new T(args)`, a Go composite literal `T{f: v}`, a Rust struct literal, a Python dict
+    /// display. `fields` keeps field names where given.
+    Construct {
+        ty: Option<TypeRef>,
+        fields: Vec<(Option<String>, Expr)>,
+    },
+    /// `&x`, `*x`, `x?`, `(x)`, casts, `await x`: operators that pass their operand through.
+    Unary(Box<Expr>),
+    /// Any other operator or construct; operands are kept so nothing hides from a check.
+    Other(Vec<Expr>),
+}
+
+#[derive(Debug)]
+pub struct Call {
+    /// The callee expression: `Name("open")`, `Field(Name("fmt"), "Sprintf")`.
+    pub func: Expr,
+    pub args: Vec<Expr>,
+}
+
+#[derive(Debug)]
+pub enum Lit {
+    Str(String),
+    Num,
+    Bool,
+    /// `nil`, `null`, `None`, `NULL`.
+    Nil,
+    Other,
+}
+
+#[derive(Debug)]
+pub struct Format {
+    /// The literal template, when there is one.
+    pub template: Option<String>,
+    pub args: Vec<FormatArg>,
+}
+
+#[derive(Debug)]
+pub struct FormatArg {
+    /// The conversion applied, without its leader: `v`, `+v`, `p`, `s`, `d` for printf;
+    /// `` (display), `?`, `#?`, `p` for Rust; `r`, `s`, `` for Python; `` for concatenation.
+    pub verb: String,
+    pub expr: Expr,
+}
+
+impl Expr {
+    pub fn new(span: Span, kind: ExprKind) -> Expr {
+        Expr { span, kind }
+    }
+
+    /// Strips operators that pass their operand through (`&k`, `(k)`, `*k`).
+    pub fn peel(&self) -> &Expr {
+        let mut e = self;
+        while let ExprKind::Unary(inner) = &e.kind {
+            e = inner;
+        }
+        e
+    }
+
+    /// The expression as a dotted path, when it is one: `fmt.Sprintf`, `w.streams`,
+    /// `std::fs::File::open`.
+    pub fn path(&self) -> Option<String> {
+        match &self.peel().kind {
+            ExprKind::Name(n) => Some(n.clone()),
+            ExprKind::Field(base, name) => Some(format!("{}.{}", base.path()?, name)),
+            _ => None,
+        }
+    }
+
+    /// The name that best describes the value: a variable's name, a field's name, or a called
+    /// method's name (`r.Context()` → `Context`).
+    pub fn hint_name(&self) -> Option<&str> {
+        match &self.peel().kind {
+            ExprKind::Name(n) => Some(n.rsplit([':', '.']).next().unwrap_or(n)),
+            ExprKind::Field(_, name) => Some(name),
+            ExprKind::Call(call) => call.func.hint_name(),
+            _ => None,
+        }
+    }
+
+    /// Direct sub-expressions, in source order. Closures are not entered: their bodies are
+    /// functions of their own.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Name(_) | ExprKind::Lit(_) | ExprKind::Closure(_) => Vec::new(),
+            ExprKind::Field(base, _) => vec![base],
+            ExprKind::Call(call) => std::iter::once(&call.func).chain(&call.args).collect(),
+            ExprKind::Format(f) => f.args.iter().map(|a| &a.expr).collect(),
+            ExprKind::Index(a, b) | ExprKind::In(a, b) => vec![a, b],
+            ExprKind::Construct { fields, .. } => fields.iter().map(|(_, e)| e).collect(),
+            ExprKind::Unary(e) => vec![e],
+            ExprKind::Other(es) => es.iter().collect(),
+        }
+    }
+
+    /// Calls `f` on this expression and every expression inside it, outermost first.
+    /// Iterative, so a deep expression cannot overflow the stack.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            f(e);
+            let kids = e.children();
+            stack.extend(kids.into_iter().rev());
+        }
+    }
+}
+
+impl Call {
+    /// The method or function name: `Sprintf` for `fmt.Sprintf`, `get` for `m.get`.
+    pub fn name(&self) -> Option<&str> {
+        match &self.func.peel().kind {
+            ExprKind::Name(n) => Some(n.rsplit([':', '.']).next().unwrap_or(n)),
+            ExprKind::Field(_, name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The receiver of a method call: `m` in `m.get(k)`.
+    pub fn receiver(&self) -> Option<&Expr> {
+        match &self.func.peel().kind {
+            ExprKind::Field(base, _) => Some(base),
+            _ => None,
+        }
+    }
+}
+
+impl Stmt {
+    pub fn new(span: Span, kind: StmtKind) -> Stmt {
+        Stmt { span, kind }
+    }
+
+    /// The expressions this statement evaluates itself (not those of nested blocks).
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match &self.kind {
+            StmtKind::Expr(e) | StmtKind::Defer(e) => vec![e],
+            StmtKind::Bind {
+                targets, values, ..
+            } => targets.iter().chain(values).collect(),
+            StmtKind::Return(es) | StmtKind::Loop { head: es, .. } => es.iter().collect(),
+            StmtKind::Throw(e) => e.iter().collect(),
+            StmtKind::If { cond, .. } => vec![cond],
+            StmtKind::Switch { scrutinee, .. } => scrutinee.iter().collect(),
+            StmtKind::Try { .. }
+            | StmtKind::Scoped { .. }
+            | StmtKind::Break
+            | StmtKind::Continue
+            | StmtKind::Goto(_)
+            | StmtKind::Label(_)
+            | StmtKind::Block(_) => Vec::new(),
+        }
+    }
+
+    /// Nested blocks, in source order.
+    pub fn blocks(&self) -> Vec<&Block> {
+        match &self.kind {
+            StmtKind::If {
+                then, otherwise, ..
+            } => vec![then, otherwise],
+            StmtKind::Switch { arms, .. } => arms.iter().collect(),
+            StmtKind::Loop { body, .. } | StmtKind::Block(body) => vec![body],
+            StmtKind::Try {
+                body,
+                catches,
+                finally,
+            } => std::iter::once(body)
+                .chain(catches.iter().map(|c| &c.body))
+                .chain(std::iter::once(finally))
+                .collect(),
+            // The bindings are statements of their own: see `walk_stmts`.
+            StmtKind::Scoped { body, .. } => vec![body],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Calls `f` on every statement of `block`, nested ones included, in source order.
+pub fn walk_stmts<'a>(block: &'a Block, f: &mut impl FnMut(&'a Stmt)) {
+    let mut stack: Vec<&'a Stmt> = block.iter().rev().collect();
+    while let Some(s) = stack.pop() {
+        f(s);
+        let mut nested: Vec<&'a Stmt> = Vec::new();
+        if let StmtKind::Scoped { bindings, .. } = &s.kind {
+            nested.extend(bindings);
+        }
+        for b in s.blocks() {
+            nested.extend(b);
+        }
+        stack.extend(nested.into_iter().rev());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_base_and_simple_strip_pointers_and_generics() {
+        assert_eq!(TypeRef::new("*http.Request").base(), "http.Request");
+        assert_eq!(TypeRef::new("*http.Request").simple(), "Request");
+        assert_eq!(TypeRef::new("&mut HashMap<String, Conn>").base(), "HashMap");
+        assert_eq!(TypeRef::new("Map<String, Object>").simple(), "Map");
+        assert_eq!(TypeRef::new("context.Context").simple(), "Context");
+        assert_eq!(TypeRef::new("std::time::Instant").simple(), "Instant");
+    }
+
+    #[test]
+    fn paths_and_hints() {
+        let s = Span::default();
+        let fmt_sprintf = Expr::new(
+            s,
+            ExprKind::Field(
+                Box::new(Expr::new(s, ExprKind::Name("fmt".into()))),
+                "Sprintf".into(),
+            ),
+        );
+        assert_eq!(fmt_sprintf.path().as_deref(), Some("fmt.Sprintf"));
+        let call = Expr::new(
+            s,
+            ExprKind::Call(Box::new(Call {
+                func: fmt_sprintf,
+                args: vec![],
+            })),
+        );
+        assert_eq!(call.hint_name(), Some("Sprintf"));
+        assert_eq!(call.path(), None);
+    }
+}
