@@ -34,6 +34,8 @@ pub struct Diagnostic {
     /// Related sites: where the key is stored, where the resource leaks, …
     pub labels: Vec<Label>,
     pub help: String,
+    /// Identifies the finding across edits that move it: see [`fingerprint`].
+    pub fingerprint: String,
     /// The human rendering, made by the worker that had the source at hand.
     pub rendered: Option<String>,
 }
@@ -42,6 +44,20 @@ impl Diagnostic {
     pub fn sort_key(&self) -> (&str, Position, &str, &str) {
         (&self.path, self.location.start, &self.rule, &self.message)
     }
+}
+
+/// A fingerprint that survives unrelated edits: the rule, the path, and the text of the
+/// finding's first line with white space removed — not its line number. `occurrence` tells apart
+/// identical lines in one file.
+pub fn fingerprint(rule: &str, path: &str, line_text: &str, occurrence: usize) -> String {
+    // FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let squeezed = line_text.bytes().filter(|b| !b.is_ascii_whitespace());
+    for b in rule.bytes().chain([0]).chain(path.bytes()).chain([0]).chain(squeezed) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}:{occurrence}")
 }
 
 /// Byte offsets of line starts, computed once per file that has something to report.
@@ -70,6 +86,13 @@ impl<'s> LineIndex<'s> {
         }
     }
 
+    /// The text of the 1-based line `line`, without its newline.
+    pub fn line_text(&self, line: u32) -> &'s str {
+        let i = (line as usize).saturating_sub(1).min(self.starts.len() - 1);
+        let end = self.starts.get(i + 1).map_or(self.text.len(), |&e| e);
+        self.text[self.starts[i]..end].trim_end_matches(['\n', '\r'])
+    }
+
     pub fn locate(&self, span: Span) -> Location {
         Location {
             start: self.position(span.start as usize),
@@ -91,5 +114,15 @@ mod tests {
         // `ç` is two bytes: `d` is the second character.
         assert_eq!(idx.position(5), Position { line: 2, column: 2 });
         assert_eq!(idx.position(7), Position { line: 3, column: 1 });
+        assert_eq!(idx.line_text(2), "çd");
+    }
+
+    #[test]
+    fn fingerprints_ignore_line_numbers_and_indentation() {
+        let a = fingerprint("r", "a.go", "\tkey := f(ctx)", 0);
+        assert_eq!(a, fingerprint("r", "a.go", "    key := f(ctx)", 0));
+        assert_ne!(a, fingerprint("r", "a.go", "key := f(ctx)", 1));
+        assert_ne!(a, fingerprint("r", "b.go", "key := f(ctx)", 0));
+        assert_ne!(a, fingerprint("q", "a.go", "key := f(ctx)", 0));
     }
 }

@@ -2,7 +2,7 @@
 //! report: diagnostics and warnings sorted, statistics summed.
 
 use crate::checks::{self, Finding};
-use crate::diagnostic::{Diagnostic, Label, LineIndex};
+use crate::diagnostic::{fingerprint, Diagnostic, Label, LineIndex};
 use crate::frontend;
 use crate::model::Lang;
 use crate::rules::RuleSet;
@@ -191,6 +191,13 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
     total
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for d in &mut total.diagnostics {
+        let key = fingerprint(&d.rule, &d.path, &d.fingerprint, 0);
+        let n = seen.entry(key).or_default();
+        d.fingerprint = fingerprint(&d.rule, &d.path, &d.fingerprint, *n);
+        *n += 1;
+    }
     total.warnings.sort();
     total.partial_parses.sort();
     total
@@ -341,6 +348,8 @@ fn analyze_source(
                 })
                 .collect(),
             help: rule.docs.fix.clone(),
+            // Completed with the occurrence number once all findings are sorted.
+            fingerprint: index.line_text(index.position(f.span.start as usize).line).to_string(),
             rendered: None,
         };
         if let Some(render) = opts.render {

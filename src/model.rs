@@ -66,6 +66,17 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.key() == key)
     }
 
+    /// The usual file extension, for writing examples out.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Lang::C => "c",
+            Lang::Go => "go",
+            Lang::Java => "java",
+            Lang::Python => "py",
+            Lang::Rust => "rs",
+        }
+    }
+
     /// Line-comment leader, for inline markers and suppressions.
     pub fn line_comment(self) -> &'static str {
         match self {
@@ -140,7 +151,7 @@ pub enum FnKind {
 #[derive(Debug)]
 pub struct Function {
     pub kind: FnKind,
-    /// Empty for closures and lambdas.
+    /// Empty for closures and lambdas; the method's name for a method of an anonymous class.
     pub name: String,
     pub span: Span,
     /// The enclosing function, for closures and nested functions.

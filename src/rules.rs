@@ -144,6 +144,52 @@ impl Rule {
         self.models.keys().copied()
     }
 
+    /// The docs as plain text: what, why, how to fix, known limits.
+    pub fn help_text(&self) -> String {
+        let d = &self.docs;
+        let mut out = format!(
+            "{}\n\nWhy is this bad?\n{}\n\nHow to fix it: {}.\n",
+            d.what.trim(),
+            d.why.trim(),
+            d.fix.trim()
+        );
+        if !d.limits.trim().is_empty() {
+            out.push_str(&format!("\nKnown limits:\n{}\n", d.limits.trim()));
+        }
+        out
+    }
+
+    /// The docs as Markdown, with the examples: what `leaklint explain` prints and SARIF's
+    /// `help.markdown` carries.
+    pub fn help_markdown(&self) -> String {
+        let d = &self.docs;
+        let mut out = format!(
+            "## {}\n\n{}\n\n### What it finds\n\n{}\n\n### Why is this bad?\n\n{}\n\n### How to fix it\n\n{}.\n",
+            self.id,
+            self.summary,
+            d.what.trim(),
+            d.why.trim(),
+            capitalize(d.fix.trim())
+        );
+        for (lang, ex) in &d.examples {
+            out.push_str(&format!(
+                "\n### Example ({lang})\n\nBad:\n\n```{lang}\n{}\n```\n\nGood:\n\n```{lang}\n{}\n```\n",
+                ex.bad.trim(),
+                ex.good.trim()
+            ));
+        }
+        if !d.limits.trim().is_empty() {
+            out.push_str(&format!("\n### Known limits\n\n{}\n", d.limits.trim()));
+        }
+        if !d.references.is_empty() {
+            out.push_str("\n### References\n\n");
+            for r in &d.references {
+                out.push_str(&format!("- <{r}>\n"));
+            }
+        }
+        out
+    }
+
     /// Parses one rule file; `origin` names it in errors.
     pub fn parse(origin: &str, text: &str) -> Result<Rule, String> {
         let mut rule: Rule = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
@@ -164,6 +210,13 @@ impl Rule {
         }
         Ok(rule)
     }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The active rules.

@@ -2,3 +2,6 @@
 
 pub mod human;
 pub mod json;
+pub mod sarif;
+pub mod github;
+pub mod gitlab;

@@ -1,0 +1,304 @@
+//! The command as users run it: exit codes, formats, determinism, and bad input.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs leaklint; fails the test if it does not finish within a minute (it must never hang).
+fn leaklint(args: &[&str], dir: &Path) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leaklint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run leaklint");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Drain the pipes on threads so a large report cannot block the child.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut out, &mut s).unwrap();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut err, &mut s).unwrap();
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("leaklint {args:?} did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let run = Run {
+        code: status.code().expect("exited, not killed by a signal"),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "leaklint panicked:\n{}",
+        run.stderr
+    );
+    run
+}
+
+const GO_LEAK: &str = "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n)\n\nfunc f(m map[string]int, ctx context.Context) {\n\tm[fmt.Sprintf(\"%v\", ctx)] = 1\n}\n";
+const GO_CLEAN: &str = "package p\n\nfunc g(m map[string]int, k string) { m[k] = 1 }\n";
+
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn json(run: &Run) -> Vec<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", run.stdout))
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "clean/a.go", GO_CLEAN);
+    write(dir.path(), "leaky/b.go", GO_LEAK);
+    assert_eq!(leaklint(&["clean"], dir.path()).code, 0);
+    let found = leaklint(&["leaky"], dir.path());
+    assert_eq!(found.code, 1, "{}", found.stdout);
+    let missing = leaklint(&["no-such-dir"], dir.path());
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no-such-dir"), "{}", missing.stderr);
+    assert_eq!(leaklint(&["--format", "yaml", "."], dir.path()).code, 2);
+    assert_eq!(leaklint(&["--no-such-flag"], dir.path()).code, 2);
+    assert_eq!(leaklint(&["--version"], dir.path()).code, 0);
+    assert!(leaklint(&["--help"], dir.path()).stdout.contains("Exit status"));
+}
+
+#[test]
+fn json_has_one_based_positions_and_related_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b.go", GO_LEAK);
+    let run = leaklint(&["--format", "json", "."], dir.path());
+    let diags = json(&run);
+    assert_eq!(diags.len(), 1, "{}", run.stdout);
+    let d = &diags[0];
+    assert_eq!(d["rule"], "stringified-map-key");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["path"], "b.go");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(9), Some(4)));
+    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(9), Some(26)));
+    assert!(d["message"].as_str().unwrap().contains("ctx"));
+    assert_eq!(d["related"][0]["line"].as_u64(), Some(9));
+    assert!(d["help"].as_str().unwrap().contains("stable identity"));
+}
+
+#[test]
+fn human_output_is_a_snippet_with_help_and_respects_color_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b.go", GO_LEAK);
+    let plain = leaklint(&["--color", "never"], dir.path());
+    assert!(plain.stdout.contains("error[stringified-map-key]"), "{}", plain.stdout);
+    assert!(plain.stdout.contains("b.go:9:4"), "{}", plain.stdout);
+    assert!(plain.stdout.contains("help: key the map"), "{}", plain.stdout);
+    assert!(!plain.stdout.contains('\u{1b}'));
+    let colored = leaklint(&["--color", "always"], dir.path());
+    assert!(colored.stdout.contains('\u{1b}'));
+    // Piped output is never coloured under `auto`.
+    assert!(!leaklint(&[], dir.path()).stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn output_is_the_same_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..40 {
+        write(dir.path(), &format!("d{}/f{i}.go", i % 7), GO_LEAK);
+        write(dir.path(), &format!("d{}/g{i}.go", i % 5), GO_CLEAN);
+    }
+    let one = leaklint(&["-j", "1", "--format", "json"], dir.path());
+    let many = leaklint(&["-j", "8", "--format", "json"], dir.path());
+    assert_eq!(json(&one).len(), 40);
+    assert_eq!(one.stdout, many.stdout);
+}
+
+#[test]
+fn gitignored_and_hidden_files_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "generated/\n");
+    write(dir.path(), "generated/x.go", GO_LEAK);
+    write(dir.path(), ".hidden/y.go", GO_LEAK);
+    write(dir.path(), "src/z.go", GO_LEAK);
+    let diags = json(&leaklint(&["--format", "json"], dir.path()));
+    let paths: Vec<_> = diags.iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["src/z.go"]);
+}
+
+/// Each bad input gets a clear message, and the good file beside them is still analyzed.
+fn assert_still_finds_the_leak(dir: &Path, expect_in_stderr: &[&str]) {
+    assert_still_finds_the_leak_with(dir, &[], expect_in_stderr)
+}
+
+fn assert_still_finds_the_leak_with(dir: &Path, flags: &[&str], expect_in_stderr: &[&str]) {
+    write(dir, "good/leak.go", GO_LEAK);
+    let mut args = vec!["--format", "json", "."];
+    args.extend(flags);
+    let run = leaklint(&args, dir);
+    assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    let diags = json(&run);
+    assert!(
+        diags.iter().any(|d| d["path"] == "good/leak.go"),
+        "{}",
+        run.stdout
+    );
+    for needle in expect_in_stderr {
+        assert!(
+            run.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn binary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bin.c", b"\x7fELF\x00\x00\x01\x02binary");
+    assert_still_finds_the_leak(dir.path(), &["bin.c: skipped: binary file"]);
+}
+
+#[test]
+fn non_utf8_file_is_analyzed_with_replacement() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = b"// caf\xe9 latin-1 comment\n".to_vec();
+    text.extend_from_slice(GO_LEAK.as_bytes());
+    write(dir.path(), "latin1.go", text);
+    let run = leaklint(&["--format", "json", "."], dir.path());
+    assert!(run.stderr.contains("latin1.go: not valid UTF-8 (line 1)"), "{}", run.stderr);
+    // The leak below the bad byte is still found.
+    assert!(json(&run).iter().any(|d| d["path"] == "latin1.go"));
+}
+
+#[test]
+fn rust_syntax_error_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "broken.rs", "fn main() {\n    let x = ;\n    format!(\"{x}\");\n}\n");
+    assert_still_finds_the_leak(dir.path(), &["broken.rs: 2:13: cannot parse, file skipped"]);
+}
+
+#[test]
+fn tree_sitter_errors_leave_the_rest_of_the_file_analyzed() {
+    let dir = tempfile::tempdir().unwrap();
+    // The broken function comes first: analysis resumes after it.
+    let src = GO_LEAK.replace("\nfunc f(", "\nfunc broken( { x := }\n\nfunc f(");
+    write(dir.path(), "partial.go", src);
+    let run = leaklint(&["--format", "json", "-v", "."], dir.path());
+    let diags = json(&run);
+    assert!(
+        diags.iter().any(|d| d["path"] == "partial.go" && d["line"] == 11),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("partial.go:8:"), "{}", run.stderr);
+    // Without --verbose, one summary line instead of a line per file.
+    let quiet = leaklint(&["."], dir.path());
+    assert!(quiet.stderr.contains("1 file had syntax the parser did not understand"), "{}", quiet.stderr);
+}
+
+#[test]
+fn empty_file_is_clean_and_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["e.go", "e.java", "e.py", "e.c", "e.rs"] {
+        write(dir.path(), name, "");
+    }
+    let run = leaklint(&[], dir.path());
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn unreadable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.go");
+    std::fs::write(&path, GO_LEAK).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    if std::fs::read(&path).is_ok() {
+        // Running as root: permissions do not stop reads. A dangling link is unreadable for
+        // everyone.
+        std::fs::remove_file(&path).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("gone.go"), &path).unwrap();
+    }
+    assert_still_finds_the_leak(dir.path(), &["secret.go", "cannot read"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a")).unwrap();
+    std::os::unix::fs::symlink("..", dir.path().join("a/up")).unwrap();
+    assert_still_finds_the_leak(dir.path(), &["a/up: symbolic link loop; not followed"]);
+}
+
+#[test]
+fn deep_nesting_in_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    // `--no-prefilter`: these files name no API a rule looks for, and would not be parsed.
+    let (open, close) = ("(".repeat(5000), ")".repeat(5000));
+    write(dir.path(), "deep.go", format!("package p\nvar x = {open}1{close}\n"));
+    write(dir.path(), "deep.java", format!("class A {{ int x = {open}1{close}; }}\n"));
+    write(dir.path(), "deep.py", format!("x = {open}1{close}\n"));
+    write(dir.path(), "deep.c", format!("int x = {open}1{close};\n"));
+    write(dir.path(), "deep.rs", format!("const X: i32 = {open}1{close};\n"));
+    assert_still_finds_the_leak_with(
+        dir.path(),
+        &["--no-prefilter"],
+        &[
+            "deep.go: 2:",
+            "deep.java: 1:",
+            "deep.py: 1:",
+            "deep.c: 1:",
+            "deep.rs: 1:",
+        ],
+    );
+}
+
+#[test]
+fn huge_generated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "var generated = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}\n";
+    let text = format!("package p\n{}", line.repeat(20_000_000 / line.len()));
+    write(dir.path(), "huge.go", text);
+    assert_still_finds_the_leak(dir.path(), &["huge.go: skipped: 19.1 MiB exceeds the size limit"]);
+}
+
+#[test]
+fn named_file_of_unknown_language_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "notes.txt", "hello");
+    let run = leaklint(&["notes.txt"], dir.path());
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("notes.txt: not a C, Go, Java, Python or Rust file"), "{}", run.stderr);
+}

@@ -1,0 +1,160 @@
+//! The strict fixture harness. Every file under `fixtures/<rule-id>/` is analyzed with every
+//! built-in rule; inline markers say what must be reported:
+//!
+//! - `want: <rule-id>` — the line must carry a diagnostic of that rule;
+//! - `ok: <rule-id>` — documents a tricky negative (every unmarked line must be silent anyway);
+//! - `todo: <rule-id>` — a known miss: the line must *not* be reported yet, so that fixing it
+//!   forces the marker to become `want:`.
+//!
+//! Any missing or unexpected diagnostic fails, and all mismatches are reported at once.
+
+use leaklint::driver::{self, Options};
+use leaklint::model::Lang;
+use leaklint::rules::RuleSet;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// `(line, rule)` pairs a fixture expects, from its `want:` markers.
+fn markers(text: &str, lang: Lang, kind: &str) -> BTreeSet<(u32, String)> {
+    let leader = lang.line_comment();
+    let tag = format!("{kind}:");
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(comment) = line.find(leader).map(|at| &line[at + leader.len()..]) else {
+            continue;
+        };
+        let mut rest = comment;
+        while let Some(at) = rest.find(&tag) {
+            rest = &rest[at + tag.len()..];
+            for id in rest
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|w| !w.is_empty())
+                .take_while(|w| !w.ends_with(':'))
+            {
+                out.insert((i as u32 + 1, id.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn fixture_files() -> Vec<(PathBuf, Lang)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).expect("fixtures/ exists") {
+        let dir = dir.unwrap().path();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            if let Some(lang) = Lang::from_path(&f) {
+                files.push((f, lang));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_fixture_gets_exactly_the_diagnostics_it_marks() {
+    let rules = RuleSet::builtin();
+    let files = fixture_files();
+    assert!(!files.is_empty(), "no fixtures found");
+    let opts = Options {
+        threads: 4,
+        max_file_size: u64::MAX,
+        parse_only: false,
+        prefilter: true,
+        render: None,
+    };
+    let report = driver::analyze(&files, &rules, &opts);
+    let mut problems = Vec::new();
+    for w in &report.warnings {
+        problems.push(format!("{}: unexpected warning: {}", w.path, w.message));
+    }
+    for (path, lang) in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let shown = driver::display(path);
+        let want = markers(&text, *lang, "want");
+        let todo = markers(&text, *lang, "todo");
+        let got: BTreeSet<(u32, String)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.path == shown)
+            .map(|d| (d.location.start.line, d.rule.clone()))
+            .collect();
+        for (line, rule) in want.difference(&got) {
+            problems.push(format!("{shown}:{line}: missing {rule}"));
+        }
+        for (line, rule) in got.difference(&want) {
+            let d = report
+                .diagnostics
+                .iter()
+                .find(|d| d.path == shown && d.location.start.line == *line && &d.rule == rule)
+                .unwrap();
+            let known = if todo.contains(&(*line, rule.clone())) {
+                " (marked todo: it is found now, make it want:)"
+            } else {
+                ""
+            };
+            problems.push(format!("{shown}:{line}: unexpected {rule}{known}: {}", d.message));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} fixture mismatch(es):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn every_rule_has_fixtures_for_each_of_its_languages() {
+    let rules = RuleSet::builtin();
+    let files = fixture_files();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut missing = Vec::new();
+    for rule in &rules.rules {
+        for lang in rule.langs() {
+            let dir = root.join(&rule.id);
+            let has = files
+                .iter()
+                .any(|(f, l)| *l == lang && f.parent() == Some(dir.as_path()));
+            if !has {
+                missing.push(format!("{} has no {} fixture in {}", rule.id, lang, dir.display()));
+            }
+        }
+    }
+    for (f, _) in &files {
+        let dir = f.parent().unwrap().file_name().unwrap().to_string_lossy();
+        if rules.get(&dir).is_none() {
+            missing.push(format!("{}: fixture folder `{dir}` names no rule", f.display()));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn fixtures_contain_positives_and_negatives() {
+    // A fixture without a `want:` tests nothing positive; without an `ok:` it shows no tricky
+    // negative beside the positives.
+    let mut problems = Vec::new();
+    for (path, lang) in fixture_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if markers(&text, lang, "want").is_empty() {
+            problems.push(format!("{}: no want: marker", path.display()));
+        }
+        if markers(&text, lang, "ok").is_empty() {
+            problems.push(format!("{}: no ok: marker", path.display()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn markers_are_parsed_from_comments_only() {
+    let text = "x := 1 // want: a-rule, b-rule\ns := \"want: no-rule\"\ny # ok: c\n";
+    let got = markers(text, Lang::Go, "want");
+    let expect: BTreeSet<_> = [(1, "a-rule".to_string()), (1, "b-rule".to_string())].into();
+    assert_eq!(got, expect);
+    assert_eq!(markers(text, Lang::Python, "ok").len(), 1);
+}
