@@ -5,7 +5,9 @@ use crate::checks::{self, Finding};
 use crate::diagnostic::{fingerprint, Diagnostic, Label, LineIndex};
 use crate::frontend;
 use crate::model::Lang;
+use crate::model::Span;
 use crate::rules::RuleSet;
+use crate::suppress::{self, Suppression};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,21 @@ pub struct Options {
     pub prefilter: bool,
     /// Render diagnostics for people, with or without colour.
     pub render: Option<Render>,
+    /// Counts files done, for a progress display.
+    pub progress: Option<std::sync::Arc<AtomicUsize>>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            threads: 1,
+            max_file_size: 10 << 20,
+            parse_only: false,
+            prefilter: true,
+            render: None,
+            progress: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -64,12 +81,19 @@ pub struct Report {
 /// Finds the source files under `paths`, honouring `.gitignore` and skipping hidden entries.
 /// Paths named explicitly are kept whatever their name; a named path of no known language is
 /// reported.
-pub fn collect_files(paths: &[PathBuf], threads: usize) -> (Vec<(PathBuf, Lang)>, Vec<Warning>) {
+/// `exclude` holds gitignore-style globs relative to `exclude_root`.
+pub fn collect_files(
+    paths: &[PathBuf],
+    threads: usize,
+    exclude: &[String],
+    exclude_root: &Path,
+) -> Result<(Vec<(PathBuf, Lang)>, Vec<Warning>), String> {
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
     let Some((first, rest)) = paths.split_first() else {
-        return (Vec::new(), Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
+    let excluded = Excludes::new(exclude, exclude_root)?;
     let mut builder = ignore::WalkBuilder::new(first);
     for p in rest {
         builder.add(p);
@@ -80,12 +104,21 @@ pub fn collect_files(paths: &[PathBuf], threads: usize) -> (Vec<(PathBuf, Lang)>
         .require_git(false)
         .follow_links(true)
         .threads(threads);
+    let has_excludes = !exclude.is_empty();
+    if has_excludes {
+        let excluded = excluded.clone();
+        builder.filter_entry(move |e| !excluded.matches(e.path(), e.file_type().is_some_and(|t| t.is_dir())));
+    }
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             match entry {
                 Ok(e) => {
                     let is_file = e.file_type().is_some_and(|t| t.is_file());
-                    if is_file {
+                    // The walker prunes excluded folders below the paths it was given, but not
+                    // the paths themselves: check files against every parent too, so that a
+                    // named folder or file (pre-commit names files) honours the excludes.
+                    let skip = is_file && has_excludes && excluded.matches_or_parent(e.path());
+                    if is_file && !skip {
                         match Lang::from_path(e.path()) {
                             Some(lang) => found.lock().unwrap().push((e.into_path(), lang)),
                             None if e.depth() == 0 => warnings.lock().unwrap().push(Warning {
@@ -104,7 +137,50 @@ pub fn collect_files(paths: &[PathBuf], threads: usize) -> (Vec<(PathBuf, Lang)>
     let mut files = found.into_inner().unwrap();
     files.sort();
     files.dedup();
-    (files, warnings.into_inner().unwrap())
+    Ok((files, warnings.into_inner().unwrap()))
+}
+
+/// The configuration's `exclude` globs, in gitignore syntax relative to the configuration file.
+#[derive(Clone)]
+struct Excludes {
+    root: PathBuf,
+    globs: std::sync::Arc<ignore::gitignore::Gitignore>,
+}
+
+impl Excludes {
+    fn new(globs: &[String], root: &Path) -> Result<Excludes, String> {
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let mut b = ignore::gitignore::GitignoreBuilder::new(&root);
+        for g in globs {
+            b.add_line(None, g)
+                .map_err(|e| format!("exclude: bad pattern `{g}`: {e}"))?;
+        }
+        let globs = b.build().map_err(|e| format!("exclude: {e}"))?;
+        Ok(Excludes {
+            root,
+            globs: std::sync::Arc::new(globs),
+        })
+    }
+
+    /// The absolute path, when it lies under the configuration's directory.
+    fn under_root(&self, p: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(p).ok()?;
+        abs.starts_with(&self.root).then_some(abs)
+    }
+
+    fn matches(&self, p: &Path, is_dir: bool) -> bool {
+        self.under_root(p)
+            .is_some_and(|abs| self.globs.matched(abs, is_dir).is_ignore())
+    }
+
+    fn matches_or_parent(&self, p: &Path) -> bool {
+        self.under_root(p).is_some_and(|abs| {
+            let is_dir = abs.is_dir();
+            self.globs
+                .matched_path_or_any_parents(&abs, is_dir)
+                .is_ignore()
+        })
+    }
 }
 
 fn walk_warning(err: ignore::Error) -> Warning {
@@ -162,6 +238,9 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
                                 break;
                             };
                             analyze_file(path, *lang, rules, opts, &mut report);
+                            if let Some(done) = &opts.progress {
+                                done.fetch_add(1, Ordering::Relaxed);
+                            }
                         }
                         report
                     })
@@ -256,6 +335,37 @@ fn analyze_source(
         Ok(b) => b,
         Err(e) => return warn(format!("cannot read: {e}")),
     };
+    analyze_bytes(shown, lang, &bytes, rules, opts, report);
+}
+
+/// Analyzes text read from standard input as if it were the file `name`.
+pub fn analyze_stdin(name: &Path, bytes: &[u8], rules: &RuleSet, opts: &Options) -> Report {
+    let mut report = Report::default();
+    let shown = display(name);
+    match Lang::from_path(name) {
+        Some(lang) => analyze_bytes(&shown, lang, bytes, rules, opts, &mut report),
+        None => report.warnings.push(Warning {
+            path: shown,
+            message: "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
+        }),
+    }
+    report
+}
+
+fn analyze_bytes(
+    shown: &str,
+    lang: Lang,
+    bytes: &[u8],
+    rules: &RuleSet,
+    opts: &Options,
+    report: &mut Report,
+) {
+    let mut warn = |message: String| {
+        report.warnings.push(Warning {
+            path: shown.to_string(),
+            message,
+        })
+    };
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return warn("skipped: binary file".into());
     }
@@ -266,7 +376,7 @@ fn analyze_source(
             warn(format!(
                 "not valid UTF-8 (line {line}); analyzed with invalid bytes replaced"
             ));
-            String::from_utf8_lossy(&bytes)
+            String::from_utf8_lossy(bytes)
         }
     };
     let stats = report.stats.entry(lang).or_default();
@@ -279,7 +389,8 @@ fn analyze_source(
         stats.parse_time += t.elapsed();
         return;
     }
-    if opts.prefilter && !rules.worth_parsing(lang, text.as_bytes()) {
+    let suppressions = suppress::parse(&text, lang);
+    if opts.prefilter && suppressions.is_empty() && !rules.worth_parsing(lang, text.as_bytes()) {
         return;
     }
     stats.parsed += 1;
@@ -308,6 +419,7 @@ fn analyze_source(
         found.extend(out.into_iter().map(|f| (i, f)));
     }
     stats.analysis_time += t.elapsed();
+    apply_suppressions(&suppressions, rules, &text, &mut found);
 
     if unit.syntax_errors.is_empty() && unit.truncated_at.is_none() && found.is_empty() {
         return;
@@ -356,6 +468,71 @@ fn analyze_source(
             d.rendered = Some(crate::emit::human::render(&d, &text, render));
         }
         report.diagnostics.push(d);
+    }
+}
+
+/// Drops the findings a suppression covers, and adds findings for suppressions that cover
+/// nothing or give no reason, when the rules that report those are active.
+fn apply_suppressions(
+    suppressions: &[Suppression],
+    rules: &RuleSet,
+    text: &str,
+    found: &mut Vec<(usize, Finding)>,
+) {
+    if suppressions.is_empty() {
+        return;
+    }
+    let index = LineIndex::new(text);
+    let mut used = vec![false; suppressions.len()];
+    found.retain(|(i, f)| {
+        let rule = &rules.rules[*i].id;
+        let line = index.position(f.span.start as usize).line;
+        let hit = suppressions.iter().position(|s| s.covers(rule, line));
+        if let Some(k) = hit {
+            used[k] = true;
+        }
+        hit.is_none()
+    });
+    let unused = rules.index_of(suppress::UNUSED);
+    let unexplained = rules.index_of(suppress::UNEXPLAINED);
+    for (s, used) in suppressions.iter().zip(used) {
+        let span = Span::new(s.offset, s.offset + s.len);
+        // A suppression of a rule that is switched off cannot be judged unused.
+        let judged = !s.rules.iter().any(|r| rules.disabled.contains(r));
+        if let (Some(i), false, true) = (unused, used, judged) {
+            let unknown: Vec<&str> = s
+                .rules
+                .iter()
+                .filter(|r| rules.get(r).is_none())
+                .map(String::as_str)
+                .collect();
+            let message = if unknown.is_empty() {
+                format!(
+                    "this suppression of `{}` matches no finding on its line or the next",
+                    s.rules.join(", ")
+                )
+            } else {
+                format!("this suppression names no leaklint rule: `{}`", unknown.join(", "))
+            };
+            found.push((
+                i,
+                Finding {
+                    span,
+                    message,
+                    labels: Vec::new(),
+                },
+            ));
+        }
+        if let (Some(i), true) = (unexplained, s.reason.is_empty()) {
+            found.push((
+                i,
+                Finding {
+                    span,
+                    message: "this suppression gives no reason".into(),
+                    labels: Vec::new(),
+                },
+            ));
+        }
     }
 }
 

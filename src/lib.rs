@@ -8,3 +8,8 @@ pub mod rules;
 pub mod diagnostic;
 pub mod driver;
 pub mod emit;
+pub mod config;
+pub mod suppress;
+pub mod baseline;
+pub mod diffbase;
+pub mod progress;

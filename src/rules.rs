@@ -13,6 +13,8 @@ const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rul
 #[serde(rename_all = "kebab-case")]
 pub enum CheckKind {
     StringifiedKey,
+    /// Suppression comments that cover nothing or give no reason; run by the driver.
+    Suppressions,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -220,8 +222,11 @@ fn capitalize(s: &str) -> String {
 }
 
 /// The active rules.
+#[derive(Debug)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// Rules that exist but are switched off by configuration.
+    pub disabled: Vec<String>,
 }
 
 impl RuleSet {
@@ -236,7 +241,30 @@ impl RuleSet {
             })
             .collect();
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        RuleSet { rules }
+        RuleSet {
+            rules,
+            disabled: Vec::new(),
+        }
+    }
+
+    /// The rule table of the README and of `leaklint rules --markdown`.
+    pub fn markdown_table(&self) -> String {
+        let mut out = String::from("| rule | severity | languages | finds |\n|---|---|---|---|\n");
+        for r in &self.rules {
+            let langs: Vec<&str> = r.langs().map(Lang::key).collect();
+            let langs = if langs.is_empty() { "all".to_string() } else { langs.join(", ") };
+            out.push_str(&format!(
+                "| [`{id}`](rules/{id}.toml) | {} | {langs} | {} |\n",
+                r.severity.as_str(),
+                r.summary,
+                id = r.id
+            ));
+        }
+        out
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

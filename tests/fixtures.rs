@@ -62,9 +62,7 @@ fn every_fixture_gets_exactly_the_diagnostics_it_marks() {
     let opts = Options {
         threads: 4,
         max_file_size: u64::MAX,
-        parse_only: false,
-        prefilter: true,
-        render: None,
+        ..Options::default()
     };
     let report = driver::analyze(&files, &rules, &opts);
     let mut problems = Vec::new();

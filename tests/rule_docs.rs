@@ -31,9 +31,7 @@ fn bad_examples_fire_and_good_examples_stay_silent() {
     let opts = Options {
         threads: 2,
         max_file_size: u64::MAX,
-        parse_only: false,
-        prefilter: true,
-        render: None,
+        ..Options::default()
     };
     let report = driver::analyze(&files, &rules, &opts);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);

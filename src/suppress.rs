@@ -1,0 +1,104 @@
+//! Inline suppressions: `leaklint: ignore[rule-id, …] reason` in a comment, on the finding's line
+//! or on the line before it.
+
+use crate::model::Lang;
+
+pub const MARKER: &str = "leaklint: ignore[";
+
+/// The rules that report suppressions themselves; the driver runs them, as only it sees every
+/// finding of a file.
+pub const UNUSED: &str = "unused-suppression";
+pub const UNEXPLAINED: &str = "unexplained-suppression";
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// 1-based line of the comment.
+    pub line: u32,
+    /// 1-based column of `leaklint:`.
+    pub column: u32,
+    /// Byte offset of `leaklint:` in the file, for a diagnostic's span.
+    pub offset: usize,
+    pub len: usize,
+    pub rules: Vec<String>,
+    pub reason: String,
+}
+
+impl Suppression {
+    /// Whether this suppression covers a finding of `rule` that starts on `line`.
+    pub fn covers(&self, rule: &str, line: u32) -> bool {
+        (line == self.line || line == self.line + 1) && self.rules.iter().any(|r| r == rule)
+    }
+}
+
+/// Every suppression comment in `text`. Only comments count: the marker must follow the
+/// language's comment leader (or `/*` in the C-family languages) on its line.
+pub fn parse(text: &str, lang: Lang) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    if memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_none() {
+        return out;
+    }
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let line_start = offset;
+        offset += line.len();
+        let Some(at) = line.find(MARKER) else {
+            continue;
+        };
+        let before = &line[..at];
+        let in_comment = before.contains(lang.line_comment())
+            || (lang != Lang::Python && before.contains("/*"));
+        if !in_comment {
+            continue;
+        }
+        let rest = &line[at + MARKER.len()..];
+        let Some(close) = rest.find(']') else {
+            continue;
+        };
+        let rules = rest[..close]
+            .split(',')
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let reason = rest[close + 1..]
+            .trim()
+            .trim_end_matches("*/")
+            .trim()
+            .to_string();
+        out.push(Suppression {
+            line: i as u32 + 1,
+            column: before.chars().count() as u32 + 1,
+            offset: line_start + at,
+            len: MARKER.len() + close + 1,
+            rules,
+            reason,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rules_and_reason() {
+        let text = "x = 1\nkey = str(ctx)  # leaklint: ignore[stringified-map-key, other] ctx is a plain string here\n";
+        let s = parse(text, Lang::Python);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].line, 2);
+        assert_eq!(s[0].rules, ["stringified-map-key", "other"]);
+        assert_eq!(s[0].reason, "ctx is a plain string here");
+        assert!(s[0].covers("other", 2));
+        assert!(s[0].covers("other", 3));
+        assert!(!s[0].covers("other", 1));
+        assert!(!s[0].covers("third", 2));
+    }
+
+    #[test]
+    fn only_comments_count() {
+        let text = "s := \"leaklint: ignore[x] y\"\n/* leaklint: ignore[x] */\n";
+        let s = parse(text, Lang::Go);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].line, s[0].reason.as_str()), (2, ""));
+    }
+}
