@@ -59,9 +59,9 @@ pub fn parse(text: &str, lang: Lang) -> Vec<Suppression> {
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty())
             .collect();
-        let reason = rest[close + 1..]
-            .trim()
-            .trim_end_matches("*/")
+        // A block comment ends the reason: `/* leaklint: ignore[x] why */ code`.
+        let after = &rest[close + 1..];
+        let reason = after[..after.find("*/").unwrap_or(after.len())]
             .trim()
             .to_string();
         out.push(Suppression {

@@ -117,9 +117,13 @@ impl<'u> Cx<'u> {
             let deleting = matches!(&s.kind, StmtKind::Expr(e) if is_python_del(e));
             for e in s.exprs() {
                 e.walk(&mut |e| {
-                    let Some((key, op)) = self.map_access(e) else {
+                    let Some((map, key, op)) = self.map_access(e) else {
                         return;
                     };
+                    if self.is_fresh_local(id, map) {
+                        // A map made in this function dies with it: nothing accumulates.
+                        return;
+                    }
                     let op = match op {
                         MapOp::Lookup if targets.contains(&e.span) => MapOp::Insert,
                         MapOp::Lookup if deleting => MapOp::Delete,
@@ -137,17 +141,44 @@ impl<'u> Cx<'u> {
         });
     }
 
-    /// The key of a map access and what the access does.
-    fn map_access(&self, e: &'u Expr) -> Option<(&'u Expr, MapOp)> {
+    /// The map, the key, and what the access does.
+    fn map_access(&self, e: &'u Expr) -> Option<(&'u Expr, &'u Expr, MapOp)> {
         match &e.kind {
-            ExprKind::Index(_, key) => Some((key, MapOp::Lookup)),
-            ExprKind::In(item, _) => Some((item, MapOp::Contains)),
+            ExprKind::Index(map, key) => Some((map, key, MapOp::Lookup)),
+            ExprKind::In(item, map) => Some((map, item, MapOp::Contains)),
             ExprKind::Call(call) => {
                 let api = self.model.map_ops.iter().find(|api| api_matches(api, call))?;
-                Some((call.args.get(api.key?)?, api.op))
+                let key = call.args.get(api.key?)?;
+                // `delete(m, k)` names the map first; `m.get(k)` is called on it.
+                let map = match call.receiver() {
+                    Some(r) if api.method.is_some() => r,
+                    _ => call.args.first()?,
+                };
+                Some((map, key, api.op))
             }
             _ => None,
         }
+    }
+
+    /// Whether `map` is a local variable bound to a map created in this function.
+    fn is_fresh_local(&self, id: FuncId, map: &Expr) -> bool {
+        let ExprKind::Name(name) = &map.peel().kind else {
+            return false;
+        };
+        let mut fresh = false;
+        walk_stmts(&self.unit.functions[id].body, &mut |s| {
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                for (t, v) in targets.iter().zip(values) {
+                    if matches!(&t.kind, ExprKind::Name(n) if n == name) {
+                        fresh = is_new_container(v);
+                    }
+                }
+            }
+        });
+        fresh
     }
 
     /// Whether `e` evaluates to an unstable string: formatted here, or read from a tainted
@@ -306,6 +337,26 @@ fn api_matches(api: &ApiCall, call: &crate::model::Call) -> bool {
     match &api.method {
         Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
         None => false,
+    }
+}
+
+/// A map display, a constructor, or a call that makes an empty map (`make`, `dict`,
+/// `HashMap::new`).
+fn is_new_container(e: &Expr) -> bool {
+    const MAKERS: &[&str] = &[
+        "make",
+        "dict",
+        "defaultdict",
+        "OrderedDict",
+        "Counter",
+        "new",
+        "with_capacity",
+        "default",
+    ];
+    match &e.peel().kind {
+        ExprKind::Construct { .. } => true,
+        ExprKind::Call(call) => call.name().is_some_and(|n| MAKERS.contains(&n)),
+        _ => false,
     }
 }
 
