@@ -302,3 +302,28 @@ fn named_file_of_unknown_language_is_reported() {
     assert_eq!(run.code, 0);
     assert!(run.stderr.contains("notes.txt: not a C, Go, Java, Python or Rust file"), "{}", run.stderr);
 }
+
+#[test]
+fn java_annotated_array_types_do_not_hide_the_rest_of_the_file() {
+    // tree-sitter-java rejects `byte @NonNull [] @NonNull...` (spring-data-redis uses it).
+    let dir = tempfile::tempdir().unwrap();
+    let src = "import java.util.Map;\n\
+        interface Geo {\n\
+        \x20   List<@NonNull String> geoHash(byte @NonNull [] key, byte @NonNull [] @NonNull... members);\n\
+        }\n\
+        class A {\n\
+        \x20   Map<String, Object> seen;\n\
+        \x20   void f(HttpServletRequest request) {\n\
+        \x20       seen.put(String.valueOf(request), this);\n\
+        \x20   }\n\
+        }\n";
+    write(dir.path(), "A.java", src);
+    let run = leaklint(&["--format", "json", "-v", "."], dir.path());
+    assert!(run.stderr.contains("A.java:3:"), "{}", run.stderr);
+    let diags = json(&run);
+    assert!(
+        diags.iter().any(|d| d["path"] == "A.java" && d["line"] == 8),
+        "{}",
+        run.stdout
+    );
+}
