@@ -15,7 +15,10 @@ fn main() {
     for f in &files {
         let abs = fs::canonicalize(f).expect("rule file");
         let name = f.file_name().unwrap().to_string_lossy();
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            abs.display().to_string()
+        ));
         println!("cargo:rerun-if-changed={}", f.display());
     }
     out.push(']');

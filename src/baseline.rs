@@ -43,16 +43,21 @@ pub fn write(path: &Path, diagnostics: &[Diagnostic]) -> Result<(), String> {
 pub fn filter(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<(), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let file: File =
-        serde_json::from_str(&text).map_err(|e| format!("{}: not a leaklint baseline: {e}", path.display()))?;
+    let file: File = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a leaklint baseline: {e}", path.display()))?;
     if file.version != 1 {
-        return Err(format!("{}: baseline version {} is not supported", path.display(), file.version));
+        return Err(format!(
+            "{}: baseline version {} is not supported",
+            path.display(),
+            file.version
+        ));
     }
     let known: HashSet<(String, String, String)> = file
         .findings
         .into_iter()
         .map(|e| (e.rule, e.path, e.fingerprint))
         .collect();
-    diagnostics.retain(|d| !known.contains(&(d.rule.clone(), d.path.clone(), d.fingerprint.clone())));
+    diagnostics
+        .retain(|d| !known.contains(&(d.rule.clone(), d.path.clone(), d.fingerprint.clone())));
     Ok(())
 }

@@ -132,9 +132,8 @@ impl Config {
         let mut set = RuleSet::builtin();
         for pack in &self.settings.rule_packs {
             let dir = self.dir().join(pack.get_ref());
-            let rules = load_pack(&dir).map_err(|e| {
-                format!("{}: rule-packs: {e}", self.at(pack.span()))
-            })?;
+            let rules = load_pack(&dir)
+                .map_err(|e| format!("{}: rule-packs: {e}", self.at(pack.span())))?;
             for rule in rules {
                 if set.get(&rule.id).is_some() {
                     return Err(format!(
@@ -151,7 +150,9 @@ impl Config {
             if set.get(id).is_some() {
                 Ok(())
             } else {
-                Err(format!("{at}: {key}: unknown rule `{id}` (see `leaklint rules`)"))
+                Err(format!(
+                    "{at}: {key}: unknown rule `{id}` (see `leaklint rules`)"
+                ))
             }
         };
         let mut select: Option<Vec<String>> = None;
@@ -166,7 +167,7 @@ impl Config {
             known(id.get_ref(), self.at(id.span()), "ignore")?;
             ignore.push(id.get_ref().clone());
         }
-        for (id, _) in &self.settings.severity {
+        for id in self.settings.severity.keys() {
             known(id.get_ref(), self.at(id.span()), "severity")?;
         }
         for id in cli_select.iter().chain(cli_ignore) {
@@ -176,15 +177,19 @@ impl Config {
             select = Some(cli_select.to_vec());
         }
         ignore.extend(cli_ignore.iter().cloned());
-        let (on, off): (Vec<Rule>, Vec<Rule>) = std::mem::take(&mut set.rules)
-            .into_iter()
-            .partition(|r| {
+        let (on, off): (Vec<Rule>, Vec<Rule>) =
+            std::mem::take(&mut set.rules).into_iter().partition(|r| {
                 select.as_ref().is_none_or(|s| s.contains(&r.id)) && !ignore.contains(&r.id)
             });
         set.rules = on;
         set.disabled = off.into_iter().map(|r| r.id).collect();
         for rule in &mut set.rules {
-            if let Some((_, sev)) = self.settings.severity.iter().find(|(k, _)| *k.get_ref() == rule.id) {
+            if let Some((_, sev)) = self
+                .settings
+                .severity
+                .iter()
+                .find(|(k, _)| *k.get_ref() == rule.id)
+            {
                 rule.severity = *sev;
             }
         }
@@ -237,7 +242,10 @@ mod tests {
     fn unknown_rule_is_an_error_naming_file_line_and_key() {
         let (_d, c) = config("leaklint.toml", "\nignore = [\"no-such-rule\"]\n");
         let err = c.unwrap().rules(&[], &[]).unwrap_err();
-        assert!(err.contains("leaklint.toml:2:11: ignore: unknown rule `no-such-rule`"), "{err}");
+        assert!(
+            err.contains("leaklint.toml:2:11: ignore: unknown rule `no-such-rule`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -247,7 +255,10 @@ mod tests {
             "[severity]\nstringified-map-key = \"warning\"\n",
         );
         let set = c.unwrap().rules(&[], &[]).unwrap();
-        assert_eq!(set.get("stringified-map-key").unwrap().severity, Severity::Warning);
+        assert_eq!(
+            set.get("stringified-map-key").unwrap().severity,
+            Severity::Warning
+        );
         let none = Config::default()
             .rules(&[], &["stringified-map-key".into()])
             .unwrap();

@@ -53,7 +53,13 @@ pub fn fingerprint(rule: &str, path: &str, line_text: &str, occurrence: usize) -
     // FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let squeezed = line_text.bytes().filter(|b| !b.is_ascii_whitespace());
-    for b in rule.bytes().chain([0]).chain(path.bytes()).chain([0]).chain(squeezed) {
+    for b in rule
+        .bytes()
+        .chain([0])
+        .chain(path.bytes())
+        .chain([0])
+        .chain(squeezed)
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -79,7 +85,10 @@ impl<'s> LineIndex<'s> {
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
         // A span never splits a character, but guard anyway: count whole characters only.
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         Position {
             line: line as u32 + 1,
             column: column as u32 + 1,

@@ -15,7 +15,15 @@ pub struct Changes {
 impl Changes {
     /// Asks git what changed between `rev` and the working tree, untracked files included.
     pub fn since(rev: &str) -> Result<Changes, String> {
-        let diff = git(&["diff", "--relative", "--unified=0", "--no-color", "--no-ext-diff", rev, "--"])?;
+        let diff = git(&[
+            "diff",
+            "--relative",
+            "--unified=0",
+            "--no-color",
+            "--no-ext-diff",
+            rev,
+            "--",
+        ])?;
         let mut changes = parse_diff(&diff);
         let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
         changes.whole = untracked.lines().map(str::to_string).collect();
@@ -23,7 +31,7 @@ impl Changes {
     }
 
     pub fn touches(&self, d: &Diagnostic) -> bool {
-        if self.whole.iter().any(|p| *p == d.path) {
+        if self.whole.contains(&d.path) {
             return true;
         }
         let (start, end) = (d.location.start.line, d.location.end.line);

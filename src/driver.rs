@@ -81,13 +81,16 @@ pub struct Report {
 /// Finds the source files under `paths`, honouring `.gitignore` and skipping hidden entries.
 /// Paths named explicitly are kept whatever their name; a named path of no known language is
 /// reported.
+/// Source files found, and what kept others from being read.
+pub type Collected = (Vec<(PathBuf, Lang)>, Vec<Warning>);
+
 /// `exclude` holds gitignore-style globs relative to `exclude_root`.
 pub fn collect_files(
     paths: &[PathBuf],
     threads: usize,
     exclude: &[String],
     exclude_root: &Path,
-) -> Result<(Vec<(PathBuf, Lang)>, Vec<Warning>), String> {
+) -> Result<Collected, String> {
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
     let Some((first, rest)) = paths.split_first() else {
@@ -107,7 +110,9 @@ pub fn collect_files(
     let has_excludes = !exclude.is_empty();
     if has_excludes {
         let excluded = excluded.clone();
-        builder.filter_entry(move |e| !excluded.matches(e.path(), e.file_type().is_some_and(|t| t.is_dir())));
+        builder.filter_entry(move |e| {
+            !excluded.matches(e.path(), e.file_type().is_some_and(|t| t.is_dir()))
+        });
     }
     builder.build_parallel().run(|| {
         Box::new(|entry| {
@@ -189,7 +194,10 @@ fn walk_warning(err: ignore::Error) -> Warning {
     let mut err = &err;
     loop {
         match err {
-            ignore::Error::WithPath { path: p, err: inner } => {
+            ignore::Error::WithPath {
+                path: p,
+                err: inner,
+            } => {
                 path = display(p);
                 err = inner;
             }
@@ -369,10 +377,14 @@ fn analyze_bytes(
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return warn("skipped: binary file".into());
     }
-    let text = match std::str::from_utf8(&bytes) {
+    let text = match std::str::from_utf8(bytes) {
         Ok(t) => Cow::Borrowed(t),
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             warn(format!(
                 "not valid UTF-8 (line {line}); analyzed with invalid bytes replaced"
             ));
@@ -461,7 +473,9 @@ fn analyze_bytes(
                 .collect(),
             help: rule.docs.fix.clone(),
             // Completed with the occurrence number once all findings are sorted.
-            fingerprint: index.line_text(index.position(f.span.start as usize).line).to_string(),
+            fingerprint: index
+                .line_text(index.position(f.span.start as usize).line)
+                .to_string(),
             rendered: None,
         };
         if let Some(render) = opts.render {
@@ -512,7 +526,10 @@ fn apply_suppressions(
                     s.rules.join(", ")
                 )
             } else {
-                format!("this suppression names no leaklint rule: `{}`", unknown.join(", "))
+                format!(
+                    "this suppression names no leaklint rule: `{}`",
+                    unknown.join(", ")
+                )
             };
             found.push((
                 i,

@@ -291,14 +291,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
         let (files, walk_warnings) =
             driver::collect_files(&args.paths, threads, config.exclude(), &config.dir())?;
-        let progress = (!args.quiet
-            && std::io::stderr().is_terminal()
-            && std::env::var_os("CI").is_none())
-        .then(|| {
-            let done = Arc::new(AtomicUsize::new(0));
-            opts.progress = Some(done.clone());
-            Progress::start(files.len(), done)
-        });
+        let progress =
+            (!args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none())
+                .then(|| {
+                    let done = Arc::new(AtomicUsize::new(0));
+                    opts.progress = Some(done.clone());
+                    Progress::start(files.len(), done)
+                });
         let mut report = driver::analyze(&files, &rules, &opts);
         if let Some(p) = progress {
             p.finish();

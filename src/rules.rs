@@ -13,6 +13,18 @@ const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rul
 #[serde(rename_all = "kebab-case")]
 pub enum CheckKind {
     StringifiedKey,
+    /// A resource acquired in a function and left open on an error path: an early `return
+    /// err`, a `catch` that returns, a `raise`, a `?`, a `return C_ERR`
+    /// (`src/checks/must_release.rs`).
+    MustRelease,
+    /// A session or transaction callback that takes a dedicated connection or uses the outer
+    /// client instead of the handle it was given (`src/checks/sticky_in_session.rs`).
+    StickyInSession,
+    /// A pooled client built per call and neither closed nor kept (`src/checks/client_per_call.rs`).
+    ClientPerCall,
+    /// A container written under a normalized key and read with the raw one, or the other way
+    /// round (`src/checks/key_consistency.rs`).
+    KeyConsistency,
     /// Suppression comments that cover nothing or give no reason; run by the driver.
     Suppressions,
 }
@@ -107,6 +119,148 @@ pub struct ApiModel {
     /// Conversions that print a debug dump; unstable for any declared type that is not stable.
     #[serde(default)]
     pub debug_verbs: Vec<String>,
+    /// Read by `sticky-in-session`: calls whose function argument (a closure, or a function or
+    /// local closure named there) runs as a session or transaction callback. `on` restricts the
+    /// receiver; `outer_client` says that calls on that receiver inside the callback bypass the
+    /// session.
+    #[serde(default)]
+    pub session_calls: Vec<CallPattern>,
+    /// Read by `sticky-in-session`: a closure, lambda or anonymous-class method that implements
+    /// one of these types, or has a parameter of one of them, is a session callback (type
+    /// patterns as in `unstable_types`).
+    #[serde(default)]
+    pub session_types: Vec<String>,
+    /// Read by `sticky-in-session`: calls that take a dedicated (sticky) connection, a cursor
+    /// or a subscription; reported inside a session callback.
+    #[serde(default)]
+    pub sticky_calls: Vec<CallPattern>,
+    /// Read by `sticky-in-session`: types of pooled clients. Inside a
+    /// session callback, a call on a value of such a type (other than the callback's own
+    /// handle) reaches for the outer client.
+    #[serde(default)]
+    pub client_types: Vec<String>,
+    /// Read by `client-per-call`: calls and constructions that build a pooled client.
+    #[serde(default)]
+    pub client_constructors: Vec<CallPattern>,
+    /// Read by `client-per-call`: methods that close a client (`Close`, `close`, `shutdown`).
+    #[serde(default)]
+    pub close_methods: Vec<String>,
+    /// Read by `client-per-call`: a function with a parameter of one of these types (type
+    /// patterns), or named one of `handler_param_names`, handles a request.
+    #[serde(default)]
+    pub handler_types: Vec<String>,
+    /// Read by `client-per-call`: parameter names that mark a request handler when no type is
+    /// declared (`request`).
+    #[serde(default)]
+    pub handler_param_names: Vec<String>,
+    /// Read by `client-per-call`: calls whose function argument runs per request, message or
+    /// element (`HandleFunc`, `add_url_rule`, `forEach`, `for_each`).
+    #[serde(default)]
+    pub handler_registrations: Vec<CallPattern>,
+    /// Read by `client-per-call`: functions that run once, or only in tests, by name (`main`,
+    /// `init`, `Test*`, `test_*`): nothing built in them is reported.
+    #[serde(default)]
+    pub run_once: Vec<String>,
+    /// Read by `key-consistency`: calls that normalize a key (lower-case, trim, clean a path,
+    /// resolve a host). A project function whose result is such a call on its parameter is a
+    /// normalizer too.
+    #[serde(default)]
+    pub normalizers: Vec<CallPattern>,
+    /// Read by `key-consistency`: calls whose result differs on every call (clocks, random
+    /// numbers, UUIDs); a key recomputed from one for a delete or lookup matches nothing stored.
+    #[serde(default)]
+    pub nondeterministic: Vec<CallPattern>,
+    /// Read by `must-release`: calls that acquire a resource which must be released.
+    #[serde(default)]
+    pub acquire: Vec<Acquire>,
+    /// Read by `must-release`: methods that release the value they are called on (`Close`,
+    /// `close`); used for every resource whose `acquire` entry names no `release` of its own.
+    #[serde(default)]
+    pub release_methods: Vec<String>,
+    /// Read by `must-release`: functions that release the resource passed to them (`close`,
+    /// `free`, `os.close`, `libc::close`), by path or, for a bare name, by function name.
+    #[serde(default)]
+    pub release_functions: Vec<String>,
+    /// Read by `must-release`: calls that only borrow a resource passed to them (`read`,
+    /// `io.Copy`, `print`). Passing a resource to any other call the file does not define hands
+    /// it off: the callee may keep or release it, so nothing is reported.
+    #[serde(default)]
+    pub borrowing_calls: Vec<String>,
+    /// Read by `must-release`: calls whose result is the resource made by their argument
+    /// (Rust `cvt`, `Ok`).
+    #[serde(default)]
+    pub passthrough_calls: Vec<String>,
+    /// Read by `must-release`: calls that never return (`exit`, `abort`, `log.Fatal`); a path
+    /// that reaches one is not an error exit.
+    #[serde(default)]
+    pub noreturn_calls: Vec<String>,
+    /// Read by `must-release`: names that, returned, mean failure (C `C_ERR`, `EXIT_FAILURE`).
+    #[serde(default)]
+    pub error_values: Vec<String>,
+    /// Read by `must-release`: prefixes of C labels that error paths jump to (`err`, `fail`);
+    /// a return after such a label is an error exit whatever it returns.
+    #[serde(default)]
+    pub error_labels: Vec<String>,
+}
+
+/// Read by `must-release`: a call that acquires a resource. Exactly one of `call`, `method`
+/// and `new` is given.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acquire {
+    /// A function by path (`os.Open`, `libc::open`, `open`).
+    pub call: Option<String>,
+    /// A method by name on any receiver (`getConnection`, `pipeline`).
+    pub method: Option<String>,
+    /// A construction of a type, by its last segment (`FileInputStream`).
+    pub new: Option<String>,
+    /// Only when bound to a variable declared with this type (last segment: `Cursor`).
+    pub declared: Option<String>,
+    /// Which results hold resources (Go's `r, w, err := os.Pipe()`: `[0, 1]`); default `[0]`.
+    #[serde(default)]
+    pub results: Vec<usize>,
+    /// The result that is the error (Go's `err`): where it is non-nil nothing was acquired.
+    pub err_result: Option<usize>,
+    /// The resource is written into this argument (C `pipe(fds)`: 0) instead of returned.
+    pub out_arg: Option<usize>,
+    /// The receiver itself becomes held (`lock.lock()`).
+    #[serde(default)]
+    pub receiver: bool,
+    /// How this resource is released, instead of the language's `release_methods`: method
+    /// names, paths below the value (`Body.Close` for an HTTP response), or `()` for calling
+    /// the value itself (Go's cancel functions).
+    #[serde(default)]
+    pub release: Vec<String>,
+    /// What the resource is, for messages (`file`, `response body`).
+    #[serde(default)]
+    pub what: String,
+}
+
+/// A call named in rule data, with optional constraints: a function by path (`redis.NewClient`,
+/// `redis::Client::open`), a method by name on any receiver (`execute`), or a construction of a
+/// type (`new JedisPool(…)`, Go `http.Client{…}`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallPattern {
+    pub call: Option<String>,
+    pub method: Option<String>,
+    /// `new T(…)`, a composite or struct literal of type `T` (type pattern).
+    pub new: Option<String>,
+    /// The receiver must be one of these: the result of a call of that name (`opsForHash`), a
+    /// value of that declared type (type pattern), or a variable or field of that name.
+    #[serde(default)]
+    pub on: Vec<String>,
+    /// Session calls: calls on this call's receiver inside the callback reach for the outer
+    /// client.
+    #[serde(default)]
+    pub outer_client: bool,
+    /// The fields of a construction (`Transport`) that make it a client of its own.
+    #[serde(default)]
+    pub with_field: Vec<String>,
+    /// Client constructions: an argument of one of these declared types or names is a
+    /// connection already open, which the construction only wraps (`new Jedis(connection)`).
+    #[serde(default)]
+    pub wraps: Vec<String>,
 }
 
 /// A call named in rule data: a function by path (`fmt.Sprintf`, `delete`) or a method by name
@@ -203,12 +357,17 @@ impl Rule {
         }
         for key in rule.docs.examples.keys() {
             if Lang::from_key(key).is_none() {
-                return Err(format!("{origin}: unknown language `{key}` in [docs.examples.{key}]"));
+                return Err(format!(
+                    "{origin}: unknown language `{key}` in [docs.examples.{key}]"
+                ));
             }
         }
         let stem = origin.rsplit('/').next().unwrap_or(origin);
         if stem.strip_suffix(".toml").is_some_and(|s| s != rule.id) {
-            return Err(format!("{origin}: rule id `{}` must match its file name", rule.id));
+            return Err(format!(
+                "{origin}: rule id `{}` must match its file name",
+                rule.id
+            ));
         }
         Ok(rule)
     }
@@ -252,7 +411,11 @@ impl RuleSet {
         let mut out = String::from("| rule | severity | languages | finds |\n|---|---|---|---|\n");
         for r in &self.rules {
             let langs: Vec<&str> = r.langs().map(Lang::key).collect();
-            let langs = if langs.is_empty() { "all".to_string() } else { langs.join(", ") };
+            let langs = if langs.is_empty() {
+                "all".to_string()
+            } else {
+                langs.join(", ")
+            };
             out.push_str(&format!(
                 "| [`{id}`](rules/{id}.toml) | {} | {langs} | {} |\n",
                 r.severity.as_str(),

@@ -45,8 +45,8 @@ pub fn parse(text: &str, lang: Lang) -> Vec<Suppression> {
             continue;
         };
         let before = &line[..at];
-        let in_comment = before.contains(lang.line_comment())
-            || (lang != Lang::Python && before.contains("/*"));
+        let in_comment =
+            before.contains(lang.line_comment()) || (lang != Lang::Python && before.contains("/*"));
         if !in_comment {
             continue;
         }

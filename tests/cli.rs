@@ -89,7 +89,9 @@ fn exit_codes() {
     assert_eq!(leaklint(&["--format", "yaml", "."], dir.path()).code, 2);
     assert_eq!(leaklint(&["--no-such-flag"], dir.path()).code, 2);
     assert_eq!(leaklint(&["--version"], dir.path()).code, 0);
-    assert!(leaklint(&["--help"], dir.path()).stdout.contains("Exit status"));
+    assert!(leaklint(&["--help"], dir.path())
+        .stdout
+        .contains("Exit status"));
 }
 
 #[test]
@@ -103,8 +105,14 @@ fn json_has_one_based_positions_and_related_sites() {
     assert_eq!(d["rule"], "stringified-map-key");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["path"], "b.go");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(9), Some(4)));
-    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(9), Some(26)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(9), Some(4))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(9), Some(26))
+    );
     assert!(d["message"].as_str().unwrap().contains("ctx"));
     assert_eq!(d["related"][0]["line"].as_u64(), Some(9));
     assert!(d["help"].as_str().unwrap().contains("stable identity"));
@@ -115,9 +123,17 @@ fn human_output_is_a_snippet_with_help_and_respects_color_settings() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "b.go", GO_LEAK);
     let plain = leaklint(&["--color", "never"], dir.path());
-    assert!(plain.stdout.contains("error[stringified-map-key]"), "{}", plain.stdout);
+    assert!(
+        plain.stdout.contains("error[stringified-map-key]"),
+        "{}",
+        plain.stdout
+    );
     assert!(plain.stdout.contains("b.go:9:4"), "{}", plain.stdout);
-    assert!(plain.stdout.contains("help: key the map"), "{}", plain.stdout);
+    assert!(
+        plain.stdout.contains("help: key the map"),
+        "{}",
+        plain.stdout
+    );
     assert!(!plain.stdout.contains('\u{1b}'));
     let colored = leaklint(&["--color", "always"], dir.path());
     assert!(colored.stdout.contains('\u{1b}'));
@@ -160,7 +176,11 @@ fn assert_still_finds_the_leak_with(dir: &Path, flags: &[&str], expect_in_stderr
     let mut args = vec!["--format", "json", "."];
     args.extend(flags);
     let run = leaklint(&args, dir);
-    assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     let diags = json(&run);
     assert!(
         diags.iter().any(|d| d["path"] == "good/leak.go"),
@@ -190,7 +210,11 @@ fn non_utf8_file_is_analyzed_with_replacement() {
     text.extend_from_slice(GO_LEAK.as_bytes());
     write(dir.path(), "latin1.go", text);
     let run = leaklint(&["--format", "json", "."], dir.path());
-    assert!(run.stderr.contains("latin1.go: not valid UTF-8 (line 1)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("latin1.go: not valid UTF-8 (line 1)"),
+        "{}",
+        run.stderr
+    );
     // The leak below the bad byte is still found.
     assert!(json(&run).iter().any(|d| d["path"] == "latin1.go"));
 }
@@ -198,7 +222,11 @@ fn non_utf8_file_is_analyzed_with_replacement() {
 #[test]
 fn rust_syntax_error_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "broken.rs", "fn main() {\n    let x = ;\n    format!(\"{x}\");\n}\n");
+    write(
+        dir.path(),
+        "broken.rs",
+        "fn main() {\n    let x = ;\n    format!(\"{x}\");\n}\n",
+    );
     assert_still_finds_the_leak(dir.path(), &["broken.rs: 2:13: cannot parse, file skipped"]);
 }
 
@@ -211,14 +239,22 @@ fn tree_sitter_errors_leave_the_rest_of_the_file_analyzed() {
     let run = leaklint(&["--format", "json", "-v", "."], dir.path());
     let diags = json(&run);
     assert!(
-        diags.iter().any(|d| d["path"] == "partial.go" && d["line"] == 11),
+        diags
+            .iter()
+            .any(|d| d["path"] == "partial.go" && d["line"] == 11),
         "{}",
         run.stdout
     );
     assert!(run.stderr.contains("partial.go:8:"), "{}", run.stderr);
     // Without --verbose, one summary line instead of a line per file.
     let quiet = leaklint(&["."], dir.path());
-    assert!(quiet.stderr.contains("1 file had syntax the parser did not understand"), "{}", quiet.stderr);
+    assert!(
+        quiet
+            .stderr
+            .contains("1 file had syntax the parser did not understand"),
+        "{}",
+        quiet.stderr
+    );
 }
 
 #[test]
@@ -267,11 +303,23 @@ fn deep_nesting_in_every_language() {
     let dir = tempfile::tempdir().unwrap();
     // `--no-prefilter`: these files name no API a rule looks for, and would not be parsed.
     let (open, close) = ("(".repeat(5000), ")".repeat(5000));
-    write(dir.path(), "deep.go", format!("package p\nvar x = {open}1{close}\n"));
-    write(dir.path(), "deep.java", format!("class A {{ int x = {open}1{close}; }}\n"));
+    write(
+        dir.path(),
+        "deep.go",
+        format!("package p\nvar x = {open}1{close}\n"),
+    );
+    write(
+        dir.path(),
+        "deep.java",
+        format!("class A {{ int x = {open}1{close}; }}\n"),
+    );
     write(dir.path(), "deep.py", format!("x = {open}1{close}\n"));
     write(dir.path(), "deep.c", format!("int x = {open}1{close};\n"));
-    write(dir.path(), "deep.rs", format!("const X: i32 = {open}1{close};\n"));
+    write(
+        dir.path(),
+        "deep.rs",
+        format!("const X: i32 = {open}1{close};\n"),
+    );
     assert_still_finds_the_leak_with(
         dir.path(),
         &["--no-prefilter"],
@@ -291,7 +339,10 @@ fn huge_generated_file() {
     let line = "var generated = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}\n";
     let text = format!("package p\n{}", line.repeat(20_000_000 / line.len()));
     write(dir.path(), "huge.go", text);
-    assert_still_finds_the_leak(dir.path(), &["huge.go: skipped: 19.1 MiB exceeds the size limit"]);
+    assert_still_finds_the_leak(
+        dir.path(),
+        &["huge.go: skipped: 19.1 MiB exceeds the size limit"],
+    );
 }
 
 #[test]
@@ -300,7 +351,12 @@ fn named_file_of_unknown_language_is_reported() {
     write(dir.path(), "notes.txt", "hello");
     let run = leaklint(&["notes.txt"], dir.path());
     assert_eq!(run.code, 0);
-    assert!(run.stderr.contains("notes.txt: not a C, Go, Java, Python or Rust file"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("notes.txt: not a C, Go, Java, Python or Rust file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -322,7 +378,9 @@ fn java_annotated_array_types_do_not_hide_the_rest_of_the_file() {
     assert!(run.stderr.contains("A.java:3:"), "{}", run.stderr);
     let diags = json(&run);
     assert!(
-        diags.iter().any(|d| d["path"] == "A.java" && d["line"] == 8),
+        diags
+            .iter()
+            .any(|d| d["path"] == "A.java" && d["line"] == 8),
         "{}",
         run.stdout
     );

@@ -94,7 +94,10 @@ fn every_fixture_gets_exactly_the_diagnostics_it_marks() {
             } else {
                 ""
             };
-            problems.push(format!("{shown}:{line}: unexpected {rule}{known}: {}", d.message));
+            problems.push(format!(
+                "{shown}:{line}: unexpected {rule}{known}: {}",
+                d.message
+            ));
         }
     }
     assert!(
@@ -118,14 +121,22 @@ fn every_rule_has_fixtures_for_each_of_its_languages() {
                 .iter()
                 .any(|(f, l)| *l == lang && f.parent() == Some(dir.as_path()));
             if !has {
-                missing.push(format!("{} has no {} fixture in {}", rule.id, lang, dir.display()));
+                missing.push(format!(
+                    "{} has no {} fixture in {}",
+                    rule.id,
+                    lang,
+                    dir.display()
+                ));
             }
         }
     }
     for (f, _) in &files {
         let dir = f.parent().unwrap().file_name().unwrap().to_string_lossy();
         if rules.get(&dir).is_none() {
-            missing.push(format!("{}: fixture folder `{dir}` names no rule", f.display()));
+            missing.push(format!(
+                "{}: fixture folder `{dir}` names no rule",
+                f.display()
+            ));
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));

@@ -42,7 +42,10 @@ fn bad_examples_fire_and_good_examples_stay_silent() {
             .iter()
             .any(|d| d.path == path && d.rule == rule);
         if fired != fires {
-            wrong.push(format!("{path}: expected {rule} to {}", if fires { "fire" } else { "stay silent" }));
+            wrong.push(format!(
+                "{path}: expected {rule} to {}",
+                if fires { "fire" } else { "stay silent" }
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

@@ -88,7 +88,10 @@ fn sarif_is_valid_and_complete() {
     let run0 = &log["runs"][0];
     let driver = &run0["tool"]["driver"];
     assert_eq!(driver["name"], "leaklint");
-    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    assert!(driver["informationUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
     let rules = driver["rules"].as_array().unwrap();
     let idx = rules
         .iter()
@@ -108,7 +111,9 @@ fn sarif_is_valid_and_complete() {
     assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
     assert_eq!(loc["region"]["startLine"], 9);
     assert!(result["partialFingerprints"]["leaklint/v1"].is_string());
-    assert!(result["relatedLocations"].as_array().is_some_and(|r| !r.is_empty()));
+    assert!(result["relatedLocations"]
+        .as_array()
+        .is_some_and(|r| !r.is_empty()));
     assert!(result["codeFlows"][0]["threadFlows"][0]["locations"].is_array());
 }
 
@@ -121,8 +126,10 @@ fn fingerprints_survive_unrelated_line_moves() {
     write(dir.path(), "w.go", &moved);
     let after = json(&leaklint(&["--format", "sarif"], dir.path()).stdout);
     let fp = |log: &serde_json::Value| log["runs"][0]["results"][0]["partialFingerprints"].clone();
-    let line =
-        |log: &serde_json::Value| log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"].clone();
+    let line = |log: &serde_json::Value| {
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .clone()
+    };
     assert_ne!(line(&before), line(&after));
     assert_eq!(fp(&before), fp(&after));
 }
@@ -139,7 +146,10 @@ fn github_and_gitlab_formats_and_output_file() {
     );
     assert_eq!(gh.stdout.lines().count(), 1, "newlines must be escaped");
     let out = dir.path().join("report.json");
-    let gl = leaklint(&["--format", "gitlab", "--output", out.to_str().unwrap()], dir.path());
+    let gl = leaklint(
+        &["--format", "gitlab", "--output", out.to_str().unwrap()],
+        dir.path(),
+    );
     assert_eq!((gl.code, gl.stdout.as_str()), (1, ""));
     let report = json(&std::fs::read_to_string(out).unwrap());
     assert_eq!(report[0]["check_name"], "stringified-map-key");
@@ -158,7 +168,10 @@ fn configuration_is_discovered_upward_and_applied() {
         "project/leaklint.toml",
         "exclude = [\"gen/\"]\n[severity]\nstringified-map-key = \"warning\"\n",
     );
-    let run = leaklint(&["--format", "json", "project/src", "project/gen"], dir.path());
+    let run = leaklint(
+        &["--format", "json", "project/src", "project/gen"],
+        dir.path(),
+    );
     let diags = json(&run.stdout);
     let diags = diags.as_array().unwrap();
     assert_eq!(diags.len(), 1, "{}", run.stdout);
@@ -167,20 +180,40 @@ fn configuration_is_discovered_upward_and_applied() {
     let named = leaklint(&["project/gen/g.go"], dir.path());
     assert_eq!(named.code, 0, "{}", named.stdout);
     // --isolated ignores the file; --ignore turns the rule off.
-    assert_eq!(json(&leaklint(&["--format", "json", "--isolated", "project"], dir.path()).stdout).as_array().unwrap().len(), 2);
-    assert_eq!(leaklint(&["--ignore", "stringified-map-key", "project"], dir.path()).code, 0);
-    assert_eq!(leaklint(&["--select", "unused-suppression", "project"], dir.path()).code, 0);
+    assert_eq!(
+        json(&leaklint(&["--format", "json", "--isolated", "project"], dir.path()).stdout)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        leaklint(&["--ignore", "stringified-map-key", "project"], dir.path()).code,
+        0
+    );
+    assert_eq!(
+        leaklint(&["--select", "unused-suppression", "project"], dir.path()).code,
+        0
+    );
 }
 
 #[test]
 fn pyproject_and_bad_configs() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a/w.go", GO_LEAK);
-    write(dir.path(), "a/pyproject.toml", "[tool.leaklint]\nignore = [\"stringified-map-key\"]\n");
+    write(
+        dir.path(),
+        "a/pyproject.toml",
+        "[tool.leaklint]\nignore = [\"stringified-map-key\"]\n",
+    );
     assert_eq!(leaklint(&["a"], dir.path()).code, 0);
 
     write(dir.path(), "b/w.go", GO_LEAK);
-    write(dir.path(), "b/.leaklint.toml", "select = [\"stringified-map-key\"]\nignroe = []\n");
+    write(
+        dir.path(),
+        "b/.leaklint.toml",
+        "select = [\"stringified-map-key\"]\nignroe = []\n",
+    );
     let bad = leaklint(&["b"], dir.path());
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains(".leaklint.toml"), "{}", bad.stderr);
@@ -190,7 +223,10 @@ fn pyproject_and_bad_configs() {
     let unknown = leaklint(&["--select", "no-such-rule", "a"], dir.path());
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("no-such-rule"));
-    assert_eq!(leaklint(&["--config", "missing.toml", "a"], dir.path()).code, 2);
+    assert_eq!(
+        leaklint(&["--config", "missing.toml", "a"], dir.path()).code,
+        2
+    );
 }
 
 #[test]
@@ -215,13 +251,27 @@ unstable_types = ["Job"]
 "#,
     );
     write(dir.path(), "leaklint.toml", "rule-packs = [\"pack\"]\n");
-    write(dir.path(), "j.go", "package p\n\nfunc f(m map[string]int, job *Job) {\n\tm[job.Describe()] = 1\n}\n");
+    write(
+        dir.path(),
+        "j.go",
+        "package p\n\nfunc f(m map[string]int, job *Job) {\n\tm[job.Describe()] = 1\n}\n",
+    );
     let run = leaklint(&["--format", "json", "j.go"], dir.path());
     let diags = json(&run.stdout);
-    assert_eq!(diags[0]["rule"], "describe-key", "{}\n{}", run.stdout, run.stderr);
-    assert!(leaklint(&["rules"], dir.path()).stdout.contains("describe-key"));
+    assert_eq!(
+        diags[0]["rule"], "describe-key",
+        "{}\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(leaklint(&["rules"], dir.path())
+        .stdout
+        .contains("describe-key"));
 
-    write(dir.path(), "pack/broken.toml", "id = \"broken\"\ncheck = \"no-such-check\"\n");
+    write(
+        dir.path(),
+        "pack/broken.toml",
+        "id = \"broken\"\ncheck = \"no-such-check\"\n",
+    );
     let bad = leaklint(&["j.go"], dir.path());
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("broken.toml"), "{}", bad.stderr);
@@ -241,7 +291,12 @@ fn baseline_reports_only_new_findings() {
     write(dir.path(), "w.go", &grown);
     let run = leaklint(&["--format", "json", "--baseline", "base.json"], dir.path());
     let diags = json(&run.stdout);
-    let lines: Vec<_> = diags.as_array().unwrap().iter().map(|d| d["line"].clone()).collect();
+    let lines: Vec<_> = diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].clone())
+        .collect();
     assert_eq!(lines, [serde_json::json!(14)], "{}", run.stdout);
     assert_eq!(leaklint(&["--baseline", "nope.json"], dir.path()).code, 2);
 }
@@ -251,12 +306,23 @@ fn diff_base_keeps_findings_on_changed_lines() {
     let dir = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {
         let ok = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
             .args(args)
             .current_dir(dir.path())
             .output()
             .unwrap();
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
     };
     git(&["init", "-q"]);
     write(dir.path(), "old.go", GO_LEAK);
@@ -267,15 +333,27 @@ fn diff_base_keeps_findings_on_changed_lines() {
     write(dir.path(), "new.go", GO_LEAK);
     let run = leaklint(&["--format", "json", "--diff-base", "HEAD"], dir.path());
     let diags = json(&run.stdout);
-    let paths: Vec<_> = diags.as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap().to_string()).collect();
+    let paths: Vec<_> = diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(paths, ["edited.go", "new.go"], "{}", run.stderr);
-    assert_eq!(leaklint(&["--diff-base", "no-such-rev"], dir.path()).code, 2);
+    assert_eq!(
+        leaklint(&["--diff-base", "no-such-rev"], dir.path()).code,
+        2
+    );
 }
 
 #[test]
 fn stdin_with_a_file_name() {
     let dir = tempfile::tempdir().unwrap();
-    let run = leaklint_with_stdin(&["--format", "json", "--stdin-filename", "pkg/w.go"], dir.path(), GO_LEAK);
+    let run = leaklint_with_stdin(
+        &["--format", "json", "--stdin-filename", "pkg/w.go"],
+        dir.path(),
+        GO_LEAK,
+    );
     assert_eq!(run.code, 1);
     assert_eq!(json(&run.stdout)[0]["path"], "pkg/w.go");
     let clean = leaklint_with_stdin(&["--stdin-filename", "x.py"], dir.path(), "x = 1\n");
@@ -300,10 +378,23 @@ fn quiet_prints_only_findings() {
 fn rules_and_explain() {
     let dir = tempfile::tempdir().unwrap();
     let list = leaklint(&["rules"], dir.path());
-    assert!(list.stdout.lines().any(|l| l.starts_with("stringified-map-key") && l.contains("error") && l.contains("go,java,python,rust")), "{}", list.stdout);
+    assert!(
+        list.stdout
+            .lines()
+            .any(|l| l.starts_with("stringified-map-key")
+                && l.contains("error")
+                && l.contains("go,java,python,rust")),
+        "{}",
+        list.stdout
+    );
     let doc = leaklint(&["explain", "stringified-map-key"], dir.path());
     assert_eq!(doc.code, 0);
-    for part in ["### Why is this bad?", "### How to fix it", "```go", "### Known limits"] {
+    for part in [
+        "### Why is this bad?",
+        "### How to fix it",
+        "```go",
+        "### Known limits",
+    ] {
         assert!(doc.stdout.contains(part), "{part}\n{}", doc.stdout);
     }
     assert_eq!(leaklint(&["explain", "nope"], dir.path()).code, 2);
@@ -313,7 +404,8 @@ fn rules_and_explain() {
 fn readme_rule_table_is_generated_from_the_rule_docs() {
     let dir = tempfile::tempdir().unwrap();
     let table = leaklint(&["rules", "--markdown"], dir.path()).stdout;
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     assert!(
         readme.contains(&table),
         "README's rule table is out of date; replace it with the output of `leaklint rules --markdown`:\n{table}"
@@ -323,8 +415,15 @@ fn readme_rule_table_is_generated_from_the_rule_docs() {
 #[test]
 fn pre_commit_try_repo() {
     // Runs only where pre-commit is installed; `.ci/run` installs it, so CI always runs it.
-    if Command::new("pre-commit").arg("--version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install pre-commit");
+    if Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install pre-commit"
+        );
         eprintln!("pre-commit is not installed; skipping");
         return;
     }
@@ -343,11 +442,25 @@ fn pre_commit_try_repo() {
     write(work.path(), "ok.py", "x = 1\n");
     git(&["add", "."]);
     let out = Command::new("pre-commit")
-        .args(["try-repo", repo.to_str().unwrap(), "leaklint", "--all-files", "--color", "never"])
+        .args([
+            "try-repo",
+            repo.to_str().unwrap(),
+            "leaklint",
+            "--all-files",
+            "--color",
+            "never",
+        ])
         .current_dir(work.path())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "the hook must fail on a finding:\n{stdout}");
-    assert!(stdout.contains("stringified-map-key"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !out.status.success(),
+        "the hook must fail on a finding:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("stringified-map-key"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

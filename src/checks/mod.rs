@@ -1,6 +1,11 @@
 //! The checks: a small closed set of analyses over the model, each configured by rule data.
 
+mod client_per_call;
+mod key_consistency;
+mod must_release;
+mod sticky_in_session;
 mod stringified_key;
+mod support;
 
 use crate::model::{Span, Unit};
 use crate::rules::{CheckKind, Rule};
@@ -22,6 +27,10 @@ pub fn run(rule: &Rule, unit: &Unit, out: &mut Vec<Finding>) {
     };
     match rule.check {
         CheckKind::StringifiedKey => stringified_key::check(rule, model, unit, out),
+        CheckKind::MustRelease => must_release::check(rule, model, unit, out),
+        CheckKind::StickyInSession => sticky_in_session::check(rule, model, unit, out),
+        CheckKind::ClientPerCall => client_per_call::check(rule, model, unit, out),
+        CheckKind::KeyConsistency => key_consistency::check(rule, model, unit, out),
         // The driver reports suppressions: only it sees every finding of a file.
         CheckKind::Suppressions => {}
     }

@@ -1,6 +1,7 @@
 //! `stringified-key`: a map key that is the string form of a value whose text is not a stable
 //! identity, followed from where it is formatted, through locals and fields, to the map access.
 
+use super::support::{type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
 use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
@@ -84,7 +85,13 @@ impl<'u> Cx<'u> {
                         for (name, value) in fields {
                             if let (Some(name), Some(taint)) = (name, self.taint_of(id, value)) {
                                 let store = Some(value.span);
-                                self.fields.insert(name, Taint { field_store: store, ..taint });
+                                self.fields.insert(
+                                    name,
+                                    Taint {
+                                        field_store: store,
+                                        ..taint
+                                    },
+                                );
                             }
                         }
                     }
@@ -100,7 +107,13 @@ impl<'u> Cx<'u> {
             }
             ExprKind::Field(_, n) => {
                 let store = Some(target.span);
-                self.fields.insert(n, Taint { field_store: store, ..taint });
+                self.fields.insert(
+                    n,
+                    Taint {
+                        field_store: store,
+                        ..taint
+                    },
+                );
             }
             _ => {}
         }
@@ -147,7 +160,11 @@ impl<'u> Cx<'u> {
             ExprKind::Index(map, key) => Some((map, key, MapOp::Lookup)),
             ExprKind::In(item, map) => Some((map, item, MapOp::Contains)),
             ExprKind::Call(call) => {
-                let api = self.model.map_ops.iter().find(|api| api_matches(api, call))?;
+                let api = self
+                    .model
+                    .map_ops
+                    .iter()
+                    .find(|api| api_matches(api, call))?;
                 let key = call.args.get(api.key?)?;
                 // `delete(m, k)` names the map first; `m.get(k)` is called on it.
                 let map = match call.receiver() {
@@ -264,7 +281,7 @@ impl<'u> Cx<'u> {
         if m.address_verbs.iter().any(|v| v == verb) {
             return Some(format!("the address of `{shown}`"));
         }
-        if let Some(ty) = self.type_of(id, e) {
+        if let Some(ty) = type_of(self.unit, id, e) {
             let ty = &unwrap_type(ty);
             if type_matches(&m.stable_types, ty) {
                 return None;
@@ -283,51 +300,6 @@ impl<'u> Cx<'u> {
             .any(|n| n.eq_ignore_ascii_case(&word))
             .then(|| format!("`{shown}`"))
     }
-
-    /// The declared type of a name or field, looked up in the function, the functions around
-    /// it, then the file's fields.
-    fn type_of(&self, id: FuncId, e: &Expr) -> Option<&'u TypeRef> {
-        match &e.peel().kind {
-            ExprKind::Name(n) => {
-                let mut f = Some(id);
-                while let Some(id) = f {
-                    let func = &self.unit.functions[id];
-                    if let Some(p) = func.params.iter().find(|p| &p.name == n) {
-                        return p.ty.as_ref();
-                    }
-                    if let Some(ty) = declared_local(&func.body, n) {
-                        return Some(ty);
-                    }
-                    f = func.parent;
-                }
-                self.unit.field_type(n)
-            }
-            ExprKind::Field(_, n) => self.unit.field_type(n),
-            _ => None,
-        }
-    }
-}
-
-/// The declared type of a local named `name` in `body`, if declared with one.
-fn declared_local<'u>(body: &'u crate::model::Block, name: &str) -> Option<&'u TypeRef> {
-    let mut found = None;
-    walk_stmts(body, &mut |s| {
-        if let StmtKind::Bind {
-            targets,
-            declared: Some(ty),
-            ..
-        } = &s.kind
-        {
-            if found.is_none()
-                && targets
-                    .iter()
-                    .any(|t| matches!(&t.kind, ExprKind::Name(n) if n == name))
-            {
-                found = Some(ty);
-            }
-        }
-    });
-    found
 }
 
 fn api_matches(api: &ApiCall, call: &crate::model::Call) -> bool {
@@ -405,19 +377,6 @@ fn unwrap_type(ty: &TypeRef) -> TypeRef {
     ty.clone()
 }
 
-/// Whether `ty` matches one of `patterns`: `a.B` the qualified type, `B` its last segment,
-/// `*B` any last segment ending in `B`.
-fn type_matches(patterns: &[String], ty: &TypeRef) -> bool {
-    let (base, simple) = (ty.base(), ty.simple());
-    patterns.iter().any(|p| {
-        if let Some(suffix) = p.strip_prefix('*').filter(|s| !s.is_empty()) {
-            simple.ends_with(suffix)
-        } else {
-            p == simple || p == base || *p == ty.0 || base.ends_with(&format!(".{p}"))
-        }
-    })
-}
-
 /// The last word of an identifier, lower-cased: `parentCtx` → `ctx`, `http_request` →
 /// `request`, `getContext` → `context`.
 fn last_word(name: &str) -> String {
@@ -427,7 +386,7 @@ fn last_word(name: &str) -> String {
         .char_indices()
         .filter(|(_, c)| c.is_uppercase())
         .map(|(i, _)| i)
-        .last()
+        .next_back()
         .unwrap_or(0);
     tail[start..].to_lowercase()
 }
@@ -457,7 +416,10 @@ mod tests {
         assert!(type_matches(&pats, &TypeRef::new("Object")));
         assert!(!type_matches(&pats, &TypeRef::new("string")));
         assert!(!type_matches(&pats, &TypeRef::new("RequestId")));
-        assert_eq!(unwrap_type(&TypeRef::new("Arc<Mutex<Request>>")).0, "Request");
+        assert_eq!(
+            unwrap_type(&TypeRef::new("Arc<Mutex<Request>>")).0,
+            "Request"
+        );
         assert_eq!(unwrap_type(&TypeRef::new("Optional[Session]")).0, "Session");
     }
 }

@@ -29,7 +29,9 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
 
 /// Escapes a command's message, as the Actions runner unescapes it.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value, where `:` and `,` also delimit.

@@ -9,10 +9,7 @@ const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// The whole log. `root` is the directory paths are relative to (`%SRCROOT%`).
 pub fn to_value(diagnostics: &[Diagnostic], rules: &RuleSet, root: &Path) -> Value {
-    let results: Vec<Value> = diagnostics
-        .iter()
-        .map(|d| result(d, rules, root))
-        .collect();
+    let results: Vec<Value> = diagnostics.iter().map(|d| result(d, rules, root)).collect();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -129,7 +126,9 @@ fn physical(path: &str, l: &Location, root: &Path) -> Value {
 fn artifact(path: &str, root: &Path) -> Value {
     let p = Path::new(path);
     let relative = if p.is_absolute() {
-        p.strip_prefix(root).ok().map(|r| r.to_string_lossy().replace('\\', "/"))
+        p.strip_prefix(root)
+            .ok()
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
     } else {
         Some(path.to_string())
     };

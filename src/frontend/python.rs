@@ -591,7 +591,7 @@ impl<'s> Py<'s> {
                             | "typed_parameter"
                             | "default_parameter"
                             | "typed_default_parameter"
-                    ) && kids(p).first().map_or(true, |c| c.kind() == "identifier")
+                    ) && kids(p).first().is_none_or(|c| c.kind() == "identifier")
                 });
         let scope = self.lo.begin_function(kind, name.clone(), n);
         let mut params = param_list.map(|p| self.params(p)).unwrap_or_default();

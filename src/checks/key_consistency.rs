@@ -1,0 +1,611 @@
+//! `key-consistency`: a container written under a normalized key and read or deleted with the
+//! raw one (or the other way round), and a key recomputed from a non-deterministic source for a
+//! delete or lookup.
+//!
+//! Each function is read in source order, keeping for every local whether it holds a normalized
+//! value (lower-cased, trimmed, a cleaned path, a resolved host), a raw one (a parameter, an
+//! element, the result of a non-normalizing function of the file), or an unknown one. A key is
+//! described by its builder (`get_node_name`, a format template, or the value itself) and, for
+//! each argument, its name and state; fields remember the keys built into them (`self.name =
+//! get_node_name(host, port)`). Two accesses of the same container disagree when one stores and
+//! the other reads, deletes or tests, their keys have the same builder and argument names, and an
+//! argument is normalized on one side and raw on the other.
+
+use super::support::call_matches;
+use super::Finding;
+use crate::model::{Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
+use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+    let mut cx = Cx {
+        model,
+        unit,
+        normalizers: BTreeSet::new(),
+        fields: HashMap::new(),
+        accesses: Vec::new(),
+        aliases: HashMap::new(),
+        recording: false,
+    };
+    // Project normalizers (a function that returns its argument rewritten), then field keys;
+    // two rounds so that a normalizer calling a normalizer, and a field read by a later
+    // constructor, are known.
+    for _ in 0..2 {
+        for id in 1..cx.unit.functions.len() {
+            cx.function(id);
+        }
+    }
+    cx.recording = true;
+    for id in 0..cx.unit.functions.len() {
+        cx.function(id);
+    }
+    report(rule, &cx, out);
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Norm,
+    Raw,
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+struct Arg {
+    name: String,
+    state: State,
+    /// Where the value was normalized.
+    site: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+struct Shape {
+    /// `""` for the value itself, else the builder call or format template.
+    builder: String,
+    args: Vec<Arg>,
+}
+
+#[derive(Clone, Debug)]
+struct Val {
+    arg: Arg,
+    /// The key the local holds, when it was bound to a builder.
+    shape: Option<Shape>,
+}
+
+struct Access {
+    container: String,
+    op: MapOp,
+    span: Span,
+    shapes: Vec<Shape>,
+    /// The key is computed here from a non-deterministic call.
+    random: Option<(Span, String)>,
+}
+
+struct Cx<'u> {
+    model: &'u ApiModel,
+    unit: &'u Unit,
+    /// Functions of the file that return a normalized parameter.
+    normalizers: BTreeSet<FuncId>,
+    /// Keys and states assigned to fields, by field name.
+    fields: HashMap<String, Vec<(Shape, Arg)>>,
+    accesses: Vec<Access>,
+    /// `a = b` between containers: `a` → `b`.
+    aliases: HashMap<String, String>,
+    recording: bool,
+}
+
+type Env = HashMap<String, Val>;
+
+impl<'u> Cx<'u> {
+    fn function(&mut self, id: FuncId) {
+        let unit = self.unit;
+        let f = &unit.functions[id];
+        let mut env: Env = HashMap::new();
+        // A closure sees the state its enclosing function leaves (approximately: parameters).
+        for p in &f.params {
+            if matches!(p.name.as_str(), "self" | "this" | "cls" | "") {
+                continue;
+            }
+            env.insert(
+                p.name.clone(),
+                Val {
+                    arg: Arg {
+                        name: p.name.clone(),
+                        state: State::Raw,
+                        site: None,
+                    },
+                    shape: None,
+                },
+            );
+        }
+        let mut returns_norm = false;
+        self.block(id, &f.body, &mut env, &mut returns_norm);
+        if returns_norm && matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested) {
+            self.normalizers.insert(id);
+        }
+    }
+
+    fn block(&mut self, id: FuncId, block: &'u [Stmt], env: &mut Env, returns_norm: &mut bool) {
+        for s in block {
+            self.stmt(id, s, env, returns_norm);
+        }
+    }
+
+    fn stmt(&mut self, id: FuncId, s: &'u Stmt, env: &mut Env, returns_norm: &mut bool) {
+        let targets: Vec<Span> = match &s.kind {
+            StmtKind::Bind { targets, .. } => targets.iter().map(|t| t.span).collect(),
+            _ => Vec::new(),
+        };
+        let deleting = matches!(&s.kind, StmtKind::Expr(e) if matches!(&e.kind, ExprKind::Call(c) if c.func.path().as_deref() == Some("del")));
+        if self.recording {
+            for e in s.exprs() {
+                e.walk(&mut |x| self.access(x, &targets, deleting, env));
+            }
+        }
+        match &s.kind {
+            StmtKind::Bind {
+                targets, values, ..
+            } => {
+                if targets.len() == values.len() {
+                    for (t, v) in targets.iter().zip(values) {
+                        let val = self.val(v, env);
+                        self.bind(t, v, val, env);
+                    }
+                } else if let Some(v) = values.first() {
+                    // `host, port = remap(host, port)`: each target gets the call's state.
+                    let val = self.val(v, env);
+                    for t in targets {
+                        let mut val = val.clone();
+                        val.arg.name = t.hint_name().unwrap_or_default().to_string();
+                        val.shape = None;
+                        self.bind(t, v, val, env);
+                    }
+                }
+            }
+            StmtKind::Return(values)
+                if values
+                    .iter()
+                    .any(|v| self.val(v, env).arg.state == State::Norm) =>
+            {
+                *returns_norm = true;
+            }
+            StmtKind::Scoped { bindings, body } => {
+                self.block(id, bindings, env, returns_norm);
+                self.block(id, body, env, returns_norm);
+                return;
+            }
+            _ => {}
+        }
+        for b in s.blocks() {
+            self.block(id, b, env, returns_norm);
+        }
+    }
+
+    fn bind(&mut self, target: &'u Expr, value: &'u Expr, val: Val, env: &mut Env) {
+        // Container aliases: `self.nodes_cache = tmp_nodes_cache`.
+        if let (Some(a), Some(b)) = (last_segment(target), last_segment(value)) {
+            if matches!(value.peel().kind, ExprKind::Name(_) | ExprKind::Field(..)) && a != b {
+                self.aliases.insert(a, b);
+            }
+        }
+        match &target.peel().kind {
+            ExprKind::Name(n) => {
+                // The local stands for what it was computed from (`key := clean(path)` is
+                // `path`), or for itself when that has no name (`host = entry[0]`).
+                let mut val = val;
+                if val.arg.name.is_empty() {
+                    val.arg.name = n.clone();
+                }
+                env.insert(n.clone(), val);
+            }
+            ExprKind::Field(_, f) if !self.recording => {
+                let shape = val.shape.clone().unwrap_or(Shape {
+                    builder: String::new(),
+                    args: vec![val.arg.clone()],
+                });
+                let entry = self.fields.entry(f.clone()).or_default();
+                if !entry.iter().any(|(_, a)| {
+                    a.site == val.arg.site && a.state == val.arg.state && a.name == val.arg.name
+                }) {
+                    entry.push((shape, val.arg));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records a map access in `e`, if it is one.
+    fn access(&mut self, e: &'u Expr, targets: &[Span], deleting: bool, env: &Env) {
+        let Some((container, key, op)) = self.map_access(e) else {
+            return;
+        };
+        let op = match op {
+            MapOp::Lookup if targets.contains(&e.span) => MapOp::Insert,
+            MapOp::Lookup if deleting => MapOp::Delete,
+            op => op,
+        };
+        let Some(container) = last_segment(container) else {
+            return;
+        };
+        let shapes = self.shapes(key, env);
+        // Only a key computed right here is recomputed: a local holding one is the stored key
+        // reused. A subscript may index a slice or an array, so only explicit map calls count
+        // as reads.
+        let random = self
+            .random(key)
+            .filter(|_| op == MapOp::Insert || !matches!(e.kind, ExprKind::Index(..)));
+        self.accesses.push(Access {
+            container,
+            op,
+            span: e.span,
+            shapes,
+            random,
+        });
+    }
+
+    fn map_access(&self, e: &'u Expr) -> Option<(&'u Expr, &'u Expr, MapOp)> {
+        match &e.kind {
+            ExprKind::Index(base, key) => Some((base, key, MapOp::Lookup)),
+            ExprKind::In(item, container) => Some((container, item, MapOp::Contains)),
+            ExprKind::Call(call) => {
+                let api = self
+                    .model
+                    .map_ops
+                    .iter()
+                    .find(|api| api_matches(api, call))?;
+                let key = call.args.get(api.key?)?;
+                let container = match &api.call {
+                    // `delete(m, k)`: the container is the other argument.
+                    Some(_) => call.args.iter().find(|a| !std::ptr::eq(*a, key))?,
+                    None => call.receiver()?,
+                };
+                Some((container, key, api.op))
+            }
+            _ => None,
+        }
+    }
+
+    /// The key shapes an expression can have.
+    fn shapes(&self, key: &Expr, env: &Env) -> Vec<Shape> {
+        let key = key.peel();
+        match &key.kind {
+            ExprKind::Name(n) => match env.get(n) {
+                Some(Val { shape: Some(s), .. }) => vec![s.clone()],
+                _ => vec![identity(self.arg(key, env))],
+            },
+            ExprKind::Field(_, f) => {
+                let mut out: Vec<Shape> = self
+                    .fields
+                    .get(f)
+                    .map(|v| v.iter().map(|(s, _)| s.clone()).collect())
+                    .unwrap_or_default();
+                out.push(identity(self.arg(key, env)));
+                out
+            }
+            _ => self.shape(key, env).into_iter().collect(),
+        }
+    }
+
+    /// The key built by a call, format or tuple; or the value itself.
+    fn shape(&self, e: &Expr, env: &Env) -> Option<Shape> {
+        let e = e.peel();
+        match &e.kind {
+            ExprKind::Call(call) if !self.is_normalizer(call) => {
+                let builder = call.func.path().or_else(|| call.name().map(String::from))?;
+                if self.model.map_ops.iter().any(|api| api_matches(api, call)) {
+                    return None;
+                }
+                Some(Shape {
+                    builder,
+                    args: call.args.iter().map(|a| self.arg(a, env)).collect(),
+                })
+            }
+            ExprKind::Format(f) => Some(Shape {
+                builder: format!("format:{}", f.template.as_deref().unwrap_or("+")),
+                args: f.args.iter().map(|a| self.arg(&a.expr, env)).collect(),
+            }),
+            ExprKind::Other(parts) if parts.len() > 1 => Some(Shape {
+                builder: format!("tuple:{}", parts.len()),
+                args: parts.iter().map(|a| self.arg(a, env)).collect(),
+            }),
+            _ => Some(identity(self.arg(e, env))),
+        }
+    }
+
+    /// The value of `e` as a key argument: its name, whether it is normalized, and where.
+    fn arg(&self, e: &Expr, env: &Env) -> Arg {
+        let e = e.peel();
+        let unknown = |name: &str| Arg {
+            name: name.to_string(),
+            state: State::Unknown,
+            site: None,
+        };
+        match &e.kind {
+            ExprKind::Call(call) if self.is_normalizer(call) => {
+                // `key.lower()` normalizes its receiver; `filepath.Clean(p)` and the file's own
+                // `normalize(k)` their first argument.
+                let by_method = self
+                    .model
+                    .normalizers
+                    .iter()
+                    .any(|p| p.method.is_some() && call_matches(p, call));
+                let inner = if by_method {
+                    call.receiver()
+                } else {
+                    call.args.first()
+                };
+                let name = inner.map(|i| self.arg(i, env).name).unwrap_or_default();
+                Arg {
+                    name,
+                    state: State::Norm,
+                    site: Some(e.span),
+                }
+            }
+            ExprKind::Call(call) => {
+                let name = call.name().unwrap_or_default();
+                // A function of this file that does not normalize: its result is raw.
+                let local = self
+                    .unit
+                    .functions
+                    .iter()
+                    .any(|f| f.name == name && !f.body.is_empty());
+                Arg {
+                    name: String::new(),
+                    state: if local { State::Raw } else { State::Unknown },
+                    site: None,
+                }
+            }
+            ExprKind::Name(n) => match env.get(n) {
+                Some(v) if !v.arg.name.is_empty() => v.arg.clone(),
+                Some(v) => Arg {
+                    name: n.clone(),
+                    ..v.arg.clone()
+                },
+                None => unknown(n),
+            },
+            ExprKind::Field(_, f) => {
+                let assigned = self.fields.get(f);
+                let states: BTreeSet<(bool, bool)> = assigned
+                    .map(|v| {
+                        v.iter()
+                            .map(|(_, a)| (a.state == State::Norm, a.state == State::Raw))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let state = match states.iter().next() {
+                    Some((true, _)) if states.len() == 1 => State::Norm,
+                    Some((_, true)) if states.len() == 1 => State::Raw,
+                    _ => State::Unknown,
+                };
+                let site = assigned.and_then(|v| v.iter().find_map(|(_, a)| a.site));
+                Arg {
+                    name: f.clone(),
+                    state,
+                    site: if state == State::Norm { site } else { None },
+                }
+            }
+            ExprKind::Index(..) => Arg {
+                name: String::new(),
+                state: State::Raw,
+                site: None,
+            },
+            ExprKind::Lit(Lit::Str(_)) => unknown(""),
+            _ => unknown(""),
+        }
+    }
+
+    fn val(&self, v: &Expr, env: &Env) -> Val {
+        let shape = match &v.peel().kind {
+            ExprKind::Call(call) if !self.is_normalizer(call) => self.shape(v, env),
+            ExprKind::Format(_) => self.shape(v, env),
+            _ => None,
+        };
+        Val {
+            arg: self.arg(v, env),
+            shape,
+        }
+    }
+
+    /// A call that normalizes: named in the rule, or a function of this file that does.
+    fn is_normalizer(&self, call: &crate::model::Call) -> bool {
+        if self.model.normalizers.iter().any(|p| call_matches(p, call)) {
+            return true;
+        }
+        let Some(name) = call.name() else {
+            return false;
+        };
+        let own = match &call.func.peel().kind {
+            ExprKind::Name(_) => true,
+            ExprKind::Field(base, _) => {
+                matches!(base.path().as_deref(), Some("self" | "this" | "cls"))
+            }
+            _ => false,
+        };
+        own && self
+            .normalizers
+            .iter()
+            .any(|&f| self.unit.functions[f].name == name)
+    }
+
+    /// A non-deterministic call evaluated in `e` itself, if any.
+    fn random(&self, e: &Expr) -> Option<(Span, String)> {
+        let mut found = None;
+        e.walk(&mut |x| {
+            if let ExprKind::Call(call) = &x.kind {
+                if found.is_none()
+                    && self
+                        .model
+                        .nondeterministic
+                        .iter()
+                        .any(|p| call_matches(p, call))
+                {
+                    found = Some((x.span, super::support::render(x)));
+                }
+            }
+        });
+        found
+    }
+}
+
+fn identity(arg: Arg) -> Shape {
+    Shape {
+        builder: String::new(),
+        args: vec![arg],
+    }
+}
+
+/// The last segment of a container's path: `self.nodes_cache` → `nodes_cache`.
+fn last_segment(e: &Expr) -> Option<String> {
+    match &e.peel().kind {
+        ExprKind::Name(n) => Some(n.rsplit([':', '.']).next().unwrap_or(n).to_string()),
+        ExprKind::Field(_, f) => Some(f.clone()),
+        _ => None,
+    }
+}
+
+fn api_matches(api: &ApiCall, call: &crate::model::Call) -> bool {
+    if let Some(path) = &api.call {
+        return call.func.path().as_deref() == Some(path.as_str());
+    }
+    match &api.method {
+        Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
+        None => false,
+    }
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    !a.is_empty()
+        && a.trim_start_matches('_')
+            .eq_ignore_ascii_case(b.trim_start_matches('_'))
+}
+
+/// How two keys of one container disagree: the raw argument's index, if one side is
+/// normalized where the other is raw and the keys are otherwise alike.
+fn disagree(a: &Shape, b: &Shape) -> Option<usize> {
+    if a.builder != b.builder || a.args.len() != b.args.len() {
+        return None;
+    }
+    let mut found = None;
+    for (i, (x, y)) in a.args.iter().zip(&b.args).enumerate() {
+        if !same_name(&x.name, &y.name) {
+            return None;
+        }
+        if matches!(
+            (x.state, y.state),
+            (State::Norm, State::Raw) | (State::Raw, State::Norm)
+        ) {
+            found.get_or_insert(i);
+        }
+    }
+    found
+}
+
+fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
+    let root = |c: &str| {
+        let mut c = c.to_string();
+        for _ in 0..8 {
+            match cx.aliases.get(&c) {
+                Some(next) => c = next.clone(),
+                None => break,
+            }
+        }
+        c
+    };
+    let mut found: BTreeMap<Span, Finding> = BTreeMap::new();
+    let mut by_container: BTreeMap<String, Vec<&Access>> = BTreeMap::new();
+    for a in &cx.accesses {
+        by_container.entry(root(&a.container)).or_default().push(a);
+    }
+    for accesses in by_container.values() {
+        for read in accesses.iter().filter(|a| a.op != MapOp::Insert) {
+            // Stores into the container under the read's own name come first.
+            let mut stores: Vec<&&Access> =
+                accesses.iter().filter(|a| a.op == MapOp::Insert).collect();
+            stores.sort_by_key(|s| (s.container != read.container, s.span));
+            for store in stores {
+                let pair = store.shapes.iter().find_map(|s| {
+                    read.shapes
+                        .iter()
+                        .find_map(|r| disagree(s, r).map(|i| (s, r, i)))
+                });
+                let Some((s, r, i)) = pair else {
+                    continue;
+                };
+                let (raw, raw_shape, norm, norm_shape) = if r.args[i].state == State::Raw {
+                    (read, r, store, s)
+                } else {
+                    (store, s, read, r)
+                };
+                let name = &raw_shape.args[i].name;
+                let what = match raw.op {
+                    MapOp::Insert => "stored under",
+                    MapOp::Lookup => "looked up with",
+                    MapOp::Delete => "deleted with",
+                    MapOp::Contains => "tested with",
+                };
+                let value = format!(
+                    "`{}` is {what} a key built from the raw `{name}`, but {} with `{name}` normalized",
+                    raw.container,
+                    if norm.op == MapOp::Insert { "filled" } else { "read" }
+                );
+                let mut labels = vec![(
+                    norm.span,
+                    format!(
+                        "{} under the normalized key here",
+                        if norm.op == MapOp::Insert {
+                            "stored"
+                        } else {
+                            "accessed"
+                        }
+                    ),
+                )];
+                if let Some(site) = norm_shape.args[i].site {
+                    labels.push((site, format!("`{name}` is normalized here")));
+                }
+                found.entry(raw.span).or_insert(Finding {
+                    span: raw.span,
+                    message: rule.message.replace("{value}", &value),
+                    labels,
+                });
+            }
+        }
+        // A key recomputed from a non-deterministic source matches nothing stored.
+        for read in accesses.iter().filter(|a| a.op != MapOp::Insert) {
+            let Some((site, shown)) = &read.random else {
+                continue;
+            };
+            // Stored under a key computed the same way, from the same source.
+            let Some(store) = accesses.iter().find(|a| {
+                a.op == MapOp::Insert && a.random.as_ref().is_some_and(|(_, s)| s == shown)
+            }) else {
+                continue;
+            };
+            {
+                let value = format!(
+                    "`{}` is {} a key recomputed from `{shown}`, which differs on every call and matches nothing stored",
+                    read.container,
+                    match read.op {
+                        MapOp::Delete => "deleted with",
+                        MapOp::Contains => "tested with",
+                        _ => "looked up with",
+                    }
+                );
+                let labels = vec![
+                    (
+                        *site,
+                        "computed anew here: store the key and reuse it".to_string(),
+                    ),
+                    (
+                        store.span,
+                        "stored under a key computed the same way here".into(),
+                    ),
+                ];
+                found.entry(read.span).or_insert(Finding {
+                    span: read.span,
+                    message: rule.message.replace("{value}", &value),
+                    labels,
+                });
+            }
+        }
+    }
+    out.extend(found.into_values());
+}

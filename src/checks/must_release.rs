@@ -1,0 +1,1855 @@
+//! `must-release`: a resource acquired in a function that an error exit leaves open.
+//!
+//! # Design
+//!
+//! An abstract interpretation run directly over the model's structured statements, once per
+//! function, in source order. No graph is built: `if`, `switch`, loops, `try` and `with` are
+//! interpreted by their structure, and the few jumps are carried explicitly — `break` and
+//! `continue` to their loop or switch, `goto L` forward to the label `L`, exceptions from the
+//! statements of a `try` body to its `catch` blocks, exits through the `finally` blocks around
+//! them. A loop body is interpreted once, its entry state standing for every iteration
+//! (`entry ⊔ end of body ⊔ breaks` flows out). Each statement is visited a bounded number of
+//! times, and at each visit the work is proportional to its size times the number of resources
+//! open there: the cost grows linearly in the size of a function times its resources.
+//!
+//! The state holds, per resource (one per acquisition site), the set of what it may be here:
+//! not held (not yet acquired, or the acquisition failed), open, or done with (released, in a
+//! scope that releases it, or handed off). Merges take the union. An exit is reported only
+//! where a resource is *certainly* open — open on every path that reaches that exit — so a
+//! correlation the analysis cannot see makes it quiet, never noisy.
+//!
+//! - **Acquisitions** are rule data (`acquire`): a call, a method, a construction; bound to a
+//!   local, written into an out-argument (`pipe(fds)`), or the receiver (`lock.lock()`).
+//!   Acquisitions written straight into a field, a global or a collection are hand-offs.
+//! - **Failed acquisitions.** The analysis does not see operators (`!=` and `==` lower alike),
+//!   so an `if` that tests a resource or its error companion — Go's `err` from the same call,
+//!   `fd < 0`, `!p`, `p.is_null()`, or an acquisition inside the condition itself — is read by
+//!   the shape of its branches: the branch that does not touch the resource and ends by
+//!   leaving (return, throw, goto, a call that never returns) is the failure branch, where the
+//!   resource is not held. When the shape does not tell, both branches mark it "maybe not held".
+//! - **Releases**: a release method on the value or a path below it (`Close`, `Body.Close`, `()`
+//!   for Go's cancel functions), a release function given it (`close(fd)`, `free(p)`), a
+//!   function of the same file that releases its parameter, a `defer`, a closure that releases
+//!   it, a `with` / try-with-resources scope it enters, a `finally` around the exit.
+//! - **Hand-offs** end the obligation without a finding: returned, stored in a field, global,
+//!   element or out-parameter, wrapped in a construction that is stored or returned, captured by
+//!   a closure, or passed to any call that is not known to only borrow it (rule data
+//!   `borrowing_calls`, and functions of the same file that neither keep nor pass on their
+//!   parameter).
+//! - **Error exits**: Go returns whose last result is a non-nil `error`; Java and Python
+//!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
+//!   Rust `?` and `return Err(…)`; C returns of a negative number, `NULL`, `false`, a name in
+//!   `error_values` or `-E…`, and every return after a label named like an error label.
+//! - **Summaries** (same file only): functions that release a parameter; functions that return
+//!   a fresh resource (the caller acquires it); functions that acquire into an out-parameter;
+//!   and functions that store fresh resources into fields or globals and return success or
+//!   failure, paired with the functions that release every one of those fields (Redis's
+//!   `aofCreatePipes` / `aofClosePipes`): a call of the first is an acquisition that only a
+//!   call of the second (or of a function that calls it) releases.
+
+use super::Finding;
+use crate::model::{
+    Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, TypeRef, Unit,
+};
+use crate::rules::{Acquire, ApiModel, Rule};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+    let api = Api {
+        m: model,
+        lang: unit.lang,
+    };
+    let sums = Summaries::build(&api, unit);
+    for (id, f) in unit.functions.iter().enumerate() {
+        if f.kind == FnKind::TopLevel {
+            continue;
+        }
+        let mut fx = Fx::new(&api, &sums, unit, id);
+        let body = &f.body;
+        let end = fx.block(body, Some(State::default()));
+        // Falling off the end of a function is a normal exit.
+        drop(end);
+        fx.report(rule, out);
+    }
+}
+
+// ----- rule data -----
+
+struct Api<'m> {
+    m: &'m ApiModel,
+    lang: Lang,
+}
+
+/// Rust paths use `::`; everything is compared with `.`.
+fn norm(p: &str) -> String {
+    p.replace("::", ".")
+}
+
+fn callee(c: &Call) -> Option<String> {
+    c.func.path().map(|p| norm(&p))
+}
+
+/// Whether `entry` names the call: a dotted entry by its path (or a path ending in it), a bare
+/// entry by the function's or method's name.
+fn names_call(entry: &str, c: &Call) -> bool {
+    let entry = norm(entry);
+    if entry.contains('.') {
+        callee(c).is_some_and(|p| p == entry || p.ends_with(&format!(".{entry}")))
+    } else {
+        c.name() == Some(entry.as_str())
+    }
+}
+
+/// What an acquisition makes: which results or argument hold the resource and how it is
+/// released.
+#[derive(Clone, Debug, Default)]
+struct Spec {
+    results: Vec<usize>,
+    err_result: Option<usize>,
+    out_arg: Option<usize>,
+    receiver: bool,
+    release: Vec<String>,
+    /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
+    callee: String,
+}
+
+impl Spec {
+    fn from_rule(a: &Acquire, c: Option<&Call>) -> Spec {
+        let shown = match (&a.call, &a.method, &a.new) {
+            (Some(p), _, _) => p.clone(),
+            (_, Some(m), _) => c.and_then(|c| c.func.path()).unwrap_or_else(|| m.clone()),
+            (_, _, Some(t)) => format!("new {t}"),
+            _ => String::new(),
+        };
+        Spec {
+            results: if a.results.is_empty() {
+                vec![0]
+            } else {
+                a.results.clone()
+            },
+            err_result: a.err_result,
+            out_arg: a.out_arg,
+            receiver: a.receiver,
+            release: a.release.clone(),
+            callee: shown,
+        }
+    }
+
+    fn binds_result(&self) -> bool {
+        self.out_arg.is_none() && !self.receiver
+    }
+}
+
+impl<'m> Api<'m> {
+    fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
+        let path = callee(c);
+        self.m.acquire.iter().find_map(|a| {
+            let hit = if let Some(p) = &a.call {
+                path.as_deref() == Some(norm(p).as_str())
+            } else if let Some(m) = &a.method {
+                c.receiver().is_some() && c.name() == Some(m.as_str())
+            } else {
+                false
+            };
+            let typed = match &a.declared {
+                None => true,
+                Some(t) => declared.is_some_and(|d| d.simple() == t),
+            };
+            (hit && typed).then(|| Spec::from_rule(a, Some(c)))
+        })
+    }
+
+    fn acquire_new(&self, ty: &TypeRef) -> Option<Spec> {
+        self.m
+            .acquire
+            .iter()
+            .find(|a| a.new.as_deref() == Some(ty.simple()))
+            .map(|a| Spec::from_rule(a, None))
+    }
+
+    fn in_list(list: &[String], c: &Call) -> bool {
+        list.iter().any(|e| names_call(e, c))
+    }
+
+    fn is_release_fn(&self, c: &Call) -> bool {
+        Api::in_list(&self.m.release_functions, c)
+    }
+
+    fn borrows(&self, c: &Call) -> bool {
+        Api::in_list(&self.m.borrowing_calls, c)
+    }
+
+    fn passthrough(&self, c: &Call) -> bool {
+        Api::in_list(&self.m.passthrough_calls, c)
+    }
+
+    fn noreturn(&self, c: &Call) -> bool {
+        Api::in_list(&self.m.noreturn_calls, c)
+    }
+
+    fn error_label(&self, label: &str) -> bool {
+        let l = label.to_ascii_lowercase();
+        self.m
+            .error_labels
+            .iter()
+            .any(|p| l.starts_with(p.as_str()))
+    }
+}
+
+// ----- expression queries -----
+
+/// The variable or field path an expression denotes, normalized.
+fn path_of(e: &Expr) -> Option<String> {
+    e.peel().path().map(|p| norm(&p))
+}
+
+fn under(path: &str, var: &str) -> bool {
+    path == var
+        || (path.len() > var.len() && path.starts_with(var) && path.as_bytes()[var.len()] == b'.')
+}
+
+/// Rust's `x?`: lowered as a pass-through operator whose span is the operand's plus the `?`.
+fn is_rust_try(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Unary(inner) => {
+            e.span.start == inner.span.start && e.span.end == inner.span.end + 1
+        }
+        _ => false,
+    }
+}
+
+/// The variable an out-argument writes through: `fds`, `fds + 2`, `&fd`, `fds.as_mut_ptr()`.
+fn out_var(e: &Expr) -> Option<String> {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return Some(p);
+    }
+    match &e.kind {
+        ExprKind::Index(base, _) => out_var(base),
+        ExprKind::Other(xs) => xs.iter().find_map(out_var),
+        ExprKind::Call(c) if c.args.is_empty() => c.receiver().and_then(out_var),
+        _ => None,
+    }
+}
+
+/// The last statement of a block leaves it (return, throw, jump, or a call that never returns).
+fn ends_with_exit(api: &Api, b: &Block) -> bool {
+    let Some(last) = b.last() else {
+        return false;
+    };
+    match &last.kind {
+        StmtKind::Return(_)
+        | StmtKind::Throw(_)
+        | StmtKind::Goto(_)
+        | StmtKind::Break
+        | StmtKind::Continue => true,
+        StmtKind::Expr(e) => matches!(&e.peel().kind, ExprKind::Call(c) if api.noreturn(c)),
+        StmtKind::If {
+            then, otherwise, ..
+        } => ends_with_exit(api, then) && ends_with_exit(api, otherwise),
+        StmtKind::Block(b) => ends_with_exit(api, b),
+        _ => false,
+    }
+}
+
+/// Calls `f` on every expression of `block`, nested statements and closures included.
+fn each_expr<'u>(unit: &'u Unit, block: &'u Block, f: &mut impl FnMut(&'u Expr)) {
+    let mut closures = Vec::new();
+    crate::model::walk_stmts(block, &mut |s| {
+        for e in s.exprs() {
+            e.walk(&mut |x| {
+                if let ExprKind::Closure(id) = x.kind {
+                    closures.push(id);
+                }
+                f(x)
+            });
+        }
+    });
+    // Closures nest as deep as their source; each is visited once.
+    let mut seen = HashSet::new();
+    while let Some(id) = closures.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(func) = unit.functions.get(id) {
+            crate::model::walk_stmts(&func.body, &mut |s| {
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        if let ExprKind::Closure(id) = x.kind {
+                            closures.push(id);
+                        }
+                        f(x)
+                    });
+                }
+            });
+        }
+    }
+}
+
+// ----- error exits -----
+
+/// Whether returning `values` from `func` reports failure, and how to say so.
+fn error_return(api: &Api, func: &crate::model::Function, values: &[Expr]) -> Option<String> {
+    match api.lang {
+        Lang::Go => {
+            let last_is_error = func.results.last().is_some_and(|t| t.0 == "error");
+            if !last_is_error || values.is_empty() || values.len() < func.results.len() {
+                return None;
+            }
+            let last = values.last()?.peel();
+            match &last.kind {
+                ExprKind::Lit(Lit::Nil) => None,
+                ExprKind::Name(n) if n == "nil" => None,
+                ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Call(_) => {
+                    Some("returns an error here".into())
+                }
+                _ => None,
+            }
+        }
+        Lang::Rust => {
+            let v = values.first()?.peel();
+            match &v.kind {
+                ExprKind::Call(c) if c.func.path().as_deref() == Some("Err") => {
+                    Some("returns `Err` here".into())
+                }
+                _ => None,
+            }
+        }
+        Lang::C => {
+            let v = values.first()?;
+            // The model keeps no literal values (`-1` and `0` lower alike): a constant returned
+            // early, from inside a branch, is taken as the error code; the function's last
+            // statement as its success.
+            let last = func.body.last().map(|s| s.span);
+            let early = last.is_none_or(|l| !(l.start <= v.span.start && v.span.end <= l.end));
+            match &v.peel().kind {
+                ExprKind::Lit(Lit::Num) if early => Some("returns an error code here".into()),
+                _ => c_error_value(api, v),
+            }
+        }
+        Lang::Java | Lang::Python => None,
+    }
+}
+
+fn c_error_value(api: &Api, v: &Expr) -> Option<String> {
+    let v = v.peel();
+    match &v.kind {
+        // A unary operator on a number: `-1`.
+        ExprKind::Other(xs)
+            if xs.len() == 1 && matches!(xs[0].peel().kind, ExprKind::Lit(Lit::Num)) =>
+        {
+            Some("returns a negative value here".into())
+        }
+        ExprKind::Other(xs) if xs.len() == 1 => match &xs[0].peel().kind {
+            // `-ENOMEM`
+            ExprKind::Name(n) if is_errno(n) => Some(format!("returns `-{n}` here")),
+            _ => None,
+        },
+        ExprKind::Lit(Lit::Nil) => Some("returns `NULL` here".into()),
+        // `false` is the only five-byte boolean literal.
+        ExprKind::Lit(Lit::Bool) if v.span.end - v.span.start == 5 => {
+            Some("returns `false` here".into())
+        }
+        ExprKind::Name(n) if api.m.error_values.iter().any(|e| e == n) || is_error_name(n) => {
+            Some(format!("returns `{n}` here"))
+        }
+        _ => None,
+    }
+}
+
+/// `C_ERR`, `ST_ERROR`, `IO_FAILED`: a constant named for failure.
+fn is_error_name(n: &str) -> bool {
+    let upper = n
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    upper
+        && ["ERR", "ERROR", "FAIL", "FAILED", "FAILURE"]
+            .iter()
+            .any(|w| n == *w || n.ends_with(&format!("_{w}")))
+}
+
+fn is_errno(n: &str) -> bool {
+    n.len() > 2
+        && n.starts_with('E')
+        && n.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+// ----- summaries -----
+
+/// A same-file function that stores fresh resources into fields or globals and reports success.
+struct Storage {
+    acquirer: String,
+    fields: BTreeSet<String>,
+    /// Functions that release every one of the fields, and functions that call those.
+    releasers: HashSet<String>,
+}
+
+#[derive(Default)]
+struct Summaries {
+    by_name: HashMap<String, Vec<FuncId>>,
+    /// Parameters a function releases.
+    releases: HashMap<FuncId, Vec<bool>>,
+    /// Parameters a function keeps, returns or passes on.
+    keeps: HashMap<FuncId, Vec<bool>>,
+    /// Functions that return a fresh resource.
+    returns: HashMap<FuncId, Spec>,
+    /// Functions that acquire into a parameter.
+    out_param: HashMap<FuncId, Spec>,
+    storage: Vec<Storage>,
+    storage_of: HashMap<String, usize>,
+}
+
+impl Summaries {
+    fn build(api: &Api, unit: &Unit) -> Summaries {
+        let mut s = Summaries::default();
+        for (id, f) in unit.functions.iter().enumerate() {
+            if matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested)
+                && !f.name.is_empty()
+            {
+                s.by_name.entry(f.name.clone()).or_default().push(id);
+            }
+        }
+        // Two rounds: the second sees helpers of helpers.
+        for _ in 0..2 {
+            let mut releases = HashMap::new();
+            let mut keeps = HashMap::new();
+            let mut returns = HashMap::new();
+            let mut out_param = HashMap::new();
+            for ids in s.by_name.values() {
+                for &id in ids {
+                    let f = &unit.functions[id];
+                    let (rel, keep): (Vec<bool>, Vec<bool>) = f
+                        .params
+                        .iter()
+                        .map(|p| s.param_effects(api, unit, id, &p.name))
+                        .unzip();
+                    releases.insert(id, rel);
+                    keeps.insert(id, keep);
+                    let (ret, out) = s.acquirer(api, unit, id);
+                    if let Some(r) = ret {
+                        returns.insert(id, r);
+                    }
+                    if let Some(o) = out {
+                        out_param.insert(id, o);
+                    }
+                }
+            }
+            s.releases = releases;
+            s.keeps = keeps;
+            s.returns = returns;
+            s.out_param = out_param;
+        }
+        s.build_storage(api, unit);
+        s
+    }
+
+    /// The same-file functions a call may reach, each with the offset of its first argument
+    /// among the parameters (a Go receiver or a Python `self` comes first).
+    fn callees<'a>(
+        &'a self,
+        unit: &'a Unit,
+        c: &'a Call,
+    ) -> impl Iterator<Item = (FuncId, usize)> + 'a {
+        let name = c.name().unwrap_or("");
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |&id| {
+                let f = &unit.functions[id];
+                let offset = match unit.lang {
+                    Lang::Go | Lang::Python
+                        if f.kind == FnKind::Method && c.receiver().is_some() =>
+                    {
+                        usize::from(
+                            unit.lang == Lang::Go
+                                || f.params
+                                    .first()
+                                    .is_some_and(|p| p.name == "self" || p.name == "cls"),
+                        )
+                    }
+                    _ => 0,
+                };
+                (id, offset)
+            })
+    }
+
+    /// Whether a same-file function releases its argument `i`.
+    fn call_releases_arg(&self, unit: &Unit, c: &Call, i: usize) -> bool {
+        self.callees(unit, c).any(|(id, off)| {
+            self.releases
+                .get(&id)
+                .and_then(|r| r.get(i + off))
+                .copied()
+                .unwrap_or(false)
+        })
+    }
+
+    /// Whether passing argument `i` to this call only lends it: the file defines the callee and
+    /// no definition keeps or releases that parameter.
+    fn call_borrows_arg(&self, unit: &Unit, c: &Call, i: usize) -> bool {
+        let mut any = false;
+        for (id, off) in self.callees(unit, c) {
+            any = true;
+            let kept = self.keeps.get(&id).and_then(|k| k.get(i + off)).copied();
+            let released = self.releases.get(&id).and_then(|k| k.get(i + off)).copied();
+            if kept != Some(false) || released != Some(false) {
+                return false;
+            }
+        }
+        any
+    }
+
+    /// Whether function `id` releases its parameter `p`, and whether it keeps or passes it on.
+    fn param_effects(&self, api: &Api, unit: &Unit, id: FuncId, p: &str) -> (bool, bool) {
+        if p.is_empty() || p == "self" || p == "cls" {
+            return (false, true);
+        }
+        let f = &unit.functions[id];
+        let mut releases = false;
+        let mut keeps = false;
+        let refers = |e: &Expr| refers_to(e, p);
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            match &s.kind {
+                StmtKind::Return(vs) => keeps |= vs.iter().any(|v| passes_var(api, v, p)),
+                StmtKind::Bind { values, .. } => {
+                    keeps |= values.iter().any(|v| passes_var(api, v, p))
+                }
+                StmtKind::Scoped { bindings, .. } => {
+                    for b in bindings {
+                        for e in b.exprs() {
+                            releases |= refers(e);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| match &x.kind {
+                    ExprKind::Call(c) => {
+                        let path = callee(c);
+                        if path.as_deref().is_some_and(|cp| {
+                            api.m
+                                .release_methods
+                                .iter()
+                                .any(|m| cp == format!("{p}.{m}"))
+                        }) {
+                            releases = true;
+                        }
+                        for (i, a) in c.args.iter().enumerate() {
+                            if !refers(a) {
+                                continue;
+                            }
+                            if api.is_release_fn(c) || self.call_releases_arg(unit, c, i) {
+                                releases = true;
+                            } else if passes_var(api, a, p)
+                                && !api.borrows(c)
+                                && !self.call_borrows_arg(unit, c, i)
+                            {
+                                keeps = true;
+                            }
+                        }
+                    }
+                    ExprKind::Closure(cid) => {
+                        let mut hit = false;
+                        each_expr(unit, &unit.functions[*cid].body, &mut |y| {
+                            hit |= path_of(y).is_some_and(|q| under(&q, p))
+                        });
+                        keeps |= hit;
+                    }
+                    ExprKind::Construct { fields, .. } => {
+                        keeps |= fields.iter().any(|(_, v)| passes_var(api, v, p))
+                    }
+                    _ => {}
+                });
+            }
+        });
+        (releases, keeps)
+    }
+
+    /// An acquisition bound to a local in a Bind of function `id`: `(variable, spec)`.
+    fn local_acquisitions<'u>(&self, api: &Api, unit: &'u Unit, id: FuncId) -> Vec<(String, Spec)> {
+        let mut found = Vec::new();
+        crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
+            if let StmtKind::Bind {
+                targets,
+                values,
+                declared,
+            } = &s.kind
+            {
+                for (t, spec) in
+                    bound_acquisitions(api, self, unit, targets, values, declared.as_ref())
+                {
+                    if let Some(v) = path_of(t) {
+                        found.push((v, spec));
+                    }
+                }
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call(c) = &x.kind {
+                        if let Some(spec) = api.acquire_call(c, None) {
+                            if let Some(v) =
+                                spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var)
+                            {
+                                found.push((v, spec));
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        found
+    }
+
+    /// Whether function `id` returns a fresh resource, or acquires one into a parameter.
+    fn acquirer(&self, api: &Api, unit: &Unit, id: FuncId) -> (Option<Spec>, Option<Spec>) {
+        let f = &unit.functions[id];
+        let held = self.local_acquisitions(api, unit, id);
+        if held.is_empty() {
+            return (None, None);
+        }
+        let mut ret = None;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Return(vs) = &s.kind {
+                for (k, v) in vs.iter().enumerate() {
+                    let v = unwrap_passthrough(api, v);
+                    if let Some(p) = path_of(v) {
+                        if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
+                            if ret.is_none() {
+                                let mut spec = spec.clone();
+                                spec.results = vec![k];
+                                spec.out_arg = None;
+                                spec.receiver = false;
+                                spec.err_result = (api.lang == Lang::Go
+                                    && f.results.len() > 1
+                                    && f.results.last().is_some_and(|t| t.0 == "error"))
+                                .then(|| f.results.len() - 1);
+                                spec.callee = f.name.clone();
+                                ret = Some(spec);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        let out = f.params.iter().enumerate().find_map(|(i, p)| {
+            let (_, spec) = held.iter().find(|(h, _)| *h == p.name)?;
+            let mut spec = spec.clone();
+            spec.out_arg = Some(i);
+            spec.results = Vec::new();
+            spec.err_result = None;
+            spec.callee = f.name.clone();
+            Some(spec)
+        });
+        (ret, out)
+    }
+
+    /// Pairs functions that store fresh resources in fields or globals with the functions
+    /// that release all of those fields.
+    fn build_storage(&mut self, api: &Api, unit: &Unit) {
+        // Fields each function releases.
+        let mut released: HashMap<&str, BTreeSet<String>> = HashMap::new();
+        for (name, ids) in &self.by_name {
+            for &id in ids {
+                let mut set = BTreeSet::new();
+                each_expr(unit, &unit.functions[id].body, &mut |e| {
+                    let ExprKind::Call(c) = &e.kind else {
+                        return;
+                    };
+                    if api.is_release_fn(c) {
+                        for a in &c.args {
+                            if let ExprKind::Field(_, n) = &a.peel().kind {
+                                set.insert(n.clone());
+                            }
+                        }
+                    } else if let Some(ExprKind::Field(_, n)) = c.receiver().map(|r| &r.peel().kind)
+                    {
+                        if c.name()
+                            .is_some_and(|m| api.m.release_methods.iter().any(|r| r == m))
+                        {
+                            set.insert(n.clone());
+                        }
+                    }
+                });
+                if !set.is_empty() {
+                    released.entry(name).or_default().extend(set);
+                }
+            }
+        }
+        if released.is_empty() {
+            return;
+        }
+        let mut storage = Vec::new();
+        for (name, ids) in &self.by_name {
+            let &[id] = ids.as_slice() else {
+                continue;
+            };
+            let f = &unit.functions[id];
+            let held: HashSet<String> = self
+                .local_acquisitions(api, unit, id)
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect();
+            let mut fields = BTreeSet::new();
+            let (mut fails, mut succeeds) = (false, false);
+            crate::model::walk_stmts(&f.body, &mut |s| match &s.kind {
+                StmtKind::Bind {
+                    targets, values, ..
+                } if targets.len() == values.len() => {
+                    for (t, v) in targets.iter().zip(values) {
+                        let ExprKind::Field(_, n) = &t.kind else {
+                            continue;
+                        };
+                        let fresh = matches!(&v.peel().kind, ExprKind::Call(c) if api.acquire_call(c, None).is_some_and(|s| s.binds_result()))
+                            || held.iter().any(|h| passes_var(api, v, h));
+                        if fresh {
+                            fields.insert(n.clone());
+                        }
+                    }
+                }
+                StmtKind::Return(vs) if !vs.is_empty() => {
+                    if error_return(api, f, vs).is_some() {
+                        fails = true;
+                    } else {
+                        succeeds = true;
+                    }
+                }
+                _ => {}
+            });
+            if fields.is_empty() || !fails || !succeeds {
+                continue;
+            }
+            let releasers: HashSet<String> = released
+                .iter()
+                .filter(|(r, set)| **r != name.as_str() && fields.is_subset(set))
+                .map(|(r, _)| r.to_string())
+                .collect();
+            if releasers.is_empty() {
+                continue;
+            }
+            storage.push(Storage {
+                acquirer: name.clone(),
+                fields,
+                releasers,
+            });
+        }
+        // A function that calls a releaser releases too (two levels).
+        for st in &mut storage {
+            for _ in 0..2 {
+                let mut more = Vec::new();
+                for (name, ids) in &self.by_name {
+                    if st.releasers.contains(name) || *name == st.acquirer {
+                        continue;
+                    }
+                    let calls = ids.iter().any(|&id| {
+                        let mut hit = false;
+                        each_expr(unit, &unit.functions[id].body, &mut |e| {
+                            if let ExprKind::Call(c) = &e.kind {
+                                hit |= c.name().is_some_and(|n| st.releasers.contains(n));
+                            }
+                        });
+                        hit
+                    });
+                    if calls {
+                        more.push(name.clone());
+                    }
+                }
+                st.releasers.extend(more);
+            }
+        }
+        storage.sort_by(|a, b| a.acquirer.cmp(&b.acquirer));
+        for (i, st) in storage.iter().enumerate() {
+            self.storage_of.insert(st.acquirer.clone(), i);
+        }
+        self.storage = storage;
+    }
+
+    /// A call of a same-file function that returns a fresh resource.
+    fn returned_resource(&self, unit: &Unit, c: &Call) -> Option<Spec> {
+        self.callees(unit, c)
+            .find_map(|(id, _)| self.returns.get(&id).cloned())
+    }
+
+    fn out_param_resource(&self, unit: &Unit, c: &Call) -> Option<Spec> {
+        self.callees(unit, c).find_map(|(id, off)| {
+            let mut s = self.out_param.get(&id)?.clone();
+            s.out_arg = s.out_arg?.checked_sub(off);
+            s.out_arg.map(|_| s)
+        })
+    }
+}
+
+/// `Ok(x)`, `cvt(x)`, `Some(x)` → `x`.
+fn unwrap_passthrough<'e>(api: &Api, e: &'e Expr) -> &'e Expr {
+    let mut e = e.peel();
+    while let ExprKind::Call(c) = &e.kind {
+        match c.args.first() {
+            Some(a) if c.args.len() == 1 && api.passthrough(c) => e = a.peel(),
+            _ => break,
+        }
+    }
+    e
+}
+
+/// Whether `e` is, or holds, the variable `var` itself (not a value computed from it).
+fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return under(&p, var);
+    }
+    match &e.kind {
+        ExprKind::Index(base, _) => passes_var(api, base, var),
+        ExprKind::Other(xs) => xs.iter().any(|x| passes_var(api, x, var)),
+        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes_var(api, v, var)),
+        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(|a| passes_var(api, a, var)),
+        _ => false,
+    }
+}
+
+/// Like [`passes_var`], and through argument-less methods (`fds.as_mut_ptr()`, `f.fileno()`).
+fn refers_to(e: &Expr, var: &str) -> bool {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return under(&p, var);
+    }
+    match &e.kind {
+        ExprKind::Index(base, _) => refers_to(base, var),
+        ExprKind::Other(xs) => xs.iter().any(|x| refers_to(x, var)),
+        ExprKind::Call(c) if c.args.is_empty() => c.receiver().is_some_and(|r| refers_to(r, var)),
+        _ => false,
+    }
+}
+
+/// Acquisitions whose result a Bind gives to a target: `(target, spec)`.
+fn bound_acquisitions<'u>(
+    api: &Api,
+    sums: &Summaries,
+    unit: &Unit,
+    targets: &'u [Expr],
+    values: &[Expr],
+    declared: Option<&TypeRef>,
+) -> Vec<(&'u Expr, Spec)> {
+    let mut out = Vec::new();
+    if values.len() == 1 && targets.len() > 1 {
+        if let Some(spec) = acquisition(api, sums, unit, &values[0], declared) {
+            if spec.err_result.is_some_and(|k| k >= targets.len()) {
+                return out;
+            }
+            for &k in &spec.results {
+                if let Some(t) = targets.get(k) {
+                    out.push((t, spec.clone()));
+                }
+            }
+        }
+    } else if targets.len() == values.len() {
+        for (t, v) in targets.iter().zip(values) {
+            if let Some(spec) = acquisition(api, sums, unit, v, declared) {
+                // Go's `rows, err := db.Query(…)`: a call of that name with fewer results
+                // (`u.Query()`) is something else.
+                let bare_go = api.lang == Lang::Go && spec.err_result.is_some();
+                if spec.results.contains(&0) && !bare_go {
+                    out.push((t, spec));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The acquisition a bound value makes, looking through pass-through calls, wrapping
+/// constructions and Rust block expressions.
+fn acquisition(
+    api: &Api,
+    sums: &Summaries,
+    unit: &Unit,
+    e: &Expr,
+    declared: Option<&TypeRef>,
+) -> Option<Spec> {
+    let e = e.peel();
+    match &e.kind {
+        ExprKind::Call(c) => {
+            if let Some(s) = api.acquire_call(c, declared).filter(Spec::binds_result) {
+                return Some(s);
+            }
+            if let Some(s) = sums.returned_resource(unit, c) {
+                return Some(s);
+            }
+            if api.passthrough(c) {
+                return c
+                    .args
+                    .iter()
+                    .find_map(|a| acquisition(api, sums, unit, a, declared));
+            }
+            None
+        }
+        ExprKind::Construct { ty, fields } => {
+            if let Some(s) = ty.as_ref().and_then(|t| api.acquire_new(t)) {
+                return Some(s);
+            }
+            // A wrapper built around a fresh resource owns it: `new BufferedReader(new FileReader(p))`.
+            if api.lang == Lang::Java {
+                let mut inner = fields
+                    .iter()
+                    .find_map(|(_, v)| acquisition(api, sums, unit, v, None))?;
+                inner.release.clear();
+                if let Some(t) = ty {
+                    inner.callee = format!("new {}", t.simple());
+                }
+                return Some(inner);
+            }
+            None
+        }
+        // `unsafe { libc::open(…) }` lowers to its flattened contents.
+        ExprKind::Other(xs) if api.lang == Lang::Rust => xs
+            .last()
+            .and_then(|x| acquisition(api, sums, unit, x, declared)),
+        _ => None,
+    }
+}
+
+// ----- the interpretation -----
+
+const NOT_HELD: u8 = 1;
+const OPEN: u8 = 2;
+const DONE: u8 = 4;
+/// The analysis could not tell: a test it could not read, an iteration, an exception from an
+/// unknown statement. Never reported.
+const UNSURE: u8 = 8;
+
+/// Open on some path here, and released or handed off on none of them.
+fn leaks(bits: u8) -> bool {
+    bits & OPEN != 0 && bits & (DONE | UNSURE) == 0
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Slot {
+    bits: u8,
+    /// The first `goto` that carried the resource open toward an exit.
+    via: Option<Span>,
+}
+
+const ABSENT: Slot = Slot {
+    bits: NOT_HELD,
+    via: None,
+};
+
+#[derive(Clone, Debug, Default)]
+struct State {
+    slots: Vec<Slot>,
+}
+
+impl State {
+    fn get(&self, r: usize) -> Slot {
+        self.slots.get(r).copied().unwrap_or(ABSENT)
+    }
+
+    fn set(&mut self, r: usize, bits: u8) {
+        if self.slots.len() <= r {
+            self.slots.resize(r + 1, ABSENT);
+        }
+        self.slots[r].bits = bits;
+        if bits & OPEN == 0 {
+            self.slots[r].via = None;
+        }
+    }
+
+    fn add(&mut self, r: usize, bits: u8) {
+        let b = self.get(r).bits | bits;
+        self.set(r, b);
+    }
+}
+
+/// `None` is unreachable.
+type Flow = Option<State>;
+
+fn join(a: Flow, b: Flow) -> Flow {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(mut a), Some(b)) => {
+            let n = a.slots.len().max(b.slots.len());
+            a.slots.resize(n, ABSENT);
+            for (i, s) in a.slots.iter_mut().enumerate() {
+                let o = b.get(i);
+                s.bits |= o.bits;
+                s.via = s.via.or(o.via);
+            }
+            Some(a)
+        }
+    }
+}
+
+struct Res {
+    acq: Span,
+    what: String,
+    vars: Vec<String>,
+    release: Vec<String>,
+    storage: Option<usize>,
+    exits: Vec<(Span, String)>,
+    context: Vec<(Span, String)>,
+}
+
+enum Pending {
+    Vars(Span, Vec<String>, Spec),
+    Storage(Span, usize),
+}
+
+struct Fx<'a, 'u> {
+    api: &'a Api<'a>,
+    sums: &'a Summaries,
+    unit: &'u Unit,
+    func: &'u crate::model::Function,
+    res: Vec<Res>,
+    /// Error companions: Go's `err` of the call that acquired the resource.
+    companions: HashMap<String, usize>,
+    /// Break and continue targets: `(is_loop, breaks, continues)`.
+    jumps: Vec<(bool, Flow, Flow)>,
+    labels: HashMap<String, Flow>,
+    /// States where a statement of an enclosing `try` body may throw.
+    catch_acc: Vec<Flow>,
+    finally: Vec<&'u Block>,
+    in_catch: usize,
+    /// Conditions of the enclosing branches, innermost last.
+    conds: Vec<Span>,
+    error_tail: bool,
+    pending: Vec<Pending>,
+    tries: Vec<Span>,
+    stops: bool,
+    finally_cache: HashMap<(usize, usize), bool>,
+    /// Names declared with a type in this function: locals, whatever globals share the name.
+    declared: HashSet<&'u str>,
+}
+
+impl<'a, 'u> Fx<'a, 'u> {
+    fn new(api: &'a Api<'a>, sums: &'a Summaries, unit: &'u Unit, id: FuncId) -> Fx<'a, 'u> {
+        Fx {
+            api,
+            sums,
+            unit,
+            func: &unit.functions[id],
+            res: Vec::new(),
+            companions: HashMap::new(),
+            jumps: Vec::new(),
+            labels: HashMap::new(),
+            catch_acc: Vec::new(),
+            finally: Vec::new(),
+            in_catch: 0,
+            conds: Vec::new(),
+            error_tail: false,
+            pending: Vec::new(),
+            tries: Vec::new(),
+            stops: false,
+            finally_cache: HashMap::new(),
+            declared: declared_names(&unit.functions[id].body),
+        }
+    }
+
+    fn block(&mut self, b: &'u Block, mut st: Flow) -> Flow {
+        for s in b {
+            st = self.stmt(s, st);
+        }
+        st
+    }
+
+    fn stmt(&mut self, s: &'u Stmt, mut st: Flow) -> Flow {
+        if let (Some(acc), Some(cur)) = (self.catch_acc.last_mut(), &st) {
+            if !matches!(
+                s.kind,
+                StmtKind::Label(_) | StmtKind::Break | StmtKind::Continue
+            ) {
+                *acc = join(acc.take(), Some(cur.clone()));
+            }
+        }
+        match &s.kind {
+            StmtKind::Expr(e) | StmtKind::Defer(e) => {
+                self.effects(e, &mut st);
+                self.finish(&mut st);
+                st
+            }
+            StmtKind::Bind {
+                targets,
+                values,
+                declared,
+            } => {
+                self.bind(targets, values, declared.as_ref(), &mut st);
+                st
+            }
+            StmtKind::Return(values) => {
+                for v in values {
+                    self.effects(v, &mut st);
+                    // Whatever is returned is the caller's.
+                    if let Some(cur) = st.as_mut() {
+                        for r in self.open(cur) {
+                            if self.passes(v, r) {
+                                cur.set(r, DONE);
+                            }
+                        }
+                    }
+                }
+                self.finish(&mut st);
+                if let Some(cur) = &st {
+                    let how = error_return(self.api, self.func, values)
+                        .or_else(|| (self.in_catch > 0).then(|| catch_return(self.api.lang)))
+                        .or_else(|| {
+                            self.error_tail
+                                .then(|| "returns here, after the error label".into())
+                        });
+                    if let Some(how) = how {
+                        let cur = cur.clone();
+                        self.exit(&cur, s.span, &how);
+                    }
+                }
+                None
+            }
+            StmtKind::Throw(e) => {
+                if let Some(e) = e {
+                    self.effects(e, &mut st);
+                }
+                self.finish(&mut st);
+                if self.catch_acc.is_empty() {
+                    if let (Some(cur), Lang::Java | Lang::Python) = (&st, self.api.lang) {
+                        let cur = cur.clone();
+                        let how = match self.api.lang {
+                            Lang::Python => "raises here",
+                            _ => "throws here",
+                        };
+                        self.exit(&cur, s.span, how);
+                    }
+                }
+                None
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => self.if_stmt(cond, then, otherwise, st),
+            StmtKind::Switch {
+                scrutinee,
+                arms,
+                exhaustive,
+            } => {
+                if let Some(e) = scrutinee {
+                    self.effects(e, &mut st);
+                    self.finish(&mut st);
+                }
+                self.jumps.push((false, None, None));
+                let mut out = if *exhaustive && !arms.is_empty() {
+                    None
+                } else {
+                    st.clone()
+                };
+                for arm in arms {
+                    let end = self.block(arm, st.clone());
+                    out = join(out, end);
+                }
+                let (_, breaks, conts) = self.jumps.pop().unwrap_or((false, None, None));
+                if let Some(c) = conts {
+                    self.continue_to_loop(Some(c));
+                }
+                join(out, breaks)
+            }
+            StmtKind::Loop { head, body } => {
+                for e in head {
+                    self.effects(e, &mut st);
+                }
+                self.finish(&mut st);
+                self.jumps.push((true, None, None));
+                let before = self.res.len();
+                let end = self.block(body, st.clone());
+                let (_, breaks, conts) = self.jumps.pop().unwrap_or((true, None, None));
+                let mut out = join(join(st, end), join(breaks, conts));
+                // What an iteration acquired and kept may belong to any iteration.
+                if let Some(cur) = out.as_mut() {
+                    for r in before..self.res.len() {
+                        if cur.get(r).bits & OPEN != 0 {
+                            cur.add(r, UNSURE);
+                        }
+                    }
+                }
+                out
+            }
+            StmtKind::Try {
+                body,
+                catches,
+                finally,
+            } => self.try_stmt(body, catches, finally, st),
+            StmtKind::Scoped { bindings, body } => {
+                for b in bindings {
+                    self.scoped_binding(b, &mut st);
+                }
+                self.block(body, st)
+            }
+            StmtKind::Break => {
+                if let Some(t) = self.jumps.last_mut() {
+                    t.1 = join(t.1.take(), st);
+                }
+                None
+            }
+            StmtKind::Continue => {
+                self.continue_to_loop(st);
+                None
+            }
+            StmtKind::Goto(label) => {
+                if let Some(cur) = st.as_mut() {
+                    for slot in &mut cur.slots {
+                        if slot.bits & OPEN != 0 && slot.via.is_none() {
+                            slot.via = Some(s.span);
+                        }
+                    }
+                }
+                let prev = self.labels.remove(label).flatten();
+                self.labels.insert(label.clone(), join(prev, st));
+                None
+            }
+            StmtKind::Label(label) => {
+                if self.api.error_label(label) {
+                    self.error_tail = true;
+                }
+                let arrived = self.labels.remove(label).flatten();
+                join(st, arrived)
+            }
+            StmtKind::Block(b) => self.block(b, st),
+        }
+    }
+
+    fn continue_to_loop(&mut self, st: Flow) {
+        if let Some(t) = self.jumps.iter_mut().rev().find(|t| t.0) {
+            t.2 = join(t.2.take(), st);
+        }
+    }
+
+    /// Resources that may be open in `st`.
+    fn open(&self, st: &State) -> Vec<usize> {
+        (0..self.res.len())
+            .filter(|&r| st.get(r).bits & OPEN != 0)
+            .collect()
+    }
+
+    // ----- statements -----
+
+    fn bind(
+        &mut self,
+        targets: &'u [Expr],
+        values: &'u [Expr],
+        declared: Option<&TypeRef>,
+        st: &mut Flow,
+    ) {
+        for t in targets {
+            if let ExprKind::Name(n) = &t.kind {
+                self.companions.remove(n);
+            }
+        }
+        let pairs: Vec<(Option<&'u Expr>, &'u Expr)> = if targets.len() == values.len() {
+            targets.iter().map(Some).zip(values).collect()
+        } else {
+            values.iter().map(|v| (None, v)).collect()
+        };
+        for (t, v) in pairs {
+            let local = t.and_then(|t| self.local_target(t));
+            if let (Some(cur), Some(name)) = (st.as_mut(), &local) {
+                // `g := f`, `r = new BufferedReader(in)`: another name for the same resource.
+                let inner = v.peel();
+                let wraps = match &inner.kind {
+                    ExprKind::Construct { .. } => true,
+                    _ => path_of(inner).is_some(),
+                };
+                if wraps {
+                    let mut aliased = false;
+                    for r in self.open(cur) {
+                        if self.passes(inner, r) {
+                            self.res[r].vars.push(name.clone());
+                            aliased = true;
+                        }
+                    }
+                    if aliased {
+                        if let ExprKind::Construct { fields, .. } = &inner.kind {
+                            for (_, f) in fields {
+                                for c in f.peel().children() {
+                                    self.effects(c, st);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                }
+            }
+            self.effects(v, st);
+            if let (Some(cur), Some(t)) = (st.as_mut(), t) {
+                if local.is_none() && !matches!(t.kind, ExprKind::Name(ref n) if n == "_") {
+                    // Stored in a field, a global, an element or through a pointer.
+                    for r in self.open(cur) {
+                        if self.passes(v, r) {
+                            cur.set(r, DONE);
+                        }
+                    }
+                }
+            }
+        }
+        self.finish(st);
+        let Some(cur) = st.as_mut() else {
+            return;
+        };
+        for (t, spec) in
+            bound_acquisitions(self.api, self.sums, self.unit, targets, values, declared)
+        {
+            let Some(name) = self.local_target(t) else {
+                continue;
+            };
+            let span = match targets.iter().position(|x| std::ptr::eq(x, t)) {
+                Some(i) if values.len() == targets.len() => values[i].span,
+                _ => values.first().map_or(t.span, |v| v.span),
+            };
+            let r = self.new_res(span, vec![name], &spec);
+            cur.set(r, OPEN);
+            if let Some(e) = spec.err_result.and_then(|k| targets.get(k)) {
+                if let ExprKind::Name(n) = &e.kind {
+                    if n != "_" {
+                        self.companions.insert(n.clone(), r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A target that names a local variable (not a field, element, pointer or global).
+    fn local_target(&self, t: &Expr) -> Option<String> {
+        match &t.kind {
+            ExprKind::Name(n) if n != "_" => {
+                // In C and Java a bare name may be a global or a field; in Go, Python and Rust
+                // assignments inside a function are (nearly always) to locals.
+                let global = matches!(self.api.lang, Lang::C | Lang::Java)
+                    && self.unit.fields.iter().any(|f| f.name == *n)
+                    && !self.func.params.iter().any(|p| p.name == *n)
+                    && !self.declared.contains(n.as_str());
+                (!global).then(|| n.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn new_res(&mut self, acq: Span, vars: Vec<String>, spec: &Spec) -> usize {
+        let what = match vars.first() {
+            Some(v) if spec.callee.is_empty() => format!("`{v}`"),
+            Some(v) => format!("`{v}` (from `{}`)", spec.callee),
+            None => format!("what `{}` acquires", spec.callee),
+        };
+        self.res.push(Res {
+            acq,
+            what,
+            vars,
+            release: spec.release.clone(),
+            storage: None,
+            exits: Vec::new(),
+            context: Vec::new(),
+        });
+        self.res.len() - 1
+    }
+
+    fn scoped_binding(&mut self, b: &'u Stmt, st: &mut Flow) {
+        // The scope releases whatever its header names or makes.
+        for e in b.exprs() {
+            if let Some(cur) = st.as_mut() {
+                for r in self.open(cur) {
+                    if refers_res(&self.res[r], e) {
+                        cur.set(r, DONE);
+                    }
+                }
+            }
+        }
+        match &b.kind {
+            StmtKind::Bind { values, .. } => {
+                for v in values {
+                    self.effects(v, st);
+                }
+            }
+            _ => {
+                for e in b.exprs() {
+                    self.effects(e, st);
+                }
+            }
+        }
+        // Acquisitions in the header belong to the scope.
+        self.pending.clear();
+        self.tries.clear();
+        self.stops = false;
+    }
+
+    fn if_stmt(
+        &mut self,
+        cond: &'u Expr,
+        then: &'u Block,
+        otherwise: &'u Block,
+        mut st: Flow,
+    ) -> Flow {
+        let before = self.res.len();
+        self.effects(cond, &mut st);
+        self.finish(&mut st);
+        let Some(cur) = st else {
+            // Unreachable: still walk the branches for labels.
+            self.block(then, None);
+            self.block(otherwise, None);
+            return None;
+        };
+        let mut on_then = cur.clone();
+        let mut on_else = cur;
+        for r in 0..self.res.len() {
+            if on_then.get(r).bits & OPEN == 0 {
+                continue;
+            }
+            let tested = r >= before || self.tests(cond, r);
+            if !tested {
+                continue;
+            }
+            let mt = self.mentions_block(then, r);
+            let me = self.mentions_block(otherwise, r);
+            let xt = ends_with_exit(self.api, then);
+            let xe = ends_with_exit(self.api, otherwise);
+            match (mt, me, xt, xe) {
+                (false, true, _, _) | (false, false, true, false) => on_then.set(r, NOT_HELD),
+                (true, false, _, _) | (false, false, false, true) => on_else.set(r, NOT_HELD),
+                _ => {
+                    on_then.add(r, UNSURE);
+                    on_else.add(r, UNSURE);
+                }
+            }
+        }
+        self.conds.push(cond.span);
+        let a = self.block(then, Some(on_then));
+        let b = self.block(otherwise, Some(on_else));
+        self.conds.pop();
+        join(a, b)
+    }
+
+    fn try_stmt(
+        &mut self,
+        body: &'u Block,
+        catches: &'u [crate::model::Catch],
+        finally: &'u Block,
+        st: Flow,
+    ) -> Flow {
+        if !finally.is_empty() {
+            self.finally.push(finally);
+        }
+        let mut out;
+        if catches.is_empty() {
+            out = self.block(body, st);
+        } else {
+            self.catch_acc.push(None);
+            out = self.block(body, st);
+            let mut thrown = self.catch_acc.pop().flatten();
+            // Open at some statements that may throw and not yet acquired at others: which
+            // statement threw is unknown.
+            if let Some(cur) = thrown.as_mut() {
+                for r in 0..self.res.len() {
+                    let b = cur.get(r).bits;
+                    if b & OPEN != 0 && b & NOT_HELD != 0 {
+                        cur.add(r, UNSURE);
+                    }
+                }
+            }
+            self.in_catch += 1;
+            for c in catches {
+                let end = self.block(&c.body, thrown.clone());
+                out = join(out, end);
+            }
+            self.in_catch -= 1;
+        }
+        if !finally.is_empty() {
+            self.finally.pop();
+            out = self.block(finally, out);
+        }
+        out
+    }
+
+    // ----- expressions -----
+
+    /// Applies what evaluating `e` does to the resources: releases, hand-offs, captures; and
+    /// notes acquisitions into arguments or storage, `?` exits and calls that never return.
+    fn effects(&mut self, e: &'u Expr, st: &mut Flow) {
+        match &e.kind {
+            ExprKind::Call(c) => {
+                self.call(c, e.span, st);
+                self.effects(&c.func, st);
+                for a in &c.args {
+                    self.effects(a, st);
+                }
+            }
+            ExprKind::Closure(id) => {
+                let id = *id;
+                if let Some(cur) = st.as_mut() {
+                    for r in self.open(cur) {
+                        let mut hit = false;
+                        let body = &self.unit.functions[id].body;
+                        each_expr(self.unit, body, &mut |x| hit |= refers_res(&self.res[r], x));
+                        if hit {
+                            // Released or kept by the closure: either way, no longer ours.
+                            cur.set(r, DONE);
+                        }
+                    }
+                }
+            }
+            ExprKind::Construct { fields, .. } => {
+                if let Some(cur) = st.as_mut() {
+                    for r in self.open(cur) {
+                        if fields.iter().any(|(_, v)| self.passes(v, r)) {
+                            cur.set(r, DONE);
+                        }
+                    }
+                }
+                for (_, v) in fields {
+                    self.effects(v, st);
+                }
+            }
+            ExprKind::Unary(inner) => {
+                if self.api.lang == Lang::Rust && is_rust_try(e) {
+                    self.tries.push(e.span);
+                }
+                self.effects(inner, st);
+            }
+            _ => {
+                for c in e.children() {
+                    self.effects(c, st);
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, c: &'u Call, span: Span, st: &mut Flow) {
+        let Some(cur) = st.as_mut() else {
+            return;
+        };
+        for r in self.open(cur) {
+            if self.releases(c, r) {
+                cur.set(r, DONE);
+                continue;
+            }
+            for (i, a) in c.args.iter().enumerate() {
+                if self.passes(a, r)
+                    && !self.api.borrows(c)
+                    && !self.sums.call_borrows_arg(self.unit, c, i)
+                {
+                    cur.set(r, DONE);
+                }
+            }
+        }
+        if self.api.noreturn(c) {
+            self.stops = true;
+        }
+        if let Some(spec) = self.api.acquire_call(c, None) {
+            if spec.receiver {
+                if let Some(v) = c.receiver().and_then(path_of) {
+                    self.pending.push(Pending::Vars(span, vec![v], spec));
+                }
+            } else if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
+                self.pending.push(Pending::Vars(span, vec![v], spec));
+            }
+        } else if let Some(spec) = self.sums.out_param_resource(self.unit, c) {
+            if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
+                self.pending.push(Pending::Vars(span, vec![v], spec));
+            }
+        }
+        if let Some(&s) = c.name().and_then(|n| self.sums.storage_of.get(n)) {
+            if c.name() != Some(self.func.name.as_str()) {
+                self.pending.push(Pending::Storage(span, s));
+            }
+        }
+    }
+
+    /// Ends a statement's evaluation: `?` exits see the state before its acquisitions; then the
+    /// acquisitions are made; a call that never returns ends the path.
+    fn finish(&mut self, st: &mut Flow) {
+        let tries = std::mem::take(&mut self.tries);
+        if let (Some(&at), Some(cur)) = (tries.first(), st.as_ref()) {
+            let cur = cur.clone();
+            self.exit(&cur, at, "`?` returns the error here");
+        }
+        for p in std::mem::take(&mut self.pending) {
+            let r = match p {
+                Pending::Vars(span, vars, spec) => self.new_res(span, vars, &spec),
+                Pending::Storage(span, s) => {
+                    let st = &self.sums.storage[s];
+                    let fields: Vec<&str> = st.fields.iter().map(String::as_str).collect();
+                    let shown = if fields.len() > 3 {
+                        format!("{}, …", fields[..3].join(", "))
+                    } else {
+                        fields.join(", ")
+                    };
+                    let mut rel: Vec<&String> = st.releasers.iter().collect();
+                    rel.sort();
+                    let what = format!(
+                        "what `{}()` stores in {shown} (released by `{}()`)",
+                        st.acquirer, rel[0]
+                    );
+                    self.res.push(Res {
+                        acq: span,
+                        what,
+                        vars: Vec::new(),
+                        release: Vec::new(),
+                        storage: Some(s),
+                        exits: Vec::new(),
+                        context: Vec::new(),
+                    });
+                    self.res.len() - 1
+                }
+            };
+            if let Some(cur) = st.as_mut() {
+                cur.set(r, OPEN);
+            }
+        }
+        if std::mem::take(&mut self.stops) {
+            *st = None;
+        }
+    }
+
+    fn releases(&self, c: &Call, r: usize) -> bool {
+        let res = &self.res[r];
+        if let Some(s) = res.storage {
+            return c
+                .name()
+                .is_some_and(|n| self.sums.storage[s].releasers.contains(n));
+        }
+        let path = callee(c);
+        let methods = if res.release.is_empty() {
+            &self.api.m.release_methods
+        } else {
+            &res.release
+        };
+        if let Some(p) = &path {
+            for v in &res.vars {
+                for m in methods {
+                    let hit = if m == "()" {
+                        p == v
+                    } else {
+                        p.len() == v.len() + 1 + m.len()
+                            && p.starts_with(v.as_str())
+                            && p.ends_with(m.as_str())
+                            && p.as_bytes()[v.len()] == b'.'
+                    };
+                    if hit {
+                        return true;
+                    }
+                }
+            }
+        }
+        c.args.iter().enumerate().any(|(i, a)| {
+            res.vars.iter().any(|v| refers_to(a, v))
+                && (self.api.is_release_fn(c) || self.sums.call_releases_arg(self.unit, c, i))
+        })
+    }
+
+    fn passes(&self, e: &Expr, r: usize) -> bool {
+        self.res[r].vars.iter().any(|v| passes_var(self.api, e, v))
+    }
+
+    /// Whether a condition tests the resource itself or its error companion (`err != nil`,
+    /// `fd < 0`, `!p`, `p.is_null()`), rather than the result of a call made with it.
+    fn tests(&self, cond: &Expr, r: usize) -> bool {
+        let res = &self.res[r];
+        let mut stack = vec![cond];
+        while let Some(e) = stack.pop() {
+            match &e.kind {
+                ExprKind::Call(c) => {
+                    let probe =
+                        matches!(c.name(), Some("is_null" | "is_none" | "is_err" | "IsValid"));
+                    if probe
+                        && c.receiver()
+                            .is_some_and(|x| res.vars.iter().any(|v| refers_to(x, v)))
+                    {
+                        return true;
+                    }
+                    // `os.IsNotExist(err)`, `errors.Is(err, …)`: still a test of the error.
+                    let mut hit = false;
+                    for a in &c.args {
+                        a.walk(&mut |x| {
+                            if let Some(p) = path_of(x) {
+                                hit |= self.companions.get(&p) == Some(&r);
+                            }
+                        });
+                    }
+                    if hit {
+                        return true;
+                    }
+                }
+                ExprKind::Closure(_) => {}
+                _ => {
+                    if let Some(p) = path_of(e) {
+                        if res.vars.contains(&p) || self.companions.get(&p) == Some(&r) {
+                            return true;
+                        }
+                    }
+                    stack.extend(e.children());
+                }
+            }
+        }
+        false
+    }
+
+    fn mentions_block(&self, b: &'u Block, r: usize) -> bool {
+        let res = &self.res[r];
+        let mut hit = false;
+        each_expr(self.unit, b, &mut |e| {
+            if hit {
+                return;
+            }
+            hit = match res.storage {
+                Some(_) => matches!(&e.kind, ExprKind::Call(c) if self.releases(c, r)),
+                None => refers_res(res, e),
+            };
+        });
+        hit
+    }
+
+    // ----- exits and reports -----
+
+    /// An error exit: every resource certainly open here leaks, unless a `finally` around the
+    /// exit releases it.
+    fn exit(&mut self, st: &State, at: Span, how: &str) {
+        for r in 0..self.res.len() {
+            let slot = st.get(r);
+            if !leaks(slot.bits) || self.res[r].exits.len() >= 3 {
+                continue;
+            }
+            if self.protected(r) {
+                continue;
+            }
+            let mut context = Vec::new();
+            if let Some(via) = slot.via {
+                context.push((via, "the error path jumps from here".to_string()));
+            }
+            if let Some(&c) = self.conds.last() {
+                if c.start > self.res[r].acq.start && slot.via.is_none() {
+                    context.push((c, "on the branch taken when this holds".to_string()));
+                }
+            }
+            let label = format!("{how}, with it still open");
+            let res = &mut self.res[r];
+            if !res.exits.iter().any(|(s, _)| *s == at) {
+                res.exits.push((at, label));
+                res.context.extend(context);
+            }
+        }
+    }
+
+    fn protected(&mut self, r: usize) -> bool {
+        for i in 0..self.finally.len() {
+            let b = self.finally[i];
+            let key = (b as *const Block as usize, r);
+            let hit = match self.finally_cache.get(&key) {
+                Some(&h) => h,
+                None => {
+                    let h = self.mentions_block(b, r);
+                    self.finally_cache.insert(key, h);
+                    h
+                }
+            };
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn report(self, rule: &Rule, out: &mut Vec<Finding>) {
+        for res in self.res {
+            if res.exits.is_empty() {
+                continue;
+            }
+            let mut labels: Vec<(Span, String)> = res.exits;
+            for c in res.context {
+                if !labels.iter().any(|(s, _)| *s == c.0) {
+                    labels.push(c);
+                }
+            }
+            labels.sort();
+            out.push(Finding {
+                span: res.acq,
+                message: rule.message.replace("{value}", &res.what),
+                labels,
+            });
+        }
+    }
+}
+
+fn declared_names(body: &Block) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    crate::model::walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind {
+            targets,
+            declared: Some(_),
+            ..
+        } = &s.kind
+        {
+            for t in targets {
+                if let ExprKind::Name(n) = &t.kind {
+                    out.insert(n.as_str());
+                }
+            }
+        }
+    });
+    out
+}
+
+fn refers_res(res: &Res, e: &Expr) -> bool {
+    res.vars.iter().any(|v| refers_to(e, v))
+}
+
+fn catch_return(lang: Lang) -> String {
+    match lang {
+        Lang::Python => "returns from the `except` block here".into(),
+        _ => "returns from the `catch` block here".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_names() {
+        assert!(is_errno("ENOMEM"));
+        assert!(is_errno("EINVAL"));
+        assert!(!is_errno("E"));
+        assert!(!is_errno("Error"));
+    }
+
+    #[test]
+    fn paths_under_a_variable() {
+        assert!(under("resp.Body", "resp"));
+        assert!(under("resp", "resp"));
+        assert!(!under("response", "resp"));
+    }
+
+    #[test]
+    fn joins_are_unions() {
+        let mut a = State::default();
+        a.set(0, OPEN);
+        let mut b = State::default();
+        b.set(1, DONE);
+        let j = join(Some(a), Some(b)).unwrap();
+        assert_eq!(j.get(0).bits, OPEN | NOT_HELD);
+        assert_eq!(j.get(1).bits, DONE | NOT_HELD);
+        assert_eq!(join(None, None).map(|s| s.slots.len()), None);
+    }
+}
+
+#[cfg(test)]
+mod dump {
+    /// `LEAKLINT_DUMP=path cargo test --lib must_release::dump -- --nocapture` prints a file's
+    /// model.
+    #[test]
+    fn dump() {
+        let Ok(path) = std::env::var("LEAKLINT_DUMP") else {
+            return;
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lang = crate::model::Lang::from_path(std::path::Path::new(&path)).unwrap();
+        let unit = crate::frontend::lower(lang, &text).unwrap();
+        let want = std::env::var("LEAKLINT_FN").unwrap_or_default();
+        for f in &unit.functions {
+            if want.is_empty() || f.name == want {
+                println!("{f:#?}");
+            }
+        }
+    }
+}
