@@ -198,9 +198,15 @@ impl<'m> Api<'m> {
 
 // ----- expression queries -----
 
-/// The variable or field path an expression denotes, normalized.
+/// The variable or field path an expression denotes, normalized (`this.lock` is `lock`).
 fn path_of(e: &Expr) -> Option<String> {
-    e.peel().path().map(|p| norm(&p))
+    e.peel().path().map(|p| {
+        let p = norm(&p);
+        match p.strip_prefix("this.") {
+            Some(rest) => rest.to_string(),
+            None => p,
+        }
+    })
 }
 
 fn under(path: &str, var: &str) -> bool {
@@ -289,7 +295,13 @@ fn each_expr<'u>(unit: &'u Unit, block: &'u Block, f: &mut impl FnMut(&'u Expr))
 // ----- error exits -----
 
 /// Whether returning `values` from `func` reports failure, and how to say so.
-fn error_return(api: &Api, func: &crate::model::Function, values: &[Expr]) -> Option<String> {
+/// `nested`: the return is inside a branch, not a top-level statement of the function.
+fn error_return(
+    api: &Api,
+    func: &crate::model::Function,
+    values: &[Expr],
+    nested: bool,
+) -> Option<String> {
     match api.lang {
         Lang::Go => {
             let last_is_error = func.results.last().is_some_and(|t| t.0 == "error");
@@ -298,10 +310,21 @@ fn error_return(api: &Api, func: &crate::model::Function, values: &[Expr]) -> Op
             }
             let last = values.last()?.peel();
             match &last.kind {
-                ExprKind::Lit(Lit::Nil) => None,
-                ExprKind::Name(n) if n == "nil" => None,
-                ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Call(_) => {
+                // `return err` inside a branch; `return ErrClosed` anywhere.
+                ExprKind::Name(n) if n != "nil" && (nested || n.starts_with("Err")) => {
                     Some("returns an error here".into())
+                }
+                ExprKind::Field(_, n) if n.starts_with("Err") => Some("returns an error here".into()),
+                // `fmt.Errorf(…)`, `errors.New(…)`, `status.Error(…)`, `ctx.Err()`,
+                // `errors.Wrap(err, …)`; not `return f.Sync()`, which may well be nil.
+                ExprKind::Call(c) => {
+                    let name = c.name().unwrap_or("");
+                    let path = callee(c).unwrap_or_default();
+                    let makes_error = name.contains("Err")
+                        || name.contains("err")
+                        || path.starts_with("errors.")
+                        || matches!(name, "Wrap" | "Wrapf" | "WithStack" | "WithMessage" | "WithMessagef");
+                    makes_error.then(|| "returns an error here".into())
                 }
                 _ => None,
             }
@@ -318,12 +341,10 @@ fn error_return(api: &Api, func: &crate::model::Function, values: &[Expr]) -> Op
         Lang::C => {
             let v = values.first()?;
             // The model keeps no literal values (`-1` and `0` lower alike): a constant returned
-            // early, from inside a branch, is taken as the error code; the function's last
-            // statement as its success.
-            let last = func.body.last().map(|s| s.span);
-            let early = last.is_none_or(|l| !(l.start <= v.span.start && v.span.end <= l.end));
+            // from inside a branch is taken as the error code, one returned by a top-level
+            // statement as success.
             match &v.peel().kind {
-                ExprKind::Lit(Lit::Num) if early => Some("returns an error code here".into()),
+                ExprKind::Lit(Lit::Num) if nested => Some("returns an error code here".into()),
                 _ => c_error_value(api, v),
             }
         }
@@ -694,6 +715,7 @@ impl Summaries {
                 .collect();
             let mut fields = BTreeSet::new();
             let (mut fails, mut succeeds) = (false, false);
+            let top: HashSet<Span> = f.body.iter().map(|s| s.span).collect();
             crate::model::walk_stmts(&f.body, &mut |s| match &s.kind {
                 StmtKind::Bind {
                     targets, values, ..
@@ -710,7 +732,7 @@ impl Summaries {
                     }
                 }
                 StmtKind::Return(vs) if !vs.is_empty() => {
-                    if error_return(api, f, vs).is_some() {
+                    if error_return(api, f, vs, !top.contains(&s.span)).is_some() {
                         fails = true;
                     } else {
                         succeeds = true;
@@ -723,7 +745,9 @@ impl Summaries {
             }
             let releasers: HashSet<String> = released
                 .iter()
-                .filter(|(r, set)| **r != name.as_str() && fields.is_subset(set))
+                .filter(|(r, set)| {
+                    **r != name.as_str() && fields.is_subset(set) && paired_names(name, r)
+                })
                 .map(|(r, _)| r.to_string())
                 .collect();
             if releasers.is_empty() {
@@ -779,6 +803,49 @@ impl Summaries {
             s.out_arg.map(|_| s)
         })
     }
+}
+
+/// Words of an identifier, lower-cased: `aofCreatePipes` → `aof create pipes`.
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if ch == '_' || (ch.is_uppercase() && prev_lower) {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        if ch != '_' {
+            cur.extend(ch.to_lowercase());
+        }
+        prev_lower = ch.is_lowercase() || ch.is_ascii_digit();
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+const ACQUIRE_VERBS: &[&str] = &["create", "open", "init", "alloc", "new", "setup", "start", "make", "acquire", "get", "connect"];
+const RELEASE_VERBS: &[&str] = &["close", "free", "destroy", "release", "cleanup", "clean", "stop", "delete", "teardown", "deinit", "put", "disconnect", "shutdown", "reset"];
+
+/// Whether two functions name an acquire / release pair of the same thing: `aofCreatePipes`
+/// and `aofClosePipes`, `init_workers` and `free_workers`.
+fn paired_names(acquirer: &str, releaser: &str) -> bool {
+    let (a, r) = (words(acquirer), words(releaser));
+    let has = |ws: &[String], verbs: &[&str]| ws.iter().any(|w| verbs.contains(&w.as_str()));
+    if !has(&a, ACQUIRE_VERBS) || !has(&r, RELEASE_VERBS) {
+        return false;
+    }
+    let rest = |ws: &[String]| -> Vec<String> {
+        ws.iter()
+            .filter(|w| !ACQUIRE_VERBS.contains(&w.as_str()) && !RELEASE_VERBS.contains(&w.as_str()))
+            .cloned()
+            .collect()
+    };
+    let (ra, rr) = (rest(&a), rest(&r));
+    !ra.is_empty() && ra == rr
 }
 
 /// `Ok(x)`, `cvt(x)`, `Some(x)` → `x`.
@@ -1019,6 +1086,9 @@ struct Fx<'a, 'u> {
     finally_cache: HashMap<(usize, usize), bool>,
     /// Names declared with a type in this function: locals, whatever globals share the name.
     declared: HashSet<&'u str>,
+    /// For a closure or nested function: names bound or taken as parameters by the functions
+    /// around it.
+    outer: HashSet<&'u str>,
 }
 
 impl<'a, 'u> Fx<'a, 'u> {
@@ -1042,6 +1112,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             stops: false,
             finally_cache: HashMap::new(),
             declared: declared_names(&unit.functions[id].body),
+            outer: outer_names(unit, id),
         }
     }
 
@@ -1089,7 +1160,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 self.finish(&mut st);
                 if let Some(cur) = &st {
-                    let how = error_return(self.api, self.func, values)
+                    let nested = !self.conds.is_empty() || !self.jumps.is_empty() || self.in_catch > 0;
+                    let how = error_return(self.api, self.func, values, nested)
                         .or_else(|| (self.in_catch > 0).then(|| catch_return(self.api.lang)))
                         .or_else(|| {
                             self.error_tail
@@ -1257,9 +1329,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if wraps {
                     let mut aliased = false;
                     for r in self.open(cur) {
-                        if self.passes(inner, r) {
-                            self.res[r].vars.push(name.clone());
-                            aliased = true;
+                        if !self.passes(inner, r) {
+                            continue;
+                        }
+                        aliased = true;
+                        self.res[r].vars.push(name.clone());
+                        // `c := &Client{cancel: cancel}`: `c.cancel()` releases it.
+                        if let ExprKind::Construct { fields, .. } = &inner.kind {
+                            for (field, v) in fields {
+                                if let Some(field) = field.as_ref().filter(|_| self.passes(v, r)) {
+                                    self.res[r].vars.push(format!("{name}.{field}"));
+                                }
+                            }
                         }
                     }
                     if aliased {
@@ -1318,11 +1399,14 @@ impl<'a, 'u> Fx<'a, 'u> {
             ExprKind::Name(n) if n != "_" => {
                 // In C and Java a bare name may be a global or a field; in Go, Python and Rust
                 // assignments inside a function are (nearly always) to locals.
+                let own = self.func.params.iter().any(|p| p.name == *n)
+                    || self.declared.contains(n.as_str());
                 let global = matches!(self.api.lang, Lang::C | Lang::Java)
                     && self.unit.fields.iter().any(|f| f.name == *n)
-                    && !self.func.params.iter().any(|p| p.name == *n)
-                    && !self.declared.contains(n.as_str());
-                (!global).then(|| n.clone())
+                    && !own;
+                // A closure assigning a variable of the function around it hands the value out.
+                let captured = !own && self.outer.contains(n.as_str());
+                (!global && !captured).then(|| n.clone())
             }
             _ => None,
         }
@@ -1542,7 +1626,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.pending.push(Pending::Vars(span, vec![v], spec));
                 }
             } else if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                self.pending.push(Pending::Vars(span, vec![v], spec));
+                // Written into the caller's array: the caller's to release.
+                if !self.func.params.iter().any(|p| p.name == v) {
+                    self.pending.push(Pending::Vars(span, vec![v], spec));
+                }
             }
         } else if let Some(spec) = self.sums.out_param_resource(self.unit, c) {
             if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
@@ -1771,6 +1858,26 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 }
 
+fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    let mut f = unit.functions[id].parent;
+    while let Some(p) = f {
+        let func = &unit.functions[p];
+        out.extend(func.params.iter().map(|p| p.name.as_str()));
+        crate::model::walk_stmts(&func.body, &mut |s| {
+            if let StmtKind::Bind { targets, .. } = &s.kind {
+                for t in targets {
+                    if let ExprKind::Name(n) = &t.kind {
+                        out.insert(n.as_str());
+                    }
+                }
+            }
+        });
+        f = func.parent;
+    }
+    out
+}
+
 fn declared_names(body: &Block) -> HashSet<&str> {
     let mut out = HashSet::new();
     crate::model::walk_stmts(body, &mut |s| {
@@ -1811,6 +1918,15 @@ mod tests {
         assert!(is_errno("EINVAL"));
         assert!(!is_errno("E"));
         assert!(!is_errno("Error"));
+    }
+
+    #[test]
+    fn acquire_release_pairs_by_name() {
+        assert!(paired_names("aofCreatePipes", "aofClosePipes"));
+        assert!(paired_names("init_workers", "free_workers"));
+        assert!(paired_names("job_open_pipes", "job_close_pipes"));
+        assert!(!paired_names("openNewIncrAofForAppend", "applyAppendOnlyConfig"));
+        assert!(!paired_names("aofCreatePipes", "aofRemoveTempFile"));
     }
 
     #[test]
