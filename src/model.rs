@@ -301,13 +301,13 @@ pub struct Catch {
     pub body: Block,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Expr {
     pub span: Span,
     pub kind: ExprKind,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum ExprKind {
     /// A variable or a path (`ctx`, `os.Args`, `std::fs::File`, `self`, `this`).
     Name(String),
@@ -337,14 +337,14 @@ pub enum ExprKind {
     Other(Vec<Expr>),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Call {
     /// The callee expression: `Name("open")`, `Field(Name("fmt"), "Sprintf")`.
     pub func: Expr,
     pub args: Vec<Expr>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Lit {
     Str(String),
     Num,
@@ -354,14 +354,14 @@ pub enum Lit {
     Other,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Format {
     /// The literal template, when there is one.
     pub template: Option<String>,
     pub args: Vec<FormatArg>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FormatArg {
     /// The conversion applied, without its leader: `v`, `+v`, `p`, `s`, `d` for printf;
     /// `` (display), `?`, `#?`, `p` for Rust; `r`, `s`, `` for Python; `` for concatenation.
@@ -512,6 +512,62 @@ pub fn walk_stmts<'a>(block: &'a Block, f: &mut impl FnMut(&'a Stmt)) {
             nested.extend(b);
         }
         stack.extend(nested.into_iter().rev());
+    }
+}
+
+/// Moves out every expression of `block`, nested blocks included, in source order, for
+/// constructs the model keeps as one expression (a GNU statement expression, a macro body).
+pub fn into_exprs(block: Block, out: &mut Vec<Expr>) {
+    for s in block {
+        match s.kind {
+            StmtKind::Expr(e) | StmtKind::Defer(e) => out.push(e),
+            StmtKind::Bind {
+                targets, values, ..
+            } => out.push(Expr::new(
+                s.span,
+                ExprKind::Other(targets.into_iter().chain(values).collect()),
+            )),
+            StmtKind::Return(es) => out.extend(es),
+            StmtKind::Throw(e) => out.extend(e),
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                out.push(cond);
+                into_exprs(then, out);
+                into_exprs(otherwise, out);
+            }
+            StmtKind::Switch {
+                scrutinee, arms, ..
+            } => {
+                out.extend(scrutinee);
+                for arm in arms {
+                    into_exprs(arm, out);
+                }
+            }
+            StmtKind::Loop { head, body } => {
+                out.extend(head);
+                into_exprs(body, out);
+            }
+            StmtKind::Try {
+                body,
+                catches,
+                finally,
+            } => {
+                into_exprs(body, out);
+                for c in catches {
+                    into_exprs(c.body, out);
+                }
+                into_exprs(finally, out);
+            }
+            StmtKind::Scoped { bindings, body } => {
+                into_exprs(bindings, out);
+                into_exprs(body, out);
+            }
+            StmtKind::Block(b) => into_exprs(b, out),
+            StmtKind::Break | StmtKind::Continue | StmtKind::Goto(_) | StmtKind::Label(_) => {}
+        }
     }
 }
 

@@ -223,6 +223,10 @@ pub struct Acquire {
     pub err_result: Option<usize>,
     /// The resource is written into this argument (C `pipe(fds)`: 0) instead of returned.
     pub out_arg: Option<usize>,
+    /// Only when the receiver's name, or the method that made it, ends with one of these
+    /// (case-insensitive: `dataSource`, `pool`, `obtainDataSource()`).
+    #[serde(default)]
+    pub on: Vec<String>,
     /// The receiver itself becomes held (`lock.lock()`).
     #[serde(default)]
     pub receiver: bool,

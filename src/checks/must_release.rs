@@ -86,7 +86,7 @@ fn norm(p: &str) -> String {
 }
 
 fn callee(c: &Call) -> Option<String> {
-    c.func.path().map(|p| norm(&p))
+    path_of(&c.func)
 }
 
 /// Whether `entry` names the call: a dotted entry by its path (or a path ending in it), a bare
@@ -151,6 +151,13 @@ impl<'m> Api<'m> {
             } else {
                 false
             };
+            // `on`: the receiver's name (or the method that made it) ends with one of these.
+            let on = a.on.is_empty()
+                || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                    let h = h.to_ascii_lowercase();
+                    a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                });
+            let hit = hit && on;
             let typed = match &a.declared {
                 None => true,
                 Some(t) => declared.is_some_and(|d| d.simple() == t),
@@ -314,7 +321,9 @@ fn error_return(
                 ExprKind::Name(n) if n != "nil" && (nested || n.starts_with("Err")) => {
                     Some("returns an error here".into())
                 }
-                ExprKind::Field(_, n) if n.starts_with("Err") => Some("returns an error here".into()),
+                ExprKind::Field(_, n) if n.starts_with("Err") => {
+                    Some("returns an error here".into())
+                }
                 // `fmt.Errorf(…)`, `errors.New(…)`, `status.Error(…)`, `ctx.Err()`,
                 // `errors.Wrap(err, …)`; not `return f.Sync()`, which may well be nil.
                 ExprKind::Call(c) => {
@@ -323,7 +332,10 @@ fn error_return(
                     let makes_error = name.contains("Err")
                         || name.contains("err")
                         || path.starts_with("errors.")
-                        || matches!(name, "Wrap" | "Wrapf" | "WithStack" | "WithMessage" | "WithMessagef");
+                        || matches!(
+                            name,
+                            "Wrap" | "Wrapf" | "WithStack" | "WithMessage" | "WithMessagef"
+                        );
                     makes_error.then(|| "returns an error here".into())
                 }
                 _ => None,
@@ -387,6 +399,11 @@ fn is_error_name(n: &str) -> bool {
         && ["ERR", "ERROR", "FAIL", "FAILED", "FAILURE"]
             .iter()
             .any(|w| n == *w || n.ends_with(&format!("_{w}")))
+}
+
+fn macro_name(e: &Expr) -> bool {
+    matches!(&e.peel().kind, ExprKind::Name(n) if n.len() > 1
+        && n.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
 }
 
 fn is_errno(n: &str) -> bool {
@@ -827,8 +844,25 @@ fn words(name: &str) -> Vec<String> {
     out
 }
 
-const ACQUIRE_VERBS: &[&str] = &["create", "open", "init", "alloc", "new", "setup", "start", "make", "acquire", "get", "connect"];
-const RELEASE_VERBS: &[&str] = &["close", "free", "destroy", "release", "cleanup", "clean", "stop", "delete", "teardown", "deinit", "put", "disconnect", "shutdown", "reset"];
+const ACQUIRE_VERBS: &[&str] = &[
+    "create", "open", "init", "alloc", "new", "setup", "start", "make", "acquire", "get", "connect",
+];
+const RELEASE_VERBS: &[&str] = &[
+    "close",
+    "free",
+    "destroy",
+    "release",
+    "cleanup",
+    "clean",
+    "stop",
+    "delete",
+    "teardown",
+    "deinit",
+    "put",
+    "disconnect",
+    "shutdown",
+    "reset",
+];
 
 /// Whether two functions name an acquire / release pair of the same thing: `aofCreatePipes`
 /// and `aofClosePipes`, `init_workers` and `free_workers`.
@@ -840,7 +874,9 @@ fn paired_names(acquirer: &str, releaser: &str) -> bool {
     }
     let rest = |ws: &[String]| -> Vec<String> {
         ws.iter()
-            .filter(|w| !ACQUIRE_VERBS.contains(&w.as_str()) && !RELEASE_VERBS.contains(&w.as_str()))
+            .filter(|w| {
+                !ACQUIRE_VERBS.contains(&w.as_str()) && !RELEASE_VERBS.contains(&w.as_str())
+            })
             .cloned()
             .collect()
     };
@@ -901,7 +937,9 @@ fn bound_acquisitions<'u>(
     let mut out = Vec::new();
     if values.len() == 1 && targets.len() > 1 {
         if let Some(spec) = acquisition(api, sums, unit, &values[0], declared) {
-            if spec.err_result.is_some_and(|k| k >= targets.len()) {
+            // Go's results are exact: `values, warnings, err := api.Query(…)` is another `Query`.
+            let arity = spec.results.iter().chain(&spec.err_result).max().map_or(1, |m| m + 1);
+            if spec.err_result.is_some() && arity != targets.len() {
                 return out;
             }
             for &k in &spec.results {
@@ -1085,7 +1123,7 @@ struct Fx<'a, 'u> {
     stops: bool,
     finally_cache: HashMap<(usize, usize), bool>,
     /// Names declared with a type in this function: locals, whatever globals share the name.
-    declared: HashSet<&'u str>,
+    declared: HashMap<&'u str, &'u TypeRef>,
     /// For a closure or nested function: names bound or taken as parameters by the functions
     /// around it.
     outer: HashSet<&'u str>,
@@ -1160,7 +1198,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 self.finish(&mut st);
                 if let Some(cur) = &st {
-                    let nested = !self.conds.is_empty() || !self.jumps.is_empty() || self.in_catch > 0;
+                    let nested =
+                        !self.conds.is_empty() || !self.jumps.is_empty() || self.in_catch > 0;
                     let how = error_return(self.api, self.func, values, nested)
                         .or_else(|| (self.in_catch > 0).then(|| catch_return(self.api.lang)))
                         .or_else(|| {
@@ -1371,6 +1410,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         let Some(cur) = st.as_mut() else {
             return;
         };
+        // `conn = ds.getConnection()` after `Connection conn;`: the declaration gives the type.
+        let declared = declared.or_else(|| match targets {
+            [t] => match &t.kind {
+                ExprKind::Name(n) => self.declared.get(n.as_str()).copied(),
+                _ => None,
+            },
+            _ => None,
+        });
         for (t, spec) in
             bound_acquisitions(self.api, self.sums, self.unit, targets, values, declared)
         {
@@ -1400,7 +1447,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // In C and Java a bare name may be a global or a field; in Go, Python and Rust
                 // assignments inside a function are (nearly always) to locals.
                 let own = self.func.params.iter().any(|p| p.name == *n)
-                    || self.declared.contains(n.as_str());
+                    || self.declared.contains_key(n.as_str());
                 let global = matches!(self.api.lang, Lang::C | Lang::Java)
                     && self.unit.fields.iter().any(|f| f.name == *n)
                     && !own;
@@ -1498,10 +1545,20 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             }
         }
-        self.conds.push(cond.span);
+        // C's `#ifdef NAME` lowers to an `if` on the macro: no branch of the program's logic.
+        let preprocessor = self.api.lang == Lang::C
+            && match &cond.peel().kind {
+                ExprKind::Other(xs) if xs.len() == 1 => macro_name(&xs[0]),
+                _ => macro_name(cond),
+            };
+        if !preprocessor {
+            self.conds.push(cond.span);
+        }
         let a = self.block(then, Some(on_then));
         let b = self.block(otherwise, Some(on_else));
-        self.conds.pop();
+        if !preprocessor {
+            self.conds.pop();
+        }
         join(a, b)
     }
 
@@ -1878,18 +1935,18 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
     out
 }
 
-fn declared_names(body: &Block) -> HashSet<&str> {
-    let mut out = HashSet::new();
+fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {
+    let mut out = HashMap::new();
     crate::model::walk_stmts(body, &mut |s| {
         if let StmtKind::Bind {
             targets,
-            declared: Some(_),
+            declared: Some(ty),
             ..
         } = &s.kind
         {
             for t in targets {
                 if let ExprKind::Name(n) = &t.kind {
-                    out.insert(n.as_str());
+                    out.entry(n.as_str()).or_insert(ty);
                 }
             }
         }
@@ -1925,7 +1982,10 @@ mod tests {
         assert!(paired_names("aofCreatePipes", "aofClosePipes"));
         assert!(paired_names("init_workers", "free_workers"));
         assert!(paired_names("job_open_pipes", "job_close_pipes"));
-        assert!(!paired_names("openNewIncrAofForAppend", "applyAppendOnlyConfig"));
+        assert!(!paired_names(
+            "openNewIncrAofForAppend",
+            "applyAppendOnlyConfig"
+        ));
         assert!(!paired_names("aofCreatePipes", "aofRemoveTempFile"));
     }
 

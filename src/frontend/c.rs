@@ -987,7 +987,7 @@ impl<'s> C<'s> {
     fn statement_expr(&mut self, n: Node) -> ExprKind {
         let block = self.block(n);
         let mut out = Vec::new();
-        flatten(block, &mut out);
+        crate::model::into_exprs(block, &mut out);
         ExprKind::Other(out)
     }
 
@@ -1053,61 +1053,6 @@ fn unquote(text: &str) -> String {
         .filter(|&e| e >= start)
         .unwrap_or(text.len());
     text.get(start..end).unwrap_or_default().to_string()
-}
-
-/// Moves the expressions of `block`'s statements, nested ones included, into `out`.
-fn flatten(block: Block, out: &mut Vec<Expr>) {
-    for s in block {
-        match s.kind {
-            StmtKind::Expr(e) | StmtKind::Defer(e) => out.push(e),
-            StmtKind::Bind {
-                targets, values, ..
-            } => out.push(Expr::new(
-                s.span,
-                ExprKind::Other(targets.into_iter().chain(values).collect()),
-            )),
-            StmtKind::Return(es) => out.extend(es),
-            StmtKind::Throw(e) => out.extend(e),
-            StmtKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                out.push(cond);
-                flatten(then, out);
-                flatten(otherwise, out);
-            }
-            StmtKind::Switch {
-                scrutinee, arms, ..
-            } => {
-                out.extend(scrutinee);
-                for arm in arms {
-                    flatten(arm, out);
-                }
-            }
-            StmtKind::Loop { head, body } => {
-                out.extend(head);
-                flatten(body, out);
-            }
-            StmtKind::Try {
-                body,
-                catches,
-                finally,
-            } => {
-                flatten(body, out);
-                for c in catches {
-                    flatten(c.body, out);
-                }
-                flatten(finally, out);
-            }
-            StmtKind::Scoped { bindings, body } => {
-                flatten(bindings, out);
-                flatten(body, out);
-            }
-            StmtKind::Block(b) => flatten(b, out),
-            StmtKind::Break | StmtKind::Continue | StmtKind::Goto(_) | StmtKind::Label(_) => {}
-        }
-    }
 }
 
 #[cfg(test)]

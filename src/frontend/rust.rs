@@ -357,7 +357,7 @@ impl Sink {
             Sink::Discard => Sink::Discard,
             Sink::Return => Sink::Return,
             Sink::Bind { targets, declared } => Sink::Bind {
-                targets: targets.iter().map(clone_expr).collect(),
+                targets: targets.to_vec(),
                 declared: declared.clone(),
             },
         }
@@ -1275,7 +1275,7 @@ impl<'s> Rs<'s> {
             Sink::Discard => StmtKind::Expr(Expr::new(span, ExprKind::Other(values))),
             Sink::Return => StmtKind::Return(values),
             Sink::Bind { targets, declared } => StmtKind::Bind {
-                targets: targets.iter().map(clone_expr).collect(),
+                targets: targets.to_vec(),
                 values,
                 declared: declared.clone(),
             },
@@ -1467,12 +1467,12 @@ impl<'s> Rs<'s> {
             let expr = match (index, ph.name) {
                 (Some(i), _) => positional.get(i).map(|e| {
                     used_positional[i] = true;
-                    clone_expr(e)
+                    e.clone()
                 }),
                 (None, Some(n)) => match named.iter().position(|(k, _)| *k == n) {
                     Some(j) => {
                         used_named[j] = true;
-                        Some(clone_expr(&named[j].1))
+                        Some(named[j].1.clone())
                     }
                     // Inline capture: `{x}` formats the variable `x`.
                     None => Some(Expr::new(lit_span, ExprKind::Name(n))),
@@ -1718,7 +1718,7 @@ impl<'s> Rs<'s> {
                 let mut stmts = Vec::new();
                 self.tail_inner(e, &Sink::Discard, &mut stmts);
                 let mut kids = Vec::new();
-                drain_block(stmts, &mut kids);
+                crate::model::into_exprs(stmts, &mut kids);
                 (self.own_span(e), ExprKind::Other(kids))
             }
             _ => (self.own_span(e), ExprKind::Other(Vec::new())),
@@ -1832,105 +1832,6 @@ fn strip_comments(text: &str) -> String {
     }
     out.push_str(&text[kept..]);
     out
-}
-
-/// Moves every expression of a lowered block, nested ones included, into `out`.
-fn drain_block(block: Block, out: &mut Vec<Expr>) {
-    for s in block {
-        match s.kind {
-            StmtKind::Expr(e) | StmtKind::Defer(e) => out.push(e),
-            StmtKind::Bind {
-                targets, values, ..
-            } => {
-                out.extend(targets);
-                out.extend(values);
-            }
-            StmtKind::Return(es) => out.extend(es),
-            StmtKind::Throw(e) => out.extend(e),
-            StmtKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                out.push(cond);
-                drain_block(then, out);
-                drain_block(otherwise, out);
-            }
-            StmtKind::Switch {
-                scrutinee, arms, ..
-            } => {
-                out.extend(scrutinee);
-                for arm in arms {
-                    drain_block(arm, out);
-                }
-            }
-            StmtKind::Loop { head, body } => {
-                out.extend(head);
-                drain_block(body, out);
-            }
-            StmtKind::Try {
-                body,
-                catches,
-                finally,
-            } => {
-                drain_block(body, out);
-                for c in catches {
-                    drain_block(c.body, out);
-                }
-                drain_block(finally, out);
-            }
-            StmtKind::Scoped { bindings, body } => {
-                drain_block(bindings, out);
-                drain_block(body, out);
-            }
-            StmtKind::Block(b) => drain_block(b, out),
-            StmtKind::Break | StmtKind::Continue | StmtKind::Goto(_) | StmtKind::Label(_) => {}
-        }
-    }
-}
-
-/// A deep copy of a lowered expression (the model's types are not `Clone`). Closures keep their
-/// id: the copy refers to the same function.
-fn clone_expr(e: &Expr) -> Expr {
-    let kind = match &e.kind {
-        ExprKind::Name(n) => ExprKind::Name(n.clone()),
-        ExprKind::Field(base, n) => ExprKind::Field(Box::new(clone_expr(base)), n.clone()),
-        ExprKind::Call(c) => ExprKind::Call(Box::new(Call {
-            func: clone_expr(&c.func),
-            args: c.args.iter().map(clone_expr).collect(),
-        })),
-        ExprKind::Lit(l) => ExprKind::Lit(match l {
-            Lit::Str(s) => Lit::Str(s.clone()),
-            Lit::Num => Lit::Num,
-            Lit::Bool => Lit::Bool,
-            Lit::Nil => Lit::Nil,
-            Lit::Other => Lit::Other,
-        }),
-        ExprKind::Format(f) => ExprKind::Format(Box::new(Format {
-            template: f.template.clone(),
-            args: f
-                .args
-                .iter()
-                .map(|a| FormatArg {
-                    verb: a.verb.clone(),
-                    expr: clone_expr(&a.expr),
-                })
-                .collect(),
-        })),
-        ExprKind::Index(a, b) => ExprKind::Index(Box::new(clone_expr(a)), Box::new(clone_expr(b))),
-        ExprKind::In(a, b) => ExprKind::In(Box::new(clone_expr(a)), Box::new(clone_expr(b))),
-        ExprKind::Closure(id) => ExprKind::Closure(*id),
-        ExprKind::Construct { ty, fields } => ExprKind::Construct {
-            ty: ty.clone(),
-            fields: fields
-                .iter()
-                .map(|(n, v)| (n.clone(), clone_expr(v)))
-                .collect(),
-        },
-        ExprKind::Unary(x) => ExprKind::Unary(Box::new(clone_expr(x))),
-        ExprKind::Other(xs) => ExprKind::Other(xs.iter().map(clone_expr).collect()),
-    };
-    Expr::new(e.span, kind)
 }
 
 #[cfg(test)]

@@ -1,0 +1,101 @@
+//! `unclosed-on-error-path` on a miniature of its model case, written for this test: a helper
+//! fills fields of a global with fresh pipes and reports success, another closes them all, and
+//! the caller returns an error when `fork()` fails. The finding points at the acquisition and
+//! labels the leaking return; adding the release before that return silences it.
+
+use leaklint::driver::{self, Options};
+use leaklint::model::Lang;
+use leaklint::rules::RuleSet;
+
+const HELPERS: &str = r#"
+struct srv { int to_child; int from_child; int busy; };
+static struct srv S;
+
+int srvCreatePipes(void) {
+    int fds[4] = {-1, -1, -1, -1};
+    int j;
+    if (pipe(fds) == -1) goto error;
+    if (pipe(fds + 2) == -1) goto error;
+    S.to_child = fds[1];
+    S.from_child = fds[2];
+    close(fds[0]);
+    close(fds[3]);
+    return C_OK;
+error:
+    for (j = 0; j < 4; j++) if (fds[j] != -1) close(fds[j]);
+    return C_ERR;
+}
+
+void srvClosePipes(void) {
+    close(S.to_child);
+    close(S.from_child);
+}
+"#;
+
+fn caller(release_before_return: bool) -> String {
+    let release = if release_before_return { "srvClosePipes();\n            " } else { "" };
+    format!(
+        r#"
+int srvStartChild(void) {{
+    pid_t pid;
+    if (S.busy) return C_ERR;
+    if (srvCreatePipes() != C_OK) return C_ERR;
+    if ((pid = fork()) == 0) {{
+        _exit(0);
+    }} else {{
+        if (pid == -1) {{
+            {release}return C_ERR;
+        }}
+        S.busy = 1;
+    }}
+    return C_OK;
+}}
+"#
+    )
+}
+
+fn run(text: &str) -> Vec<leaklint::diagnostic::Diagnostic> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mini.c");
+    std::fs::write(&path, text).unwrap();
+    let opts = Options {
+        threads: 1,
+        max_file_size: u64::MAX,
+        ..Options::default()
+    };
+    let report = driver::analyze(&[(path, Lang::C)], &RuleSet::builtin(), &opts);
+    report
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.rule == "unclosed-on-error-path")
+        .collect()
+}
+
+fn line_of(text: &str, needle: &str) -> u32 {
+    text.lines().position(|l| l.contains(needle)).unwrap() as u32 + 1
+}
+
+#[test]
+fn the_fork_failure_return_leaks_the_pipes() {
+    let text = format!("{HELPERS}{}", caller(false));
+    let found = run(&text);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let d = &found[0];
+    assert_eq!(d.location.start.line, line_of(&text, "if (srvCreatePipes() != C_OK)"));
+    assert!(d.message.contains("srvCreatePipes()"), "{}", d.message);
+    assert!(d.message.contains("srvClosePipes()"), "{}", d.message);
+    let ret = line_of(&text, "            return C_ERR;");
+    assert!(
+        d.labels.iter().any(|l| l.location.start.line == ret && l.message.contains("C_ERR")),
+        "{:#?}",
+        d.labels
+    );
+    let branch = line_of(&text, "if (pid == -1)");
+    assert!(d.labels.iter().any(|l| l.location.start.line == branch), "{:#?}", d.labels);
+}
+
+#[test]
+fn closing_the_pipes_before_the_return_is_the_fix() {
+    let text = format!("{HELPERS}{}", caller(true));
+    assert!(run(&text).is_empty());
+}
