@@ -1915,11 +1915,20 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 }
 
+/// Variables of the functions around a Go or Rust closure, which it may assign. (Python and
+/// Java closures cannot assign them; a file's top level is not "around" anything.)
 fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
     let mut out = HashSet::new();
-    let mut f = unit.functions[id].parent;
+    let me = &unit.functions[id];
+    if me.kind != FnKind::Closure || !matches!(unit.lang, Lang::Go | Lang::Rust) {
+        return out;
+    }
+    let mut f = me.parent;
     while let Some(p) = f {
         let func = &unit.functions[p];
+        if func.kind == FnKind::TopLevel {
+            break;
+        }
         out.extend(func.params.iter().map(|p| p.name.as_str()));
         crate::model::walk_stmts(&func.body, &mut |s| {
             if let StmtKind::Bind { targets, .. } = &s.kind {
