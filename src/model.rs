@@ -393,6 +393,19 @@ impl Expr {
         }
     }
 
+    /// Whether the expression is the dotted path `path` (`fmt.Sprintf`): [`Expr::path`] without
+    /// building a string, for matching calls against rule data.
+    pub fn is_path(&self, path: &str) -> bool {
+        match &self.peel().kind {
+            ExprKind::Name(n) => n == path,
+            ExprKind::Field(base, name) => path
+                .strip_suffix(name.as_str())
+                .and_then(|p| p.strip_suffix('.'))
+                .is_some_and(|p| base.is_path(p)),
+            _ => false,
+        }
+    }
+
     /// The name that best describes the value: a variable's name, a field's name, or a called
     /// method's name (`r.Context()` → `Context`).
     pub fn hint_name(&self) -> Option<&str> {
@@ -596,6 +609,9 @@ mod tests {
             ),
         );
         assert_eq!(fmt_sprintf.path().as_deref(), Some("fmt.Sprintf"));
+        assert!(fmt_sprintf.is_path("fmt.Sprintf"));
+        assert!(!fmt_sprintf.is_path("Sprintf"));
+        assert!(!fmt_sprintf.is_path("xfmt.Sprintf"));
         let call = Expr::new(
             s,
             ExprKind::Call(Box::new(Call {

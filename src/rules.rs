@@ -64,6 +64,10 @@ pub struct Rule {
     langs: BTreeMap<String, ApiModel>,
     #[serde(skip)]
     models: BTreeMap<Lang, ApiModel>,
+    /// Per language, literals one of which a file must also contain for the rule's check to
+    /// find anything, derived from the API facts by the check (see [`crate::checks::required_literals`]).
+    #[serde(skip)]
+    required: BTreeMap<Lang, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,6 +361,9 @@ impl Rule {
             let lang = Lang::from_key(&key).ok_or_else(|| {
                 format!("{origin}: unknown language `{key}` in [lang.{key}]; expected one of c, go, java, python, rust")
             })?;
+            if let Some(lits) = crate::checks::required_literals(rule.check, &model) {
+                rule.required.insert(lang, lits);
+            }
             rule.models.insert(lang, model);
         }
         for key in rule.docs.examples.keys() {
@@ -441,13 +448,15 @@ impl RuleSet {
     /// Whether any rule could report something in a file of `lang` with this text. Files that
     /// fail every rule's literal pre-check are not parsed at all.
     pub fn worth_parsing(&self, lang: Lang, text: &[u8]) -> bool {
-        self.rules.iter().any(|r| match r.model(lang) {
-            None => false,
-            Some(m) if m.prefilter.is_empty() => true,
-            Some(m) => m
-                .prefilter
-                .iter()
-                .any(|lit| memchr::memmem::find(text, lit.as_bytes()).is_some()),
+        let any = |lits: &[String]| {
+            lits.is_empty()
+                || lits
+                    .iter()
+                    .any(|lit| memchr::memmem::find(text, lit.as_bytes()).is_some())
+        };
+        self.rules.iter().any(|r| {
+            r.model(lang).is_some_and(|m| any(&m.prefilter))
+                && r.required.get(&lang).is_none_or(|lits| any(lits))
         })
     }
 }

@@ -33,7 +33,11 @@ void srvClosePipes(void) {
 "#;
 
 fn caller(release_before_return: bool) -> String {
-    let release = if release_before_return { "srvClosePipes();\n            " } else { "" };
+    let release = if release_before_return {
+        "srvClosePipes();\n            "
+    } else {
+        ""
+    };
     format!(
         r#"
 int srvStartChild(void) {{
@@ -81,17 +85,26 @@ fn the_fork_failure_return_leaks_the_pipes() {
     let found = run(&text);
     assert_eq!(found.len(), 1, "{found:#?}");
     let d = &found[0];
-    assert_eq!(d.location.start.line, line_of(&text, "if (srvCreatePipes() != C_OK)"));
+    assert_eq!(
+        d.location.start.line,
+        line_of(&text, "if (srvCreatePipes() != C_OK)")
+    );
     assert!(d.message.contains("srvCreatePipes()"), "{}", d.message);
     assert!(d.message.contains("srvClosePipes()"), "{}", d.message);
     let ret = line_of(&text, "            return C_ERR;");
     assert!(
-        d.labels.iter().any(|l| l.location.start.line == ret && l.message.contains("C_ERR")),
+        d.labels
+            .iter()
+            .any(|l| l.location.start.line == ret && l.message.contains("C_ERR")),
         "{:#?}",
         d.labels
     );
     let branch = line_of(&text, "if (pid == -1)");
-    assert!(d.labels.iter().any(|l| l.location.start.line == branch), "{:#?}", d.labels);
+    assert!(
+        d.labels.iter().any(|l| l.location.start.line == branch),
+        "{:#?}",
+        d.labels
+    );
 }
 
 #[test]

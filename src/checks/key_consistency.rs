@@ -11,10 +11,10 @@
 //! the other reads, deletes or tests, their keys have the same builder and argument names, and an
 //! argument is normalized on one side and raw on the other.
 
-use super::support::call_matches;
+use super::support::{api_matches, call_matches};
 use super::Finding;
 use crate::model::{Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
-use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
+use crate::rules::{ApiModel, MapOp, Rule};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
@@ -135,7 +135,7 @@ impl<'u> Cx<'u> {
             StmtKind::Bind { targets, .. } => targets.iter().map(|t| t.span).collect(),
             _ => Vec::new(),
         };
-        let deleting = matches!(&s.kind, StmtKind::Expr(e) if matches!(&e.kind, ExprKind::Call(c) if c.func.path().as_deref() == Some("del")));
+        let deleting = matches!(&s.kind, StmtKind::Expr(e) if matches!(&e.kind, ExprKind::Call(c) if c.func.is_path("del")));
         if self.recording {
             for e in s.exprs() {
                 e.walk(&mut |x| self.access(x, &targets, deleting, env));
@@ -459,16 +459,6 @@ fn last_segment(e: &Expr) -> Option<String> {
         ExprKind::Name(n) => Some(n.rsplit([':', '.']).next().unwrap_or(n).to_string()),
         ExprKind::Field(_, f) => Some(f.clone()),
         _ => None,
-    }
-}
-
-fn api_matches(api: &ApiCall, call: &crate::model::Call) -> bool {
-    if let Some(path) = &api.call {
-        return call.func.path().as_deref() == Some(path.as_str());
-    }
-    match &api.method {
-        Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
-        None => false,
     }
 }
 

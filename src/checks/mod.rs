@@ -20,6 +20,16 @@ pub struct Finding {
     pub labels: Vec<(Span, String)>,
 }
 
+/// Literals one of which a file must contain for a check configured by `model` to find
+/// anything, derived from the data so that the pre-check can never hide a finding; `None`
+/// where a check has no such literals beyond the rule's own `prefilter`.
+pub fn required_literals(check: CheckKind, model: &crate::rules::ApiModel) -> Option<Vec<String>> {
+    match check {
+        CheckKind::StringifiedKey => Some(stringified_key::required_literals(model)),
+        _ => None,
+    }
+}
+
 /// Runs `rule` over `unit`, appending what it finds.
 pub fn run(rule: &Rule, unit: &Unit, out: &mut Vec<Finding>) {
     let Some(model) = rule.model(unit.lang) else {

@@ -59,6 +59,10 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
         m: model,
         lang: unit.lang,
     };
+    // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed.
+    if !acquires_anything(&api, unit) {
+        return;
+    }
     let sums = Summaries::build(&api, unit);
     for (id, f) in unit.functions.iter().enumerate() {
         if f.kind == FnKind::TopLevel {
@@ -71,6 +75,30 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
         drop(end);
         fx.report(rule, out);
     }
+}
+
+/// Whether any expression of the file is an acquisition named in the rule data.
+fn acquires_anything(api: &Api, unit: &Unit) -> bool {
+    unit.functions.iter().any(|f| {
+        let mut hit = false;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if hit {
+                return;
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    hit |= match &x.kind {
+                        ExprKind::Call(c) => {
+                            api.acquire_call(c, None).is_some() || api.acquire_call_typed(c)
+                        }
+                        ExprKind::Construct { ty: Some(t), .. } => api.acquire_new(t).is_some(),
+                        _ => false,
+                    }
+                });
+            }
+        });
+        hit
+    })
 }
 
 // ----- rule data -----
@@ -91,13 +119,42 @@ fn callee(c: &Call) -> Option<String> {
 
 /// Whether `entry` names the call: a dotted entry by its path (or a path ending in it), a bare
 /// entry by the function's or method's name.
-fn names_call(entry: &str, c: &Call) -> bool {
-    let entry = norm(entry);
-    if entry.contains('.') {
-        callee(c).is_some_and(|p| p == entry || p.ends_with(&format!(".{entry}")))
-    } else {
-        c.name() == Some(entry.as_str())
+fn names_call(entry: &str, c: &Call, path: &mut Option<Option<String>>) -> bool {
+    if !entry.contains(['.', ':']) {
+        return c.name() == Some(entry);
     }
+    let Some(p) = path.get_or_insert_with(|| callee(c)) else {
+        return false;
+    };
+    ends_with_norm(p, entry)
+}
+
+/// `path == entry`, or `path` ends with `.entry`, reading `::` in `entry` as `.`; no allocation.
+fn ends_with_norm(path: &str, entry: &str) -> bool {
+    let mut pi = path.len();
+    let pb = path.as_bytes();
+    let eb = entry.as_bytes();
+    let mut ei = eb.len();
+    while ei > 0 {
+        if ei >= 2 && &eb[ei - 2..ei] == b"::" {
+            if pi == 0 || pb[pi - 1] != b'.' {
+                return false;
+            }
+            ei -= 2;
+        } else {
+            if pi == 0 || pb[pi - 1] != eb[ei - 1] {
+                return false;
+            }
+            ei -= 1;
+        }
+        pi -= 1;
+    }
+    pi == 0 || pb[pi - 1] == b'.'
+}
+
+/// `path == entry`, reading `::` in `entry` as `.`.
+fn eq_norm(path: &str, entry: &str) -> bool {
+    path.len() == entry.len() - entry.matches("::").count() && ends_with_norm(path, entry)
 }
 
 /// What an acquisition makes: which results or argument hold the resource and how it is
@@ -142,10 +199,16 @@ impl Spec {
 
 impl<'m> Api<'m> {
     fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
-        let path = callee(c);
+        let mut path: Option<Option<String>> = None;
         self.m.acquire.iter().find_map(|a| {
             let hit = if let Some(p) = &a.call {
-                path.as_deref() == Some(norm(p).as_str())
+                // Cheap test first: the last segment.
+                let last = p.rsplit([':', '.']).next().unwrap_or(p);
+                c.name() == Some(last)
+                    && path
+                        .get_or_insert_with(|| callee(c))
+                        .as_deref()
+                        .is_some_and(|q| eq_norm(q, p))
             } else if let Some(m) = &a.method {
                 c.receiver().is_some() && c.name() == Some(m.as_str())
             } else {
@@ -166,6 +229,16 @@ impl<'m> Api<'m> {
         })
     }
 
+    /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
+    fn acquire_call_typed(&self, c: &Call) -> bool {
+        self.m.acquire.iter().any(|a| {
+            a.declared.is_some()
+                && a.method
+                    .as_deref()
+                    .is_some_and(|m| c.receiver().is_some() && c.name() == Some(m))
+        })
+    }
+
     fn acquire_new(&self, ty: &TypeRef) -> Option<Spec> {
         self.m
             .acquire
@@ -175,7 +248,8 @@ impl<'m> Api<'m> {
     }
 
     fn in_list(list: &[String], c: &Call) -> bool {
-        list.iter().any(|e| names_call(e, c))
+        let mut path = None;
+        list.iter().any(|e| names_call(e, c, &mut path))
     }
 
     fn is_release_fn(&self, c: &Call) -> bool {
@@ -938,7 +1012,12 @@ fn bound_acquisitions<'u>(
     if values.len() == 1 && targets.len() > 1 {
         if let Some(spec) = acquisition(api, sums, unit, &values[0], declared) {
             // Go's results are exact: `values, warnings, err := api.Query(…)` is another `Query`.
-            let arity = spec.results.iter().chain(&spec.err_result).max().map_or(1, |m| m + 1);
+            let arity = spec
+                .results
+                .iter()
+                .chain(&spec.err_result)
+                .max()
+                .map_or(1, |m| m + 1);
             if spec.err_result.is_some() && arity != targets.len() {
                 return out;
             }
@@ -1996,6 +2075,16 @@ mod tests {
             "applyAppendOnlyConfig"
         ));
         assert!(!paired_names("aofCreatePipes", "aofRemoveTempFile"));
+    }
+
+    #[test]
+    fn normalized_path_matching() {
+        assert!(eq_norm("libc.open", "libc::open"));
+        assert!(eq_norm("os.Open", "os.Open"));
+        assert!(!eq_norm("xos.Open", "os.Open"));
+        assert!(ends_with_norm("std.fs.File.open", "File::open"));
+        assert!(!ends_with_norm("MyFile.open", "File::open"));
+        assert!(ends_with_norm("open", "open"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `stringified-key`: a map key that is the string form of a value whose text is not a stable
 //! identity, followed from where it is formatted, through locals and fields, to the map access.
 
-use super::support::{type_matches, type_of};
+use super::support::{api_matches, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
 use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
@@ -36,6 +36,31 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
             labels,
         });
     }
+}
+
+/// A finding needs an unstable value: a name or type the data lists, or an address or debug
+/// conversion. These are the literals such a value leaves in the text.
+pub fn required_literals(model: &ApiModel) -> Vec<String> {
+    let mut lits = Vec::new();
+    for name in &model.unstable_names {
+        // Names match by their last word, whatever its case: `ctx`, `parentCtx`, `CTX`.
+        let mut cap = name.clone();
+        cap[..1].make_ascii_uppercase();
+        lits.extend([name.to_lowercase(), cap, name.to_uppercase()]);
+    }
+    for ty in model.unstable_types.iter() {
+        let simple = ty.trim_start_matches('*');
+        let simple = simple.rsplit(['.', ':']).next().unwrap_or(simple);
+        lits.push(simple.to_string());
+    }
+    for verb in model.address_verbs.iter().chain(&model.debug_verbs) {
+        // printf `%p`, brace `:p}` / `:?}` / `:#?}`, Python's `!r}`.
+        lits.extend([format!("%{verb}"), format!("{verb}}}")]);
+    }
+    lits.retain(|l| !l.is_empty());
+    lits.sort();
+    lits.dedup();
+    lits
 }
 
 /// A formatting expression whose result is unstable.
@@ -302,16 +327,6 @@ impl<'u> Cx<'u> {
     }
 }
 
-fn api_matches(api: &ApiCall, call: &crate::model::Call) -> bool {
-    if let Some(path) = &api.call {
-        return call.func.path().as_deref() == Some(path.as_str());
-    }
-    match &api.method {
-        Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
-        None => false,
-    }
-}
-
 /// A map display, a constructor, or a call that makes an empty map (`make`, `dict`,
 /// `HashMap::new`).
 fn is_new_container(e: &Expr) -> bool {
@@ -333,7 +348,7 @@ fn is_new_container(e: &Expr) -> bool {
 }
 
 fn is_python_del(e: &Expr) -> bool {
-    matches!(&e.kind, ExprKind::Call(c) if c.func.path().as_deref() == Some("del"))
+    matches!(&e.kind, ExprKind::Call(c) if c.func.is_path("del"))
 }
 
 fn use_label(op: MapOp) -> &'static str {

@@ -5,7 +5,7 @@
 use crate::model::{
     walk_stmts, Block, Call, Expr, ExprKind, FnKind, FuncId, StmtKind, TypeRef, Unit,
 };
-use crate::rules::CallPattern;
+use crate::rules::{ApiCall, CallPattern};
 
 /// Whether `ty` matches one of `patterns`: `a.B` the qualified type, `B` its last segment,
 /// `*B` any last segment ending in `B`.
@@ -190,12 +190,23 @@ pub fn local_value<'u>(body: &'u Block, name: &str) -> Option<&'u Expr> {
 /// separately, with [`receiver_is`]).
 pub fn call_matches(pat: &CallPattern, call: &Call) -> bool {
     if let Some(path) = &pat.call {
-        let Some(got) = call.func.path() else {
-            return false;
-        };
-        return got == *path || got.ends_with(&format!("::{path}"));
+        // `Client::open` also matches `redis::Client::open`.
+        let qualified = matches!(&call.func.peel().kind, ExprKind::Name(n)
+            if n.strip_suffix(path.as_str()).is_some_and(|head| head.ends_with("::")));
+        return qualified || call.func.is_path(path);
     }
     match &pat.method {
+        Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
+        None => false,
+    }
+}
+
+/// Whether `call` matches an [`ApiCall`] of rule data: a function by path, or a method by name.
+pub fn api_matches(api: &ApiCall, call: &Call) -> bool {
+    if let Some(path) = &api.call {
+        return call.func.is_path(path);
+    }
+    match &api.method {
         Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
         None => false,
     }
