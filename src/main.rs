@@ -205,6 +205,7 @@ fn list_rules(markdown: bool) -> Result<ExitCode, String> {
         print!("{}", rules.markdown_table());
         return Ok(ExitCode::SUCCESS);
     }
+    let width = rules.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for r in &rules.rules {
         let langs: Vec<&str> = r.langs().map(|l| l.key()).collect();
         let langs = if langs.is_empty() {
@@ -213,7 +214,7 @@ fn list_rules(markdown: bool) -> Result<ExitCode, String> {
             langs.join(",")
         };
         println!(
-            "{:<26} {:<8} {:<26} {}",
+            "{:<width$} {:<8} {:<22} {}",
             r.id,
             r.severity.as_str(),
             langs,
