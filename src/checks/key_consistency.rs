@@ -72,6 +72,8 @@ struct Val {
 }
 
 struct Access {
+    /// The function the access is in.
+    func: FuncId,
     container: String,
     op: MapOp,
     span: Span,
@@ -138,7 +140,7 @@ impl<'u> Cx<'u> {
         let deleting = matches!(&s.kind, StmtKind::Expr(e) if matches!(&e.kind, ExprKind::Call(c) if c.func.is_path("del")));
         if self.recording {
             for e in s.exprs() {
-                e.walk(&mut |x| self.access(x, &targets, deleting, env));
+                e.walk(&mut |x| self.access(id, x, &targets, deleting, env));
             }
         }
         match &s.kind {
@@ -214,7 +216,7 @@ impl<'u> Cx<'u> {
     }
 
     /// Records a map access in `e`, if it is one.
-    fn access(&mut self, e: &'u Expr, targets: &[Span], deleting: bool, env: &Env) {
+    fn access(&mut self, id: FuncId, e: &'u Expr, targets: &[Span], deleting: bool, env: &Env) {
         let Some((container, key, op)) = self.map_access(e) else {
             return;
         };
@@ -234,12 +236,20 @@ impl<'u> Cx<'u> {
             .random(key)
             .filter(|_| op == MapOp::Insert || !matches!(e.kind, ExprKind::Index(..)));
         self.accesses.push(Access {
+            func: id,
             container,
             op,
             span: e.span,
             shapes,
             random,
         });
+    }
+
+    /// The file's top level (module body, static initialisers) or a Go `init` function.
+    fn fills_table_at_load(&self, id: FuncId) -> bool {
+        let f = &self.unit.functions[id];
+        f.kind == FnKind::TopLevel
+            || (f.kind == FnKind::Function && f.name == "init" && f.params.is_empty())
     }
 
     fn map_access(&self, e: &'u Expr) -> Option<(&'u Expr, &'u Expr, MapOp)> {
@@ -520,6 +530,12 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
                 let Some((s, r, i)) = pair else {
                     continue;
                 };
+                // A lookup table filled once, at load time, defines its keys: a read with a
+                // parameter is expected to be canonical already (http2's `commonLowerHeader`,
+                // filled in `init`).
+                if store.func != read.func && cx.fills_table_at_load(store.func) {
+                    continue;
+                }
                 let (raw, raw_shape, norm, norm_shape) = if r.args[i].state == State::Raw {
                     (read, r, store, s)
                 } else {
