@@ -32,14 +32,19 @@
 //!   function of the same file that releases its parameter, a `defer`, a closure that releases
 //!   it, a `with` / try-with-resources scope it enters, a `finally` around the exit.
 //! - **Hand-offs** end the obligation without a finding: returned, stored in a field, global,
-//!   element or out-parameter, wrapped in a construction that is stored or returned, captured by
+//!   element or out-parameter, put in a literal with named fields (`&stream{cancel: cancel}`),
+//!   wrapped by a construction (`new BufferedReader(in)`: the wrapper becomes an alias), captured by
 //!   a closure, or passed to any call that is not known to only borrow it (rule data
 //!   `borrowing_calls`, and functions of the same file that neither keep nor pass on their
 //!   parameter).
 //! - **Error exits**: Go returns whose last result is a non-nil `error`; Java and Python
 //!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
-//!   Rust `?` and `return Err(…)`; C returns of a negative number, `NULL`, `false`, a name in
-//!   `error_values` or `-E…`, and every return after a label named like an error label.
+//!   Rust `?` and `return Err(…)`; C returns of `NULL`, `false`, a name in `error_values` or
+//!   named for failure (`C_ERR`, `ST_FAILED`), `-E…`, every return after a label named like an
+//!   error label, and — since the model keeps no literal values — a number returned from inside
+//!   a branch (`if (…) return -1;`), a top-level `return 0;` being success. The operators the
+//!   model drops are recovered from spans where that is exact: Rust's `?` is the one pass-through
+//!   operator one byte longer than its operand, `false` the only five-byte boolean literal.
 //! - **Summaries** (same file only): functions that release a parameter; functions that return
 //!   a fresh resource (the caller acquires it); functions that acquire into an out-parameter;
 //!   and functions that store fresh resources into fields or globals and return success or
@@ -58,6 +63,12 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
     let api = Api {
         m: model,
         lang: unit.lang,
+        names: model
+            .acquire
+            .iter()
+            .filter_map(|a| a.call.as_deref().or(a.method.as_deref()))
+            .map(|p| p.rsplit([':', '.']).next().unwrap_or(p))
+            .collect(),
     };
     // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed.
     if !acquires_anything(&api, unit) {
@@ -106,6 +117,8 @@ fn acquires_anything(api: &Api, unit: &Unit) -> bool {
 struct Api<'m> {
     m: &'m ApiModel,
     lang: Lang,
+    /// Last segments of the acquiring calls and methods: a quick first test.
+    names: HashSet<&'m str>,
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
@@ -199,18 +212,21 @@ impl Spec {
 
 impl<'m> Api<'m> {
     fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
+        let name = c.name()?;
+        if !self.names.contains(name) {
+            return None;
+        }
         let mut path: Option<Option<String>> = None;
         self.m.acquire.iter().find_map(|a| {
             let hit = if let Some(p) = &a.call {
                 // Cheap test first: the last segment.
-                let last = p.rsplit([':', '.']).next().unwrap_or(p);
-                c.name() == Some(last)
+                p.ends_with(name)
                     && path
                         .get_or_insert_with(|| callee(c))
                         .as_deref()
                         .is_some_and(|q| eq_norm(q, p))
             } else if let Some(m) = &a.method {
-                c.receiver().is_some() && c.name() == Some(m.as_str())
+                c.receiver().is_some() && name == m.as_str()
             } else {
                 false
             };
@@ -681,7 +697,7 @@ impl Summaries {
     }
 
     /// An acquisition bound to a local in a Bind of function `id`: `(variable, spec)`.
-    fn local_acquisitions<'u>(&self, api: &Api, unit: &'u Unit, id: FuncId) -> Vec<(String, Spec)> {
+    fn local_acquisitions(&self, api: &Api, unit: &Unit, id: FuncId) -> Vec<(String, Spec)> {
         let mut found = Vec::new();
         crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
             if let StmtKind::Bind {
@@ -902,10 +918,8 @@ fn words(name: &str) -> Vec<String> {
     let mut cur = String::new();
     let mut prev_lower = false;
     for ch in name.chars() {
-        if ch == '_' || (ch.is_uppercase() && prev_lower) {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
+        if (ch == '_' || (ch.is_uppercase() && prev_lower)) && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
         }
         if ch != '_' {
             cur.extend(ch.to_lowercase());
@@ -1440,8 +1454,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let (Some(cur), Some(name)) = (st.as_mut(), &local) {
                 // `g := f`, `r = new BufferedReader(in)`: another name for the same resource.
                 let inner = v.peel();
+                // `new BufferedReader(in)` wraps `in`; a literal with named fields
+                // (`&stream{cancel: cancel}`) is an object that now owns it: a hand-off.
                 let wraps = match &inner.kind {
-                    ExprKind::Construct { .. } => true,
+                    ExprKind::Construct { fields, .. } => fields.iter().all(|(n, _)| n.is_none()),
                     _ => path_of(inner).is_some(),
                 };
                 if wraps {
@@ -1452,14 +1468,6 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                         aliased = true;
                         self.res[r].vars.push(name.clone());
-                        // `c := &Client{cancel: cancel}`: `c.cancel()` releases it.
-                        if let ExprKind::Construct { fields, .. } = &inner.kind {
-                            for (field, v) in fields {
-                                if let Some(field) = field.as_ref().filter(|_| self.passes(v, r)) {
-                                    self.res[r].vars.push(format!("{name}.{field}"));
-                                }
-                            }
-                        }
                     }
                     if aliased {
                         if let ExprKind::Construct { fields, .. } = &inner.kind {
@@ -2104,26 +2112,5 @@ mod tests {
         assert_eq!(j.get(0).bits, OPEN | NOT_HELD);
         assert_eq!(j.get(1).bits, DONE | NOT_HELD);
         assert_eq!(join(None, None).map(|s| s.slots.len()), None);
-    }
-}
-
-#[cfg(test)]
-mod dump {
-    /// `LEAKLINT_DUMP=path cargo test --lib must_release::dump -- --nocapture` prints a file's
-    /// model.
-    #[test]
-    fn dump() {
-        let Ok(path) = std::env::var("LEAKLINT_DUMP") else {
-            return;
-        };
-        let text = std::fs::read_to_string(&path).unwrap();
-        let lang = crate::model::Lang::from_path(std::path::Path::new(&path)).unwrap();
-        let unit = crate::frontend::lower(lang, &text).unwrap();
-        let want = std::env::var("LEAKLINT_FN").unwrap_or_default();
-        for f in &unit.functions {
-            if want.is_empty() || f.name == want {
-                println!("{f:#?}");
-            }
-        }
     }
 }
