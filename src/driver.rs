@@ -402,7 +402,12 @@ fn analyze_bytes(
         return;
     }
     let suppressions = suppress::parse(&text, lang);
-    if opts.prefilter && suppressions.is_empty() && !rules.worth_parsing(lang, text.as_bytes()) {
+    let wanted: Vec<usize> = if opts.prefilter {
+        rules.wanting(lang, text.as_bytes())
+    } else {
+        (0..rules.rules.len()).collect()
+    };
+    if wanted.is_empty() && suppressions.is_empty() {
         return;
     }
     stats.parsed += 1;
@@ -425,9 +430,9 @@ fn analyze_bytes(
     };
     let t = Instant::now();
     let mut found: Vec<(usize, Finding)> = Vec::new();
-    for (i, rule) in rules.rules.iter().enumerate() {
+    for i in wanted {
         let mut out = Vec::new();
-        checks::run(rule, &unit, &mut out);
+        checks::run(&rules.rules[i], &unit, &mut out);
         found.extend(out.into_iter().map(|f| (i, f)));
     }
     stats.analysis_time += t.elapsed();

@@ -445,19 +445,23 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id == id)
     }
 
-    /// Whether any rule could report something in a file of `lang` with this text. Files that
-    /// fail every rule's literal pre-check are not parsed at all.
-    pub fn worth_parsing(&self, lang: Lang, text: &[u8]) -> bool {
+    /// The rules that could report something in a file of `lang` with this text: those whose
+    /// literal pre-check it passes. A file no rule wants is not parsed at all, and each rule
+    /// runs only on the files it wants.
+    pub fn wanting(&self, lang: Lang, text: &[u8]) -> Vec<usize> {
         let any = |lits: &[String]| {
             lits.is_empty()
                 || lits
                     .iter()
                     .any(|lit| memchr::memmem::find(text, lit.as_bytes()).is_some())
         };
-        self.rules.iter().any(|r| {
-            r.model(lang).is_some_and(|m| any(&m.prefilter))
-                && r.required.get(&lang).is_none_or(|lits| any(lits))
-        })
+        (0..self.rules.len())
+            .filter(|&i| {
+                let r = &self.rules[i];
+                r.model(lang).is_some_and(|m| any(&m.prefilter))
+                    && r.required.get(&lang).is_none_or(|lits| any(lits))
+            })
+            .collect()
     }
 }
 
