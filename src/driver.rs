@@ -230,6 +230,14 @@ pub fn display(p: &Path) -> String {
 
 /// Analyzes `files` on `opts.threads` workers and returns the merged, sorted report.
 pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
+    // Largest files first, so that no worker is left with a big file while the others idle;
+    // the report is sorted afterwards, so the order of work does not show.
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (std::fs::metadata(p).map_or(0, |m| m.len()), i))
+        .collect();
+    order.sort_unstable_by(|a, b| b.cmp(a));
     let next = AtomicUsize::new(0);
     let threads = opts.threads.clamp(1, files.len().max(1));
     let reports: Vec<Report> = std::thread::scope(|scope| {
@@ -242,9 +250,10 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
                         let mut report = Report::default();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some((path, lang)) = files.get(i) else {
+                            let Some(&(_, f)) = order.get(i) else {
                                 break;
                             };
+                            let (path, lang) = &files[f];
                             analyze_file(path, *lang, rules, opts, &mut report);
                             if let Some(done) = &opts.progress {
                                 done.fetch_add(1, Ordering::Relaxed);

@@ -3,7 +3,7 @@
 //! those calls — and then neither closed nor kept (returned, stored, handed to another call,
 //! captured by a closure).
 
-use super::support::{render, resolve_function, type_matches};
+use super::support::{call_matches, render, resolve_function, type_matches};
 use super::Finding;
 use crate::model::{Expr, ExprKind, FnKind, FuncId, Lang, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, CallPattern, Rule};
@@ -192,14 +192,11 @@ fn is_client(model: &ApiModel, e: &Expr) -> bool {
 fn matches_ctor(p: &CallPattern, e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Call(call) => {
-            let Some(path) = call.func.path() else {
-                return false;
-            };
-            if let Some(want) = &p.call {
-                return path == *want || path.ends_with(&format!("::{want}"));
+            if p.call.is_some() {
+                return call_matches(p, call);
             }
             // `Client(…)` for a Python class named in `new`.
-            p.new.as_deref().is_some_and(|t| path == t)
+            p.new.as_deref().is_some_and(|t| call.func.is_path(t))
         }
         ExprKind::Construct {
             ty: Some(ty),

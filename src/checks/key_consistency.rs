@@ -425,9 +425,7 @@ impl<'u> Cx<'u> {
         };
         let own = match &call.func.peel().kind {
             ExprKind::Name(_) => true,
-            ExprKind::Field(base, _) => {
-                matches!(base.path().as_deref(), Some("self" | "this" | "cls"))
-            }
+            ExprKind::Field(base, _) => ["self", "this", "cls"].iter().any(|r| base.is_path(r)),
             _ => false,
         };
         own && self

@@ -24,10 +24,22 @@ pub fn span(n: Node) -> Span {
 
 /// Named children, skipping comments (which tree-sitter grammars mark as extras).
 pub fn kids(n: Node) -> Vec<Node> {
+    // One pass with a cursor: `named_children` first counts the named children, a second
+    // walk over every child, and this runs for nearly every node.
+    let mut out = Vec::with_capacity(n.child_count());
     let mut cur = n.walk();
-    n.named_children(&mut cur)
-        .filter(|c| !c.is_extra())
-        .collect()
+    if cur.goto_first_child() {
+        loop {
+            let c = cur.node();
+            if c.is_named() && !c.is_extra() {
+                out.push(c);
+            }
+            if !cur.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// The outermost `ERROR` and `MISSING` nodes: the regions the grammar did not understand.
