@@ -126,6 +126,25 @@ impl Unit {
         }
     }
 
+    /// Records, for each closure among `args`, the call it is passed to.
+    pub fn mark_passed(&mut self, callee: &Expr, args: &[Expr]) {
+        let name = callee.path().unwrap_or_else(|| {
+            callee
+                .hint_name()
+                .map(str::to_string)
+                .unwrap_or_else(|| "<call>".to_string())
+        });
+        for (i, a) in args.iter().enumerate() {
+            if let ExprKind::Closure(id) = a.peel().kind {
+                self.functions[id].passed_to = Some(PassedTo {
+                    callee: name.clone(),
+                    arg: i,
+                    span: callee.span,
+                });
+            }
+        }
+    }
+
     /// The declared type of a field or global named `name`, if the file declares exactly one.
     pub fn field_type(&self, name: &str) -> Option<&TypeRef> {
         let mut found = self.fields.iter().filter(|f| f.name == name);

@@ -11,7 +11,7 @@
 //! the other reads, deletes or tests, their keys have the same builder and argument names, and an
 //! argument is normalized on one side and raw on the other.
 
-use super::support::{api_matches, call_matches};
+use super::support::{api_matches, call_matches, map_access};
 use super::Finding;
 use crate::model::{Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, MapOp, Rule};
@@ -217,7 +217,7 @@ impl<'u> Cx<'u> {
 
     /// Records a map access in `e`, if it is one.
     fn access(&mut self, id: FuncId, e: &'u Expr, targets: &[Span], deleting: bool, env: &Env) {
-        let Some((container, key, op)) = self.map_access(e) else {
+        let Some((container, key, op)) = map_access(self.model, e) else {
             return;
         };
         let op = match op {
@@ -250,28 +250,6 @@ impl<'u> Cx<'u> {
         let f = &self.unit.functions[id];
         f.kind == FnKind::TopLevel
             || (f.kind == FnKind::Function && f.name == "init" && f.params.is_empty())
-    }
-
-    fn map_access(&self, e: &'u Expr) -> Option<(&'u Expr, &'u Expr, MapOp)> {
-        match &e.kind {
-            ExprKind::Index(base, key) => Some((base, key, MapOp::Lookup)),
-            ExprKind::In(item, container) => Some((container, item, MapOp::Contains)),
-            ExprKind::Call(call) => {
-                let api = self
-                    .model
-                    .map_ops
-                    .iter()
-                    .find(|api| api_matches(api, call))?;
-                let key = call.args.get(api.key?)?;
-                let container = match &api.call {
-                    // `delete(m, k)`: the container is the other argument.
-                    Some(_) => call.args.iter().find(|a| !std::ptr::eq(*a, key))?,
-                    None => call.receiver()?,
-                };
-                Some((container, key, api.op))
-            }
-            _ => None,
-        }
     }
 
     /// The key shapes an expression can have.

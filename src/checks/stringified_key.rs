@@ -1,7 +1,7 @@
 //! `stringified-key`: a map key that is the string form of a value whose text is not a stable
 //! identity, followed from where it is formatted, through locals and fields, to the map access.
 
-use super::support::{api_matches, type_matches, type_of};
+use super::support::{api_matches, map_access, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
 use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
@@ -155,7 +155,7 @@ impl<'u> Cx<'u> {
             let deleting = matches!(&s.kind, StmtKind::Expr(e) if is_python_del(e));
             for e in s.exprs() {
                 e.walk(&mut |e| {
-                    let Some((map, key, op)) = self.map_access(e) else {
+                    let Some((map, key, op)) = map_access(self.model, e) else {
                         return;
                     };
                     if self.is_fresh_local(id, map) {
@@ -177,29 +177,6 @@ impl<'u> Cx<'u> {
                 });
             }
         });
-    }
-
-    /// The map, the key, and what the access does.
-    fn map_access(&self, e: &'u Expr) -> Option<(&'u Expr, &'u Expr, MapOp)> {
-        match &e.kind {
-            ExprKind::Index(map, key) => Some((map, key, MapOp::Lookup)),
-            ExprKind::In(item, map) => Some((map, item, MapOp::Contains)),
-            ExprKind::Call(call) => {
-                let api = self
-                    .model
-                    .map_ops
-                    .iter()
-                    .find(|api| api_matches(api, call))?;
-                let key = call.args.get(api.key?)?;
-                // `delete(m, k)` names the map first; `m.get(k)` is called on it.
-                let map = match call.receiver() {
-                    Some(r) if api.method.is_some() => r,
-                    _ => call.args.first()?,
-                };
-                Some((map, key, api.op))
-            }
-            _ => None,
-        }
     }
 
     /// Whether `map` is a local variable bound to a map created in this function.

@@ -5,7 +5,7 @@
 use crate::model::{
     walk_stmts, Block, Call, Expr, ExprKind, FnKind, FuncId, StmtKind, TypeRef, Unit,
 };
-use crate::rules::{ApiCall, CallPattern};
+use crate::rules::{ApiCall, ApiModel, CallPattern, MapOp};
 
 /// Whether `ty` matches one of `patterns`: `a.B` the qualified type, `B` its last segment,
 /// `*B` any last segment ending in `B`.
@@ -209,6 +209,25 @@ pub fn api_matches(api: &ApiCall, call: &Call) -> bool {
     match &api.method {
         Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
         None => false,
+    }
+}
+
+/// A map access by the syntax or by the rule's `map_ops`: the map, the key, and what it does.
+pub fn map_access<'u>(model: &ApiModel, e: &'u Expr) -> Option<(&'u Expr, &'u Expr, MapOp)> {
+    match &e.kind {
+        ExprKind::Index(map, key) => Some((map, key, MapOp::Lookup)),
+        ExprKind::In(item, map) => Some((map, item, MapOp::Contains)),
+        ExprKind::Call(call) => {
+            let api = model.map_ops.iter().find(|api| api_matches(api, call))?;
+            let key = call.args.get(api.key?)?;
+            let map = match &api.call {
+                // `delete(m, k)`: the map is the other argument.
+                Some(_) => call.args.iter().find(|a| !std::ptr::eq(*a, key))?,
+                None => call.receiver()?,
+            };
+            Some((map, key, api.op))
+        }
+        _ => None,
     }
 }
 

@@ -14,7 +14,7 @@ use super::ParseError;
 use crate::format_string::brace_placeholders;
 use crate::model::{
     Block, Call, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Function, Lang, Lit, Param,
-    PassedTo, Span, Stmt, StmtKind, TypeRef, Unit, MAX_DEPTH,
+    Span, Stmt, StmtKind, TypeRef, Unit, MAX_DEPTH,
 };
 use proc_macro2::extra::DelimSpan;
 use syn::punctuated::Punctuated;
@@ -606,21 +606,7 @@ impl<'s> Rs<'s> {
 
     /// Records, for each closure among `args`, the call it is passed to.
     fn mark_passed(&mut self, callee: &Expr, args: &[Expr]) {
-        let name = callee.path().unwrap_or_else(|| {
-            callee
-                .hint_name()
-                .map(str::to_string)
-                .unwrap_or_else(|| "<call>".to_string())
-        });
-        for (i, a) in args.iter().enumerate() {
-            if let ExprKind::Closure(id) = a.peel().kind {
-                self.unit.functions[id].passed_to = Some(PassedTo {
-                    callee: name.clone(),
-                    arg: i,
-                    span: callee.span,
-                });
-            }
-        }
+        self.unit.mark_passed(callee, args);
     }
 
     // ----- items -----

@@ -1,8 +1,7 @@
 //! Helpers shared by the tree-sitter frontends.
 
 use crate::model::{
-    Block, Expr, ExprKind, FnKind, FuncId, Function, Lang, PassedTo, Span, Stmt, StmtKind, Unit,
-    MAX_DEPTH,
+    Block, Expr, ExprKind, FnKind, FuncId, Function, Lang, Span, Stmt, StmtKind, Unit, MAX_DEPTH,
 };
 use tree_sitter::{Language, Node, Parser, Tree};
 
@@ -129,21 +128,7 @@ impl<'s> Lowerer<'s> {
 
     /// Records, for each closure among `args`, the call it is passed to.
     pub fn mark_passed(&mut self, callee: &Expr, args: &[Expr]) {
-        let name = callee.path().unwrap_or_else(|| {
-            callee
-                .hint_name()
-                .map(str::to_string)
-                .unwrap_or_else(|| "<call>".to_string())
-        });
-        for (i, a) in args.iter().enumerate() {
-            if let ExprKind::Closure(id) = a.peel().kind {
-                self.unit.functions[id].passed_to = Some(PassedTo {
-                    callee: name.clone(),
-                    arg: i,
-                    span: callee.span,
-                });
-            }
-        }
+        self.unit.mark_passed(callee, args);
     }
 
     /// An opaque placeholder for a node the lowerer does not model (or is too deep).
