@@ -78,6 +78,15 @@ pub struct Report {
     pub internal_errors: usize,
 }
 
+impl Report {
+    fn warn(&mut self, path: &str, message: String) {
+        self.warnings.push(Warning {
+            path: path.to_string(),
+            message,
+        });
+    }
+}
+
 /// Finds the source files under `paths`, honouring `.gitignore` and skipping hidden entries.
 /// Paths named explicitly are kept whatever their name; a named path of no known language is
 /// reported.
@@ -313,10 +322,10 @@ fn analyze_file(path: &Path, lang: Lang, rules: &RuleSet, opts: &Options, report
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         report.internal_errors += 1;
-        report.warnings.push(Warning {
-            path: shown,
-            message: format!("internal error in leaklint, file skipped: {what}"),
-        });
+        report.warn(
+            &shown,
+            format!("internal error in leaklint, file skipped: {what}"),
+        );
     }
 }
 
@@ -331,12 +340,7 @@ fn analyze_source(
     opts: &Options,
     report: &mut Report,
 ) {
-    let mut warn = |message: String| {
-        report.warnings.push(Warning {
-            path: shown.to_string(),
-            message,
-        })
-    };
+    let mut warn = |message: String| report.warn(shown, message);
     let size = match std::fs::metadata(path) {
         Ok(m) => m.len(),
         Err(e) => return warn(format!("cannot read: {e}")),
@@ -361,10 +365,10 @@ pub fn analyze_stdin(name: &Path, bytes: &[u8], rules: &RuleSet, opts: &Options)
     let shown = display(name);
     match Lang::from_path(name) {
         Some(lang) => analyze_bytes(&shown, lang, bytes, rules, opts, &mut report),
-        None => report.warnings.push(Warning {
-            path: shown,
-            message: "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
-        }),
+        None => report.warn(
+            &shown,
+            "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
+        ),
     }
     report
 }
@@ -377,12 +381,7 @@ fn analyze_bytes(
     opts: &Options,
     report: &mut Report,
 ) {
-    let mut warn = |message: String| {
-        report.warnings.push(Warning {
-            path: shown.to_string(),
-            message,
-        })
-    };
+    let mut warn = |message: String| report.warn(shown, message);
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return warn("skipped: binary file".into());
     }
@@ -427,13 +426,13 @@ fn analyze_bytes(
         Ok(unit) => unit,
         Err(e) => {
             let pos = LineIndex::new(&text).position(e.span.start as usize);
-            report.warnings.push(Warning {
-                path: shown.to_string(),
-                message: format!(
+            report.warn(
+                shown,
+                format!(
                     "{}:{}: cannot parse, file skipped: {}",
                     pos.line, pos.column, e.message
                 ),
-            });
+            );
             return;
         }
     };
@@ -459,15 +458,15 @@ fn analyze_bytes(
     }
     if let Some(at) = unit.truncated_at {
         let p = index.position(at.start as usize);
-        report.warnings.push(Warning {
-            path: shown.to_string(),
-            message: format!(
+        report.warn(
+            shown,
+            format!(
                 "{}:{}: nests deeper than {} levels; the deeper part was not analyzed",
                 p.line,
                 p.column,
                 crate::model::MAX_DEPTH
             ),
-        });
+        );
     }
     for (i, f) in found {
         let rule = &rules.rules[i];
