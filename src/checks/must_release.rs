@@ -656,14 +656,14 @@ impl Summaries {
             for e in s.exprs() {
                 e.walk(&mut |x| match &x.kind {
                     ExprKind::Call(c) => {
-                        let path = callee(c);
-                        if path.as_deref().is_some_and(|cp| {
-                            api.m
-                                .release_methods
-                                .iter()
-                                .any(|m| cp == format!("{p}.{m}"))
-                        }) {
-                            releases = true;
+                        // `p.Close()`: the method is checked first, so that the receiver's path
+                        // is only built for release methods.
+                        if let ExprKind::Field(base, m) = &c.func.peel().kind {
+                            if api.m.release_methods.iter().any(|r| r == m)
+                                && path_of(base).as_deref() == Some(p)
+                            {
+                                releases = true;
+                            }
                         }
                         for (i, a) in c.args.iter().enumerate() {
                             if !refers(a) {
