@@ -126,6 +126,22 @@ impl Unit {
         }
     }
 
+    /// Adds a function nested in `parent` (the top level has none) and returns its id.
+    pub fn add_function(
+        &mut self,
+        kind: FnKind,
+        name: String,
+        span: Span,
+        parent: FuncId,
+    ) -> FuncId {
+        let mut f = Function::new(kind, name, span);
+        if kind != FnKind::TopLevel {
+            f.parent = Some(parent);
+        }
+        self.functions.push(f);
+        self.functions.len() - 1
+    }
+
     /// Records, for each closure among `args`, the call it is passed to.
     pub fn mark_passed(&mut self, callee: &Expr, args: &[Expr]) {
         let name = callee.path().unwrap_or_else(|| {

@@ -118,41 +118,35 @@ impl<'u> Walk<'_, 'u> {
     }
 
     fn expr(&mut self, s: &'u Stmt, root: &'u Expr, in_loop: Option<Span>, scoped: bool) {
-        root.walk(&mut |e| match &e.kind {
-            ExprKind::Call(call) => {
-                if is_client(self.model, e) && !self.wraps(e) {
-                    self.sites.push(Site {
-                        id: self.id,
-                        stmt: s,
-                        expr: e,
-                        in_loop,
-                        scoped,
-                    });
-                }
-                if let Some(to) = callee(self.unit, self.id, &call.func) {
-                    self.calls.push(Edge {
-                        from: self.id,
-                        to,
-                        span: e.span,
-                        in_loop,
-                    });
-                }
-            }
-            ExprKind::Construct { .. } if is_client(self.model, e) && !self.wraps(e) => {
+        root.walk(&mut |e| {
+            // Only calls and constructions match a constructor pattern.
+            if is_client(self.model, e) && !self.wraps(e) {
                 self.sites.push(Site {
                     id: self.id,
                     stmt: s,
                     expr: e,
                     in_loop,
                     scoped,
-                })
+                });
             }
-            ExprKind::Closure(c) => {
-                if let Some(l) = in_loop {
-                    self.looped_closures.entry(*c).or_insert(l);
+            match &e.kind {
+                ExprKind::Call(call) => {
+                    if let Some(to) = callee(self.unit, self.id, &call.func) {
+                        self.calls.push(Edge {
+                            from: self.id,
+                            to,
+                            span: e.span,
+                            in_loop,
+                        });
+                    }
                 }
+                ExprKind::Closure(c) => {
+                    if let Some(l) = in_loop {
+                        self.looped_closures.entry(*c).or_insert(l);
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         });
     }
 }

@@ -13,8 +13,8 @@
 use super::ParseError;
 use crate::format_string::brace_placeholders;
 use crate::model::{
-    Block, Call, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Function, Lang, Lit, Param,
-    Span, Stmt, StmtKind, TypeRef, Unit, MAX_DEPTH,
+    Block, Call, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param, Span, Stmt,
+    StmtKind, TypeRef, Unit, MAX_DEPTH,
 };
 use proc_macro2::extra::DelimSpan;
 use syn::punctuated::Punctuated;
@@ -584,12 +584,7 @@ impl<'s> Rs<'s> {
 
     /// Starts a function nested in the current one and makes it current.
     fn begin(&mut self, kind: FnKind, name: String, span: Span) -> FnScope {
-        let id = self.unit.functions.len();
-        let mut f = Function::new(kind, name, span);
-        if kind != FnKind::TopLevel {
-            f.parent = Some(self.func);
-        }
-        self.unit.functions.push(f);
+        let id = self.unit.add_function(kind, name, span, self.func);
         FnScope {
             id,
             outer: std::mem::replace(&mut self.func, id),

@@ -103,12 +103,7 @@ impl<'s> Lowerer<'s> {
     /// Starts a function nested in the current one and makes it current. The frontend then
     /// lowers its parameters and body and calls [`Lowerer::end_function`].
     pub fn begin_function(&mut self, kind: FnKind, name: String, n: Node) -> FnScope {
-        let id = self.unit.functions.len();
-        let mut f = Function::new(kind, name, span(n));
-        if kind != FnKind::TopLevel {
-            f.parent = Some(self.func);
-        }
-        self.unit.functions.push(f);
+        let id = self.unit.add_function(kind, name, span(n), self.func);
         FnScope {
             id,
             outer: std::mem::replace(&mut self.func, id),
