@@ -208,9 +208,7 @@ impl<'s> C<'s> {
                     continue;
                 }
                 "parameter_declaration" => {
-                    if let Some(name) = n
-                        .child_by_field_id(F.declarator)
-                        .and_then(|d| core(d).name)
+                    if let Some(name) = n.child_by_field_id(F.declarator).and_then(|d| core(d).name)
                     {
                         removed.push((name.start_byte(), name.end_byte()));
                     }
@@ -834,10 +832,9 @@ impl<'s> C<'s> {
         let sp = span(n);
         match kind_of(n) {
             "assignment_expression" if self.op(n) == "=" => {
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_id(F.left),
-                    n.child_by_field_id(F.right),
-                ) else {
+                let (Some(l), Some(r)) =
+                    (n.child_by_field_id(F.left), n.child_by_field_id(F.right))
+                else {
                     return self.expr(n);
                 };
                 let value = self.value(r, pre);
@@ -867,10 +864,9 @@ impl<'s> C<'s> {
                 None => self.expr(n),
             },
             "binary_expression" => {
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_id(F.left),
-                    n.child_by_field_id(F.right),
-                ) else {
+                let (Some(l), Some(r)) =
+                    (n.child_by_field_id(F.left), n.child_by_field_id(F.right))
+                else {
                     return self.expr(n);
                 };
                 let left = self.value(l, pre);

@@ -701,10 +701,8 @@ impl<'s> Java<'s> {
             .child_by_field_id(F.operator)
             .map(|o| self.text(o))
             .unwrap_or("=");
-        let (Some(left), Some(right)) = (
-            n.child_by_field_id(F.left),
-            n.child_by_field_id(F.right),
-        ) else {
+        let (Some(left), Some(right)) = (n.child_by_field_id(F.left), n.child_by_field_id(F.right))
+        else {
             let parts = self.all(n);
             out.push(Stmt::new(
                 sp,
@@ -1046,10 +1044,7 @@ impl<'s> Java<'s> {
             }
             "method_invocation" => self.call(n),
             "object_creation_expression" => self.construct(n),
-            "array_access" => match (
-                n.child_by_field_id(F.array),
-                n.child_by_field_id(F.index),
-            ) {
+            "array_access" => match (n.child_by_field_id(F.array), n.child_by_field_id(F.index)) {
                 (Some(a), Some(i)) => {
                     ExprKind::Index(Box::new(self.expr(a)), Box::new(self.expr(i)))
                 }

@@ -117,14 +117,11 @@ impl<'s> Py<'s> {
                     [a] if kind_of(a) == "assignment" => return self.assignment(*a, out),
                     [a] if kind_of(a) == "augmented_assignment" => {
                         // `x += y`: an update, not a binding.
-                        let parts = [
-                            a.child_by_field_id(F.left),
-                            a.child_by_field_id(F.right),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .map(|c| self.expr(c))
-                        .collect();
+                        let parts = [a.child_by_field_id(F.left), a.child_by_field_id(F.right)]
+                            .into_iter()
+                            .flatten()
+                            .map(|c| self.expr(c))
+                            .collect();
                         StmtKind::Expr(Expr::new(span(*a), ExprKind::Other(parts)))
                     }
                     [e] => StmtKind::Expr(self.expr(*e)),
@@ -859,10 +856,9 @@ impl<'s> Py<'s> {
         for c in &all {
             match kind_of(c) {
                 "keyword_argument" => {
-                    if let (Some(k), Some(v)) = (
-                        c.child_by_field_id(F.name),
-                        c.child_by_field_id(F.value),
-                    ) {
+                    if let (Some(k), Some(v)) =
+                        (c.child_by_field_id(F.name), c.child_by_field_id(F.value))
+                    {
                         named.push((self.text(k), v));
                     }
                 }
