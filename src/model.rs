@@ -421,10 +421,27 @@ impl Expr {
     /// The expression as a dotted path, when it is one: `fmt.Sprintf`, `w.streams`,
     /// `std::fs::File::open`.
     pub fn path(&self) -> Option<String> {
+        let mut out = String::new();
+        self.push_path(&mut out).then_some(out)
+    }
+
+    /// Appends the dotted path to `out` (one buffer for every segment); false if the
+    /// expression is not a path.
+    fn push_path(&self, out: &mut String) -> bool {
         match &self.peel().kind {
-            ExprKind::Name(n) => Some(n.clone()),
-            ExprKind::Field(base, name) => Some(format!("{}.{}", base.path()?, name)),
-            _ => None,
+            ExprKind::Name(n) => {
+                out.push_str(n);
+                true
+            }
+            ExprKind::Field(base, name) => {
+                if !base.push_path(out) {
+                    return false;
+                }
+                out.push('.');
+                out.push_str(name);
+                true
+            }
+            _ => false,
         }
     }
 

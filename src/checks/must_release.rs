@@ -122,8 +122,12 @@ struct Api<'m> {
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
-fn norm(p: &str) -> String {
-    p.replace("::", ".")
+fn norm(p: String) -> String {
+    if p.contains("::") {
+        p.replace("::", ".")
+    } else {
+        p
+    }
 }
 
 fn callee(c: &Call) -> Option<String> {
@@ -133,8 +137,12 @@ fn callee(c: &Call) -> Option<String> {
 /// Whether `entry` names the call: a dotted entry by its path (or a path ending in it), a bare
 /// entry by the function's or method's name.
 fn names_call(entry: &str, c: &Call, path: &mut Option<Option<String>>) -> bool {
+    // Cheap test first: a call matches only an entry whose last segment is its name.
+    if c.name() != entry.rsplit(['.', ':']).next() {
+        return false;
+    }
     if !entry.contains(['.', ':']) {
-        return c.name() == Some(entry);
+        return true;
     }
     let Some(p) = path.get_or_insert_with(|| callee(c)) else {
         return false;
@@ -298,11 +306,11 @@ impl<'m> Api<'m> {
 /// The variable or field path an expression denotes, normalized (`this.lock` is `lock`).
 fn path_of(e: &Expr) -> Option<String> {
     e.peel().path().map(|p| {
-        let p = norm(&p);
-        match p.strip_prefix("this.") {
-            Some(rest) => rest.to_string(),
-            None => p,
+        let mut p = norm(p);
+        if p.starts_with("this.") {
+            p.drain(.."this.".len());
         }
+        p
     })
 }
 
