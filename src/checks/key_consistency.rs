@@ -547,6 +547,7 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
                     span: raw.span,
                     message: rule.message.replace("{value}", &value),
                     labels,
+                    demoted: false,
                 });
             }
         }
@@ -585,6 +586,7 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
                     span: read.span,
                     message: rule.message.replace("{value}", &value),
                     labels,
+                    demoted: false,
                 });
             }
         }

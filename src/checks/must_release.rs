@@ -1997,6 +1997,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 span: res.acq,
                 message: rule.message.replace("{value}", &res.what),
                 labels,
+                demoted: false,
             });
         }
     }
