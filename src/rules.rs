@@ -198,6 +198,10 @@ pub struct ApiModel {
     /// that reaches one is not an error exit.
     #[serde(default)]
     pub noreturn_calls: Vec<String>,
+    /// Read by `must-release` (Java, Python): calls that use a resource but are not taken to
+    /// throw (logging, formatting), so they do not make a leak-on-exception warning.
+    #[serde(default)]
+    pub nothrow_calls: Vec<String>,
     /// Read by `must-release`: names that, returned, mean failure (C `C_ERR`, `EXIT_FAILURE`).
     #[serde(default)]
     pub error_values: Vec<String>,

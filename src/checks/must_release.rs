@@ -45,6 +45,12 @@
 //!   a branch (`if (…) return -1;`), a top-level `return 0;` being success. The operators the
 //!   model drops are recovered from spans where that is exact: Rust's `?` is the one pass-through
 //!   operator one byte longer than its operand, `false` the only five-byte boolean literal.
+//! - **Exceptions** (Java and Python, where any call may throw): a resource certainly open at a
+//!   call that works on it (its own method, or a function of the file it is lent to), with no
+//!   `catch` / `except` of the function around the call and no `finally` that releases it, and
+//!   released later without ever being handed off, leaks if that call throws. That is only
+//!   possible, not certain, so the finding is demoted to a warning, and only made when the
+//!   resource has no explicit error exit of its own.
 //! - **Summaries** (same file only): functions that release a parameter; functions that return
 //!   a fresh resource (the caller acquires it); functions that acquire into an out-parameter;
 //!   and functions that store fresh resources into fields or globals and return success or
@@ -278,6 +284,11 @@ impl<'m> Api<'m> {
 
     fn passthrough(&self, c: &Call) -> bool {
         Api::in_list(&self.m.passthrough_calls, c)
+    }
+
+    /// Calls taken never to throw (logging, formatting), for the exception paths.
+    fn nothrow(&self, c: &Call) -> bool {
+        Api::in_list(&self.m.nothrow_calls, c)
     }
 
     fn noreturn(&self, c: &Call) -> bool {
@@ -1186,6 +1197,24 @@ struct Res {
     storage: Option<usize>,
     exits: Vec<(Span, String)>,
     context: Vec<(Span, String)>,
+    /// Java and Python: the first call that uses the resource while it is certainly open and
+    /// may throw out of the function, with the call as shown.
+    throws: Option<(Span, String)>,
+    /// The first release after `throws`, which an exception there skips.
+    skipped: Option<Span>,
+    /// Returned, stored, captured or passed on somewhere: not a plain acquire-use-release.
+    handed_off: bool,
+    /// Whether an exception may leak it: not for a receiver that merely has a `lock()` method
+    /// (a `Lockable` mixin, a `StateDirectory`), only for one declared as a lock.
+    exceptions: bool,
+}
+
+impl Res {
+    fn released(&mut self, at: Span) {
+        if self.throws.is_some() && self.skipped.is_none() {
+            self.skipped = Some(at);
+        }
+    }
 }
 
 enum Pending {
@@ -1285,6 +1314,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         for r in self.open(cur) {
                             if self.passes(v, r) {
                                 cur.set(r, DONE);
+                                self.res[r].handed_off = true;
                             }
                         }
                     }
@@ -1488,6 +1518,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         if self.passes(v, r) {
                             cur.set(r, DONE);
+                            self.res[r].handed_off = true;
                         }
                     }
                 }
@@ -1547,6 +1578,11 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn new_res(&mut self, acq: Span, vars: Vec<String>, spec: &Spec) -> usize {
+        let exceptions = !spec.receiver
+            || vars
+                .first()
+                .and_then(|v| self.type_of(v))
+                .is_some_and(|t| t.simple().ends_with("Lock"));
         let what = match vars.first() {
             Some(v) if spec.callee.is_empty() => format!("`{v}`"),
             Some(v) => format!("`{v}` (from `{}`)", spec.callee),
@@ -1559,9 +1595,28 @@ impl<'a, 'u> Fx<'a, 'u> {
             release: spec.release.clone(),
             storage: None,
             exits: Vec::new(),
+            throws: None,
+            skipped: None,
+            handed_off: false,
+            exceptions,
             context: Vec::new(),
         });
         self.res.len() - 1
+    }
+
+    /// The declared type of a local, a parameter or a field of this file.
+    fn type_of(&self, var: &str) -> Option<&'u TypeRef> {
+        self.declared
+            .get(var)
+            .copied()
+            .or_else(|| {
+                self.func
+                    .params
+                    .iter()
+                    .find(|p| p.name == var)
+                    .and_then(|p| p.ty.as_ref())
+            })
+            .or_else(|| self.unit.field_type(var))
     }
 
     fn scoped_binding(&mut self, b: &'u Stmt, st: &mut Flow) {
@@ -1571,6 +1626,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 for r in self.open(cur) {
                     if refers_res(&self.res[r], e) {
                         cur.set(r, DONE);
+                        self.res[r].released(e.span);
                     }
                 }
             }
@@ -1713,6 +1769,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         if hit {
                             // Released or kept by the closure: either way, no longer ours.
                             cur.set(r, DONE);
+                            self.res[r].handed_off = true;
                         }
                     }
                 }
@@ -1722,6 +1779,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         if fields.iter().any(|(_, v)| self.passes(v, r)) {
                             cur.set(r, DONE);
+                            self.res[r].handed_off = true;
                         }
                     }
                 }
@@ -1750,6 +1808,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         for r in self.open(cur) {
             if self.releases(c, r) {
                 cur.set(r, DONE);
+                self.res[r].released(span);
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {
@@ -1758,9 +1817,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
                     cur.set(r, DONE);
+                    self.res[r].handed_off = true;
                 }
             }
         }
+        self.may_throw(c, span, cur);
         if self.api.noreturn(c) {
             self.stops = true;
         }
@@ -1784,6 +1845,38 @@ impl<'a, 'u> Fx<'a, 'u> {
             if c.name() != Some(self.func.name.as_str()) {
                 self.pending.push(Pending::Storage(span, s));
             }
+        }
+    }
+
+    /// Java and Python, where any call may throw: notes a call that works on a resource
+    /// certainly open here — a method of it, or a function of this file it is lent to — when
+    /// its exception would leave the function with the resource open: no `catch` / `except` of
+    /// this function around it, no `finally` that releases it. Calls of other kinds are not
+    /// taken to throw: a static helper may well return something lazy (`Flux`).
+    fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python)
+            || !self.catch_acc.is_empty()
+            || self.api.nothrow(c)
+        {
+            return;
+        }
+        for r in 0..self.res.len() {
+            let res = &self.res[r];
+            if !res.exceptions || res.throws.is_some() || !leaks(cur.get(r).bits) {
+                continue;
+            }
+            let uses = c.receiver().is_some_and(|x| refers_res(res, x))
+                || c.args.iter().enumerate().any(|(i, a)| {
+                    refers_res(res, a) && self.sums.call_borrows_arg(self.unit, c, i)
+                });
+            if !uses || self.protected(r) {
+                continue;
+            }
+            let shown = match callee(c) {
+                Some(p) => format!("{p}()"),
+                None => format!("{}()", c.name().unwrap_or("call")),
+            };
+            self.res[r].throws = Some((span, shown));
         }
     }
 
@@ -1819,6 +1912,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                         release: Vec::new(),
                         storage: Some(s),
                         exits: Vec::new(),
+                        throws: None,
+                        skipped: None,
+                        handed_off: false,
+                        exceptions: false,
                         context: Vec::new(),
                     });
                     self.res.len() - 1
@@ -1982,8 +2079,12 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn report(self, rule: &Rule, out: &mut Vec<Finding>) {
+        let lang = self.api.lang;
         for res in self.res {
             if res.exits.is_empty() {
+                if let Some(f) = throw_finding(rule, lang, res) {
+                    out.push(f);
+                }
                 continue;
             }
             let mut labels: Vec<(Span, String)> = res.exits;
@@ -2001,6 +2102,42 @@ impl<'a, 'u> Fx<'a, 'u> {
             });
         }
     }
+}
+
+/// A resource released on the normal path, which an exception from a call before that release
+/// leaves open: a warning, since the leak needs the call to throw.
+fn throw_finding(rule: &Rule, lang: Lang, res: Res) -> Option<Finding> {
+    let (at, call) = res.throws?;
+    let skipped = res.skipped?;
+    if res.handed_off {
+        return None;
+    }
+    let var = res.vars.first()?;
+    let (throws, fix) = match lang {
+        Lang::Python => ("raise", "use `with` (or `try`/`finally`) instead"),
+        _ => (
+            "throw",
+            "use try-with-resources (or release it in `finally`) instead",
+        ),
+    };
+    Some(Finding {
+        span: res.acq,
+        message: format!(
+            "{} if `{call}` {throws}s",
+            rule.message.replace("{value}", &res.what)
+        ),
+        labels: vec![
+            (
+                at,
+                format!("`{call}` may {throws} here; `{var}` is then left open"),
+            ),
+            (
+                skipped,
+                format!("this release is skipped when it {throws}s: {fix}"),
+            ),
+        ],
+        demoted: true,
+    })
 }
 
 /// Variables of the functions around a Go or Rust closure, which it may assign. (Python and
