@@ -243,6 +243,14 @@ pub struct Acquire {
     /// the value itself (Go's cancel functions).
     #[serde(default)]
     pub release: Vec<String>,
+    /// Methods of the acquiring call's receiver that release the resource too (Go's
+    /// `cmd.Wait()` for the pipe of `cmd.StdoutPipe()`).
+    #[serde(default)]
+    pub owner_release: Vec<String>,
+    /// Methods of that receiver that release the resource when they fail: where their error
+    /// result is non-nil, nothing is held (a failed `cmd.Start()` closes the pipes).
+    #[serde(default)]
+    pub owner_release_on_error: Vec<String>,
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,

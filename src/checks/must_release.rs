@@ -29,7 +29,9 @@
 //!   resource is not held. When the shape does not tell, both branches mark it "maybe not held".
 //! - **Releases**: a release method on the value or a path below it (`Close`, `Body.Close`, `()`
 //!   for Go's cancel functions), a release function given it (`close(fd)`, `free(p)`), a
-//!   function of the same file that releases its parameter, a `defer`, a closure that releases
+//!   function of the same file that releases its parameter, a method of the acquiring call's
+//!   receiver named in the data (`cmd.Wait()` for a pipe of `cmd`; where `cmd.Start()` returned
+//!   an error, the pipe is not held), a `defer`, a closure that releases
 //!   it, a `with` / try-with-resources scope it enters, a `finally` around the exit.
 //! - **Hand-offs** end the obligation without a finding: returned, stored in a field, global,
 //!   element or out-parameter, put in a literal with named fields (`&stream{cancel: cancel}`),
@@ -185,8 +187,25 @@ struct Spec {
     out_arg: Option<usize>,
     receiver: bool,
     release: Vec<String>,
+    owner: Option<Owner>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
+}
+
+/// The receiver of an acquiring call whose own methods release the resource (`cmd` for
+/// `cmd.StdoutPipe()`): `release` always, `release_on_error` when they fail.
+#[derive(Clone, Debug)]
+struct Owner {
+    path: String,
+    release: Vec<String>,
+    release_on_error: Vec<String>,
+}
+
+impl Owner {
+    fn calls(&self, c: &Call, methods: &[String]) -> bool {
+        c.name().is_some_and(|m| methods.iter().any(|x| x == m))
+            && c.receiver().and_then(path_of).as_deref() == Some(self.path.as_str())
+    }
 }
 
 impl Spec {
@@ -207,6 +226,15 @@ impl Spec {
             out_arg: a.out_arg,
             receiver: a.receiver,
             release: a.release.clone(),
+            owner: c
+                .filter(|_| !a.owner_release.is_empty())
+                .and_then(Call::receiver)
+                .and_then(path_of)
+                .map(|path| Owner {
+                    path,
+                    release: a.owner_release.clone(),
+                    release_on_error: a.owner_release_on_error.clone(),
+                }),
             callee: shown,
         }
     }
@@ -1194,6 +1222,7 @@ struct Res {
     what: String,
     vars: Vec<String>,
     release: Vec<String>,
+    owner: Option<Owner>,
     storage: Option<usize>,
     exits: Vec<(Span, String)>,
     context: Vec<(Span, String)>,
@@ -1228,8 +1257,9 @@ struct Fx<'a, 'u> {
     unit: &'u Unit,
     func: &'u crate::model::Function,
     res: Vec<Res>,
-    /// Error companions: Go's `err` of the call that acquired the resource.
-    companions: HashMap<String, usize>,
+    /// Error companions: Go's `err` of the call that acquired the resource, or of a call on
+    /// its owner that releases it when it fails (`cmd.Start()` for a pipe of `cmd`).
+    companions: HashMap<String, Vec<usize>>,
     /// Break and continue targets: `(is_loop, breaks, continues)`.
     jumps: Vec<(bool, Flow, Flow)>,
     labels: HashMap<String, Flow>,
@@ -1474,6 +1504,28 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.companions.remove(n);
             }
         }
+        // `err := cmd.Start()`: where `err` is non-nil, the pipes of `cmd` were closed.
+        let err = match targets.last().map(|t| &t.kind) {
+            Some(ExprKind::Name(n)) if n != "_" => Some(n),
+            _ => None,
+        };
+        if let (Some(err), [v], Some(cur)) = (err, values, st.as_ref()) {
+            if let ExprKind::Call(c) = &v.peel().kind {
+                let undone: Vec<usize> = self
+                    .open(cur)
+                    .into_iter()
+                    .filter(|&r| {
+                        self.res[r]
+                            .owner
+                            .as_ref()
+                            .is_some_and(|o| o.calls(c, &o.release_on_error))
+                    })
+                    .collect();
+                if !undone.is_empty() {
+                    self.companions.insert(err.clone(), undone);
+                }
+            }
+        }
         let pairs: Vec<(Option<&'u Expr>, &'u Expr)> = if targets.len() == values.len() {
             targets.iter().map(Some).zip(values).collect()
         } else {
@@ -1551,7 +1603,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let Some(e) = spec.err_result.and_then(|k| targets.get(k)) {
                 if let ExprKind::Name(n) = &e.kind {
                     if n != "_" {
-                        self.companions.insert(n.clone(), r);
+                        self.companions.entry(n.clone()).or_default().push(r);
                     }
                 }
             }
@@ -1593,6 +1645,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             what,
             vars,
             release: spec.release.clone(),
+            owner: spec.owner.clone(),
             storage: None,
             exits: Vec::new(),
             throws: None,
@@ -1910,6 +1963,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         what,
                         vars: Vec::new(),
                         release: Vec::new(),
+                        owner: None,
                         storage: Some(s),
                         exits: Vec::new(),
                         throws: None,
@@ -1936,6 +1990,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             return c
                 .name()
                 .is_some_and(|n| self.sums.storage[s].releasers.contains(n));
+        }
+        if res.owner.as_ref().is_some_and(|o| o.calls(c, &o.release)) {
+            return true;
         }
         let path = callee(c);
         let methods = if res.release.is_empty() {
@@ -1991,7 +2048,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for a in &c.args {
                         a.walk(&mut |x| {
                             if let Some(p) = path_of(x) {
-                                hit |= self.companions.get(&p) == Some(&r);
+                                hit |= self.is_companion(&p, r);
                             }
                         });
                     }
@@ -2002,7 +2059,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 ExprKind::Closure(_) => {}
                 _ => {
                     if let Some(p) = path_of(e) {
-                        if res.vars.contains(&p) || self.companions.get(&p) == Some(&r) {
+                        if res.vars.contains(&p) || self.is_companion(&p, r) {
                             return true;
                         }
                     }
@@ -2011,6 +2068,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         }
         false
+    }
+
+    fn is_companion(&self, var: &str, r: usize) -> bool {
+        self.companions.get(var).is_some_and(|rs| rs.contains(&r))
     }
 
     fn mentions_block(&self, b: &'u Block, r: usize) -> bool {
