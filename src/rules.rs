@@ -251,6 +251,11 @@ pub struct Acquire {
     /// result is non-nil, nothing is held (a failed `cmd.Start()` closes the pipes).
     #[serde(default)]
     pub owner_release_on_error: Vec<String>,
+    /// The resource is not the call's result but what these methods of its first argument
+    /// returned before it: Rust's `mem::forget(file)` leaves the fd of an earlier
+    /// `file.as_raw_fd()` open, to be closed or handed off.
+    #[serde(default)]
+    pub views: Vec<String>,
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,

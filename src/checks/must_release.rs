@@ -20,7 +20,9 @@
 //!
 //! - **Acquisitions** are rule data (`acquire`): a call, a method, a construction; bound to a
 //!   local, written into an out-argument (`pipe(fds)`), or the receiver (`lock.lock()`).
-//!   Acquisitions written straight into a field, a global or a collection are hand-offs.
+//!   Acquisitions written straight into a field, a global or a collection are hand-offs. A
+//!   Rust `mem::forget(file)` acquires the raw handles taken from `file` before it
+//!   (`fd = file.as_raw_fd()`; rule data `views`): the owner that would have closed them is gone.
 //! - **Failed acquisitions.** The analysis does not see operators (`!=` and `==` lower alike),
 //!   so an `if` that tests a resource or its error companion — Go's `err` from the same call,
 //!   `fd < 0`, `!p`, `p.is_null()`, or an acquisition inside the condition itself — is read by
@@ -188,6 +190,9 @@ struct Spec {
     receiver: bool,
     release: Vec<String>,
     owner: Option<Owner>,
+    /// Methods whose earlier results on the first argument become the resource (`as_raw_fd`
+    /// for `mem::forget(file)`).
+    views: Vec<String>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
 }
@@ -235,12 +240,13 @@ impl Spec {
                     release: a.owner_release.clone(),
                     release_on_error: a.owner_release_on_error.clone(),
                 }),
+            views: a.views.clone(),
             callee: shown,
         }
     }
 
     fn binds_result(&self) -> bool {
-        self.out_arg.is_none() && !self.receiver
+        self.out_arg.is_none() && !self.receiver && self.views.is_empty()
     }
 }
 
@@ -1247,7 +1253,7 @@ impl Res {
 }
 
 enum Pending {
-    Vars(Span, Vec<String>, Spec),
+    Vars(Span, Vec<String>, Box<Spec>),
     Storage(Span, usize),
 }
 
@@ -1260,6 +1266,8 @@ struct Fx<'a, 'u> {
     /// Error companions: Go's `err` of the call that acquired the resource, or of a call on
     /// its owner that releases it when it fails (`cmd.Start()` for a pipe of `cmd`).
     companions: HashMap<String, Vec<usize>>,
+    /// Raw views taken of a local owner, `(owner, view variable)`: `fd = file.as_raw_fd()`.
+    views: Vec<(String, String)>,
     /// Break and continue targets: `(is_loop, breaks, continues)`.
     jumps: Vec<(bool, Flow, Flow)>,
     labels: HashMap<String, Flow>,
@@ -1290,6 +1298,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             func: &unit.functions[id],
             res: Vec::new(),
             companions: HashMap::new(),
+            views: Vec::new(),
             jumps: Vec::new(),
             labels: HashMap::new(),
             catch_acc: Vec::new(),
@@ -1523,6 +1532,21 @@ impl<'a, 'u> Fx<'a, 'u> {
                     .collect();
                 if !undone.is_empty() {
                     self.companions.insert(err.clone(), undone);
+                }
+            }
+        }
+        if let ([t], [v]) = (targets, values) {
+            if let (Some(view), ExprKind::Call(c)) = (self.local_target(t), &v.peel().kind) {
+                self.views.retain(|(_, x)| *x != view);
+                let is_view = c.name().is_some_and(|m| {
+                    self.api
+                        .m
+                        .acquire
+                        .iter()
+                        .any(|a| a.views.iter().any(|x| x == m))
+                });
+                if let (true, Some(owner)) = (is_view, c.receiver().and_then(path_of)) {
+                    self.views.push((owner, view));
                 }
             }
         }
@@ -1879,19 +1903,38 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.stops = true;
         }
         if let Some(spec) = self.api.acquire_call(c, None) {
-            if spec.receiver {
+            if !spec.views.is_empty() {
+                // `mem::forget(file)`: the fds taken from `file` are now ours to close.
+                if let Some(owner) = c.args.first().and_then(path_of) {
+                    let vars: Vec<String> = self
+                        .views
+                        .iter()
+                        .filter(|(o, _)| *o == owner)
+                        .map(|(_, v)| v.clone())
+                        .collect();
+                    for v in vars {
+                        let mut spec = spec.clone();
+                        spec.callee = format!("{}({owner})", spec.callee);
+                        self.pending
+                            .push(Pending::Vars(span, vec![v], Box::new(spec)));
+                    }
+                }
+            } else if spec.receiver {
                 if let Some(v) = c.receiver().and_then(path_of) {
-                    self.pending.push(Pending::Vars(span, vec![v], spec));
+                    self.pending
+                        .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
             } else if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
                 // Written into the caller's array: the caller's to release.
                 if !self.func.params.iter().any(|p| p.name == v) {
-                    self.pending.push(Pending::Vars(span, vec![v], spec));
+                    self.pending
+                        .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
             }
         } else if let Some(spec) = self.sums.out_param_resource(self.unit, c) {
             if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                self.pending.push(Pending::Vars(span, vec![v], spec));
+                self.pending
+                    .push(Pending::Vars(span, vec![v], Box::new(spec)));
             }
         }
         if let Some(&s) = c.name().and_then(|n| self.sums.storage_of.get(n)) {
