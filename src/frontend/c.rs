@@ -38,6 +38,8 @@ use crate::model::{
 };
 use tree_sitter::Node;
 
+ts::grammar!(tree_sitter_c::LANGUAGE; alternative, argument, arguments, body, condition, consequence, declarator, field, function, index, initializer, label, left, name, operator, parameters, right, r#type, update, value);
+
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_c::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
@@ -64,11 +66,11 @@ struct Core<'t> {
 fn core(mut d: Node) -> Core {
     let mut wrapper: Option<Node> = None;
     loop {
-        match d.kind() {
+        match kind_of(d) {
             "identifier" | "field_identifier" | "type_identifier" => {
                 return Core {
                     name: Some(d),
-                    func: wrapper.filter(|w| w.kind() == "function_declarator"),
+                    func: wrapper.filter(|w| kind_of(w) == "function_declarator"),
                 }
             }
             "pointer_declarator"
@@ -78,12 +80,12 @@ fn core(mut d: Node) -> Core {
             | "abstract_array_declarator"
             | "abstract_function_declarator" => {
                 wrapper = Some(d);
-                match d.child_by_field_name("declarator") {
+                match d.child_by_field_id(F.declarator) {
                     Some(inner) => d = inner,
                     None => break,
                 }
             }
-            "init_declarator" => match d.child_by_field_name("declarator") {
+            "init_declarator" => match d.child_by_field_id(F.declarator) {
                 Some(inner) => d = inner,
                 None => break,
             },
@@ -92,7 +94,7 @@ fn core(mut d: Node) -> Core {
             | "abstract_parenthesized_declarator" => {
                 match kids(d).into_iter().find(|c| {
                     !matches!(
-                        c.kind(),
+                        kind_of(c),
                         "attribute_declaration" | "attribute_specifier" | "ms_call_modifier"
                     )
                 }) {
@@ -112,9 +114,9 @@ fn core(mut d: Node) -> Core {
 /// The code of a preprocessor conditional: every child but its condition or name. The
 /// alternative (`#else`, `#elif`) is included, last.
 fn preproc_kids(n: Node) -> Vec<Node> {
-    let skip: Vec<usize> = ["condition", "name"]
-        .iter()
-        .filter_map(|f| n.child_by_field_name(f))
+    let skip: Vec<usize> = [F.condition, F.name]
+        .into_iter()
+        .filter_map(|f| n.child_by_field_id(f))
         .map(|c| c.id())
         .collect();
     kids(n)
@@ -148,7 +150,7 @@ impl<'s> C<'s> {
     }
 
     fn op<'t>(&self, n: Node<'t>) -> &'s str {
-        n.child_by_field_name("operator")
+        n.child_by_field_id(F.operator)
             .map(|o| self.text(o))
             .unwrap_or("")
     }
@@ -157,11 +159,11 @@ impl<'s> C<'s> {
 
     /// The type specifier as written, `struct`/`union`/`enum` keywords dropped.
     fn base_type(&self, t: Node) -> String {
-        match t.kind() {
+        match kind_of(t) {
             "struct_specifier" | "union_specifier" | "enum_specifier" => {
-                match t.child_by_field_name("name") {
+                match t.child_by_field_id(F.name) {
                     Some(name) => self.text(name).to_string(),
-                    None => t.kind().trim_end_matches("_specifier").to_string(),
+                    None => kind_of(t).trim_end_matches("_specifier").to_string(),
                 }
             }
             _ => self.text(t).to_string(),
@@ -194,7 +196,7 @@ impl<'s> C<'s> {
             if cut.is_some_and(|c| c.id() == n.id()) {
                 continue;
             }
-            match n.kind() {
+            match kind_of(n) {
                 "type_qualifier"
                 | "attribute_specifier"
                 | "attribute_declaration"
@@ -207,7 +209,7 @@ impl<'s> C<'s> {
                 }
                 "parameter_declaration" => {
                     if let Some(name) = n
-                        .child_by_field_name("declarator")
+                        .child_by_field_id(F.declarator)
                         .and_then(|d| core(d).name)
                     {
                         removed.push((name.start_byte(), name.end_byte()));
@@ -242,7 +244,7 @@ impl<'s> C<'s> {
     /// File-level items of `n` (the translation unit, a linkage block, a preprocessor
     /// conditional, an error region). Global initialisers become the top-level body.
     fn items(&mut self, n: Node, out: &mut Block) {
-        let children = if is_preproc_conditional(n.kind()) {
+        let children = if is_preproc_conditional(kind_of(n)) {
             preproc_kids(n)
         } else {
             kids(n)
@@ -256,15 +258,15 @@ impl<'s> C<'s> {
         if !self.0.enter(n) {
             return;
         }
-        match n.kind() {
+        match kind_of(n) {
             "function_definition" => self.func_def(n, FnKind::Function),
             "declaration" => self.declaration(n, true, out),
-            "type_definition" => self.type_fields(n.child_by_field_name("type")),
+            "type_definition" => self.type_fields(n.child_by_field_id(F.r#type)),
             "struct_specifier" | "union_specifier" => self.type_fields(Some(n)),
             "enum_specifier" | "primitive_type" | "type_identifier" | "sized_type_specifier" => {}
             "linkage_specification" => {
-                if let Some(body) = n.child_by_field_name("body") {
-                    if body.kind() == "declaration_list" {
+                if let Some(body) = n.child_by_field_id(F.body) {
+                    if kind_of(body) == "declaration_list" {
                         self.items(body, out);
                     } else {
                         self.item(body, out);
@@ -275,7 +277,7 @@ impl<'s> C<'s> {
             k if is_preproc_conditional(k) => {
                 if !is_if_zero(self, n) {
                     self.items(n, out);
-                } else if let Some(alt) = n.child_by_field_name("alternative") {
+                } else if let Some(alt) = n.child_by_field_id(F.alternative) {
                     self.item(alt, out);
                 }
             }
@@ -287,26 +289,26 @@ impl<'s> C<'s> {
     }
 
     fn func_def(&mut self, n: Node, kind: FnKind) {
-        let decl = n.child_by_field_name("declarator");
+        let decl = n.child_by_field_id(F.declarator);
         let c = decl.map(core).unwrap_or(Core {
             name: None,
             func: None,
         });
-        let ty = n.child_by_field_name("type");
+        let ty = n.child_by_field_id(F.r#type);
         let mut name = c.name.map(|n| self.text(n).to_string()).unwrap_or_default();
         let mut params = c
             .func
-            .and_then(|f| f.child_by_field_name("parameters"))
+            .and_then(|f| f.child_by_field_id(F.parameters))
             .map(|p| self.params(p, n))
             .unwrap_or_default();
         if let (None, Some(t), Some(d)) = (c.func, ty, decl) {
             // `MACRO(…) name(void) { … }`: the grammar skips the macro as an error and reads
             // `name(void)` as a type and a parenthesized declarator.
-            if t.kind() == "type_identifier" && d.kind() == "parenthesized_declarator" {
+            if kind_of(t) == "type_identifier" && kind_of(d) == "parenthesized_declarator" {
                 name = self.text(t).to_string();
                 params = kids(d)
                     .into_iter()
-                    .filter(|p| p.kind() == "identifier" && self.text(*p) != "void")
+                    .filter(|p| kind_of(p) == "identifier" && self.text(*p) != "void")
                     .map(|p| Param {
                         name: self.text(p).to_string(),
                         ty: None,
@@ -328,7 +330,7 @@ impl<'s> C<'s> {
         f.params = params;
         f.results = results;
         let body = n
-            .child_by_field_name("body")
+            .child_by_field_id(F.body)
             .map(|b| self.block(b))
             .unwrap_or_default();
         self.0.end_function(scope, body);
@@ -340,10 +342,10 @@ impl<'s> C<'s> {
         let mut out = Vec::new();
         let all = kids(list);
         for p in &all {
-            match p.kind() {
+            match kind_of(p) {
                 "parameter_declaration" => {
-                    let base = p.child_by_field_name("type");
-                    let decl = p.child_by_field_name("declarator");
+                    let base = p.child_by_field_id(F.r#type);
+                    let decl = p.child_by_field_id(F.declarator);
                     let name = decl.and_then(|d| core(d).name);
                     if decl.is_none()
                         && all.len() == 1
@@ -362,7 +364,7 @@ impl<'s> C<'s> {
                     let wanted = self.text(*p);
                     let ty = kids(def)
                         .into_iter()
-                        .filter(|d| d.kind() == "declaration")
+                        .filter(|d| kind_of(d) == "declaration")
                         .find_map(|d| {
                             let mut cur = d.walk();
                             let found =
@@ -374,7 +376,7 @@ impl<'s> C<'s> {
                                             .map(|n| (x, n))
                                     });
                             found.map(|(x, n)| {
-                                self.type_ref(d.child_by_field_name("type"), Some(x), Some(n))
+                                self.type_ref(d.child_by_field_id(F.r#type), Some(x), Some(n))
                             })
                         })
                         .flatten();
@@ -393,10 +395,10 @@ impl<'s> C<'s> {
     /// Fields of a struct or union specifier with a body, nested ones included.
     fn type_fields(&mut self, t: Option<Node>) {
         let Some(t) = t else { return };
-        if !matches!(t.kind(), "struct_specifier" | "union_specifier") {
+        if !matches!(kind_of(t), "struct_specifier" | "union_specifier") {
             return;
         }
-        let Some(body) = t.child_by_field_name("body") else {
+        let Some(body) = t.child_by_field_id(F.body) else {
             return;
         };
         self.field_list(body);
@@ -407,9 +409,9 @@ impl<'s> C<'s> {
             return;
         }
         for f in kids(list) {
-            match f.kind() {
+            match kind_of(f) {
                 "field_declaration" => {
-                    let base = f.child_by_field_name("type");
+                    let base = f.child_by_field_id(F.r#type);
                     self.type_fields(base);
                     let mut cur = f.walk();
                     let decls: Vec<Node> =
@@ -434,15 +436,15 @@ impl<'s> C<'s> {
     /// A declaration: each declarator becomes a `Bind` (with no values when there is no
     /// initialiser); at file level also a field. Prototypes declare nothing.
     fn declaration(&mut self, n: Node, global: bool, out: &mut Block) {
-        let base = n.child_by_field_name("type");
+        let base = n.child_by_field_id(F.r#type);
         self.type_fields(base);
         let mut cur = n.walk();
         let decls: Vec<Node> = n.children_by_field_name("declarator", &mut cur).collect();
         for d in decls {
-            let (inner, value) = if d.kind() == "init_declarator" {
+            let (inner, value) = if kind_of(d) == "init_declarator" {
                 (
-                    d.child_by_field_name("declarator"),
-                    d.child_by_field_name("value"),
+                    d.child_by_field_id(F.declarator),
+                    d.child_by_field_id(F.value),
                 )
             } else {
                 (Some(d), None)
@@ -487,7 +489,7 @@ impl<'s> C<'s> {
     /// statement.
     fn body(&mut self, n: Option<Node>) -> Block {
         match n {
-            Some(b) if b.kind() == "compound_statement" => self.block(b),
+            Some(b) if kind_of(b) == "compound_statement" => self.block(b),
             Some(s) => {
                 let mut out = Vec::new();
                 self.stmt(s, &mut out);
@@ -507,7 +509,7 @@ impl<'s> C<'s> {
 
     fn stmt_inner(&mut self, n: Node, out: &mut Block) {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "expression_statement" => {
                 if let Some(e) = kids(n).into_iter().next() {
                     self.expr_stmt(e, out);
@@ -519,7 +521,7 @@ impl<'s> C<'s> {
                 return;
             }
             "type_definition" => {
-                self.type_fields(n.child_by_field_name("type"));
+                self.type_fields(n.child_by_field_id(F.r#type));
                 return;
             }
             "struct_specifier" | "union_specifier" => {
@@ -539,9 +541,9 @@ impl<'s> C<'s> {
             }
             "if_statement" => {
                 let cond = self.condition(n, out);
-                let then = self.body(n.child_by_field_name("consequence"));
+                let then = self.body(n.child_by_field_id(F.consequence));
                 let otherwise = self.body(
-                    n.child_by_field_name("alternative")
+                    n.child_by_field_id(F.alternative)
                         .and_then(|a| kids(a).into_iter().next()),
                 );
                 StmtKind::If {
@@ -553,14 +555,14 @@ impl<'s> C<'s> {
             "switch_statement" => self.switch(n, out),
             "while_statement" => {
                 let cond = self.condition(n, out);
-                let body = self.body(n.child_by_field_name("body"));
+                let body = self.body(n.child_by_field_id(F.body));
                 StmtKind::Loop {
                     head: vec![cond],
                     body,
                 }
             }
             "do_statement" => {
-                let mut body = self.body(n.child_by_field_name("body"));
+                let mut body = self.body(n.child_by_field_id(F.body));
                 let cond = self.condition(n, &mut body);
                 StmtKind::Loop {
                     head: vec![cond],
@@ -569,12 +571,12 @@ impl<'s> C<'s> {
             }
             "for_statement" => self.for_stmt(n),
             "goto_statement" => StmtKind::Goto(
-                n.child_by_field_name("label")
+                n.child_by_field_id(F.label)
                     .map(|l| self.text(l).to_string())
                     .unwrap_or_default(),
             ),
             "labeled_statement" => {
-                let label = n.child_by_field_name("label");
+                let label = n.child_by_field_id(F.label);
                 if let Some(l) = label {
                     out.push(Stmt::new(sp, StmtKind::Label(self.text(l).to_string())));
                 }
@@ -590,7 +592,7 @@ impl<'s> C<'s> {
             "compound_statement" => StmtKind::Block(self.block(n)),
             "attributed_statement" | "else_clause" => {
                 for c in kids(n) {
-                    if c.kind() != "attribute_declaration" {
+                    if kind_of(c) != "attribute_declaration" {
                         self.stmt(c, out);
                     }
                 }
@@ -605,16 +607,16 @@ impl<'s> C<'s> {
                 return;
             }
             "seh_try_statement" => {
-                let body = self.body(n.child_by_field_name("body"));
+                let body = self.body(n.child_by_field_id(F.body));
                 let mut catches = Vec::new();
                 let mut finally = Vec::new();
                 for c in kids(n) {
-                    match c.kind() {
+                    match kind_of(c) {
                         "seh_except_clause" => catches.push(Catch {
                             param: None,
-                            body: self.body(c.child_by_field_name("body")),
+                            body: self.body(c.child_by_field_id(F.body)),
                         }),
-                        "seh_finally_clause" => finally = self.body(c.child_by_field_name("body")),
+                        "seh_finally_clause" => finally = self.body(c.child_by_field_id(F.body)),
                         _ => {}
                     }
                 }
@@ -641,10 +643,10 @@ impl<'s> C<'s> {
         if !self.0.enter(n) {
             return;
         }
-        match n.kind() {
+        match kind_of(n) {
             "comma_expression" => {
-                for side in ["left", "right"] {
-                    if let Some(s) = n.child_by_field_name(side) {
+                for side in [F.left, F.right] {
+                    if let Some(s) = n.child_by_field_id(side) {
                         self.expr_stmt(s, out);
                     }
                 }
@@ -664,14 +666,14 @@ impl<'s> C<'s> {
     /// The condition of an `if`/`while`/`do`/`switch`, its syntactic parentheses removed;
     /// assignments in it are pushed to `pre` as binds.
     fn condition(&mut self, n: Node, pre: &mut Block) -> Expr {
-        let Some(c) = n.child_by_field_name("condition") else {
+        let Some(c) = n.child_by_field_id(F.condition) else {
             return Lowerer::opaque(n);
         };
-        let inner = match c.kind() {
+        let inner = match kind_of(c) {
             "parenthesized_expression" => kids(c)
                 .into_iter()
                 .next()
-                .filter(|k| k.kind() != "compound_statement"),
+                .filter(|k| kind_of(k) != "compound_statement"),
             _ => None,
         };
         self.value(inner.unwrap_or(c), pre)
@@ -679,22 +681,22 @@ impl<'s> C<'s> {
 
     fn for_stmt(&mut self, n: Node) -> StmtKind {
         let mut pre = Vec::new();
-        if let Some(init) = n.child_by_field_name("initializer") {
-            if init.kind() == "declaration" {
+        if let Some(init) = n.child_by_field_id(F.initializer) {
+            if kind_of(init) == "declaration" {
                 self.declaration(init, false, &mut pre);
             } else {
                 self.expr_stmt(init, &mut pre);
             }
         }
         let mut head = Vec::new();
-        if let Some(c) = n.child_by_field_name("condition") {
+        if let Some(c) = n.child_by_field_id(F.condition) {
             let c = self.value(c, &mut pre);
             head.push(c);
         }
-        if let Some(u) = n.child_by_field_name("update") {
+        if let Some(u) = n.child_by_field_id(F.update) {
             head.push(self.expr(u));
         }
-        let body = self.body(n.child_by_field_name("body"));
+        let body = self.body(n.child_by_field_id(F.body));
         if pre.is_empty() {
             return StmtKind::Loop { head, body };
         }
@@ -706,8 +708,8 @@ impl<'s> C<'s> {
     fn switch(&mut self, n: Node, out: &mut Block) -> StmtKind {
         let scrutinee = Some(self.condition(n, out));
         let mut items = Vec::new();
-        match n.child_by_field_name("body") {
-            Some(b) if b.kind() == "compound_statement" => self.switch_items(b, &mut items),
+        match n.child_by_field_id(F.body) {
+            Some(b) if kind_of(b) == "compound_statement" => self.switch_items(b, &mut items),
             Some(b) => items.push(b),
             None => {}
         }
@@ -715,8 +717,8 @@ impl<'s> C<'s> {
         let mut current: Option<Block> = None;
         let mut exhaustive = false;
         for item in items {
-            if item.kind() == "case_statement" {
-                exhaustive |= item.child_by_field_name("value").is_none();
+            if kind_of(item) == "case_statement" {
+                exhaustive |= item.child_by_field_id(F.value).is_none();
                 let body = self.case_body(item);
                 match current.as_mut() {
                     // `case 1: case 2: …`: consecutive labels share one arm.
@@ -747,15 +749,15 @@ impl<'s> C<'s> {
         if !self.0.enter(n) {
             return;
         }
-        let children = if is_preproc_conditional(n.kind()) {
+        let children = if is_preproc_conditional(kind_of(n)) {
             preproc_kids(n)
         } else {
             kids(n)
         };
         for c in children {
-            if is_preproc_conditional(c.kind()) {
+            if is_preproc_conditional(kind_of(c)) {
                 self.switch_items(c, out);
-            } else if !is_directive(c.kind()) {
+            } else if !is_directive(kind_of(c)) {
                 out.push(c);
             }
         }
@@ -764,7 +766,7 @@ impl<'s> C<'s> {
 
     /// The statements of a `case` label (without its value).
     fn case_body(&mut self, n: Node) -> Block {
-        let value = n.child_by_field_name("value").map(|v| v.id());
+        let value = n.child_by_field_id(F.value).map(|v| v.id());
         let mut out = Vec::new();
         for c in kids(n) {
             if Some(c.id()) != value {
@@ -777,7 +779,7 @@ impl<'s> C<'s> {
     /// A preprocessor conditional among statements. With an `#else`/`#elif`, both branches
     /// become the two sides of an `If`; without, the code is lowered as if the condition held.
     fn preproc_stmt(&mut self, n: Node, out: &mut Block) {
-        let alt = n.child_by_field_name("alternative");
+        let alt = n.child_by_field_id(F.alternative);
         if is_if_zero(self, n) {
             if let Some(a) = alt {
                 self.stmt(a, out);
@@ -797,8 +799,8 @@ impl<'s> C<'s> {
         let mut otherwise = Vec::new();
         self.stmt(a, &mut otherwise);
         let cond = n
-            .child_by_field_name("condition")
-            .or_else(|| n.child_by_field_name("name"))
+            .child_by_field_id(F.condition)
+            .or_else(|| n.child_by_field_id(F.name))
             .map(|c| self.expr(c));
         let cond = Expr::new(
             cond.as_ref().map(|c| c.span).unwrap_or(span(n)),
@@ -830,11 +832,11 @@ impl<'s> C<'s> {
 
     fn value_inner(&mut self, n: Node, pre: &mut Block) -> Expr {
         let sp = span(n);
-        match n.kind() {
+        match kind_of(n) {
             "assignment_expression" if self.op(n) == "=" => {
                 let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
+                    n.child_by_field_id(F.left),
+                    n.child_by_field_id(F.right),
                 ) else {
                     return self.expr(n);
                 };
@@ -851,23 +853,23 @@ impl<'s> C<'s> {
                 self.expr(l)
             }
             "parenthesized_expression" => match kids(n).into_iter().next() {
-                Some(k) if k.kind() != "compound_statement" => {
+                Some(k) if kind_of(k) != "compound_statement" => {
                     Expr::new(sp, ExprKind::Unary(Box::new(self.value(k, pre))))
                 }
                 _ => self.expr(n),
             },
-            "cast_expression" => match n.child_by_field_name("value") {
+            "cast_expression" => match n.child_by_field_id(F.value) {
                 Some(v) => Expr::new(sp, ExprKind::Unary(Box::new(self.value(v, pre)))),
                 None => self.expr(n),
             },
-            "unary_expression" => match n.child_by_field_name("argument") {
+            "unary_expression" => match n.child_by_field_id(F.argument) {
                 Some(a) => Expr::new(sp, ExprKind::Other(vec![self.value(a, pre)])),
                 None => self.expr(n),
             },
             "binary_expression" => {
                 let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
+                    n.child_by_field_id(F.left),
+                    n.child_by_field_id(F.right),
                 ) else {
                     return self.expr(n);
                 };
@@ -895,7 +897,7 @@ impl<'s> C<'s> {
 
     fn expr_inner(&mut self, n: Node) -> Expr {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "identifier" if self.text(n) == "NULL" => ExprKind::Lit(Lit::Nil),
             "identifier" | "field_identifier" | "statement_identifier" | "type_identifier" => {
                 ExprKind::Name(self.text(n).to_string())
@@ -905,31 +907,31 @@ impl<'s> C<'s> {
             "number_literal" | "char_literal" => ExprKind::Lit(Lit::Num),
             "string_literal" | "concatenated_string" => ExprKind::Lit(Lit::Str(self.string(n))),
             "field_expression" => {
-                let base = match n.child_by_field_name("argument") {
+                let base = match n.child_by_field_id(F.argument) {
                     Some(a) => self.expr(a),
                     None => Lowerer::opaque(n),
                 };
                 let field = n
-                    .child_by_field_name("field")
+                    .child_by_field_id(F.field)
                     .map(|f| self.text(f).to_string())
                     .unwrap_or_default();
                 ExprKind::Field(Box::new(base), field)
             }
             "call_expression" => {
-                let func = match n.child_by_field_name("function") {
+                let func = match n.child_by_field_id(F.function) {
                     Some(f) => self.expr(f),
                     None => Lowerer::opaque(n),
                 };
                 let args = n
-                    .child_by_field_name("arguments")
+                    .child_by_field_id(F.arguments)
                     .map(|a| self.all(a))
                     .unwrap_or_default();
                 ExprKind::Call(Box::new(Call { func, args }))
             }
             "subscript_expression" => {
                 match (
-                    n.child_by_field_name("argument"),
-                    n.child_by_field_name("index"),
+                    n.child_by_field_id(F.argument),
+                    n.child_by_field_id(F.index),
                 ) {
                     (Some(b), Some(i)) => {
                         ExprKind::Index(Box::new(self.expr(b)), Box::new(self.expr(i)))
@@ -937,28 +939,28 @@ impl<'s> C<'s> {
                     _ => ExprKind::Other(self.all(n)),
                 }
             }
-            "pointer_expression" => self.unary(n.child_by_field_name("argument")),
-            "cast_expression" | "sizeof_expression" => match n.child_by_field_name("value") {
+            "pointer_expression" => self.unary(n.child_by_field_id(F.argument)),
+            "cast_expression" | "sizeof_expression" => match n.child_by_field_id(F.value) {
                 Some(v) => ExprKind::Unary(Box::new(self.expr(v))),
                 // `sizeof(T)`: a constant.
                 None => ExprKind::Lit(Lit::Num),
             },
             "alignof_expression" | "offsetof_expression" => ExprKind::Lit(Lit::Num),
             "parenthesized_expression" => match kids(n).into_iter().next() {
-                Some(c) if c.kind() == "compound_statement" => self.statement_expr(c),
+                Some(c) if kind_of(c) == "compound_statement" => self.statement_expr(c),
                 inner => self.unary(inner),
             },
             "compound_statement" => self.statement_expr(n),
             "compound_literal_expression" => ExprKind::Construct {
-                ty: n.child_by_field_name("type").and_then(|t| {
+                ty: n.child_by_field_id(F.r#type).and_then(|t| {
                     self.type_ref(
-                        t.child_by_field_name("type"),
-                        t.child_by_field_name("declarator"),
+                        t.child_by_field_id(F.r#type),
+                        t.child_by_field_id(F.declarator),
                         None,
                     )
                 }),
                 fields: n
-                    .child_by_field_name("value")
+                    .child_by_field_id(F.value)
                     .map(|v| self.initializer(v))
                     .unwrap_or_default(),
             },
@@ -995,18 +997,18 @@ impl<'s> C<'s> {
     fn initializer(&mut self, n: Node) -> Vec<(Option<String>, Expr)> {
         let mut out = Vec::new();
         for el in kids(n) {
-            if el.kind() != "initializer_pair" {
+            if kind_of(el) != "initializer_pair" {
                 out.push((None, self.expr(el)));
                 continue;
             }
             let mut cur = el.walk();
             let names: Vec<String> = el
                 .children_by_field_name("designator", &mut cur)
-                .filter(|d| matches!(d.kind(), "field_designator" | "field_identifier"))
+                .filter(|d| matches!(kind_of(d), "field_designator" | "field_identifier"))
                 .map(|d| self.text(d).trim_start_matches('.').trim().to_string())
                 .collect();
             let name = (!names.is_empty()).then(|| names.join("."));
-            let value = match el.child_by_field_name("value") {
+            let value = match el.child_by_field_id(F.value) {
                 Some(v) => self.expr(v),
                 None => Lowerer::opaque(el),
             };
@@ -1019,12 +1021,12 @@ impl<'s> C<'s> {
     /// written. `<inttypes.h>` macros between the pieces (`"%" PRIu64`) contribute their
     /// conversion letter, so the template keeps its verbs.
     fn string(&self, n: Node) -> String {
-        if n.kind() == "string_literal" {
+        if kind_of(n) == "string_literal" {
             return unquote(self.text(n));
         }
         let mut out = String::new();
         for part in kids(n) {
-            match part.kind() {
+            match kind_of(part) {
                 "string_literal" => out.push_str(&unquote(self.text(part))),
                 "identifier" => {
                     if let Some(conv) = self.text(part).strip_prefix("PRI") {
@@ -1040,8 +1042,8 @@ impl<'s> C<'s> {
 
 /// `#if 0`: code that is never compiled.
 fn is_if_zero(c: &C, n: Node) -> bool {
-    n.kind() == "preproc_if"
-        && n.child_by_field_name("condition")
+    kind_of(n) == "preproc_if"
+        && n.child_by_field_id(F.condition)
             .is_some_and(|cond| c.text(cond).trim() == "0")
 }
 

@@ -7,6 +7,8 @@ use crate::model::{
 };
 use tree_sitter::Node;
 
+ts::grammar!(tree_sitter_go::LANGUAGE; alternative, arguments, body, condition, consequence, field, function, index, initializer, label, left, name, operand, operator, parameters, receiver, result, right, r#type, value);
+
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_go::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
@@ -35,7 +37,7 @@ impl<'s> Go<'s> {
     fn top_level(&mut self, root: Node) -> Block {
         let mut body = Vec::new();
         for n in kids(root) {
-            match n.kind() {
+            match kind_of(n) {
                 "function_declaration" | "method_declaration" => self.func_decl(n),
                 "type_declaration" => self.type_decl(n),
                 "var_declaration" | "const_declaration" => {
@@ -51,13 +53,13 @@ impl<'s> Go<'s> {
     }
 
     fn func_decl(&mut self, n: Node) {
-        let kind = if n.kind() == "method_declaration" {
+        let kind = if kind_of(n) == "method_declaration" {
             FnKind::Method
         } else {
             FnKind::Function
         };
         let name = n
-            .child_by_field_name("name")
+            .child_by_field_id(F.name)
             .map(|c| self.text(c).to_string())
             .unwrap_or_default();
         self.function(kind, name, n);
@@ -68,7 +70,7 @@ impl<'s> Go<'s> {
         let scope = self.0.begin_function(kind, name, n);
         self.signature(n);
         let body = n
-            .child_by_field_name("body")
+            .child_by_field_id(F.body)
             .map(|b| self.block(b))
             .unwrap_or_default();
         self.0.end_function(scope, body)
@@ -77,14 +79,14 @@ impl<'s> Go<'s> {
     /// Receiver, parameters and results of a function declaration or literal.
     fn signature(&mut self, n: Node) {
         let mut params = Vec::new();
-        if let Some(r) = n.child_by_field_name("receiver") {
+        if let Some(r) = n.child_by_field_id(F.receiver) {
             params.extend(self.params(r));
         }
-        if let Some(p) = n.child_by_field_name("parameters") {
+        if let Some(p) = n.child_by_field_id(F.parameters) {
             params.extend(self.params(p));
         }
-        let results = match n.child_by_field_name("result") {
-            Some(r) if r.kind() == "parameter_list" => {
+        let results = match n.child_by_field_id(F.result) {
+            Some(r) if kind_of(r) == "parameter_list" => {
                 self.params(r).into_iter().filter_map(|p| p.ty).collect()
             }
             Some(r) => vec![TypeRef::new(self.text(r))],
@@ -98,7 +100,7 @@ impl<'s> Go<'s> {
     fn params(&self, list: Node) -> Vec<Param> {
         let mut out = Vec::new();
         for decl in kids(list) {
-            let ty = self.ty(decl.child_by_field_name("type"));
+            let ty = self.ty(decl.child_by_field_id(F.r#type));
             let mut cur = decl.walk();
             let names: Vec<Node> = decl.children_by_field_name("name", &mut cur).collect();
             if names.is_empty() {
@@ -121,20 +123,20 @@ impl<'s> Go<'s> {
 
     fn type_decl(&mut self, n: Node) {
         for spec in kids(n) {
-            let Some(ty) = spec.child_by_field_name("type") else {
+            let Some(ty) = spec.child_by_field_id(F.r#type) else {
                 continue;
             };
-            if ty.kind() != "struct_type" {
+            if kind_of(ty) != "struct_type" {
                 continue;
             }
             let Some(list) = kids(ty)
                 .into_iter()
-                .find(|c| c.kind() == "field_declaration_list")
+                .find(|c| kind_of(c) == "field_declaration_list")
             else {
                 continue;
             };
             for field in kids(list) {
-                let fty = self.ty(field.child_by_field_name("type"));
+                let fty = self.ty(field.child_by_field_id(F.r#type));
                 let mut cur = field.walk();
                 for name in field.children_by_field_name("name", &mut cur) {
                     self.0.unit.fields.push(Param {
@@ -151,7 +153,7 @@ impl<'s> Go<'s> {
     fn specs<'t>(&self, n: Node<'t>) -> Vec<Node<'t>> {
         let mut out = Vec::new();
         for c in kids(n) {
-            match c.kind() {
+            match kind_of(c) {
                 "var_spec" | "const_spec" => out.push(c),
                 "var_spec_list" => out.extend(kids(c)),
                 _ => {}
@@ -161,7 +163,7 @@ impl<'s> Go<'s> {
     }
 
     fn global(&mut self, spec: Node) {
-        let ty = self.ty(spec.child_by_field_name("type"));
+        let ty = self.ty(spec.child_by_field_id(F.r#type));
         let mut cur = spec.walk();
         for name in spec.children_by_field_name("name", &mut cur) {
             self.0.unit.fields.push(Param {
@@ -173,14 +175,14 @@ impl<'s> Go<'s> {
     }
 
     fn var_spec(&mut self, spec: Node) -> Stmt {
-        let declared = self.ty(spec.child_by_field_name("type"));
+        let declared = self.ty(spec.child_by_field_id(F.r#type));
         let mut cur = spec.walk();
         let targets = spec
             .children_by_field_name("name", &mut cur)
             .map(|n| self.name(n))
             .collect();
         let values = spec
-            .child_by_field_name("value")
+            .child_by_field_id(F.value)
             .map(|v| self.expr_list(v))
             .unwrap_or_default();
         Stmt::new(
@@ -201,7 +203,7 @@ impl<'s> Go<'s> {
         let mut out = Vec::new();
         for c in kids(n) {
             // Go 0.25 wraps statements in a `statement_list`.
-            if c.kind() == "statement_list" {
+            if kind_of(c) == "statement_list" {
                 for s in kids(c) {
                     self.stmt(s, &mut out);
                 }
@@ -226,7 +228,7 @@ impl<'s> Go<'s> {
             if skip.contains(&c.id()) {
                 continue;
             }
-            if c.kind() == "statement_list" {
+            if kind_of(c) == "statement_list" {
                 for s in kids(c) {
                     self.stmt(s, &mut out);
                 }
@@ -247,7 +249,7 @@ impl<'s> Go<'s> {
 
     fn stmt_inner(&mut self, n: Node, out: &mut Block) {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "expression_statement" => {
                 let Some(e) = kids(n).into_iter().next() else {
                     return;
@@ -263,15 +265,15 @@ impl<'s> Go<'s> {
             }
             "short_var_declaration" | "assignment_statement" => {
                 let targets = n
-                    .child_by_field_name("left")
+                    .child_by_field_id(F.left)
                     .map(|l| self.expr_list(l))
                     .unwrap_or_default();
                 let values = n
-                    .child_by_field_name("right")
+                    .child_by_field_id(F.right)
                     .map(|r| self.expr_list(r))
                     .unwrap_or_default();
                 let op = n
-                    .child_by_field_name("operator")
+                    .child_by_field_id(F.operator)
                     .map(|o| self.text(o))
                     .unwrap_or("=");
                 if op != "=" && op != ":=" {
@@ -304,19 +306,19 @@ impl<'s> Go<'s> {
                 StmtKind::Return(values)
             }
             "if_statement" => {
-                if let Some(init) = n.child_by_field_name("initializer") {
+                if let Some(init) = n.child_by_field_id(F.initializer) {
                     self.stmt(init, out);
                 }
-                let cond = match n.child_by_field_name("condition") {
+                let cond = match n.child_by_field_id(F.condition) {
                     Some(c) => self.expr(c),
                     None => Lowerer::opaque(n),
                 };
                 let then = n
-                    .child_by_field_name("consequence")
+                    .child_by_field_id(F.consequence)
                     .map(|b| self.block(b))
                     .unwrap_or_default();
-                let otherwise = match n.child_by_field_name("alternative") {
-                    Some(a) if a.kind() == "block" => self.block(a),
+                let otherwise = match n.child_by_field_id(F.alternative) {
+                    Some(a) if kind_of(a) == "block" => self.block(a),
                     Some(a) => {
                         let mut b = Vec::new();
                         self.stmt(a, &mut b);
@@ -332,14 +334,14 @@ impl<'s> Go<'s> {
             }
             "for_statement" => self.for_stmt(n),
             "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
-                if let Some(init) = n.child_by_field_name("initializer") {
+                if let Some(init) = n.child_by_field_id(F.initializer) {
                     self.stmt(init, out);
                 }
-                let scrutinee = n.child_by_field_name("value").map(|v| self.expr(v));
+                let scrutinee = n.child_by_field_id(F.value).map(|v| self.expr(v));
                 let mut arms = Vec::new();
                 let mut exhaustive = false;
                 for c in kids(n) {
-                    match c.kind() {
+                    match kind_of(c) {
                         "expression_case" | "type_case" | "communication_case" => {
                             arms.push(self.clause(c))
                         }
@@ -361,7 +363,7 @@ impl<'s> Go<'s> {
                     return;
                 };
                 let e = self.expr(e);
-                if n.kind() == "defer_statement" {
+                if kind_of(n) == "defer_statement" {
                     StmtKind::Defer(e)
                 } else {
                     StmtKind::Expr(e)
@@ -369,7 +371,7 @@ impl<'s> Go<'s> {
             }
             "block" => StmtKind::Block(self.block(n)),
             "labeled_statement" => {
-                if let Some(l) = n.child_by_field_name("label") {
+                if let Some(l) = n.child_by_field_id(F.label) {
                     out.push(Stmt::new(
                         span(l),
                         StmtKind::Label(self.text(l).to_string()),
@@ -402,17 +404,17 @@ impl<'s> Go<'s> {
         let mut head = Vec::new();
         let mut pre = Vec::new();
         for c in kids(n) {
-            match c.kind() {
+            match kind_of(c) {
                 "for_clause" => {
-                    if let Some(init) = c.child_by_field_name("initializer") {
+                    if let Some(init) = c.child_by_field_id(F.initializer) {
                         self.stmt(init, &mut pre);
                     }
-                    if let Some(cond) = c.child_by_field_name("condition") {
+                    if let Some(cond) = c.child_by_field_id(F.condition) {
                         head.push(self.expr(cond));
                     }
                 }
                 "range_clause" => {
-                    if let Some(r) = c.child_by_field_name("right") {
+                    if let Some(r) = c.child_by_field_id(F.right) {
                         head.push(self.expr(r));
                     }
                 }
@@ -421,7 +423,7 @@ impl<'s> Go<'s> {
             }
         }
         let mut body = n
-            .child_by_field_name("body")
+            .child_by_field_id(F.body)
             .map(|b| self.block(b))
             .unwrap_or_default();
         if !pre.is_empty() {
@@ -439,7 +441,7 @@ impl<'s> Go<'s> {
     }
 
     fn expr_list(&mut self, n: Node) -> Vec<Expr> {
-        if n.kind() == "expression_list" {
+        if kind_of(n) == "expression_list" {
             kids(n).into_iter().map(|c| self.expr(c)).collect()
         } else {
             vec![self.expr(n)]
@@ -457,7 +459,7 @@ impl<'s> Go<'s> {
 
     fn expr_inner(&mut self, n: Node) -> Expr {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "identifier" | "field_identifier" | "package_identifier" | "type_identifier" => {
                 ExprKind::Name(self.text(n).to_string())
             }
@@ -470,31 +472,31 @@ impl<'s> Go<'s> {
                 ExprKind::Lit(Lit::Str(unquote(self.text(n))))
             }
             "selector_expression" => {
-                let operand = match n.child_by_field_name("operand") {
+                let operand = match n.child_by_field_id(F.operand) {
                     Some(o) => self.expr(o),
                     None => Lowerer::opaque(n),
                 };
                 let field = n
-                    .child_by_field_name("field")
+                    .child_by_field_id(F.field)
                     .map(|f| self.text(f).to_string())
                     .unwrap_or_default();
                 ExprKind::Field(Box::new(operand), field)
             }
             "call_expression" => {
-                let func = match n.child_by_field_name("function") {
+                let func = match n.child_by_field_id(F.function) {
                     Some(f) => self.expr(f),
                     None => Lowerer::opaque(n),
                 };
                 let args: Vec<Expr> = n
-                    .child_by_field_name("arguments")
+                    .child_by_field_id(F.arguments)
                     .map(|a| kids(a).into_iter().map(|c| self.expr(c)).collect())
                     .unwrap_or_default();
                 self.0.mark_passed(&func, &args);
                 ExprKind::Call(Box::new(Call { func, args }))
             }
             "index_expression" => {
-                let base = n.child_by_field_name("operand");
-                let index = n.child_by_field_name("index");
+                let base = n.child_by_field_id(F.operand);
+                let index = n.child_by_field_id(F.index);
                 match (base, index) {
                     (Some(b), Some(i)) => {
                         ExprKind::Index(Box::new(self.expr(b)), Box::new(self.expr(i)))
@@ -504,7 +506,7 @@ impl<'s> Go<'s> {
             }
             "parenthesized_expression" | "unary_expression" | "type_assertion_expression" => {
                 match n
-                    .child_by_field_name("operand")
+                    .child_by_field_id(F.operand)
                     .or_else(|| kids(n).into_iter().next())
                 {
                     Some(o) => ExprKind::Unary(Box::new(self.expr(o))),
@@ -513,9 +515,9 @@ impl<'s> Go<'s> {
             }
             "func_literal" => ExprKind::Closure(self.function(FnKind::Closure, String::new(), n)),
             "composite_literal" => {
-                let ty = self.ty(n.child_by_field_name("type"));
+                let ty = self.ty(n.child_by_field_id(F.r#type));
                 let fields = n
-                    .child_by_field_name("body")
+                    .child_by_field_id(F.body)
                     .map(|b| self.literal_value(b))
                     .unwrap_or_default();
                 ExprKind::Construct { ty, fields }
@@ -540,7 +542,7 @@ impl<'s> Go<'s> {
     fn literal_value(&mut self, n: Node) -> Vec<(Option<String>, Expr)> {
         let mut out = Vec::new();
         for el in kids(n) {
-            if el.kind() == "keyed_element" {
+            if kind_of(el) == "keyed_element" {
                 let parts = kids(el);
                 let (Some(k), Some(v)) = (parts.first(), parts.get(1)) else {
                     continue;

@@ -28,6 +28,8 @@ use crate::model::{
 };
 use tree_sitter::Node;
 
+ts::grammar!(tree_sitter_java::LANGUAGE; alternative, arguments, array, body, condition, consequence, constructor, dimensions, field, index, left, name, object, operator, parameters, resources, right, template_argument, r#type, value);
+
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_java::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
@@ -123,7 +125,7 @@ impl<'s> Java<'s> {
     /// declares no type.
     fn ty(&self, n: Option<Node>, dims: Option<Node>) -> Option<TypeRef> {
         let mut n = n?;
-        if n.kind() == "annotated_type" {
+        if kind_of(n) == "annotated_type" {
             n = *kids(n).last()?;
         }
         let text = self.text(n);
@@ -140,8 +142,8 @@ impl<'s> Java<'s> {
         Expr::new(span(n), ExprKind::Name(self.text(n).to_string()))
     }
 
-    fn field_name(&self, n: Node, field: &str) -> String {
-        n.child_by_field_name(field)
+    fn field_name(&self, n: Node, field: u16) -> String {
+        n.child_by_field_id(field)
             .map(|c| self.text(c).to_string())
             .unwrap_or_default()
     }
@@ -149,7 +151,7 @@ impl<'s> Java<'s> {
     // ---------------------------------------------------------------- declarations
 
     fn top_item(&mut self, n: Node) {
-        match n.kind() {
+        match kind_of(n) {
             "package_declaration" | "import_declaration" | "module_declaration" => {}
             "method_declaration" => {
                 self.method(n, None);
@@ -157,7 +159,7 @@ impl<'s> Java<'s> {
             k if is_type_decl(k) => self.type_decl(n),
             "ERROR" if self.l.enter(n) => {
                 for c in kids(n) {
-                    if is_stmt(c.kind()) || c.kind() == "method_declaration" {
+                    if is_stmt(kind_of(c)) || kind_of(c) == "method_declaration" {
                         self.top_item(c);
                     }
                 }
@@ -173,15 +175,15 @@ impl<'s> Java<'s> {
         if !self.l.enter(n) {
             return;
         }
-        let name = self.field_name(n, "name");
-        let record_params = (n.kind() == "record_declaration")
-            .then(|| n.child_by_field_name("parameters"))
+        let name = self.field_name(n, F.name);
+        let record_params = (kind_of(n) == "record_declaration")
+            .then(|| n.child_by_field_id(F.parameters))
             .flatten();
         if let Some(p) = record_params {
             let components = self.params(p);
             self.l.unit.fields.extend(components);
         }
-        if let Some(body) = n.child_by_field_name("body") {
+        if let Some(body) = n.child_by_field_id(F.body) {
             self.members(body, &name, record_params);
         }
         self.l.leave();
@@ -189,12 +191,12 @@ impl<'s> Java<'s> {
 
     fn members(&mut self, body: Node, class: &str, record_params: Option<Node>) {
         for m in kids(body) {
-            match m.kind() {
+            match kind_of(m) {
                 "field_declaration" | "constant_declaration" => {
                     let inits = self.field_decl(m);
                     self.class_init(|j, out| {
                         for (d, name, ty) in inits {
-                            if let Some(v) = d.child_by_field_name("value") {
+                            if let Some(v) = d.child_by_field_id(F.value) {
                                 let value = j.expr(v);
                                 out.push(Stmt::new(
                                     span(d),
@@ -215,7 +217,7 @@ impl<'s> Java<'s> {
                     self.method(m, record_params);
                 }
                 "static_initializer" | "block" => self.class_init(|j, out| {
-                    let block = match m.kind() {
+                    let block = match kind_of(m) {
                         "block" => j.block(m),
                         _ => kids(m).first().map(|b| j.block(*b)).unwrap_or_default(),
                     };
@@ -235,14 +237,14 @@ impl<'s> Java<'s> {
     /// Records the fields a declaration declares; returns each declarator with its name and
     /// type, for the caller to lower the initialisers where they run.
     fn field_decl<'t>(&mut self, n: Node<'t>) -> Vec<(Node<'t>, Expr, Option<TypeRef>)> {
-        let ty_node = n.child_by_field_name("type");
+        let ty_node = n.child_by_field_id(F.r#type);
         let mut out = Vec::new();
         let mut cur = n.walk();
         for d in n.children_by_field_name("declarator", &mut cur) {
-            let Some(name) = d.child_by_field_name("name") else {
+            let Some(name) = d.child_by_field_id(F.name) else {
                 continue;
             };
-            let ty = self.ty(ty_node, d.child_by_field_name("dimensions"));
+            let ty = self.ty(ty_node, d.child_by_field_id(F.dimensions));
             self.l.unit.fields.push(Param {
                 name: self.text(name).to_string(),
                 ty: ty.clone(),
@@ -256,7 +258,7 @@ impl<'s> Java<'s> {
     /// `X`, `Y(1)`, `Z { void f() {} }`: a field of the enum's type; its construction, when it
     /// has arguments or a body, is a statement of the top level.
     fn enum_constant(&mut self, n: Node, class: &str) {
-        let Some(name) = n.child_by_field_name("name") else {
+        let Some(name) = n.child_by_field_id(F.name) else {
             return;
         };
         let ty = (!class.is_empty()).then(|| TypeRef::new(class));
@@ -265,8 +267,8 @@ impl<'s> Java<'s> {
             ty: ty.clone(),
             span: span(name),
         });
-        let args = n.child_by_field_name("arguments");
-        let body = n.child_by_field_name("body");
+        let args = n.child_by_field_id(F.arguments);
+        let body = n.child_by_field_id(F.body);
         if args.is_none() && body.is_none() {
             return;
         }
@@ -312,8 +314,8 @@ impl<'s> Java<'s> {
     /// A method or constructor of a named type. Abstract and native methods (no body) are not
     /// functions of the model.
     fn method(&mut self, n: Node, record_params: Option<Node>) -> Option<FuncId> {
-        n.child_by_field_name("body")?;
-        let name = self.field_name(n, "name");
+        n.child_by_field_id(F.body)?;
+        let name = self.field_name(n, F.name);
         Some(self.function(FnKind::Method, name, n, None, record_params))
     }
 
@@ -330,13 +332,13 @@ impl<'s> Java<'s> {
         let pending = std::mem::take(&mut self.pending);
         let yields = std::mem::take(&mut self.yields);
         let params = n
-            .child_by_field_name("parameters")
+            .child_by_field_id(F.parameters)
             .or(record_params)
             .map(|p| self.params(p))
             .unwrap_or_default();
-        let results = match n.child_by_field_name("type") {
-            Some(t) if t.kind() != "void_type" && n.kind() == "method_declaration" => self
-                .ty(Some(t), n.child_by_field_name("dimensions"))
+        let results = match n.child_by_field_id(F.r#type) {
+            Some(t) if kind_of(t) != "void_type" && kind_of(n) == "method_declaration" => self
+                .ty(Some(t), n.child_by_field_id(F.dimensions))
                 .into_iter()
                 .collect(),
             _ => Vec::new(),
@@ -347,11 +349,11 @@ impl<'s> Java<'s> {
             f.results = results;
             f.implements = implements;
         }
-        let body = if n.kind() == "block" {
+        let body = if kind_of(n) == "block" {
             self.block(n)
         } else {
-            match n.child_by_field_name("body") {
-                Some(b) if matches!(b.kind(), "block" | "constructor_body") => self.block(b),
+            match n.child_by_field_id(F.body) {
+                Some(b) if matches!(kind_of(b), "block" | "constructor_body") => self.block(b),
                 // A lambda's expression body: its value is the lambda's result.
                 Some(b) => {
                     let e = self.expr(b);
@@ -374,34 +376,34 @@ impl<'s> Java<'s> {
             ty: None,
             span: span(n),
         };
-        match list.kind() {
+        match kind_of(list) {
             "identifier" => return vec![untyped(list)],
             "inferred_parameters" => return kids(list).into_iter().map(untyped).collect(),
             _ => {}
         }
         let mut out = Vec::new();
         for p in kids(list) {
-            match p.kind() {
+            match kind_of(p) {
                 "formal_parameter" => {
-                    let Some(name) = p.child_by_field_name("name") else {
+                    let Some(name) = p.child_by_field_id(F.name) else {
                         continue;
                     };
                     out.push(Param {
                         name: self.text(name).to_string(),
                         ty: self.ty(
-                            p.child_by_field_name("type"),
-                            p.child_by_field_name("dimensions"),
+                            p.child_by_field_id(F.r#type),
+                            p.child_by_field_id(F.dimensions),
                         ),
                         span: span(name),
                     });
                 }
                 "spread_parameter" => {
                     let parts = kids(p);
-                    let ty = parts.iter().find(|c| is_type_node(c.kind())).copied();
+                    let ty = parts.iter().find(|c| is_type_node(kind_of(*c))).copied();
                     let Some(name) = parts
                         .iter()
-                        .find(|c| c.kind() == "variable_declarator")
-                        .and_then(|d| d.child_by_field_name("name"))
+                        .find(|c| kind_of(*c) == "variable_declarator")
+                        .and_then(|d| d.child_by_field_id(F.name))
                     else {
                         continue;
                     };
@@ -416,7 +418,7 @@ impl<'s> Java<'s> {
                     });
                 }
                 "receiver_parameter" => {
-                    let ty = kids(p).into_iter().find(|c| is_type_node(c.kind()));
+                    let ty = kids(p).into_iter().find(|c| is_type_node(kind_of(c)));
                     out.push(Param {
                         name: "this".to_string(),
                         ty: self.ty(ty, None),
@@ -437,12 +439,12 @@ impl<'s> Java<'s> {
             return out;
         }
         for m in kids(body) {
-            match m.kind() {
+            match kind_of(m) {
                 "method_declaration" => {
-                    if m.child_by_field_name("body").is_none() {
+                    if m.child_by_field_id(F.body).is_none() {
                         continue;
                     }
-                    let name = self.field_name(m, "name");
+                    let name = self.field_name(m, F.name);
                     let id = self.function(FnKind::Closure, name.clone(), m, ty.clone(), None);
                     out.push((Some(name), Expr::new(span(m), ExprKind::Closure(id))));
                 }
@@ -452,7 +454,7 @@ impl<'s> Java<'s> {
                 }
                 "field_declaration" => {
                     for (d, name, _) in self.field_decl(m) {
-                        if let Some(v) = d.child_by_field_name("value") {
+                        if let Some(v) = d.child_by_field_id(F.value) {
                             let value = self.expr(v);
                             out.push((name.path(), value));
                         }
@@ -479,7 +481,7 @@ impl<'s> Java<'s> {
     /// The body of an `if`, loop or arm: a block's statements, or the single statement.
     fn body(&mut self, n: Option<Node>) -> Block {
         match n {
-            Some(b) if b.kind() == "block" => self.block(b),
+            Some(b) if kind_of(b) == "block" => self.block(b),
             Some(s) => {
                 let mut out = Vec::new();
                 self.stmt(s, &mut out);
@@ -504,29 +506,29 @@ impl<'s> Java<'s> {
 
     fn stmt_inner(&mut self, n: Node, out: &mut Block) {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "expression_statement" => {
                 let Some(e) = kids(n).into_iter().next() else {
                     return;
                 };
-                match e.kind() {
+                match kind_of(e) {
                     "switch_expression" => self.switch_stmt(e),
                     "assignment_expression" => return self.assignment(e, out),
                     _ => StmtKind::Expr(self.expr(e)),
                 }
             }
             "local_variable_declaration" => {
-                let ty_node = n.child_by_field_name("type");
+                let ty_node = n.child_by_field_id(F.r#type);
                 let mut cur = n.walk();
                 let decls: Vec<Node> = n.children_by_field_name("declarator", &mut cur).collect();
                 let single = decls.len() == 1;
                 for d in decls {
-                    let Some(name) = d.child_by_field_name("name") else {
+                    let Some(name) = d.child_by_field_id(F.name) else {
                         continue;
                     };
-                    let declared = self.ty(ty_node, d.child_by_field_name("dimensions"));
+                    let declared = self.ty(ty_node, d.child_by_field_id(F.dimensions));
                     let values = d
-                        .child_by_field_name("value")
+                        .child_by_field_id(F.value)
                         .map(|v| vec![self.expr(v)])
                         .unwrap_or_default();
                     out.push(Stmt::new(
@@ -548,9 +550,9 @@ impl<'s> Java<'s> {
             ),
             "throw_statement" => StmtKind::Throw(kids(n).first().map(|e| self.expr(*e))),
             "if_statement" => {
-                let cond = self.cond(n, "condition");
-                let then = self.body(n.child_by_field_name("consequence"));
-                let otherwise = self.body(n.child_by_field_name("alternative"));
+                let cond = self.cond(n, F.condition);
+                let then = self.body(n.child_by_field_id(F.consequence));
+                let otherwise = self.body(n.child_by_field_id(F.alternative));
                 StmtKind::If {
                     cond,
                     then,
@@ -559,22 +561,22 @@ impl<'s> Java<'s> {
             }
             // `do … while` is lowered as a loop too: the model has no "at least once" loop.
             "while_statement" | "do_statement" => {
-                let head = vec![self.cond(n, "condition")];
-                let body = self.body(n.child_by_field_name("body"));
+                let head = vec![self.cond(n, F.condition)];
+                let body = self.body(n.child_by_field_id(F.body));
                 StmtKind::Loop { head, body }
             }
             "for_statement" => self.for_stmt(n),
             "enhanced_for_statement" => {
                 let head = n
-                    .child_by_field_name("value")
+                    .child_by_field_id(F.value)
                     .map(|v| vec![self.expr(v)])
                     .unwrap_or_default();
                 let mut body = Vec::new();
-                if let Some(name) = n.child_by_field_name("name") {
+                if let Some(name) = n.child_by_field_id(F.name) {
                     // Bound to each element in turn: declared, with no value of its own.
                     let declared = self.ty(
-                        n.child_by_field_name("type"),
-                        n.child_by_field_name("dimensions"),
+                        n.child_by_field_id(F.r#type),
+                        n.child_by_field_id(F.dimensions),
                     );
                     body.push(Stmt::new(
                         span(name),
@@ -585,14 +587,14 @@ impl<'s> Java<'s> {
                         },
                     ));
                 }
-                body.extend(self.body(n.child_by_field_name("body")));
+                body.extend(self.body(n.child_by_field_id(F.body)));
                 StmtKind::Loop { head, body }
             }
             "switch_expression" => self.switch_stmt(n),
             "try_statement" => self.try_stmt(n),
             "try_with_resources_statement" => {
                 let mut bindings = Vec::new();
-                if let Some(spec) = n.child_by_field_name("resources") {
+                if let Some(spec) = n.child_by_field_id(F.resources) {
                     for r in kids(spec) {
                         if let Some(b) = self.resource(r) {
                             bindings.push(b);
@@ -601,11 +603,11 @@ impl<'s> Java<'s> {
                 }
                 let has_handlers = kids(n)
                     .iter()
-                    .any(|c| matches!(c.kind(), "catch_clause" | "finally_clause"));
+                    .any(|c| matches!(kind_of(c), "catch_clause" | "finally_clause"));
                 let body = if has_handlers {
                     vec![Stmt::new(sp, self.try_stmt(n))]
                 } else {
-                    self.body(n.child_by_field_name("body"))
+                    self.body(n.child_by_field_id(F.body))
                 };
                 StmtKind::Scoped { bindings, body }
             }
@@ -613,12 +615,12 @@ impl<'s> Java<'s> {
                 let mut block = Vec::new();
                 if let Some(lock) = kids(n)
                     .into_iter()
-                    .find(|c| c.kind() == "parenthesized_expression")
+                    .find(|c| kind_of(c) == "parenthesized_expression")
                 {
                     let e = self.unparen(lock);
                     block.push(Stmt::new(e.span, StmtKind::Expr(e)));
                 }
-                block.extend(self.body(n.child_by_field_name("body")));
+                block.extend(self.body(n.child_by_field_id(F.body)));
                 StmtKind::Block(block)
             }
             "block" => StmtKind::Block(self.block(n)),
@@ -645,11 +647,11 @@ impl<'s> Java<'s> {
                 }
             }
             "explicit_constructor_invocation" => {
-                let callee = match n.child_by_field_name("constructor") {
+                let callee = match n.child_by_field_id(F.constructor) {
                     Some(c) => self.name(c),
                     None => Lowerer::opaque(n),
                 };
-                let func = match n.child_by_field_name("object") {
+                let func = match n.child_by_field_id(F.object) {
                     Some(o) => {
                         let base = self.expr(o);
                         let name = match &callee.kind {
@@ -664,7 +666,7 @@ impl<'s> Java<'s> {
                     None => callee,
                 };
                 let args = n
-                    .child_by_field_name("arguments")
+                    .child_by_field_id(F.arguments)
                     .map(|a| self.args(a))
                     .unwrap_or_default();
                 self.mark_args(&func, &args);
@@ -676,7 +678,7 @@ impl<'s> Java<'s> {
             }
             "ERROR" => {
                 for c in kids(n) {
-                    if is_stmt(c.kind()) {
+                    if is_stmt(kind_of(c)) {
                         self.stmt(c, out);
                     }
                 }
@@ -696,12 +698,12 @@ impl<'s> Java<'s> {
     fn assignment(&mut self, n: Node, out: &mut Block) {
         let sp = span(n);
         let op = n
-            .child_by_field_name("operator")
+            .child_by_field_id(F.operator)
             .map(|o| self.text(o))
             .unwrap_or("=");
         let (Some(left), Some(right)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
+            n.child_by_field_id(F.left),
+            n.child_by_field_id(F.right),
         ) else {
             let parts = self.all(n);
             out.push(Stmt::new(
@@ -718,13 +720,13 @@ impl<'s> Java<'s> {
             ));
             return;
         }
-        let chained = (right.kind() == "assignment_expression")
-            .then(|| right.child_by_field_name("left"))
+        let chained = (kind_of(right) == "assignment_expression")
+            .then(|| right.child_by_field_id(F.left))
             .flatten()
-            .filter(|l| matches!(l.kind(), "identifier" | "field_access"))
+            .filter(|l| matches!(kind_of(l), "identifier" | "field_access"))
             .filter(|_| {
                 right
-                    .child_by_field_name("operator")
+                    .child_by_field_id(F.operator)
                     .is_some_and(|o| self.text(o) == "=")
             });
         let value = match chained {
@@ -747,15 +749,15 @@ impl<'s> Java<'s> {
     }
 
     /// The condition of `if`/`while`/`do`, without its mandatory parentheses.
-    fn cond(&mut self, n: Node, field: &str) -> Expr {
-        match n.child_by_field_name(field) {
+    fn cond(&mut self, n: Node, field: u16) -> Expr {
+        match n.child_by_field_id(field) {
             Some(c) => self.unparen(c),
             None => Lowerer::opaque(n),
         }
     }
 
     fn unparen(&mut self, n: Node) -> Expr {
-        match (n.kind(), kids(n).first()) {
+        match (kind_of(n), kids(n).first()) {
             ("parenthesized_expression", Some(inner)) => self.expr(*inner),
             _ => self.expr(n),
         }
@@ -768,23 +770,23 @@ impl<'s> Java<'s> {
         let inits: Vec<Node> = n.children_by_field_name("init", &mut cur).collect();
         let updates: Vec<Node> = n.children_by_field_name("update", &mut cur).collect();
         for init in inits {
-            if init.kind() == "local_variable_declaration" {
+            if kind_of(init) == "local_variable_declaration" {
                 self.stmt(init, &mut pre);
-            } else if init.kind() == "assignment_expression" {
+            } else if kind_of(init) == "assignment_expression" {
                 self.assignment(init, &mut pre);
             } else {
                 let e = self.expr(init);
                 pre.push(Stmt::new(e.span, StmtKind::Expr(e)));
             }
         }
-        if let Some(c) = n.child_by_field_name("condition") {
+        if let Some(c) = n.child_by_field_id(F.condition) {
             head.push(self.expr(c));
         }
         // The updates run once per iteration, like the condition.
         for u in updates {
             head.push(self.expr(u));
         }
-        let body = self.body(n.child_by_field_name("body"));
+        let body = self.body(n.child_by_field_id(F.body));
         let lp = StmtKind::Loop { head, body };
         if pre.is_empty() {
             return lp;
@@ -795,25 +797,25 @@ impl<'s> Java<'s> {
     }
 
     fn try_stmt(&mut self, n: Node) -> StmtKind {
-        let body = self.body(n.child_by_field_name("body"));
+        let body = self.body(n.child_by_field_id(F.body));
         let mut catches = Vec::new();
         let mut finally = Vec::new();
         for c in kids(n) {
-            match c.kind() {
+            match kind_of(c) {
                 "catch_clause" => {
                     let param = kids(c)
                         .into_iter()
-                        .find(|p| p.kind() == "catch_formal_parameter")
+                        .find(|p| kind_of(p) == "catch_formal_parameter")
                         .and_then(|p| {
-                            let name = p.child_by_field_name("name")?;
-                            let ty = kids(p).into_iter().find(|t| t.kind() == "catch_type");
+                            let name = p.child_by_field_id(F.name)?;
+                            let ty = kids(p).into_iter().find(|t| kind_of(t) == "catch_type");
                             Some(Param {
                                 name: self.text(name).to_string(),
-                                ty: self.ty(ty, p.child_by_field_name("dimensions")),
+                                ty: self.ty(ty, p.child_by_field_id(F.dimensions)),
                                 span: span(name),
                             })
                         });
-                    let body = self.body(c.child_by_field_name("body"));
+                    let body = self.body(c.child_by_field_id(F.body));
                     catches.push(Catch { param, body });
                 }
                 "finally_clause" => {
@@ -835,16 +837,16 @@ impl<'s> Java<'s> {
     /// which is bound to itself so that it shows as a binding of the scope.
     fn resource(&mut self, r: Node) -> Option<Stmt> {
         let sp = span(r);
-        if r.kind() != "resource" {
+        if kind_of(r) != "resource" {
             return None;
         }
-        if let Some(name) = r.child_by_field_name("name") {
+        if let Some(name) = r.child_by_field_id(F.name) {
             let declared = self.ty(
-                r.child_by_field_name("type"),
-                r.child_by_field_name("dimensions"),
+                r.child_by_field_id(F.r#type),
+                r.child_by_field_id(F.dimensions),
             );
             let values = r
-                .child_by_field_name("value")
+                .child_by_field_id(F.value)
                 .map(|v| vec![self.expr(v)])
                 .unwrap_or_default();
             return Some(Stmt::new(
@@ -858,7 +860,7 @@ impl<'s> Java<'s> {
         }
         let var = kids(r)
             .into_iter()
-            .find(|c| matches!(c.kind(), "identifier" | "field_access"))?;
+            .find(|c| matches!(kind_of(c), "identifier" | "field_access"))?;
         Some(Stmt::new(
             sp,
             StmtKind::Bind {
@@ -871,7 +873,7 @@ impl<'s> Java<'s> {
 
     /// A `switch` used as a statement, in either the `case X:` or the `case X ->` form.
     fn switch_stmt(&mut self, n: Node) -> StmtKind {
-        let scrutinee = n.child_by_field_name("condition").map(|c| self.unparen(c));
+        let scrutinee = n.child_by_field_id(F.condition).map(|c| self.unparen(c));
         let (arms, _, has_default) = self.switch_arms(n, false);
         StmtKind::Switch {
             scrutinee,
@@ -883,7 +885,7 @@ impl<'s> Java<'s> {
     /// A switch expression used as a value; see the module documentation.
     fn switch_expr(&mut self, n: Node) -> ExprKind {
         let mut parts = Vec::new();
-        if let Some(c) = n.child_by_field_name("condition") {
+        if let Some(c) = n.child_by_field_id(F.condition) {
             parts.push(self.unparen(c));
         }
         self.yields.push(Vec::new());
@@ -912,7 +914,7 @@ impl<'s> Java<'s> {
         let mut arms = Vec::new();
         let mut values = Vec::new();
         let mut has_default = false;
-        let Some(block) = n.child_by_field_name("body") else {
+        let Some(block) = n.child_by_field_id(F.body) else {
             return (arms, values, has_default);
         };
         // Statements of `case a:` groups with no statements of their own: they fall into the
@@ -920,11 +922,11 @@ impl<'s> Java<'s> {
         let mut carry: Option<Block> = None;
         for c in kids(block) {
             let mut arm = carry.take().unwrap_or_default();
-            match c.kind() {
+            match kind_of(c) {
                 "switch_block_statement_group" => {
                     let mut has_stmts = false;
                     for k in kids(c) {
-                        if k.kind() == "switch_label" {
+                        if kind_of(k) == "switch_label" {
                             has_default |= self.label(k, &mut arm);
                         } else {
                             has_stmts = true;
@@ -938,7 +940,7 @@ impl<'s> Java<'s> {
                 }
                 "switch_rule" => {
                     for k in kids(c) {
-                        match k.kind() {
+                        match kind_of(k) {
                             "switch_label" => has_default |= self.label(k, &mut arm),
                             "expression_statement" if as_value => {
                                 if let Some(e) = kids(k).first() {
@@ -966,13 +968,13 @@ impl<'s> Java<'s> {
         let mut is_default = false;
         let mut cur = label.walk();
         for c in label.children(&mut cur) {
-            match c.kind() {
+            match kind_of(c) {
                 "default" => is_default = true,
                 // `case null, default ->`
                 "identifier" if self.text(c) == "default" => is_default = true,
                 "pattern" => {
                     for p in kids(c) {
-                        if p.kind() != "type_pattern" {
+                        if kind_of(p) != "type_pattern" {
                             continue;
                         }
                         let parts = kids(p);
@@ -1014,7 +1016,7 @@ impl<'s> Java<'s> {
 
     fn expr_inner(&mut self, n: Node) -> Expr {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "identifier" | "type_identifier" | "scoped_identifier" | "scoped_type_identifier" => {
                 ExprKind::Name(self.text(n).to_string())
             }
@@ -1031,22 +1033,22 @@ impl<'s> Java<'s> {
             | "character_literal" => ExprKind::Lit(Lit::Num),
             "class_literal" => ExprKind::Lit(Lit::Other),
             "string_literal" => self.string(n),
-            "template_expression" => match n.child_by_field_name("template_argument") {
+            "template_expression" => match n.child_by_field_id(F.template_argument) {
                 Some(s) => self.string(s),
                 None => ExprKind::Other(self.all(n)),
             },
             "field_access" => {
-                let base = match n.child_by_field_name("object") {
+                let base = match n.child_by_field_id(F.object) {
                     Some(o) => self.expr(o),
                     None => Lowerer::opaque(n),
                 };
-                ExprKind::Field(Box::new(base), self.field_name(n, "field"))
+                ExprKind::Field(Box::new(base), self.field_name(n, F.field))
             }
             "method_invocation" => self.call(n),
             "object_creation_expression" => self.construct(n),
             "array_access" => match (
-                n.child_by_field_name("array"),
-                n.child_by_field_name("index"),
+                n.child_by_field_id(F.array),
+                n.child_by_field_id(F.index),
             ) {
                 (Some(a), Some(i)) => {
                     ExprKind::Index(Box::new(self.expr(a)), Box::new(self.expr(i)))
@@ -1057,14 +1059,14 @@ impl<'s> Java<'s> {
                 Some(inner) => ExprKind::Unary(Box::new(self.expr(*inner))),
                 None => ExprKind::Other(Vec::new()),
             },
-            "cast_expression" => match n.child_by_field_name("value") {
+            "cast_expression" => match n.child_by_field_id(F.value) {
                 Some(v) => ExprKind::Unary(Box::new(self.expr(v))),
                 None => ExprKind::Other(Vec::new()),
             },
             "binary_expression" => return self.binary(n),
             // The pattern variable of `x instanceof T t` is not modelled.
             "instanceof_expression" => ExprKind::Other(
-                n.child_by_field_name("left")
+                n.child_by_field_id(F.left)
                     .map(|l| vec![self.expr(l)])
                     .unwrap_or_default(),
             ),
@@ -1074,8 +1076,8 @@ impl<'s> Java<'s> {
             "method_reference" => self.method_reference(n),
             "switch_expression" => self.switch_expr(n),
             "array_creation_expression" => {
-                let elem = n.child_by_field_name("type");
-                match n.child_by_field_name("value") {
+                let elem = n.child_by_field_id(F.r#type);
+                match n.child_by_field_id(F.value) {
                     Some(init) => {
                         let dims = {
                             let mut cur = n.walk();
@@ -1096,7 +1098,7 @@ impl<'s> Java<'s> {
                         let mut cur = n.walk();
                         let dims: Vec<Node> = n
                             .children_by_field_name("dimensions", &mut cur)
-                            .filter(|d| d.kind() == "dimensions_expr")
+                            .filter(|d| kind_of(d) == "dimensions_expr")
                             .collect();
                         ExprKind::Other(dims.into_iter().flat_map(|d| self.all(d)).collect())
                     }
@@ -1138,7 +1140,7 @@ impl<'s> Java<'s> {
             .to_string();
         let holes: Vec<Node> = kids(n)
             .into_iter()
-            .filter(|c| c.kind() == "string_interpolation")
+            .filter(|c| kind_of(c) == "string_interpolation")
             .collect();
         if holes.is_empty() {
             return ExprKind::Lit(Lit::Str(inner));
@@ -1160,14 +1162,14 @@ impl<'s> Java<'s> {
     /// `a.b(args)` → `Call { Field(a, "b") }`; `b(args)` → `Call { Name("b") }`;
     /// `Outer.super.b()` → `Call { Field(Field(Outer, "super"), "b") }`.
     fn call(&mut self, n: Node) -> ExprKind {
-        let name_node = n.child_by_field_name("name");
+        let name_node = n.child_by_field_id(F.name);
         let name = name_node
             .map(|c| self.text(c).to_string())
             .unwrap_or_default();
-        let object = n.child_by_field_name("object");
+        let object = n.child_by_field_id(F.object);
         let qualified_super = kids(n)
             .into_iter()
-            .find(|c| c.kind() == "super" && Some(*c) != object);
+            .find(|c| kind_of(c) == "super" && Some(*c) != object);
         let end = name_node.map_or(n.end_byte(), |c| c.end_byte());
         let func = match object {
             Some(o) => {
@@ -1189,7 +1191,7 @@ impl<'s> Java<'s> {
             },
         };
         let args = n
-            .child_by_field_name("arguments")
+            .child_by_field_id(F.arguments)
             .map(|a| self.args(a))
             .unwrap_or_default();
         self.mark_args(&func, &args);
@@ -1198,10 +1200,10 @@ impl<'s> Java<'s> {
 
     /// `new T(args)` and `new T(args) { … }`; see the module documentation.
     fn construct(&mut self, n: Node) -> ExprKind {
-        let ty_node = n.child_by_field_name("type");
+        let ty_node = n.child_by_field_id(F.r#type);
         let ty = self.ty(ty_node, None);
         let args = n
-            .child_by_field_name("arguments")
+            .child_by_field_id(F.arguments)
             .map(|a| self.args(a))
             .unwrap_or_default();
         if let (Some(t), Some(tn)) = (&ty, ty_node) {
@@ -1211,7 +1213,7 @@ impl<'s> Java<'s> {
         let mut fields: Vec<(Option<String>, Expr)> = args.into_iter().map(|a| (None, a)).collect();
         let mut outer = None;
         for c in kids(n) {
-            match c.kind() {
+            match kind_of(c) {
                 "class_body" => fields.extend(self.anonymous_body(c, ty.clone())),
                 "argument_list" | "type_arguments" | "annotation" | "marker_annotation" => {}
                 _ if Some(c) == ty_node => {}
@@ -1236,10 +1238,10 @@ impl<'s> Java<'s> {
             .iter()
             .skip(1)
             .rev()
-            .find(|c| c.kind() == "identifier")
+            .find(|c| kind_of(*c) == "identifier")
             .map_or("new", |c| self.text(*c))
             .to_string();
-        let base = if is_type_node(recv.kind()) {
+        let base = if is_type_node(kind_of(recv)) {
             Expr::new(
                 span(*recv),
                 ExprKind::Name(TypeRef::new(self.text(*recv)).0),
@@ -1255,8 +1257,8 @@ impl<'s> Java<'s> {
     fn binary(&mut self, n: Node) -> Expr {
         let sp = span(n);
         let is_plus = |j: &Self, b: Node| {
-            b.kind() == "binary_expression"
-                && b.child_by_field_name("operator")
+            kind_of(b) == "binary_expression"
+                && b.child_by_field_id(F.operator)
                     .is_some_and(|o| j.text(o) == "+")
         };
         if !is_plus(self, n) {
@@ -1267,8 +1269,8 @@ impl<'s> Java<'s> {
         let mut cur = n;
         while is_plus(self, cur) {
             let (Some(l), Some(r)) = (
-                cur.child_by_field_name("left"),
-                cur.child_by_field_name("right"),
+                cur.child_by_field_id(F.left),
+                cur.child_by_field_id(F.right),
             ) else {
                 break;
             };

@@ -32,6 +32,8 @@ use crate::model::{
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
+ts::grammar!(tree_sitter_python::LANGUAGE; alias, alternative, arguments, attribute, body, cause, condition, consequence, definition, expression, format_specifier, function, guard, key, left, name, object, operator, parameters, return_type, right, r#type, type_conversion, value);
+
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_python::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
@@ -83,7 +85,7 @@ impl<'s> Py<'s> {
         let n = n?;
         let inner = kids(n);
         match inner.as_slice() {
-            [s] if matches!(s.kind(), "string" | "concatenated_string") => {
+            [s] if matches!(kind_of(s), "string" | "concatenated_string") => {
                 self.literal(*s).map(|t| TypeRef::new(&t))
             }
             _ => Some(TypeRef::new(self.text(n))),
@@ -108,16 +110,16 @@ impl<'s> Py<'s> {
 
     fn stmt_inner(&mut self, n: Node, out: &mut Block) {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "expression_statement" => {
                 let parts = kids(n);
                 match parts.as_slice() {
-                    [a] if a.kind() == "assignment" => return self.assignment(*a, out),
-                    [a] if a.kind() == "augmented_assignment" => {
+                    [a] if kind_of(a) == "assignment" => return self.assignment(*a, out),
+                    [a] if kind_of(a) == "augmented_assignment" => {
                         // `x += y`: an update, not a binding.
                         let parts = [
-                            a.child_by_field_name("left"),
-                            a.child_by_field_name("right"),
+                            a.child_by_field_id(F.left),
+                            a.child_by_field_id(F.right),
                         ]
                         .into_iter()
                         .flatten()
@@ -140,7 +142,7 @@ impl<'s> Py<'s> {
                     .unwrap_or_default(),
             ),
             "raise_statement" => {
-                let cause = n.child_by_field_name("cause");
+                let cause = n.child_by_field_id(F.cause);
                 let exc = kids(n)
                     .into_iter()
                     .find(|c| Some(c.id()) != cause.map(|c| c.id()))
@@ -156,7 +158,7 @@ impl<'s> Py<'s> {
             }
             "if_statement" => {
                 let cond = self.cond(n);
-                let then = self.field_block(n, "consequence");
+                let then = self.field_block(n, F.consequence);
                 let mut cur = n.walk();
                 let alts: Vec<Node> = n.children_by_field_name("alternative", &mut cur).collect();
                 let otherwise = self.alternatives(&alts);
@@ -168,11 +170,11 @@ impl<'s> Py<'s> {
             }
             "for_statement" => {
                 let head = n
-                    .child_by_field_name("right")
+                    .child_by_field_id(F.right)
                     .map(|r| self.expr_list(r))
                     .unwrap_or_default();
                 let mut body = Vec::new();
-                if let Some(l) = n.child_by_field_name("left") {
+                if let Some(l) = n.child_by_field_id(F.left) {
                     let targets = self.targets(l);
                     body.push(Stmt::new(
                         span(l),
@@ -183,14 +185,14 @@ impl<'s> Py<'s> {
                         },
                     ));
                 }
-                body.extend(self.field_block(n, "body"));
+                body.extend(self.field_block(n, F.body));
                 out.push(Stmt::new(sp, StmtKind::Loop { head, body }));
                 self.loop_else(n, out);
                 return;
             }
             "while_statement" => {
                 let head = vec![self.cond(n)];
-                let body = self.field_block(n, "body");
+                let body = self.field_block(n, F.body);
                 out.push(Stmt::new(sp, StmtKind::Loop { head, body }));
                 self.loop_else(n, out);
                 return;
@@ -203,10 +205,10 @@ impl<'s> Py<'s> {
             "decorated_definition" => {
                 let decorators: Vec<Node> = kids(n)
                     .into_iter()
-                    .filter(|c| c.kind() == "decorator")
+                    .filter(|c| kind_of(c) == "decorator")
                     .collect();
-                match n.child_by_field_name("definition") {
-                    Some(d) if d.kind() == "class_definition" => self.class(d, &decorators, out),
+                match n.child_by_field_id(F.definition) {
+                    Some(d) if kind_of(d) == "class_definition" => self.class(d, &decorators, out),
                     Some(d) => self.def(d, &decorators, out),
                     None => self.prelude(&decorators, None, out),
                 }
@@ -250,14 +252,14 @@ impl<'s> Py<'s> {
     }
 
     fn cond(&mut self, n: Node) -> Expr {
-        match n.child_by_field_name("condition") {
+        match n.child_by_field_id(F.condition) {
             Some(c) => self.expr(c),
             None => Lowerer::opaque(n),
         }
     }
 
-    fn field_block(&mut self, n: Node, field: &str) -> Block {
-        n.child_by_field_name(field)
+    fn field_block(&mut self, n: Node, field: u16) -> Block {
+        n.child_by_field_id(field)
             .map(|b| self.block(b))
             .unwrap_or_default()
     }
@@ -267,14 +269,14 @@ impl<'s> Py<'s> {
         let Some((first, rest)) = alts.split_first() else {
             return Vec::new();
         };
-        if first.kind() != "elif_clause" {
-            return self.field_block(*first, "body");
+        if kind_of(first) != "elif_clause" {
+            return self.field_block(*first, F.body);
         }
         if !self.lo.enter(*first) {
             return Vec::new();
         }
         let cond = self.cond(*first);
-        let then = self.field_block(*first, "consequence");
+        let then = self.field_block(*first, F.consequence);
         let otherwise = self.alternatives(rest);
         self.lo.leave();
         vec![Stmt::new(
@@ -289,26 +291,26 @@ impl<'s> Py<'s> {
 
     /// A loop's `else:` block runs after the loop: it follows it.
     fn loop_else(&mut self, n: Node, out: &mut Block) {
-        if let Some(alt) = n.child_by_field_name("alternative") {
-            let stmts = self.field_block(alt, "body");
+        if let Some(alt) = n.child_by_field_id(F.alternative) {
+            let stmts = self.field_block(alt, F.body);
             out.extend(stmts);
         }
     }
 
     fn try_stmt(&mut self, n: Node) -> StmtKind {
-        let mut body = self.field_block(n, "body");
+        let mut body = self.field_block(n, F.body);
         let mut catches = Vec::new();
         let mut finally = Vec::new();
         for c in kids(n) {
-            match c.kind() {
+            match kind_of(c) {
                 "except_clause" => catches.push(self.except(c)),
                 // Runs when the body completes normally, before `finally`.
                 "else_clause" => {
-                    let stmts = self.field_block(c, "body");
+                    let stmts = self.field_block(c, F.body);
                     body.extend(stmts);
                 }
                 "finally_clause" => {
-                    if let Some(b) = kids(c).into_iter().find(|b| b.kind() == "block") {
+                    if let Some(b) = kids(c).into_iter().find(|b| kind_of(b) == "block") {
                         finally = self.block(b);
                     }
                 }
@@ -323,13 +325,13 @@ impl<'s> Py<'s> {
     }
 
     fn except(&mut self, c: Node) -> Catch {
-        let mut ty = c.child_by_field_name("value");
-        let mut alias = c.child_by_field_name("alias");
-        if let Some(v) = ty.filter(|v| v.kind() == "as_pattern") {
-            alias = v.child_by_field_name("alias");
+        let mut ty = c.child_by_field_id(F.value);
+        let mut alias = c.child_by_field_id(F.alias);
+        if let Some(v) = ty.filter(|v| kind_of(v) == "as_pattern") {
+            alias = v.child_by_field_id(F.alias);
             ty = kids(v)
                 .into_iter()
-                .find(|k| k.kind() != "as_pattern_target");
+                .find(|k| kind_of(k) != "as_pattern_target");
         }
         let param = ty.map(|t| Param {
             name: alias
@@ -340,7 +342,7 @@ impl<'s> Py<'s> {
         });
         let body = kids(c)
             .into_iter()
-            .find(|b| b.kind() == "block")
+            .find(|b| kind_of(b) == "block")
             .map(|b| self.block(b))
             .unwrap_or_default();
         Catch { param, body }
@@ -349,22 +351,22 @@ impl<'s> Py<'s> {
     /// `with a as x, b:` → `Scoped { bindings: [x = a, b], body }`.
     fn with_stmt(&mut self, n: Node) -> StmtKind {
         let mut bindings = Vec::new();
-        for clause in kids(n).into_iter().filter(|c| c.kind() == "with_clause") {
+        for clause in kids(n).into_iter().filter(|c| kind_of(c) == "with_clause") {
             for item in kids(clause) {
-                let Some(v) = item.child_by_field_name("value") else {
+                let Some(v) = item.child_by_field_id(F.value) else {
                     continue;
                 };
-                if v.kind() != "as_pattern" {
+                if kind_of(v) != "as_pattern" {
                     let e = self.expr(v);
                     bindings.push(Stmt::new(span(item), StmtKind::Expr(e)));
                     continue;
                 }
                 let value = kids(v)
                     .into_iter()
-                    .find(|k| k.kind() != "as_pattern_target")
+                    .find(|k| kind_of(k) != "as_pattern_target")
                     .map(|k| self.expr(k));
                 let targets = v
-                    .child_by_field_name("alias")
+                    .child_by_field_id(F.alias)
                     .and_then(|a| kids(a).into_iter().next())
                     .map(|t| self.targets(t))
                     .unwrap_or_default();
@@ -378,7 +380,7 @@ impl<'s> Py<'s> {
                 ));
             }
         }
-        let body = self.field_block(n, "body");
+        let body = self.field_block(n, F.body);
         StmtKind::Scoped { bindings, body }
     }
 
@@ -395,22 +397,22 @@ impl<'s> Py<'s> {
         };
         let mut arms = Vec::new();
         let mut exhaustive = false;
-        let cases = n.child_by_field_name("body").map(kids).unwrap_or_default();
-        for case in cases.into_iter().filter(|c| c.kind() == "case_clause") {
+        let cases = n.child_by_field_id(F.body).map(kids).unwrap_or_default();
+        for case in cases.into_iter().filter(|c| kind_of(c) == "case_clause") {
             let mut arm = Vec::new();
-            let guard = case.child_by_field_name("guard");
+            let guard = case.child_by_field_id(F.guard);
             if let Some(g) = guard.and_then(|g| kids(g).into_iter().next()) {
                 let e = self.expr(g);
                 arm.push(expr_stmt(e));
             }
             let patterns: Vec<Node> = kids(case)
                 .into_iter()
-                .filter(|p| p.kind() == "case_pattern")
+                .filter(|p| kind_of(p) == "case_pattern")
                 .collect();
             if guard.is_none() && patterns.len() == 1 && self.irrefutable(patterns[0]) {
                 exhaustive = true;
             }
-            arm.extend(self.field_block(case, "consequence"));
+            arm.extend(self.field_block(case, F.consequence));
             arms.push(arm);
         }
         StmtKind::Switch {
@@ -424,7 +426,7 @@ impl<'s> Py<'s> {
     fn irrefutable(&self, pattern: Node) -> bool {
         match kids(pattern).as_slice() {
             [] => self.text(pattern).trim() == "_",
-            [d] if d.kind() == "dotted_name" => kids(*d).len() == 1,
+            [d] if kind_of(d) == "dotted_name" => kids(*d).len() == 1,
             _ => false,
         }
     }
@@ -432,15 +434,15 @@ impl<'s> Py<'s> {
     /// `targets = value`, chains (`a = b = v`), tuple targets, annotated assignments.
     fn assignment(&mut self, n: Node, out: &mut Block) {
         let sp = span(n);
-        let declared = self.ty(n.child_by_field_name("type"));
+        let declared = self.ty(n.child_by_field_id(F.r#type));
         let mut lefts = Vec::new();
         let mut cur = n;
         let value = loop {
-            if let Some(l) = cur.child_by_field_name("left") {
+            if let Some(l) = cur.child_by_field_id(F.left) {
                 lefts.push(l);
             }
-            match cur.child_by_field_name("right") {
-                Some(r) if r.kind() == "assignment" => cur = r,
+            match cur.child_by_field_id(F.right) {
+                Some(r) if kind_of(r) == "assignment" => cur = r,
                 other => break other,
             }
         };
@@ -482,7 +484,7 @@ impl<'s> Py<'s> {
 
     /// The targets of an assignment, `for` or `with … as`: a tuple of targets is spread.
     fn targets(&mut self, n: Node) -> Vec<Expr> {
-        match n.kind() {
+        match kind_of(n) {
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
                 kids(n).into_iter().map(|c| self.expr(c)).collect()
             }
@@ -551,8 +553,8 @@ impl<'s> Py<'s> {
             }
         }
         for p in params.map(kids).unwrap_or_default() {
-            if matches!(p.kind(), "default_parameter" | "typed_default_parameter") {
-                if let Some(v) = p.child_by_field_name("value") {
+            if matches!(kind_of(p), "default_parameter" | "typed_default_parameter") {
+                if let Some(v) = p.child_by_field_id(F.value) {
                     let e = self.expr(v);
                     out.push(expr_stmt(e));
                 }
@@ -562,10 +564,10 @@ impl<'s> Py<'s> {
 
     fn def(&mut self, n: Node, decorators: &[Node], out: &mut Block) {
         let name = n
-            .child_by_field_name("name")
+            .child_by_field_id(F.name)
             .map(|c| self.text(c).to_string())
             .unwrap_or_default();
-        let param_list = n.child_by_field_name("parameters");
+        let param_list = n.child_by_field_id(F.parameters);
         self.prelude(decorators, param_list, out);
         let class = self.scope.class.clone();
         let kind = if class.is_some() {
@@ -586,12 +588,12 @@ impl<'s> Py<'s> {
                 .and_then(|p| kids(p).into_iter().next())
                 .is_some_and(|p| {
                     matches!(
-                        p.kind(),
+                        kind_of(p),
                         "identifier"
                             | "typed_parameter"
                             | "default_parameter"
                             | "typed_default_parameter"
-                    ) && kids(p).first().is_none_or(|c| c.kind() == "identifier")
+                    ) && kids(p).first().is_none_or(|c| kind_of(c) == "identifier")
                 });
         let scope = self.lo.begin_function(kind, name.clone(), n);
         let mut params = param_list.map(|p| self.params(p)).unwrap_or_default();
@@ -604,7 +606,7 @@ impl<'s> Py<'s> {
                 init: name == "__init__",
             });
         }
-        let results = self.ty(n.child_by_field_name("return_type"));
+        let results = self.ty(n.child_by_field_id(F.return_type));
         let f = self.lo.current();
         f.params = params;
         f.results = results.into_iter().collect();
@@ -615,7 +617,7 @@ impl<'s> Py<'s> {
                 receiver,
             },
         );
-        let body = self.field_block(n, "body");
+        let body = self.field_block(n, F.body);
         self.scope = outer;
         self.lo.end_function(scope, body);
     }
@@ -623,18 +625,18 @@ impl<'s> Py<'s> {
     fn params(&self, list: Node) -> Vec<Param> {
         let mut out = Vec::new();
         for p in kids(list) {
-            let (name, ty) = match p.kind() {
+            let (name, ty) = match kind_of(p) {
                 "identifier"
                 | "list_splat_pattern"
                 | "dictionary_splat_pattern"
                 | "tuple_pattern" => (Some(p), None),
                 "typed_parameter" => (
-                    kids(p).into_iter().find(|c| c.kind() != "type"),
-                    self.ty(p.child_by_field_name("type")),
+                    kids(p).into_iter().find(|c| kind_of(c) != "type"),
+                    self.ty(p.child_by_field_id(F.r#type)),
                 ),
                 "default_parameter" | "typed_default_parameter" => (
-                    p.child_by_field_name("name"),
-                    self.ty(p.child_by_field_name("type")),
+                    p.child_by_field_id(F.name),
+                    self.ty(p.child_by_field_id(F.r#type)),
                 ),
                 // `*` and `/` separators.
                 _ => continue,
@@ -653,7 +655,7 @@ impl<'s> Py<'s> {
     fn class(&mut self, n: Node, decorators: &[Node], out: &mut Block) {
         self.prelude(decorators, None, out);
         let name = n
-            .child_by_field_name("name")
+            .child_by_field_id(F.name)
             .map(|c| self.text(c).to_string())
             .unwrap_or_default();
         let outer = std::mem::replace(
@@ -663,7 +665,7 @@ impl<'s> Py<'s> {
                 receiver: None,
             },
         );
-        let body = self.field_block(n, "body");
+        let body = self.field_block(n, F.body);
         self.scope = outer;
         if !body.is_empty() {
             out.push(Stmt::new(span(n), StmtKind::Block(body)));
@@ -673,12 +675,12 @@ impl<'s> Py<'s> {
     fn lambda(&mut self, n: Node) -> FuncId {
         let scope = self.lo.begin_function(FnKind::Closure, String::new(), n);
         let params = n
-            .child_by_field_name("parameters")
+            .child_by_field_id(F.parameters)
             .map(|p| self.params(p))
             .unwrap_or_default();
         self.lo.current().params = params;
         let outer = std::mem::take(&mut self.scope);
-        let body = match n.child_by_field_name("body") {
+        let body = match n.child_by_field_id(F.body) {
             Some(b) => {
                 let e = self.expr(b);
                 vec![Stmt::new(span(b), StmtKind::Return(vec![e]))]
@@ -691,7 +693,7 @@ impl<'s> Py<'s> {
 
     /// An `expression_list` spread into its elements, or a single expression.
     fn expr_list(&mut self, n: Node) -> Vec<Expr> {
-        if n.kind() == "expression_list" {
+        if kind_of(n) == "expression_list" {
             kids(n).into_iter().map(|c| self.expr(c)).collect()
         } else {
             vec![self.expr(n)]
@@ -709,7 +711,7 @@ impl<'s> Py<'s> {
 
     fn expr_inner(&mut self, n: Node) -> Expr {
         let sp = span(n);
-        let kind = match n.kind() {
+        let kind = match kind_of(n) {
             "identifier" => ExprKind::Name(self.text(n).to_string()),
             "none" => ExprKind::Lit(Lit::Nil),
             "true" | "false" => ExprKind::Lit(Lit::Bool),
@@ -717,12 +719,12 @@ impl<'s> Py<'s> {
             "ellipsis" => ExprKind::Lit(Lit::Other),
             "string" | "concatenated_string" => self.string(n),
             "attribute" => {
-                let object = match n.child_by_field_name("object") {
+                let object = match n.child_by_field_id(F.object) {
                     Some(o) => self.expr(o),
                     None => Lowerer::opaque(n),
                 };
                 let attr = n
-                    .child_by_field_name("attribute")
+                    .child_by_field_id(F.attribute)
                     .map(|a| self.text(a).to_string())
                     .unwrap_or_default();
                 ExprKind::Field(Box::new(object), attr)
@@ -731,7 +733,7 @@ impl<'s> Py<'s> {
             "subscript" => {
                 let mut cur = n.walk();
                 let subs: Vec<Node> = n.children_by_field_name("subscript", &mut cur).collect();
-                match (n.child_by_field_name("value"), subs.as_slice()) {
+                match (n.child_by_field_id(F.value), subs.as_slice()) {
                     (Some(v), [s]) => {
                         ExprKind::Index(Box::new(self.expr(v)), Box::new(self.expr(*s)))
                     }
@@ -751,7 +753,7 @@ impl<'s> Py<'s> {
                 let mut cur = n.walk();
                 let ops: Vec<&str> = n
                     .children_by_field_name("operators", &mut cur)
-                    .map(|o| o.kind())
+                    .map(|o| kind_of(o))
                     .collect();
                 let operands = kids(n);
                 match (operands.as_slice(), ops.as_slice()) {
@@ -770,16 +772,16 @@ impl<'s> Py<'s> {
             "dictionary" => {
                 let mut fields = Vec::new();
                 for c in kids(n) {
-                    if c.kind() != "pair" {
+                    if kind_of(c) != "pair" {
                         // `**other`
                         fields.push((None, self.expr(c)));
                         continue;
                     }
                     let key = c
-                        .child_by_field_name("key")
-                        .filter(|k| matches!(k.kind(), "string" | "concatenated_string"))
+                        .child_by_field_id(F.key)
+                        .filter(|k| matches!(kind_of(k), "string" | "concatenated_string"))
                         .and_then(|k| self.literal(k));
-                    let value = match c.child_by_field_name("value") {
+                    let value = match c.child_by_field_id(F.value) {
                         Some(v) => self.expr(v),
                         None => Lowerer::opaque(c),
                     };
@@ -799,11 +801,11 @@ impl<'s> Py<'s> {
     }
 
     fn call(&mut self, n: Node) -> ExprKind {
-        let func = n.child_by_field_name("function");
-        let arguments = n.child_by_field_name("arguments");
+        let func = n.child_by_field_id(F.function);
+        let arguments = n.child_by_field_id(F.arguments);
         if let (Some(f), Some(a)) = (func, arguments) {
             if let Some(template) = self.format_method_template(f) {
-                if a.kind() == "argument_list" {
+                if kind_of(a) == "argument_list" {
                     return self.str_format(template, a);
                 }
             }
@@ -813,14 +815,14 @@ impl<'s> Py<'s> {
             None => Lowerer::opaque(n),
         };
         let args = match arguments {
-            Some(a) if a.kind() == "argument_list" => {
+            Some(a) if kind_of(a) == "argument_list" => {
                 let (keyword, positional): (Vec<Node>, Vec<Node>) = kids(a)
                     .into_iter()
-                    .partition(|c| matches!(c.kind(), "keyword_argument" | "dictionary_splat"));
+                    .partition(|c| matches!(kind_of(c), "keyword_argument" | "dictionary_splat"));
                 let mut args: Vec<Expr> = positional.into_iter().map(|c| self.expr(c)).collect();
                 for k in keyword {
-                    let v = match k.child_by_field_name("value") {
-                        Some(v) if k.kind() == "keyword_argument" => self.expr(v),
+                    let v = match k.child_by_field_id(F.value) {
+                        Some(v) if kind_of(k) == "keyword_argument" => self.expr(v),
                         _ => self.expr(k),
                     };
                     args.push(v);
@@ -837,14 +839,14 @@ impl<'s> Py<'s> {
 
     /// The template of `"…".format`, when the callee is that.
     fn format_method_template(&self, f: Node) -> Option<String> {
-        if f.kind() != "attribute" {
+        if kind_of(f) != "attribute" {
             return None;
         }
-        let attr = f.child_by_field_name("attribute")?;
+        let attr = f.child_by_field_id(F.attribute)?;
         if self.text(attr) != "format" {
             return None;
         }
-        self.literal(f.child_by_field_name("object")?)
+        self.literal(f.child_by_field_id(F.object)?)
     }
 
     /// `"{} {name}".format(a, name=b)`: each placeholder takes its argument (auto-numbered,
@@ -855,11 +857,11 @@ impl<'s> Py<'s> {
         let mut named = Vec::new();
         let all = kids(list);
         for c in &all {
-            match c.kind() {
+            match kind_of(c) {
                 "keyword_argument" => {
                     if let (Some(k), Some(v)) = (
-                        c.child_by_field_name("name"),
-                        c.child_by_field_name("value"),
+                        c.child_by_field_id(F.name),
+                        c.child_by_field_id(F.value),
                     ) {
                         named.push((self.text(k), v));
                     }
@@ -890,8 +892,8 @@ impl<'s> Py<'s> {
         }
         let used: HashSet<usize> = picks.iter().map(|(n, _)| n.id()).collect();
         for c in all {
-            let value = match c.kind() {
-                "keyword_argument" => c.child_by_field_name("value").unwrap_or(c),
+            let value = match kind_of(c) {
+                "keyword_argument" => c.child_by_field_id(F.value).unwrap_or(c),
                 _ => c,
             };
             if !used.contains(&value.id()) {
@@ -912,11 +914,11 @@ impl<'s> Py<'s> {
     }
 
     fn binary(&mut self, n: Node) -> ExprKind {
-        let op = n.child_by_field_name("operator").map(|o| o.kind());
+        let op = n.child_by_field_id(F.operator).map(|o| kind_of(o));
         if let (Some("%"), Some(l), Some(r)) = (
             op,
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
+            n.child_by_field_id(F.left),
+            n.child_by_field_id(F.right),
         ) {
             if let Some(template) = self.literal(l) {
                 return self.printf(template, r);
@@ -928,7 +930,7 @@ impl<'s> Py<'s> {
     /// `"…" % x`, `"…" % (a, b)`, `"%(k)s" % {"k": v}`.
     fn printf(&mut self, template: String, r: Node) -> ExprKind {
         let verbs = printf_verbs(&template);
-        let args = match r.kind() {
+        let args = match kind_of(r) {
             "tuple" => kids(r)
                 .into_iter()
                 .enumerate()
@@ -941,10 +943,10 @@ impl<'s> Py<'s> {
                 .into_iter()
                 .map(|c| {
                     let key = c
-                        .child_by_field_name("key")
-                        .filter(|k| matches!(k.kind(), "string" | "concatenated_string"))
+                        .child_by_field_id(F.key)
+                        .filter(|k| matches!(kind_of(k), "string" | "concatenated_string"))
                         .and_then(|k| self.literal(k));
-                    match (key, c.child_by_field_name("value")) {
+                    match (key, c.child_by_field_id(F.value)) {
                         (Some(key), Some(v)) => FormatArg {
                             verb: named_verb(&template, &key),
                             expr: self.expr(v),
@@ -969,10 +971,10 @@ impl<'s> Py<'s> {
 
     /// The parts of a string or an implicit concatenation of strings.
     fn string_parts<'t>(&self, n: Node<'t>) -> Vec<Node<'t>> {
-        if n.kind() == "concatenated_string" {
+        if kind_of(n) == "concatenated_string" {
             kids(n)
                 .into_iter()
-                .filter(|c| c.kind() == "string")
+                .filter(|c| kind_of(c) == "string")
                 .collect()
         } else {
             vec![n]
@@ -984,23 +986,23 @@ impl<'s> Py<'s> {
         let parts = kids(s);
         let start = parts
             .iter()
-            .find(|c| c.kind() == "string_start")
+            .find(|c| kind_of(*c) == "string_start")
             .map_or(s.start_byte(), |c| c.end_byte());
         let end = parts
             .iter()
-            .rfind(|c| c.kind() == "string_end")
+            .rfind(|c| kind_of(*c) == "string_end")
             .map_or(s.end_byte(), |c| c.start_byte());
         self.lo.src.get(start..end).unwrap_or_default()
     }
 
     /// The value of a string literal with no interpolation.
     fn literal(&self, n: Node) -> Option<String> {
-        if !matches!(n.kind(), "string" | "concatenated_string") {
+        if !matches!(kind_of(n), "string" | "concatenated_string") {
             return None;
         }
         let mut value = String::new();
         for p in self.string_parts(n) {
-            if kids(p).iter().any(|c| c.kind() == "interpolation") {
+            if kids(p).iter().any(|c| kind_of(c) == "interpolation") {
                 return None;
             }
             value.push_str(self.string_value(p));
@@ -1015,7 +1017,7 @@ impl<'s> Py<'s> {
         let mut args = Vec::new();
         for p in self.string_parts(n) {
             for c in kids(p) {
-                if c.kind() == "interpolation" {
+                if kind_of(c) == "interpolation" {
                     self.interpolation(c, &mut args);
                 }
             }
@@ -1037,11 +1039,11 @@ impl<'s> Py<'s> {
 
     fn interpolation_inner(&mut self, n: Node, args: &mut Vec<FormatArg>) {
         let conversion = n
-            .child_by_field_name("type_conversion")
+            .child_by_field_id(F.type_conversion)
             .map(|t| self.text(t).trim_start_matches('!').to_string());
-        let spec = n.child_by_field_name("format_specifier");
+        let spec = n.child_by_field_id(F.format_specifier);
         let mut cur = n.walk();
-        let self_documenting = n.children(&mut cur).any(|c| c.kind() == "=");
+        let self_documenting = n.children(&mut cur).any(|c| kind_of(c) == "=");
         let verb = conversion
             .or_else(|| spec.and_then(|s| spec_type(self.text(s))))
             .unwrap_or_else(|| {
@@ -1052,12 +1054,12 @@ impl<'s> Py<'s> {
                     String::new()
                 }
             });
-        if let Some(e) = n.child_by_field_name("expression") {
+        if let Some(e) = n.child_by_field_id(F.expression) {
             let expr = self.expr(e);
             args.push(FormatArg { verb, expr });
         }
         for nested in spec.map(kids).unwrap_or_default() {
-            if nested.kind() == "format_expression" {
+            if kind_of(nested) == "format_expression" {
                 self.interpolation(nested, args);
             }
         }

@@ -17,15 +17,68 @@ pub fn parse(language: &Language, src: &str) -> Option<Tree> {
     })
 }
 
+/// Declares, for one grammar, `F`: the ids of the named fields, looked up once
+/// (`child_by_field_name` compares the name with every field of the grammar on each call),
+/// and `kind_of`: a node's kind from a table (`Node::kind` measures and validates the C string
+/// on each call).
+macro_rules! grammar {
+    ($language:expr; $($field:ident),* $(,)?) => {
+        struct FieldIds {
+            $($field: u16,)*
+        }
+
+        static F: std::sync::LazyLock<FieldIds> = std::sync::LazyLock::new(|| {
+            let language: tree_sitter::Language = $language.into();
+            let id = |name: &str| {
+                let name = name.trim_start_matches("r#");
+                language
+                    .field_id_for_name(name)
+                    .unwrap_or_else(|| panic!("the grammar has no field `{name}`"))
+                    .get()
+            };
+            FieldIds {
+                $($field: id(stringify!($field)),)*
+            }
+        });
+
+        static KINDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+            let language: tree_sitter::Language = $language.into();
+            (0..language.node_kind_count() as u16)
+                .map(|id| language.node_kind_for_id(id).unwrap_or(""))
+                .collect()
+        });
+
+        fn kind_of<'t>(n: impl std::borrow::Borrow<tree_sitter::Node<'t>>) -> &'static str {
+            let n = n.borrow();
+            // `ERROR` has an id past the table.
+            KINDS
+                .get(n.kind_id() as usize)
+                .copied()
+                .unwrap_or_else(|| n.kind())
+        }
+    };
+}
+pub(crate) use grammar;
+
 pub fn span(n: Node) -> Span {
     Span::new(n.start_byte(), n.end_byte())
 }
 
 /// Named children, skipping comments (which tree-sitter grammars mark as extras).
 pub fn kids(n: Node) -> Vec<Node> {
-    // One pass with a cursor: `named_children` first counts the named children, a second
-    // walk over every child, and this runs for nearly every node.
-    let mut out = Vec::with_capacity(n.child_count());
+    // tree-sitter's indexed access restarts from the first child each time, and a cursor step
+    // costs several hundred instructions: index the usual few children, walk the long lists.
+    const INDEXED: usize = 12;
+    let count = n.named_child_count();
+    let mut out = Vec::with_capacity(count);
+    if count <= INDEXED {
+        out.extend(
+            (0..count)
+                .filter_map(|i| n.named_child(i))
+                .filter(|c| !c.is_extra()),
+        );
+        return out;
+    }
     let mut cur = n.walk();
     if cur.goto_first_child() {
         loop {
