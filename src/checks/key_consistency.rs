@@ -13,7 +13,7 @@
 
 use super::support::{api_matches, call_matches, map_access};
 use super::Finding;
-use crate::model::{Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
+use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, MapOp, Rule};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -294,6 +294,11 @@ impl<'u> Cx<'u> {
             ExprKind::Other(parts) if parts.len() > 1 => Some(Shape {
                 builder: format!("tuple:{}", parts.len()),
                 args: parts.iter().map(|a| self.arg(a, env)).collect(),
+            }),
+            // `prefix + key`: two parts, as a tuple would be.
+            ExprKind::Binary(BinOp::Other, a, b) => Some(Shape {
+                builder: "tuple:2".to_string(),
+                args: vec![self.arg(a, env), self.arg(b, env)],
             }),
             _ => Some(identity(self.arg(e, env))),
         }

@@ -64,7 +64,8 @@
 
 use super::Finding;
 use crate::model::{
-    Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, TypeRef, Unit,
+    BinOp, Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, TypeRef,
+    Unit,
 };
 use crate::rules::{Acquire, ApiModel, Rule};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -375,6 +376,8 @@ fn out_var(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Index(base, _) => out_var(base),
         ExprKind::Other(xs) => xs.iter().find_map(out_var),
+        // `fds + 2`
+        ExprKind::Binary(_, a, b) => out_var(a).or_else(|| out_var(b)),
         ExprKind::Call(c) if c.args.is_empty() => c.receiver().and_then(out_var),
         _ => None,
     }
@@ -491,7 +494,11 @@ fn error_return(
             // from inside a branch is taken as the error code, one returned by a top-level
             // statement as success.
             match &v.peel().kind {
-                ExprKind::Lit(Lit::Num) if nested => Some("returns an error code here".into()),
+                // `return 0;` is success wherever it is.
+                ExprKind::Lit(Lit::Num(Some(0))) => None,
+                ExprKind::Lit(Lit::Num(n)) if nested && n.is_none_or(|n| n > 0) => {
+                    Some("returns an error code here".into())
+                }
                 _ => c_error_value(api, v),
             }
         }
@@ -502,9 +509,10 @@ fn error_return(
 fn c_error_value(api: &Api, v: &Expr) -> Option<String> {
     let v = v.peel();
     match &v.kind {
-        // A unary operator on a number: `-1`.
+        ExprKind::Lit(Lit::Num(Some(n))) if *n < 0 => Some("returns a negative value here".into()),
+        // A unary minus on a number the frontend could not fold.
         ExprKind::Other(xs)
-            if xs.len() == 1 && matches!(xs[0].peel().kind, ExprKind::Lit(Lit::Num)) =>
+            if xs.len() == 1 && matches!(xs[0].peel().kind, ExprKind::Lit(Lit::Num(None))) =>
         {
             Some("returns a negative value here".into())
         }
@@ -1038,6 +1046,7 @@ fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
     match &e.kind {
         ExprKind::Index(base, _) => passes_var(api, base, var),
         ExprKind::Other(xs) => xs.iter().any(|x| passes_var(api, x, var)),
+        ExprKind::Binary(BinOp::Other, a, b) => passes_var(api, a, var) || passes_var(api, b, var),
         ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes_var(api, v, var)),
         ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(|a| passes_var(api, a, var)),
         _ => false,
@@ -1053,6 +1062,8 @@ fn refers_to(e: &Expr, var: &str) -> bool {
     match &e.kind {
         ExprKind::Index(base, _) => refers_to(base, var),
         ExprKind::Other(xs) => xs.iter().any(|x| refers_to(x, var)),
+        ExprKind::Binary(_, a, b) => refers_to(a, var) || refers_to(b, var),
+        ExprKind::Not(x) => refers_to(x, var),
         ExprKind::Call(c) if c.args.is_empty() => c.receiver().is_some_and(|r| refers_to(r, var)),
         _ => false,
     }
