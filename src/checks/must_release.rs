@@ -23,12 +23,13 @@
 //!   Acquisitions written straight into a field, a global or a collection are hand-offs. A
 //!   Rust `mem::forget(file)` acquires the raw handles taken from `file` before it
 //!   (`fd = file.as_raw_fd()`; rule data `views`): the owner that would have closed them is gone.
-//! - **Failed acquisitions.** The analysis does not see operators (`!=` and `==` lower alike),
-//!   so an `if` that tests a resource or its error companion — Go's `err` from the same call,
-//!   `fd < 0`, `!p`, `p.is_null()`, or an acquisition inside the condition itself — is read by
-//!   the shape of its branches: the branch that does not touch the resource and ends by
-//!   leaving (return, throw, goto, a call that never returns) is the failure branch, where the
-//!   resource is not held. When the shape does not tell, both branches mark it "maybe not held".
+//! - **Failed acquisitions.** An `if` that tests a resource or its error companion (Go's `err`
+//!   from the same call) is read by its operators: `err != nil`, `f == nil`, `fd < 0`,
+//!   `fd == -1`, `!p`, `p.is_null()`, and `&&` / `||` of those say on which branch the
+//!   acquisition failed, where the resource is not held. When they do not tell (`if (fd)` on a
+//!   call, `ok`, an unknown predicate), the shape of the branches decides: the branch that does
+//!   not touch the resource and ends by leaving (return, throw, goto, a call that never
+//!   returns) is the failure branch. When neither tells, both branches mark it "maybe not held".
 //! - **Releases**: a release method on the value or a path below it (`Close`, `Body.Close`, `()`
 //!   for Go's cancel functions), a release function given it (`close(fd)`, `free(p)`), a
 //!   function of the same file that releases its parameter, a method of the acquiring call's
@@ -44,11 +45,11 @@
 //! - **Error exits**: Go returns whose last result is a non-nil `error`; Java and Python
 //!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
 //!   Rust `?` and `return Err(…)`; C returns of `NULL`, `false`, a name in `error_values` or
-//!   named for failure (`C_ERR`, `ST_FAILED`), `-E…`, every return after a label named like an
-//!   error label, and — since the model keeps no literal values — a number returned from inside
-//!   a branch (`if (…) return -1;`), a top-level `return 0;` being success. The operators the
-//!   model drops are recovered from spans where that is exact: Rust's `?` is the one pass-through
-//!   operator one byte longer than its operand, `false` the only five-byte boolean literal.
+//!   named for failure (`C_ERR`, `ST_FAILED`), `-E…`, a negative number, every return after a
+//!   label named like an error label, and a non-zero number (or one whose value is unknown)
+//!   returned from inside a branch (`if (…) return 1;`); `return 0;` is success. Rust's `?` is
+//!   recovered from spans: the one pass-through operator one byte longer than its operand;
+//!   `false` is the only five-byte boolean literal.
 //! - **Exceptions** (Java and Python, where any call may throw): a resource certainly open at a
 //!   call that works on it (its own method, or a function of the file it is lent to), with no
 //!   `catch` / `except` of the function around the call and no `finally` that releases it, and
@@ -1763,6 +1764,18 @@ impl<'a, 'u> Fx<'a, 'u> {
             if !tested {
                 continue;
             }
+            // The operator tells which branch the acquisition failed on; the shape of the
+            // branches is the fallback.
+            if let Some(split) = self.split(cond, r, before) {
+                for (state, held) in [(&mut on_then, split.0), (&mut on_else, split.1)] {
+                    match held {
+                        Held::Yes => {}
+                        Held::No => state.set(r, NOT_HELD),
+                        Held::Maybe => state.add(r, UNSURE),
+                    }
+                }
+                continue;
+            }
             let mt = self.mentions_block(then, r);
             let me = self.mentions_block(otherwise, r);
             let xt = ends_with_exit(self.api, then);
@@ -2124,6 +2137,74 @@ impl<'a, 'u> Fx<'a, 'u> {
         false
     }
 
+    /// Whether resource `r` is held when `cond` holds and when it does not, read from its
+    /// operators: `err != nil`, `f == nil`, `fd < 0`, `fd == -1`, `!p`, `p.is_null()`, and
+    /// `&&` / `||` of those. `None` when the operators do not tell.
+    fn split(&self, cond: &Expr, r: usize, before: usize) -> Option<(Held, Held)> {
+        use Held::{Maybe, No, Yes};
+        let e = cond.peel();
+        let known = |h: (Held, Held)| (h != (Maybe, Maybe)).then_some(h);
+        match &e.kind {
+            ExprKind::Not(x) => self.split(x, r, before).map(|(t, f)| (f, t)),
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let (ta, fa) = self.split(a, r, before).unwrap_or((Maybe, Maybe));
+                let (tb, fb) = self.split(b, r, before).unwrap_or((Maybe, Maybe));
+                let either = |x: Held, y: Held| if x == Maybe { y } else { x };
+                let both = |x: Held, y: Held| if x == y { x } else { Maybe };
+                known(match op {
+                    // True: both sides hold; false: at least one does not.
+                    BinOp::And => (either(ta, tb), both(fa, fb)),
+                    _ => (both(ta, tb), either(fa, fb)),
+                })
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (subject, other, op) = if self.subject(a, r, before).is_some() {
+                    (a, b, *op)
+                } else {
+                    (b, a, flip(*op))
+                };
+                let companion = self.subject(subject, r, before)?;
+                let failed_if_true = match (&other.peel().kind, op) {
+                    (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
+                    (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
+                    // A descriptor or a status: negative on failure.
+                    (ExprKind::Lit(Lit::Num(Some(n))), op) if !companion => match (op, n) {
+                        (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
+                        (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => false,
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                Some(if failed_if_true { (No, Yes) } else { (Yes, No) })
+            }
+            ExprKind::Call(c)
+                if matches!(c.name(), Some("is_null" | "is_none" | "is_err"))
+                    && c.receiver()
+                        .is_some_and(|x| self.subject(x, r, before) == Some(false)) =>
+            {
+                Some((No, Yes))
+            }
+            // `if (p)`, `if (!p)`: a pointer or handle is null where the acquisition failed.
+            _ if path_of(e).is_some() && self.subject(e, r, before) == Some(false) => {
+                Some((Yes, No))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `e` stands for resource `r` (`Some(false)`) or for its error companion
+    /// (`Some(true)`); an acquiring call made by the condition itself stands for what it made.
+    fn subject(&self, e: &Expr, r: usize, before: usize) -> Option<bool> {
+        let e = e.peel();
+        if let Some(p) = path_of(e) {
+            if self.res[r].vars.contains(&p) {
+                return Some(false);
+            }
+            return self.is_companion(&p, r).then_some(true);
+        }
+        (r >= before && matches!(e.kind, ExprKind::Call(_))).then_some(false)
+    }
+
     fn is_companion(&self, var: &str, r: usize) -> bool {
         self.companions.get(var).is_some_and(|rs| rs.contains(&r))
     }
@@ -2253,6 +2334,25 @@ fn throw_finding(rule: &Rule, lang: Lang, res: Res) -> Option<Finding> {
         ],
         demoted: true,
     })
+}
+
+/// Whether a resource is held on one side of a condition.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Held {
+    Yes,
+    No,
+    Maybe,
+}
+
+/// `a < b` is `b > a`.
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
 }
 
 /// Variables of the functions around a Go or Rust closure, which it may assign. (Python and
