@@ -491,11 +491,10 @@ fn error_return(
         }
         Lang::C => {
             let v = values.first()?;
-            // The model keeps no literal values (`-1` and `0` lower alike): a constant returned
-            // from inside a branch is taken as the error code, one returned by a top-level
-            // statement as success.
+            // `0` is success; a negative number an error (`c_error_value`); another number, or
+            // one whose value is unknown (a character), an error code when returned from
+            // inside a branch, success when returned by a top-level statement.
             match &v.peel().kind {
-                // `return 0;` is success wherever it is.
                 ExprKind::Lit(Lit::Num(Some(0))) => None,
                 ExprKind::Lit(Lit::Num(n)) if nested && n.is_none_or(|n| n > 0) => {
                     Some("returns an error code here".into())
