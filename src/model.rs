@@ -518,16 +518,27 @@ impl Expr {
     /// Direct sub-expressions, in source order. Closures are not entered: their bodies are
     /// functions of their own.
     pub fn children(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        self.each_child(|c| out.push(c));
+        out
+    }
+
+    /// Calls `f` on each direct sub-expression, in source order, without allocating.
+    fn each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
         match &self.kind {
-            ExprKind::Name(_) | ExprKind::Lit(_) | ExprKind::Closure(_) => Vec::new(),
-            ExprKind::Field(base, _) => vec![base],
-            ExprKind::Call(call) => std::iter::once(&call.func).chain(&call.args).collect(),
-            ExprKind::Format(f) => f.args.iter().map(|a| &a.expr).collect(),
-            ExprKind::Index(a, b) | ExprKind::In(a, b) => vec![a, b],
-            ExprKind::Construct { fields, .. } => fields.iter().map(|(_, e)| e).collect(),
-            ExprKind::Unary(e) | ExprKind::Not(e) => vec![e],
-            ExprKind::Binary(_, a, b) => vec![a, b],
-            ExprKind::Other(es) => es.iter().collect(),
+            ExprKind::Name(_) | ExprKind::Lit(_) | ExprKind::Closure(_) => {}
+            ExprKind::Field(base, _) | ExprKind::Unary(base) | ExprKind::Not(base) => f(base),
+            ExprKind::Call(call) => {
+                f(&call.func);
+                call.args.iter().for_each(f);
+            }
+            ExprKind::Format(fmt) => fmt.args.iter().for_each(|a| f(&a.expr)),
+            ExprKind::Index(a, b) | ExprKind::In(a, b) | ExprKind::Binary(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Construct { fields, .. } => fields.iter().for_each(|(_, e)| f(e)),
+            ExprKind::Other(es) => es.iter().for_each(f),
         }
     }
 
@@ -537,8 +548,10 @@ impl Expr {
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
             f(e);
-            let kids = e.children();
-            stack.extend(kids.into_iter().rev());
+            // Pushed in order, then reversed in place: the first child is visited next.
+            let mark = stack.len();
+            e.each_child(|c| stack.push(c));
+            stack[mark..].reverse();
         }
     }
 }

@@ -11,15 +11,25 @@
 //! the other reads, deletes or tests, their keys have the same builder and argument names, and an
 //! argument is normalized on one side and raw on the other.
 
-use super::support::{api_matches, call_matches, map_access};
+use super::support::{api_matches, call_matches, map_access, Patterns};
 use super::Finding;
 use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, MapOp, Rule};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+    let normalizing = Patterns::new(&model.normalizers);
+    let nondeterministic = Patterns::new(&model.nondeterministic);
+    // A finding needs a key normalized by the rule's normalizers (the file's own normalizers
+    // are built on them) or computed by a non-deterministic call: without either in the file,
+    // the three passes below cannot find anything.
+    if !normalizing.any_in(unit) && !nondeterministic.any_in(unit) {
+        return;
+    }
     let mut cx = Cx {
         model,
+        normalizing,
+        nondeterministic,
         unit,
         normalizers: BTreeSet::new(),
         fields: HashMap::new(),
@@ -84,6 +94,8 @@ struct Access {
 
 struct Cx<'u> {
     model: &'u ApiModel,
+    normalizing: Patterns<'u>,
+    nondeterministic: Patterns<'u>,
     unit: &'u Unit,
     /// Functions of the file that return a normalized parameter.
     normalizers: BTreeSet<FuncId>,
@@ -400,7 +412,7 @@ impl<'u> Cx<'u> {
 
     /// A call that normalizes: named in the rule, or a function of this file that does.
     fn is_normalizer(&self, call: &crate::model::Call) -> bool {
-        if self.model.normalizers.iter().any(|p| call_matches(p, call)) {
+        if self.normalizing.matches(call) {
             return true;
         }
         let Some(name) = call.name() else {
@@ -422,13 +434,7 @@ impl<'u> Cx<'u> {
         let mut found = None;
         e.walk(&mut |x| {
             if let ExprKind::Call(call) = &x.kind {
-                if found.is_none()
-                    && self
-                        .model
-                        .nondeterministic
-                        .iter()
-                        .any(|p| call_matches(p, call))
-                {
+                if found.is_none() && self.nondeterministic.matches(call) {
                     found = Some((x.span, super::support::render(x)));
                 }
             }

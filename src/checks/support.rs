@@ -6,6 +6,7 @@ use crate::model::{
     walk_stmts, Block, Call, Expr, ExprKind, FnKind, FuncId, StmtKind, TypeRef, Unit,
 };
 use crate::rules::{ApiCall, ApiModel, CallPattern, MapOp};
+use std::collections::HashSet;
 
 /// Whether `ty` matches one of `patterns`: `a.B` the qualified type, `B` its last segment,
 /// `*B` any last segment ending in `B`.
@@ -198,6 +199,44 @@ pub fn call_matches(pat: &CallPattern, call: &Call) -> bool {
     match &pat.method {
         Some(m) => call.receiver().is_some() && call.name() == Some(m.as_str()),
         None => false,
+    }
+}
+
+/// Call patterns of rule data indexed by the name a matching call must have (the last segment
+/// of `call`, or `method`), so that most calls are dismissed by one hash lookup.
+pub struct Patterns<'m> {
+    pats: &'m [CallPattern],
+    names: HashSet<&'m str>,
+}
+
+impl<'m> Patterns<'m> {
+    pub fn new(pats: &'m [CallPattern]) -> Patterns<'m> {
+        let names = pats
+            .iter()
+            .filter_map(|p| p.call.as_deref().or(p.method.as_deref()))
+            .map(|p| p.rsplit([':', '.']).next().unwrap_or(p))
+            .collect();
+        Patterns { pats, names }
+    }
+
+    pub fn matches(&self, call: &Call) -> bool {
+        call.name().is_some_and(|name| self.names.contains(name))
+            && self.pats.iter().any(|p| call_matches(p, call))
+    }
+
+    /// Whether any call in the unit matches.
+    pub fn any_in(&self, unit: &Unit) -> bool {
+        unit.functions.iter().any(|f| {
+            let mut hit = false;
+            walk_stmts(&f.body, &mut |s| {
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        hit = hit || matches!(&x.kind, ExprKind::Call(c) if self.matches(c));
+                    });
+                }
+            });
+            hit
+        })
     }
 }
 
