@@ -6,7 +6,7 @@ use crate::diagnostic::{fingerprint, Diagnostic, Label, LineIndex};
 use crate::frontend;
 use crate::model::Lang;
 use crate::model::Span;
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, Severity};
 use crate::suppress::{self, Suppression};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -472,7 +472,12 @@ fn analyze_bytes(
         let rule = &rules.rules[i];
         let mut d = Diagnostic {
             rule: rule.id.clone(),
-            severity: rule.severity,
+            // A demoted finding is at most a warning; a rule the user lowered stays lowered.
+            severity: if f.demoted {
+                rule.severity.min(Severity::Warning)
+            } else {
+                rule.severity
+            },
             path: shown.to_string(),
             location: index.locate(f.span),
             message: f.message,
@@ -550,6 +555,7 @@ fn apply_suppressions(
                     span,
                     message,
                     labels: Vec::new(),
+                    demoted: false,
                 },
             ));
         }
@@ -560,6 +566,7 @@ fn apply_suppressions(
                     span,
                     message: "this suppression gives no reason".into(),
                     labels: Vec::new(),
+                    demoted: false,
                 },
             ));
         }

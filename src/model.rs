@@ -368,8 +368,43 @@ pub enum ExprKind {
     },
     /// `&x`, `*x`, `x?`, `(x)`, casts, `await x`: operators that pass their operand through.
     Unary(Box<Expr>),
+    /// A binary operator: `err != nil`, `fd < 0`, `a && b`, `a + b` (`BinOp::Other`).
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// Logical negation: `!p`, `not x`.
+    Not(Box<Expr>),
     /// Any other operator or construct; operands are kept so nothing hides from a check.
     Other(Vec<Expr>),
+}
+
+/// The binary operators the checks read; the rest are `Other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Other,
+}
+
+impl BinOp {
+    /// The operator for its token in any of the languages (`==`, `is not`, `and`, `||`).
+    pub fn from_token(op: &str) -> BinOp {
+        match op {
+            "==" | "is" => BinOp::Eq,
+            "!=" | "is not" | "<>" => BinOp::Ne,
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            "&&" | "and" => BinOp::And,
+            "||" | "or" => BinOp::Or,
+            _ => BinOp::Other,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -382,7 +417,9 @@ pub struct Call {
 #[derive(Clone, Debug)]
 pub enum Lit {
     Str(String),
-    Num,
+    /// A number; its value when it is an integer that fits (`-1` included, where the frontend
+    /// folds the sign in).
+    Num(Option<i64>),
     Bool,
     /// `nil`, `null`, `None`, `NULL`.
     Nil,
@@ -407,6 +444,32 @@ pub struct FormatArg {
 impl Expr {
     pub fn new(span: Span, kind: ExprKind) -> Expr {
         Expr { span, kind }
+    }
+
+    /// An integer literal's text as a value: decimal, `0x`, `0o`, `0b`, with `_` separators
+    /// and type suffixes (`10u32`, `1L`) dropped; `None` for anything else.
+    pub fn int_value(text: &str) -> Option<i64> {
+        // C's grammar takes the sign into the literal.
+        if let Some(rest) = text.strip_prefix('-') {
+            return Expr::int_value(rest.trim_start()).map(|v| -v);
+        }
+        let t: String = text.chars().filter(|&c| c != '_').collect();
+        let t = t.to_ascii_lowercase();
+        let (digits, radix) = match t.get(..2) {
+            Some("0x") => (&t[2..], 16),
+            Some("0o") => (&t[2..], 8),
+            Some("0b") => (&t[2..], 2),
+            _ => (t.as_str(), 10),
+        };
+        let end = digits
+            .find(|c: char| !c.is_digit(radix))
+            .unwrap_or(digits.len());
+        let (num, suffix) = digits.split_at(end);
+        // `1.5`, `1e3`: not an integer.
+        if num.is_empty() || suffix.starts_with(['.', 'e']) && radix == 10 {
+            return None;
+        }
+        i64::from_str_radix(num, radix).ok()
     }
 
     /// Strips operators that pass their operand through (`&k`, `(k)`, `*k`).
@@ -481,13 +544,13 @@ impl Expr {
     fn each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
         match &self.kind {
             ExprKind::Name(_) | ExprKind::Lit(_) | ExprKind::Closure(_) => {}
-            ExprKind::Field(base, _) | ExprKind::Unary(base) => f(base),
+            ExprKind::Field(base, _) | ExprKind::Unary(base) | ExprKind::Not(base) => f(base),
             ExprKind::Call(call) => {
                 f(&call.func);
                 call.args.iter().for_each(f);
             }
             ExprKind::Format(fmt) => fmt.args.iter().for_each(|a| f(&a.expr)),
-            ExprKind::Index(a, b) | ExprKind::In(a, b) => {
+            ExprKind::Index(a, b) | ExprKind::In(a, b) | ExprKind::Binary(_, a, b) => {
                 f(a);
                 f(b);
             }
@@ -662,6 +725,19 @@ mod tests {
         assert_eq!(TypeRef::new("Map<String, Object>").simple(), "Map");
         assert_eq!(TypeRef::new("context.Context").simple(), "Context");
         assert_eq!(TypeRef::new("std::time::Instant").simple(), "Instant");
+    }
+
+    #[test]
+    fn integer_literals() {
+        assert_eq!(Expr::int_value("42"), Some(42));
+        assert_eq!(Expr::int_value("-1"), Some(-1));
+        assert_eq!(Expr::int_value("0x1F"), Some(31));
+        assert_eq!(Expr::int_value("1_000u32"), Some(1000));
+        assert_eq!(Expr::int_value("10UL"), Some(10));
+        assert_eq!(Expr::int_value("0b101"), Some(5));
+        assert_eq!(Expr::int_value("1.5"), None);
+        assert_eq!(Expr::int_value("1e3"), None);
+        assert_eq!(Expr::int_value("x"), None);
     }
 
     #[test]

@@ -198,6 +198,10 @@ pub struct ApiModel {
     /// that reaches one is not an error exit.
     #[serde(default)]
     pub noreturn_calls: Vec<String>,
+    /// Read by `must-release` (Java, Python): calls that use a resource but are not taken to
+    /// throw (logging, formatting), so they do not make a leak-on-exception warning.
+    #[serde(default)]
+    pub nothrow_calls: Vec<String>,
     /// Read by `must-release`: names that, returned, mean failure (C `C_ERR`, `EXIT_FAILURE`).
     #[serde(default)]
     pub error_values: Vec<String>,
@@ -239,6 +243,19 @@ pub struct Acquire {
     /// the value itself (Go's cancel functions).
     #[serde(default)]
     pub release: Vec<String>,
+    /// Methods of the acquiring call's receiver that release the resource too (Go's
+    /// `cmd.Wait()` for the pipe of `cmd.StdoutPipe()`).
+    #[serde(default)]
+    pub owner_release: Vec<String>,
+    /// Methods of that receiver that release the resource when they fail: where their error
+    /// result is non-nil, nothing is held (a failed `cmd.Start()` closes the pipes).
+    #[serde(default)]
+    pub owner_release_on_error: Vec<String>,
+    /// The resource is not the call's result but what these methods of its first argument
+    /// returned before it: Rust's `mem::forget(file)` leaves the fd of an earlier
+    /// `file.as_raw_fd()` open, to be closed or handed off.
+    #[serde(default)]
+    pub views: Vec<String>,
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,

@@ -386,3 +386,48 @@ fn java_annotated_array_types_do_not_hide_the_rest_of_the_file() {
         run.stdout
     );
 }
+
+#[test]
+fn a_leak_only_on_exception_is_a_warning_and_config_still_lowers_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.py",
+        "def copy(path):\n    f = open(path)\n    data = f.read()\n    f.close()\n    return data\n\n\
+         def first(path):\n    g = open(path)\n    if not g.readable():\n        raise OSError(path)\n    g.close()\n",
+    );
+    let severities = |run: &Run| -> Vec<(u64, String)> {
+        json(run)
+            .iter()
+            .map(|d| {
+                (
+                    d["line"].as_u64().unwrap(),
+                    d["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let run = leaklint(&["--format", "json", "a.py"], dir.path());
+    assert_eq!(
+        severities(&run),
+        [(2, "warning".to_string()), (8, "error".to_string())],
+        "{}",
+        run.stdout
+    );
+    assert!(json(&run)[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("if `f.read()` raises"));
+    write(
+        dir.path(),
+        "leaklint.toml",
+        "[severity]\nunclosed-on-error-path = \"warning\"\n",
+    );
+    let run = leaklint(&["--format", "json", "a.py"], dir.path());
+    assert_eq!(
+        severities(&run),
+        [(2, "warning".to_string()), (8, "warning".to_string())],
+        "{}",
+        run.stdout
+    );
+}

@@ -1,7 +1,8 @@
 //! The strict fixture harness. Every file under `fixtures/<rule-id>/` is analyzed with every
 //! built-in rule; inline markers say what must be reported:
 //!
-//! - `want: <rule-id>` — the line must carry a diagnostic of that rule;
+//! - `want: <rule-id>` — the line must carry a diagnostic of that rule, at the rule's severity;
+//! - `want[warning]: <rule-id>` — the same, demoted to a warning (a leak only if a call throws);
 //! - `ok: <rule-id>` — documents a tricky negative (every unmarked line must be silent anyway);
 //! - `todo: <rule-id>` — a known miss: the line must *not* be reported yet, so that fixing it
 //!   forces the marker to become `want:`.
@@ -10,11 +11,11 @@
 
 use leaklint::driver::{self, Options};
 use leaklint::model::Lang;
-use leaklint::rules::RuleSet;
+use leaklint::rules::{RuleSet, Severity};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// `(line, rule)` pairs a fixture expects, from its `want:` markers.
+/// `(line, rule)` pairs a fixture marks with `kind:` (`want`, `want[warning]`, `ok`, `todo`).
 fn markers(text: &str, lang: Lang, kind: &str) -> BTreeSet<(u32, String)> {
     let leader = lang.line_comment();
     let tag = format!("{kind}:");
@@ -72,22 +73,40 @@ fn every_fixture_gets_exactly_the_diagnostics_it_marks() {
     for (path, lang) in &files {
         let text = std::fs::read_to_string(path).unwrap();
         let shown = driver::display(path);
-        let want = markers(&text, *lang, "want");
+        // `want:` expects the rule's own severity, `want[warning]:` a warning.
+        let own = |rule: &str| rules.get(rule).map_or(Severity::Error, |r| r.severity);
+        let want: BTreeSet<(u32, String, Severity)> = markers(&text, *lang, "want")
+            .into_iter()
+            .map(|(l, r)| {
+                let sev = own(&r);
+                (l, r, sev)
+            })
+            .chain(
+                markers(&text, *lang, "want[warning]")
+                    .into_iter()
+                    .map(|(l, r)| (l, r, Severity::Warning)),
+            )
+            .collect();
         let todo = markers(&text, *lang, "todo");
-        let got: BTreeSet<(u32, String)> = report
+        let got: BTreeSet<(u32, String, Severity)> = report
             .diagnostics
             .iter()
             .filter(|d| d.path == shown)
-            .map(|d| (d.location.start.line, d.rule.clone()))
+            .map(|d| (d.location.start.line, d.rule.clone(), d.severity))
             .collect();
-        for (line, rule) in want.difference(&got) {
-            problems.push(format!("{shown}:{line}: missing {rule}"));
+        for (line, rule, sev) in want.difference(&got) {
+            problems.push(format!("{shown}:{line}: missing {rule} ({})", sev.as_str()));
         }
-        for (line, rule) in got.difference(&want) {
+        for (line, rule, sev) in got.difference(&want) {
             let d = report
                 .diagnostics
                 .iter()
-                .find(|d| d.path == shown && d.location.start.line == *line && &d.rule == rule)
+                .find(|d| {
+                    d.path == shown
+                        && d.location.start.line == *line
+                        && &d.rule == rule
+                        && d.severity == *sev
+                })
                 .unwrap();
             let known = if todo.contains(&(*line, rule.clone())) {
                 " (marked todo: it is found now, make it want:)"
@@ -95,7 +114,8 @@ fn every_fixture_gets_exactly_the_diagnostics_it_marks() {
                 ""
             };
             problems.push(format!(
-                "{shown}:{line}: unexpected {rule}{known}: {}",
+                "{shown}:{line}: unexpected {rule} ({}){known}: {}",
+                sev.as_str(),
                 d.message
             ));
         }
@@ -149,7 +169,9 @@ fn fixtures_contain_positives_and_negatives() {
     let mut problems = Vec::new();
     for (path, lang) in fixture_files() {
         let text = std::fs::read_to_string(&path).unwrap();
-        if markers(&text, lang, "want").is_empty() {
+        if markers(&text, lang, "want").is_empty()
+            && markers(&text, lang, "want[warning]").is_empty()
+        {
             problems.push(format!("{}: no want: marker", path.display()));
         }
         if markers(&text, lang, "ok").is_empty() {
@@ -166,4 +188,8 @@ fn markers_are_parsed_from_comments_only() {
     let expect: BTreeSet<_> = [(1, "a-rule".to_string()), (1, "b-rule".to_string())].into();
     assert_eq!(got, expect);
     assert_eq!(markers(text, Lang::Python, "ok").len(), 1);
+    let weak = "f = open(p)  # want[warning]: r\ng = 1  # want: r\n";
+    let expect: BTreeSet<_> = [(1, "r".to_string())].into();
+    assert_eq!(markers(weak, Lang::Python, "want[warning]"), expect);
+    assert_eq!(markers(weak, Lang::Python, "want").len(), 1);
 }

@@ -59,15 +59,19 @@ int srvStartChild(void) {{
 }
 
 fn run(text: &str) -> Vec<leaklint::diagnostic::Diagnostic> {
+    run_as(Lang::C, text)
+}
+
+fn run_as(lang: Lang, text: &str) -> Vec<leaklint::diagnostic::Diagnostic> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mini.c");
+    let path = dir.path().join(format!("mini.{}", lang.extension()));
     std::fs::write(&path, text).unwrap();
     let opts = Options {
         threads: 1,
         max_file_size: u64::MAX,
         ..Options::default()
     };
-    let report = driver::analyze(&[(path, Lang::C)], &RuleSet::builtin(), &opts);
+    let report = driver::analyze(&[(path, lang)], &RuleSet::builtin(), &opts);
     report
         .diagnostics
         .into_iter()
@@ -111,4 +115,37 @@ fn the_fork_failure_return_leaks_the_pipes() {
 fn closing_the_pipes_before_the_return_is_the_fix() {
     let text = format!("{HELPERS}{}", caller(true));
     assert!(run(&text).is_empty());
+}
+
+/// A failure branch that mentions the resource (to log it) is still the failure branch: the
+/// operator says so. The finding labels the later return, not the failure branch's.
+#[test]
+fn operators_pick_the_failure_branch() {
+    let cases = [
+        (
+            Lang::C,
+            "int rd(const char *p, char *b) {\n    int fd = open(p, 0);\n    if (fd == -1) {\n        fprintf(stderr, \"%d\", fd);\n        return -1; /* failed */\n    }\n    if (read(fd, b, 1) < 0)\n        return -1; /* leaks */\n    close(fd);\n    return 0;\n}\n",
+        ),
+        (
+            Lang::Go,
+            "package p\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc rd(p string) error {\n\tf, err := os.Open(p)\n\tif err != nil {\n\t\tfmt.Println(f)\n\t\treturn err /* failed */\n\t}\n\tif len(p) > 9 {\n\t\treturn errors.New(\"long\") /* leaks */\n\t}\n\treturn f.Close()\n}\n",
+        ),
+    ];
+    for (lang, text) in cases {
+        let found = run_as(lang, text);
+        assert_eq!(found.len(), 1, "{lang}: {found:#?}");
+        let lines: Vec<u32> = found[0]
+            .labels
+            .iter()
+            .map(|l| l.location.start.line)
+            .collect();
+        assert!(
+            lines.contains(&line_of(text, "/* leaks */")),
+            "{lang}: {lines:?}"
+        );
+        assert!(
+            !lines.contains(&line_of(text, "/* failed */")),
+            "{lang}: {lines:?}"
+        );
+    }
 }

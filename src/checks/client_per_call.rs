@@ -54,6 +54,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
             span: site.expr.span,
             message: rule.message.replace("{value}", &value),
             labels,
+            demoted: false,
         });
     }
 }

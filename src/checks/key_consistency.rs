@@ -13,7 +13,7 @@
 
 use super::support::{api_matches, call_matches, map_access, Patterns};
 use super::Finding;
-use crate::model::{Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
+use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, MapOp, Rule};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -307,6 +307,11 @@ impl<'u> Cx<'u> {
                 builder: format!("tuple:{}", parts.len()),
                 args: parts.iter().map(|a| self.arg(a, env)).collect(),
             }),
+            // `prefix + key`: two parts, as a tuple would be.
+            ExprKind::Binary(BinOp::Other, a, b) => Some(Shape {
+                builder: "tuple:2".to_string(),
+                args: vec![self.arg(a, env), self.arg(b, env)],
+            }),
             _ => Some(identity(self.arg(e, env))),
         }
     }
@@ -553,6 +558,7 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
                     span: raw.span,
                     message: rule.message.replace("{value}", &value),
                     labels,
+                    demoted: false,
                 });
             }
         }
@@ -591,6 +597,7 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
                     span: read.span,
                     message: rule.message.replace("{value}", &value),
                     labels,
+                    demoted: false,
                 });
             }
         }

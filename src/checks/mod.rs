@@ -18,6 +18,9 @@ pub struct Finding {
     pub message: String,
     /// The related sites, each with what it is.
     pub labels: Vec<(Span, String)>,
+    /// A weaker form of the rule's hazard (a leak only if a call throws): reported as at most
+    /// a warning, so that a user's `[severity]` can still lower the rule further.
+    pub demoted: bool,
 }
 
 /// Literals one of which a file must contain for a check configured by `model` to find

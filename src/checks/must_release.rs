@@ -20,16 +20,21 @@
 //!
 //! - **Acquisitions** are rule data (`acquire`): a call, a method, a construction; bound to a
 //!   local, written into an out-argument (`pipe(fds)`), or the receiver (`lock.lock()`).
-//!   Acquisitions written straight into a field, a global or a collection are hand-offs.
-//! - **Failed acquisitions.** The analysis does not see operators (`!=` and `==` lower alike),
-//!   so an `if` that tests a resource or its error companion — Go's `err` from the same call,
-//!   `fd < 0`, `!p`, `p.is_null()`, or an acquisition inside the condition itself — is read by
-//!   the shape of its branches: the branch that does not touch the resource and ends by
-//!   leaving (return, throw, goto, a call that never returns) is the failure branch, where the
-//!   resource is not held. When the shape does not tell, both branches mark it "maybe not held".
+//!   Acquisitions written straight into a field, a global or a collection are hand-offs. A
+//!   Rust `mem::forget(file)` acquires the raw handles taken from `file` before it
+//!   (`fd = file.as_raw_fd()`; rule data `views`): the owner that would have closed them is gone.
+//! - **Failed acquisitions.** An `if` that tests a resource or its error companion (Go's `err`
+//!   from the same call) is read by its operators: `err != nil`, `f == nil`, `fd < 0`,
+//!   `fd == -1`, `!p`, `p.is_null()`, and `&&` / `||` of those say on which branch the
+//!   acquisition failed, where the resource is not held. When they do not tell (`if (fd)` on a
+//!   call, `ok`, an unknown predicate), the shape of the branches decides: the branch that does
+//!   not touch the resource and ends by leaving (return, throw, goto, a call that never
+//!   returns) is the failure branch. When neither tells, both branches mark it "maybe not held".
 //! - **Releases**: a release method on the value or a path below it (`Close`, `Body.Close`, `()`
 //!   for Go's cancel functions), a release function given it (`close(fd)`, `free(p)`), a
-//!   function of the same file that releases its parameter, a `defer`, a closure that releases
+//!   function of the same file that releases its parameter, a method of the acquiring call's
+//!   receiver named in the data (`cmd.Wait()` for a pipe of `cmd`; where `cmd.Start()` returned
+//!   an error, the pipe is not held), a `defer`, a closure that releases
 //!   it, a `with` / try-with-resources scope it enters, a `finally` around the exit.
 //! - **Hand-offs** end the obligation without a finding: returned, stored in a field, global,
 //!   element or out-parameter, put in a literal with named fields (`&stream{cancel: cancel}`),
@@ -40,11 +45,17 @@
 //! - **Error exits**: Go returns whose last result is a non-nil `error`; Java and Python
 //!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
 //!   Rust `?` and `return Err(…)`; C returns of `NULL`, `false`, a name in `error_values` or
-//!   named for failure (`C_ERR`, `ST_FAILED`), `-E…`, every return after a label named like an
-//!   error label, and — since the model keeps no literal values — a number returned from inside
-//!   a branch (`if (…) return -1;`), a top-level `return 0;` being success. The operators the
-//!   model drops are recovered from spans where that is exact: Rust's `?` is the one pass-through
-//!   operator one byte longer than its operand, `false` the only five-byte boolean literal.
+//!   named for failure (`C_ERR`, `ST_FAILED`), `-E…`, a negative number, every return after a
+//!   label named like an error label, and a non-zero number (or one whose value is unknown)
+//!   returned from inside a branch (`if (…) return 1;`); `return 0;` is success. Rust's `?` is
+//!   recovered from spans: the one pass-through operator one byte longer than its operand;
+//!   `false` is the only five-byte boolean literal.
+//! - **Exceptions** (Java and Python, where any call may throw): a resource certainly open at a
+//!   call that works on it (its own method, or a function of the file it is lent to), with no
+//!   `catch` / `except` of the function around the call and no `finally` that releases it, and
+//!   released later without ever being handed off, leaks if that call throws. That is only
+//!   possible, not certain, so the finding is demoted to a warning, and only made when the
+//!   resource has no explicit error exit of its own.
 //! - **Summaries** (same file only): functions that release a parameter; functions that return
 //!   a fresh resource (the caller acquires it); functions that acquire into an out-parameter;
 //!   and functions that store fresh resources into fields or globals and return success or
@@ -54,7 +65,8 @@
 
 use super::Finding;
 use crate::model::{
-    Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, TypeRef, Unit,
+    BinOp, Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, TypeRef,
+    Unit,
 };
 use crate::rules::{Acquire, ApiModel, Rule};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -187,8 +199,28 @@ struct Spec {
     out_arg: Option<usize>,
     receiver: bool,
     release: Vec<String>,
+    owner: Option<Owner>,
+    /// Methods whose earlier results on the first argument become the resource (`as_raw_fd`
+    /// for `mem::forget(file)`).
+    views: Vec<String>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
+}
+
+/// The receiver of an acquiring call whose own methods release the resource (`cmd` for
+/// `cmd.StdoutPipe()`): `release` always, `release_on_error` when they fail.
+#[derive(Clone, Debug)]
+struct Owner {
+    path: String,
+    release: Vec<String>,
+    release_on_error: Vec<String>,
+}
+
+impl Owner {
+    fn calls(&self, c: &Call, methods: &[String]) -> bool {
+        c.name().is_some_and(|m| methods.iter().any(|x| x == m))
+            && c.receiver().and_then(path_of).as_deref() == Some(self.path.as_str())
+    }
 }
 
 impl Spec {
@@ -209,12 +241,22 @@ impl Spec {
             out_arg: a.out_arg,
             receiver: a.receiver,
             release: a.release.clone(),
+            owner: c
+                .filter(|_| !a.owner_release.is_empty())
+                .and_then(Call::receiver)
+                .and_then(path_of)
+                .map(|path| Owner {
+                    path,
+                    release: a.owner_release.clone(),
+                    release_on_error: a.owner_release_on_error.clone(),
+                }),
+            views: a.views.clone(),
             callee: shown,
         }
     }
 
     fn binds_result(&self) -> bool {
-        self.out_arg.is_none() && !self.receiver
+        self.out_arg.is_none() && !self.receiver && self.views.is_empty()
     }
 }
 
@@ -288,6 +330,11 @@ impl<'m> Api<'m> {
         Api::in_list(&self.m.passthrough_calls, c)
     }
 
+    /// Calls taken never to throw (logging, formatting), for the exception paths.
+    fn nothrow(&self, c: &Call) -> bool {
+        Api::in_list(&self.m.nothrow_calls, c)
+    }
+
     fn noreturn(&self, c: &Call) -> bool {
         Api::in_list(&self.m.noreturn_calls, c)
     }
@@ -338,6 +385,8 @@ fn out_var(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Index(base, _) => out_var(base),
         ExprKind::Other(xs) => xs.iter().find_map(out_var),
+        // `fds + 2`
+        ExprKind::Binary(_, a, b) => out_var(a).or_else(|| out_var(b)),
         ExprKind::Call(c) if c.args.is_empty() => c.receiver().and_then(out_var),
         _ => None,
     }
@@ -450,11 +499,14 @@ fn error_return(
         }
         Lang::C => {
             let v = values.first()?;
-            // The model keeps no literal values (`-1` and `0` lower alike): a constant returned
-            // from inside a branch is taken as the error code, one returned by a top-level
-            // statement as success.
+            // `0` is success; a negative number an error (`c_error_value`); another number, or
+            // one whose value is unknown (a character), an error code when returned from
+            // inside a branch, success when returned by a top-level statement.
             match &v.peel().kind {
-                ExprKind::Lit(Lit::Num) if nested => Some("returns an error code here".into()),
+                ExprKind::Lit(Lit::Num(Some(0))) => None,
+                ExprKind::Lit(Lit::Num(n)) if nested && n.is_none_or(|n| n > 0) => {
+                    Some("returns an error code here".into())
+                }
                 _ => c_error_value(api, v),
             }
         }
@@ -465,9 +517,10 @@ fn error_return(
 fn c_error_value(api: &Api, v: &Expr) -> Option<String> {
     let v = v.peel();
     match &v.kind {
-        // A unary operator on a number: `-1`.
+        ExprKind::Lit(Lit::Num(Some(n))) if *n < 0 => Some("returns a negative value here".into()),
+        // A unary minus on a number the frontend could not fold.
         ExprKind::Other(xs)
-            if xs.len() == 1 && matches!(xs[0].peel().kind, ExprKind::Lit(Lit::Num)) =>
+            if xs.len() == 1 && matches!(xs[0].peel().kind, ExprKind::Lit(Lit::Num(None))) =>
         {
             Some("returns a negative value here".into())
         }
@@ -1001,6 +1054,7 @@ fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
     match &e.kind {
         ExprKind::Index(base, _) => passes_var(api, base, var),
         ExprKind::Other(xs) => xs.iter().any(|x| passes_var(api, x, var)),
+        ExprKind::Binary(BinOp::Other, a, b) => passes_var(api, a, var) || passes_var(api, b, var),
         ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes_var(api, v, var)),
         ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(|a| passes_var(api, a, var)),
         _ => false,
@@ -1016,6 +1070,8 @@ fn refers_to(e: &Expr, var: &str) -> bool {
     match &e.kind {
         ExprKind::Index(base, _) => refers_to(base, var),
         ExprKind::Other(xs) => xs.iter().any(|x| refers_to(x, var)),
+        ExprKind::Binary(_, a, b) => refers_to(a, var) || refers_to(b, var),
+        ExprKind::Not(x) => refers_to(x, var),
         ExprKind::Call(c) if c.args.is_empty() => c.receiver().is_some_and(|r| refers_to(r, var)),
         _ => false,
     }
@@ -1191,13 +1247,32 @@ struct Res {
     what: String,
     vars: Vec<String>,
     release: Vec<String>,
+    owner: Option<Owner>,
     storage: Option<usize>,
     exits: Vec<(Span, String)>,
     context: Vec<(Span, String)>,
+    /// Java and Python: the first call that uses the resource while it is certainly open and
+    /// may throw out of the function, with the call as shown.
+    throws: Option<(Span, String)>,
+    /// The first release after `throws`, which an exception there skips.
+    skipped: Option<Span>,
+    /// Returned, stored, captured or passed on somewhere: not a plain acquire-use-release.
+    handed_off: bool,
+    /// Whether an exception may leak it: not for a receiver that merely has a `lock()` method
+    /// (a `Lockable` mixin, a `StateDirectory`), only for one declared as a lock.
+    exceptions: bool,
+}
+
+impl Res {
+    fn released(&mut self, at: Span) {
+        if self.throws.is_some() && self.skipped.is_none() {
+            self.skipped = Some(at);
+        }
+    }
 }
 
 enum Pending {
-    Vars(Span, Vec<String>, Spec),
+    Vars(Span, Vec<String>, Box<Spec>),
     Storage(Span, usize),
 }
 
@@ -1207,8 +1282,11 @@ struct Fx<'a, 'u> {
     unit: &'u Unit,
     func: &'u crate::model::Function,
     res: Vec<Res>,
-    /// Error companions: Go's `err` of the call that acquired the resource.
-    companions: HashMap<String, usize>,
+    /// Error companions: Go's `err` of the call that acquired the resource, or of a call on
+    /// its owner that releases it when it fails (`cmd.Start()` for a pipe of `cmd`).
+    companions: HashMap<String, Vec<usize>>,
+    /// Raw views taken of a local owner, `(owner, view variable)`: `fd = file.as_raw_fd()`.
+    views: Vec<(String, String)>,
     /// Break and continue targets: `(is_loop, breaks, continues)`.
     jumps: Vec<(bool, Flow, Flow)>,
     labels: HashMap<String, Flow>,
@@ -1239,6 +1317,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             func: &unit.functions[id],
             res: Vec::new(),
             companions: HashMap::new(),
+            views: Vec::new(),
             jumps: Vec::new(),
             labels: HashMap::new(),
             catch_acc: Vec::new(),
@@ -1293,6 +1372,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         for r in self.open(cur) {
                             if self.passes(v, r) {
                                 cur.set(r, DONE);
+                                self.res[r].handed_off = true;
                             }
                         }
                     }
@@ -1452,6 +1532,43 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.companions.remove(n);
             }
         }
+        // `err := cmd.Start()`: where `err` is non-nil, the pipes of `cmd` were closed.
+        let err = match targets.last().map(|t| &t.kind) {
+            Some(ExprKind::Name(n)) if n != "_" => Some(n),
+            _ => None,
+        };
+        if let (Some(err), [v], Some(cur)) = (err, values, st.as_ref()) {
+            if let ExprKind::Call(c) = &v.peel().kind {
+                let undone: Vec<usize> = self
+                    .open(cur)
+                    .into_iter()
+                    .filter(|&r| {
+                        self.res[r]
+                            .owner
+                            .as_ref()
+                            .is_some_and(|o| o.calls(c, &o.release_on_error))
+                    })
+                    .collect();
+                if !undone.is_empty() {
+                    self.companions.insert(err.clone(), undone);
+                }
+            }
+        }
+        if let ([t], [v]) = (targets, values) {
+            if let (Some(view), ExprKind::Call(c)) = (self.local_target(t), &v.peel().kind) {
+                self.views.retain(|(_, x)| *x != view);
+                let is_view = c.name().is_some_and(|m| {
+                    self.api
+                        .m
+                        .acquire
+                        .iter()
+                        .any(|a| a.views.iter().any(|x| x == m))
+                });
+                if let (true, Some(owner)) = (is_view, c.receiver().and_then(path_of)) {
+                    self.views.push((owner, view));
+                }
+            }
+        }
         let pairs: Vec<(Option<&'u Expr>, &'u Expr)> = if targets.len() == values.len() {
             targets.iter().map(Some).zip(values).collect()
         } else {
@@ -1496,6 +1613,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         if self.passes(v, r) {
                             cur.set(r, DONE);
+                            self.res[r].handed_off = true;
                         }
                     }
                 }
@@ -1528,7 +1646,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let Some(e) = spec.err_result.and_then(|k| targets.get(k)) {
                 if let ExprKind::Name(n) = &e.kind {
                     if n != "_" {
-                        self.companions.insert(n.clone(), r);
+                        self.companions.entry(n.clone()).or_default().push(r);
                     }
                 }
             }
@@ -1555,6 +1673,11 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn new_res(&mut self, acq: Span, vars: Vec<String>, spec: &Spec) -> usize {
+        let exceptions = !spec.receiver
+            || vars
+                .first()
+                .and_then(|v| self.type_of(v))
+                .is_some_and(|t| t.simple().ends_with("Lock"));
         let what = match vars.first() {
             Some(v) if spec.callee.is_empty() => format!("`{v}`"),
             Some(v) => format!("`{v}` (from `{}`)", spec.callee),
@@ -1565,11 +1688,31 @@ impl<'a, 'u> Fx<'a, 'u> {
             what,
             vars,
             release: spec.release.clone(),
+            owner: spec.owner.clone(),
             storage: None,
             exits: Vec::new(),
+            throws: None,
+            skipped: None,
+            handed_off: false,
+            exceptions,
             context: Vec::new(),
         });
         self.res.len() - 1
+    }
+
+    /// The declared type of a local, a parameter or a field of this file.
+    fn type_of(&self, var: &str) -> Option<&'u TypeRef> {
+        self.declared
+            .get(var)
+            .copied()
+            .or_else(|| {
+                self.func
+                    .params
+                    .iter()
+                    .find(|p| p.name == var)
+                    .and_then(|p| p.ty.as_ref())
+            })
+            .or_else(|| self.unit.field_type(var))
     }
 
     fn scoped_binding(&mut self, b: &'u Stmt, st: &mut Flow) {
@@ -1579,6 +1722,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 for r in self.open(cur) {
                     if refers_res(&self.res[r], e) {
                         cur.set(r, DONE);
+                        self.res[r].released(e.span);
                     }
                 }
             }
@@ -1625,6 +1769,18 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             let tested = r >= before || self.tests(cond, r);
             if !tested {
+                continue;
+            }
+            // The operator tells which branch the acquisition failed on; the shape of the
+            // branches is the fallback.
+            if let Some(split) = self.split(cond, r, before) {
+                for (state, held) in [(&mut on_then, split.0), (&mut on_else, split.1)] {
+                    match held {
+                        Held::Yes => {}
+                        Held::No => state.set(r, NOT_HELD),
+                        Held::Maybe => state.add(r, UNSURE),
+                    }
+                }
                 continue;
             }
             let mt = self.mentions_block(then, r);
@@ -1721,6 +1877,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         if hit {
                             // Released or kept by the closure: either way, no longer ours.
                             cur.set(r, DONE);
+                            self.res[r].handed_off = true;
                         }
                     }
                 }
@@ -1730,6 +1887,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         if fields.iter().any(|(_, v)| self.passes(v, r)) {
                             cur.set(r, DONE);
+                            self.res[r].handed_off = true;
                         }
                     }
                 }
@@ -1758,6 +1916,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         for r in self.open(cur) {
             if self.releases(c, r) {
                 cur.set(r, DONE);
+                self.res[r].released(span);
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {
@@ -1766,32 +1925,85 @@ impl<'a, 'u> Fx<'a, 'u> {
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
                     cur.set(r, DONE);
+                    self.res[r].handed_off = true;
                 }
             }
         }
+        self.may_throw(c, span, cur);
         if self.api.noreturn(c) {
             self.stops = true;
         }
         if let Some(spec) = self.api.acquire_call(c, None) {
-            if spec.receiver {
+            if !spec.views.is_empty() {
+                // `mem::forget(file)`: the fds taken from `file` are now ours to close.
+                if let Some(owner) = c.args.first().and_then(path_of) {
+                    let vars: Vec<String> = self
+                        .views
+                        .iter()
+                        .filter(|(o, _)| *o == owner)
+                        .map(|(_, v)| v.clone())
+                        .collect();
+                    for v in vars {
+                        let mut spec = spec.clone();
+                        spec.callee = format!("{}({owner})", spec.callee);
+                        self.pending
+                            .push(Pending::Vars(span, vec![v], Box::new(spec)));
+                    }
+                }
+            } else if spec.receiver {
                 if let Some(v) = c.receiver().and_then(path_of) {
-                    self.pending.push(Pending::Vars(span, vec![v], spec));
+                    self.pending
+                        .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
             } else if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
                 // Written into the caller's array: the caller's to release.
                 if !self.func.params.iter().any(|p| p.name == v) {
-                    self.pending.push(Pending::Vars(span, vec![v], spec));
+                    self.pending
+                        .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
             }
         } else if let Some(spec) = self.sums.out_param_resource(self.unit, c) {
             if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                self.pending.push(Pending::Vars(span, vec![v], spec));
+                self.pending
+                    .push(Pending::Vars(span, vec![v], Box::new(spec)));
             }
         }
         if let Some(&s) = c.name().and_then(|n| self.sums.storage_of.get(n)) {
             if c.name() != Some(self.func.name.as_str()) {
                 self.pending.push(Pending::Storage(span, s));
             }
+        }
+    }
+
+    /// Java and Python, where any call may throw: notes a call that works on a resource
+    /// certainly open here — a method of it, or a function of this file it is lent to — when
+    /// its exception would leave the function with the resource open: no `catch` / `except` of
+    /// this function around it, no `finally` that releases it. Calls of other kinds are not
+    /// taken to throw: a static helper may well return something lazy (`Flux`).
+    fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python)
+            || !self.catch_acc.is_empty()
+            || self.api.nothrow(c)
+        {
+            return;
+        }
+        for r in 0..self.res.len() {
+            let res = &self.res[r];
+            if !res.exceptions || res.throws.is_some() || !leaks(cur.get(r).bits) {
+                continue;
+            }
+            let uses = c.receiver().is_some_and(|x| refers_res(res, x))
+                || c.args.iter().enumerate().any(|(i, a)| {
+                    refers_res(res, a) && self.sums.call_borrows_arg(self.unit, c, i)
+                });
+            if !uses || self.protected(r) {
+                continue;
+            }
+            let shown = match callee(c) {
+                Some(p) => format!("{p}()"),
+                None => format!("{}()", c.name().unwrap_or("call")),
+            };
+            self.res[r].throws = Some((span, shown));
         }
     }
 
@@ -1825,8 +2037,13 @@ impl<'a, 'u> Fx<'a, 'u> {
                         what,
                         vars: Vec::new(),
                         release: Vec::new(),
+                        owner: None,
                         storage: Some(s),
                         exits: Vec::new(),
+                        throws: None,
+                        skipped: None,
+                        handed_off: false,
+                        exceptions: false,
                         context: Vec::new(),
                     });
                     self.res.len() - 1
@@ -1847,6 +2064,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             return c
                 .name()
                 .is_some_and(|n| self.sums.storage[s].releasers.contains(n));
+        }
+        if res.owner.as_ref().is_some_and(|o| o.calls(c, &o.release)) {
+            return true;
         }
         let path = callee(c);
         let methods = if res.release.is_empty() {
@@ -1902,7 +2122,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for a in &c.args {
                         a.walk(&mut |x| {
                             if let Some(p) = path_of(x) {
-                                hit |= self.companions.get(&p) == Some(&r);
+                                hit |= self.is_companion(&p, r);
                             }
                         });
                     }
@@ -1913,7 +2133,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 ExprKind::Closure(_) => {}
                 _ => {
                     if let Some(p) = path_of(e) {
-                        if res.vars.contains(&p) || self.companions.get(&p) == Some(&r) {
+                        if res.vars.contains(&p) || self.is_companion(&p, r) {
                             return true;
                         }
                     }
@@ -1922,6 +2142,78 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         }
         false
+    }
+
+    /// Whether resource `r` is held when `cond` holds and when it does not, read from its
+    /// operators: `err != nil`, `f == nil`, `fd < 0`, `fd == -1`, `!p`, `p.is_null()`, and
+    /// `&&` / `||` of those. `None` when the operators do not tell.
+    fn split(&self, cond: &Expr, r: usize, before: usize) -> Option<(Held, Held)> {
+        use Held::{Maybe, No, Yes};
+        let e = cond.peel();
+        let known = |h: (Held, Held)| (h != (Maybe, Maybe)).then_some(h);
+        match &e.kind {
+            ExprKind::Not(x) => self.split(x, r, before).map(|(t, f)| (f, t)),
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let (ta, fa) = self.split(a, r, before).unwrap_or((Maybe, Maybe));
+                let (tb, fb) = self.split(b, r, before).unwrap_or((Maybe, Maybe));
+                let either = |x: Held, y: Held| if x == Maybe { y } else { x };
+                let both = |x: Held, y: Held| if x == y { x } else { Maybe };
+                known(match op {
+                    // True: both sides hold; false: at least one does not.
+                    BinOp::And => (either(ta, tb), both(fa, fb)),
+                    _ => (both(ta, tb), either(fa, fb)),
+                })
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (subject, other, op) = if self.subject(a, r, before).is_some() {
+                    (a, b, *op)
+                } else {
+                    (b, a, flip(*op))
+                };
+                let companion = self.subject(subject, r, before)?;
+                let failed_if_true = match (&other.peel().kind, op) {
+                    (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
+                    (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
+                    // A descriptor or a status: negative on failure.
+                    (ExprKind::Lit(Lit::Num(Some(n))), op) if !companion => match (op, n) {
+                        (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
+                        (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => false,
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                Some(if failed_if_true { (No, Yes) } else { (Yes, No) })
+            }
+            ExprKind::Call(c)
+                if matches!(c.name(), Some("is_null" | "is_none" | "is_err"))
+                    && c.receiver()
+                        .is_some_and(|x| self.subject(x, r, before) == Some(false)) =>
+            {
+                Some((No, Yes))
+            }
+            // `if (p)`, `if (!p)`: a pointer or handle is null where the acquisition failed.
+            _ if path_of(e).is_some() && self.subject(e, r, before) == Some(false) => {
+                Some((Yes, No))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `e` stands for resource `r` (`Some(false)`) or for its error companion
+    /// (`Some(true)`); an acquiring call made by the condition itself stands for what it made.
+    fn subject(&self, e: &Expr, r: usize, before: usize) -> Option<bool> {
+        let e = e.peel();
+        if let Some(p) = path_of(e) {
+            if self.res[r].vars.contains(&p) {
+                return Some(false);
+            }
+            return self.is_companion(&p, r).then_some(true);
+        }
+        (r >= before && matches!(e.kind, ExprKind::Call(_))).then_some(false)
+    }
+
+    fn is_companion(&self, var: &str, r: usize) -> bool {
+        self.companions.get(var).is_some_and(|rs| rs.contains(&r))
     }
 
     fn mentions_block(&self, b: &'u Block, r: usize) -> bool {
@@ -1990,8 +2282,12 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn report(self, rule: &Rule, out: &mut Vec<Finding>) {
+        let lang = self.api.lang;
         for res in self.res {
             if res.exits.is_empty() {
+                if let Some(f) = throw_finding(rule, lang, res) {
+                    out.push(f);
+                }
                 continue;
             }
             let mut labels: Vec<(Span, String)> = res.exits;
@@ -2005,8 +2301,64 @@ impl<'a, 'u> Fx<'a, 'u> {
                 span: res.acq,
                 message: rule.message.replace("{value}", &res.what),
                 labels,
+                demoted: false,
             });
         }
+    }
+}
+
+/// A resource released on the normal path, which an exception from a call before that release
+/// leaves open: a warning, since the leak needs the call to throw.
+fn throw_finding(rule: &Rule, lang: Lang, res: Res) -> Option<Finding> {
+    let (at, call) = res.throws?;
+    let skipped = res.skipped?;
+    if res.handed_off {
+        return None;
+    }
+    let var = res.vars.first()?;
+    let (throws, fix) = match lang {
+        Lang::Python => ("raise", "use `with` (or `try`/`finally`) instead"),
+        _ => (
+            "throw",
+            "use try-with-resources (or release it in `finally`) instead",
+        ),
+    };
+    Some(Finding {
+        span: res.acq,
+        message: format!(
+            "{} if `{call}` {throws}s",
+            rule.message.replace("{value}", &res.what)
+        ),
+        labels: vec![
+            (
+                at,
+                format!("`{call}` may {throws} here; `{var}` is then left open"),
+            ),
+            (
+                skipped,
+                format!("this release is skipped when it {throws}s: {fix}"),
+            ),
+        ],
+        demoted: true,
+    })
+}
+
+/// Whether a resource is held on one side of a condition.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Held {
+    Yes,
+    No,
+    Maybe,
+}
+
+/// `a < b` is `b > a`.
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
     }
 }
 

@@ -88,6 +88,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
                 span: e.span,
                 message,
                 labels,
+                demoted: false,
             });
         });
     }

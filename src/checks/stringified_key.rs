@@ -34,6 +34,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
             span,
             message: rule.message.replace("{value}", &origin.value),
             labels,
+            demoted: false,
         });
     }
 }

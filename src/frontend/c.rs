@@ -34,7 +34,8 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    Block, Call, Catch, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef, Unit,
+    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef,
+    Unit,
 };
 use tree_sitter::Node;
 
@@ -860,7 +861,10 @@ impl<'s> C<'s> {
                 None => self.expr(n),
             },
             "unary_expression" => match n.child_by_field_id(F.argument) {
-                Some(a) => Expr::new(sp, ExprKind::Other(vec![self.value(a, pre)])),
+                Some(a) => {
+                    let arg = self.value(a, pre);
+                    Expr::new(sp, unary_op(self.op(n), arg))
+                }
                 None => self.expr(n),
             },
             "binary_expression" => {
@@ -876,7 +880,8 @@ impl<'s> C<'s> {
                 } else {
                     self.value(r, pre)
                 };
-                Expr::new(sp, ExprKind::Other(vec![left, right]))
+                let op = BinOp::from_token(self.op(n));
+                Expr::new(sp, ExprKind::Binary(op, Box::new(left), Box::new(right)))
             }
             _ => self.expr(n),
         }
@@ -900,7 +905,25 @@ impl<'s> C<'s> {
             }
             "null" => ExprKind::Lit(Lit::Nil),
             "true" | "false" => ExprKind::Lit(Lit::Bool),
-            "number_literal" | "char_literal" => ExprKind::Lit(Lit::Num),
+            "number_literal" => ExprKind::Lit(Lit::Num(Expr::int_value(self.text(n)))),
+            "char_literal" => ExprKind::Lit(Lit::Num(None)),
+            "unary_expression" => match n.child_by_field_id(F.argument) {
+                Some(a) => {
+                    let arg = self.expr(a);
+                    unary_op(self.op(n), arg)
+                }
+                None => ExprKind::Other(Vec::new()),
+            },
+            "binary_expression" => {
+                match (n.child_by_field_id(F.left), n.child_by_field_id(F.right)) {
+                    (Some(l), Some(r)) => ExprKind::Binary(
+                        BinOp::from_token(self.op(n)),
+                        Box::new(self.expr(l)),
+                        Box::new(self.expr(r)),
+                    ),
+                    _ => ExprKind::Other(self.all(n)),
+                }
+            }
             "string_literal" | "concatenated_string" => ExprKind::Lit(Lit::Str(self.string(n))),
             "field_expression" => {
                 let base = match n.child_by_field_id(F.argument) {
@@ -939,9 +962,9 @@ impl<'s> C<'s> {
             "cast_expression" | "sizeof_expression" => match n.child_by_field_id(F.value) {
                 Some(v) => ExprKind::Unary(Box::new(self.expr(v))),
                 // `sizeof(T)`: a constant.
-                None => ExprKind::Lit(Lit::Num),
+                None => ExprKind::Lit(Lit::Num(None)),
             },
-            "alignof_expression" | "offsetof_expression" => ExprKind::Lit(Lit::Num),
+            "alignof_expression" | "offsetof_expression" => ExprKind::Lit(Lit::Num(None)),
             "parenthesized_expression" => match kids(n).into_iter().next() {
                 Some(c) if kind_of(c) == "compound_statement" => self.statement_expr(c),
                 inner => self.unary(inner),
@@ -1053,6 +1076,15 @@ fn unquote(text: &str) -> String {
     text.get(start..end).unwrap_or_default().to_string()
 }
 
+/// `!x` is a negation, `-1` a negative literal; other unary operators keep their operand.
+fn unary_op(op: &str, arg: Expr) -> ExprKind {
+    match (op, &arg.kind) {
+        ("!", _) => ExprKind::Not(Box::new(arg)),
+        ("-", ExprKind::Lit(Lit::Num(Some(v)))) => ExprKind::Lit(Lit::Num(Some(-v))),
+        _ => ExprKind::Other(vec![arg]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1069,7 +1101,7 @@ mod tests {
             ExprKind::Field(b, f) => format!("{}.{f}", e(b)),
             ExprKind::Call(c) => format!("{}({})", e(&c.func), es(&c.args)),
             ExprKind::Lit(Lit::Str(s)) => format!("{s:?}"),
-            ExprKind::Lit(Lit::Num) => "#".into(),
+            ExprKind::Lit(Lit::Num(_)) => "#".into(),
             ExprKind::Lit(Lit::Bool) => "bool".into(),
             ExprKind::Lit(Lit::Nil) => "nil".into(),
             ExprKind::Lit(Lit::Other) => "lit".into(),
@@ -1090,6 +1122,8 @@ mod tests {
                     .join(", ")
             ),
             ExprKind::Unary(x) => format!("u({})", e(x)),
+            ExprKind::Not(x) => format!("!({})", e(x)),
+            ExprKind::Binary(_, a, b) => format!("o({}, {})", e(a), e(b)),
             ExprKind::Other(xs) => format!("o({})", es(xs)),
         }
     }
@@ -1425,7 +1459,7 @@ mod tests {
                 "fd = open(p, #)",
                 "if o(u(fd), #) {return}",
                 "fp = fopen(p, \"r\")",
-                "if o(u(fp)) {return}",
+                "if !(u(fp)) {return}",
                 "fd = dup(#)",
                 "if fd {}",
                 "if o(ok, o(u(o(c, connect())), nil)) {}",

@@ -3,7 +3,7 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    Block, Call, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef, Unit,
+    BinOp, Block, Call, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef, Unit,
 };
 use tree_sitter::Node;
 
@@ -465,8 +465,18 @@ impl<'s> Go<'s> {
             }
             "nil" => ExprKind::Lit(Lit::Nil),
             "true" | "false" => ExprKind::Lit(Lit::Bool),
-            "int_literal" | "float_literal" | "imaginary_literal" | "rune_literal" => {
-                ExprKind::Lit(Lit::Num)
+            "int_literal" => ExprKind::Lit(Lit::Num(Expr::int_value(self.text(n)))),
+            "float_literal" | "imaginary_literal" | "rune_literal" => ExprKind::Lit(Lit::Num(None)),
+            "binary_expression" => {
+                match (n.child_by_field_id(F.left), n.child_by_field_id(F.right)) {
+                    (Some(l), Some(r)) => {
+                        let op = n
+                            .child_by_field_id(F.operator)
+                            .map_or(BinOp::Other, |o| BinOp::from_token(self.text(o)));
+                        ExprKind::Binary(op, Box::new(self.expr(l)), Box::new(self.expr(r)))
+                    }
+                    _ => ExprKind::Other(self.all(n)),
+                }
             }
             "interpreted_string_literal" | "raw_string_literal" => {
                 ExprKind::Lit(Lit::Str(unquote(self.text(n))))
@@ -502,6 +512,21 @@ impl<'s> Go<'s> {
                         ExprKind::Index(Box::new(self.expr(b)), Box::new(self.expr(i)))
                     }
                     _ => ExprKind::Other(self.all(n)),
+                }
+            }
+            "unary_expression"
+                if n.child_by_field_id(F.operator)
+                    .is_some_and(|o| matches!(self.text(o), "!" | "-")) =>
+            {
+                let negate = n.child_by_field_id(F.operator).map(|o| self.text(o)) == Some("!");
+                let operand = match n.child_by_field_id(F.operand) {
+                    Some(o) => self.expr(o),
+                    None => Lowerer::opaque(n),
+                };
+                match (negate, &operand.kind) {
+                    (true, _) => ExprKind::Not(Box::new(operand)),
+                    (false, ExprKind::Lit(Lit::Num(Some(v)))) => ExprKind::Lit(Lit::Num(Some(-v))),
+                    _ => ExprKind::Other(vec![operand]),
                 }
             }
             "parenthesized_expression" | "unary_expression" | "type_assertion_expression" => {

@@ -23,7 +23,7 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param,
+    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param,
     PassedTo, Span, Stmt, StmtKind, TypeRef, Unit,
 };
 use tree_sitter::Node;
@@ -1022,13 +1022,27 @@ impl<'s> Java<'s> {
             "super" => ExprKind::Name("super".to_string()),
             "null_literal" => ExprKind::Lit(Lit::Nil),
             "true" | "false" => ExprKind::Lit(Lit::Bool),
-            "decimal_integer_literal"
-            | "hex_integer_literal"
-            | "octal_integer_literal"
-            | "binary_integer_literal"
+            "decimal_integer_literal" | "hex_integer_literal" | "binary_integer_literal" => {
+                ExprKind::Lit(Lit::Num(Expr::int_value(self.text(n))))
+            }
+            "octal_integer_literal"
             | "decimal_floating_point_literal"
             | "hex_floating_point_literal"
-            | "character_literal" => ExprKind::Lit(Lit::Num),
+            | "character_literal" => ExprKind::Lit(Lit::Num(None)),
+            "unary_expression" => {
+                let op = n.child_by_field_id(F.operator).map(|o| self.text(o));
+                let Some(operand) = kids(n).into_iter().last() else {
+                    return Lowerer::opaque(n);
+                };
+                let operand = self.expr(operand);
+                match (op, &operand.kind) {
+                    (Some("!"), _) => ExprKind::Not(Box::new(operand)),
+                    (Some("-"), ExprKind::Lit(Lit::Num(Some(v)))) => {
+                        ExprKind::Lit(Lit::Num(Some(-v)))
+                    }
+                    _ => ExprKind::Other(vec![operand]),
+                }
+            }
             "class_literal" => ExprKind::Lit(Lit::Other),
             "string_literal" => self.string(n),
             "template_expression" => match n.child_by_field_id(F.template_argument) {
@@ -1257,7 +1271,15 @@ impl<'s> Java<'s> {
                     .is_some_and(|o| j.text(o) == "+")
         };
         if !is_plus(self, n) {
-            return Expr::new(sp, ExprKind::Other(self.all(n)));
+            let (Some(l), Some(r)) = (n.child_by_field_id(F.left), n.child_by_field_id(F.right))
+            else {
+                return Expr::new(sp, ExprKind::Other(self.all(n)));
+            };
+            let op = n
+                .child_by_field_id(F.operator)
+                .map_or(BinOp::Other, |o| BinOp::from_token(self.text(o)));
+            let (l, r) = (self.expr(l), self.expr(r));
+            return Expr::new(sp, ExprKind::Binary(op, Box::new(l), Box::new(r)));
         }
         // The left spine, walked without recursion so a long concatenation is not truncated.
         let mut operands = Vec::new();
@@ -1389,6 +1411,7 @@ mod tests {
             ExprKind::Field(b, n) => format!("{}.{n}", show(b)),
             ExprKind::Call(c) => format!("{}({})", show(&c.func), list(&mut c.args.iter())),
             ExprKind::Lit(Lit::Str(s)) => format!("{s:?}"),
+            ExprKind::Lit(Lit::Num(_)) => "Num".into(),
             ExprKind::Lit(l) => format!("{l:?}"),
             ExprKind::Format(f) => format!(
                 "fmt[{}]",
@@ -1414,6 +1437,8 @@ mod tests {
                     .join(", ")
             ),
             ExprKind::Unary(e) => format!("({})", show(e)),
+            ExprKind::Not(e) => format!("!{}", show(e)),
+            ExprKind::Binary(_, a, b) => format!("other({}, {})", show(a), show(b)),
             ExprKind::Other(es) => format!("other({})", list(&mut es.iter())),
         }
     }
@@ -1981,7 +2006,7 @@ mod tests {
                 "g = Conn.new",
                 "h = this.close",
                 "c = (o)",
-                "b = other(other(o), other(done))",
+                "b = other(other(o), !done)",
                 "t = other(ok, x, y)",
                 "k = Other",
             ]

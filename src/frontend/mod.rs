@@ -39,3 +39,69 @@ pub fn parse_only(lang: Lang, src: &str) -> bool {
         Lang::Rust => rust::parse_only(src),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BinOp, ExprKind, Lit};
+
+    /// The operators, negations and signed integers every frontend keeps.
+    fn operators(lang: Lang, src: &str) -> (Vec<BinOp>, usize, Vec<i64>) {
+        let unit = lower(lang, src).expect("parses");
+        let (mut ops, mut nots, mut ints) = (Vec::new(), 0, Vec::new());
+        for f in &unit.functions {
+            crate::model::walk_stmts(&f.body, &mut |s| {
+                for e in s.exprs() {
+                    e.walk(&mut |x| match &x.kind {
+                        ExprKind::Binary(op, ..) => ops.push(*op),
+                        ExprKind::Not(_) => nots += 1,
+                        ExprKind::Lit(Lit::Num(Some(n))) => ints.push(*n),
+                        _ => {}
+                    });
+                }
+            });
+        }
+        (ops, nots, ints)
+    }
+
+    #[test]
+    fn every_frontend_keeps_comparisons_negation_and_signed_integers() {
+        use BinOp::*;
+        let cases = [
+            (
+                Lang::C,
+                "int f(int fd, char *p) { if (fd == -1 || !p) return 0x10; return fd < 0 && p != NULL; }",
+            ),
+            (
+                Lang::Go,
+                "package p\nfunc f(err error, ok bool) int { if err != nil || !ok { return -1 }; if 16 <= 0 && err == nil { return 0x10 }; return 0 }\n",
+            ),
+            (
+                Lang::Java,
+                "class A { int f(Object p, boolean ok) { if (p == null || !ok) return -1; if (16 <= 0 && p != null) return 0x10; return 0; } }",
+            ),
+            (
+                Lang::Python,
+                "def f(p, ok):\n    if p is None or not ok:\n        return -1\n    if 16 <= 0 and p is not None:\n        return 0x10\n    return 0 if p == 1 else 2\n",
+            ),
+            (
+                Lang::Rust,
+                "fn f(p: *mut u8, ok: bool) -> i32 { if p.is_null() || !ok { return -1; } if 16 <= 0 && p != q { return 0x10; } 0 }",
+            ),
+        ];
+        for (lang, src) in cases {
+            let (ops, nots, ints) = operators(lang, src);
+            assert!(ops.contains(&Or) && ops.contains(&And), "{lang}: {ops:?}");
+            assert!(ops.contains(&Ne), "{lang}: {ops:?}");
+            assert_eq!(nots, 1, "{lang}");
+            assert!(ints.contains(&16), "{lang}: {ints:?}");
+            assert!(ints.contains(&-1) || lang == Lang::C, "{lang}: {ints:?}");
+            if lang == Lang::C {
+                assert!(
+                    ints.contains(&-1) && ops.contains(&Eq) && ops.contains(&Lt),
+                    "{ops:?} {ints:?}"
+                );
+            }
+        }
+    }
+}

@@ -26,8 +26,8 @@ use super::ts::{self, expr_stmt, kids, span, Lowerer};
 use super::ParseError;
 use crate::format_string::{brace_placeholders, printf_verbs};
 use crate::model::{
-    Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param, Span,
-    Stmt, StmtKind, TypeRef, Unit,
+    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param,
+    Span, Stmt, StmtKind, TypeRef, Unit,
 };
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
@@ -712,7 +712,35 @@ impl<'s> Py<'s> {
             "identifier" => ExprKind::Name(self.text(n).to_string()),
             "none" => ExprKind::Lit(Lit::Nil),
             "true" | "false" => ExprKind::Lit(Lit::Bool),
-            "integer" | "float" => ExprKind::Lit(Lit::Num),
+            "integer" => ExprKind::Lit(Lit::Num(Expr::int_value(self.text(n)))),
+            "float" => ExprKind::Lit(Lit::Num(None)),
+            "not_operator" => match kids(n).into_iter().last() {
+                Some(a) => ExprKind::Not(Box::new(self.expr(a))),
+                None => ExprKind::Other(Vec::new()),
+            },
+            "unary_operator" => match kids(n).into_iter().last() {
+                Some(a) => {
+                    let arg = self.expr(a);
+                    let minus = n.child_by_field_id(F.operator).map(|o| self.text(o)) == Some("-");
+                    match (minus, &arg.kind) {
+                        (true, ExprKind::Lit(Lit::Num(Some(v)))) => {
+                            ExprKind::Lit(Lit::Num(Some(-v)))
+                        }
+                        _ => ExprKind::Other(vec![arg]),
+                    }
+                }
+                None => ExprKind::Other(Vec::new()),
+            },
+            "boolean_operator" => match (n.child_by_field_id(F.left), n.child_by_field_id(F.right))
+            {
+                (Some(l), Some(r)) => {
+                    let op = n
+                        .child_by_field_id(F.operator)
+                        .map_or(BinOp::Other, |o| BinOp::from_token(self.text(o)));
+                    ExprKind::Binary(op, Box::new(self.expr(l)), Box::new(self.expr(r)))
+                }
+                _ => ExprKind::Other(self.all(n)),
+            },
             "ellipsis" => ExprKind::Lit(Lit::Other),
             "string" | "concatenated_string" => self.string(n),
             "attribute" => {
@@ -757,6 +785,11 @@ impl<'s> Py<'s> {
                     ([item, container], ["in" | "not in"]) => {
                         ExprKind::In(Box::new(self.expr(*item)), Box::new(self.expr(*container)))
                     }
+                    ([a, b], [op]) => ExprKind::Binary(
+                        BinOp::from_token(op),
+                        Box::new(self.expr(*a)),
+                        Box::new(self.expr(*b)),
+                    ),
                     _ => ExprKind::Other(self.all(n)),
                 }
             }
@@ -1479,7 +1512,7 @@ mod tests {
         );
         assert!(matches!(
             first_value(&unit("3.5\n")).kind,
-            ExprKind::Lit(Lit::Num)
+            ExprKind::Lit(Lit::Num(None))
         ));
         assert!(matches!(
             first_value(&unit("True\n")).kind,

@@ -13,8 +13,8 @@
 use super::ParseError;
 use crate::format_string::brace_placeholders;
 use crate::model::{
-    Block, Call, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param, Span, Stmt,
-    StmtKind, TypeRef, Unit, MAX_DEPTH,
+    BinOp, Block, Call, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param, Span,
+    Stmt, StmtKind, TypeRef, Unit, MAX_DEPTH,
 };
 use proc_macro2::extra::DelimSpan;
 use syn::punctuated::Punctuated;
@@ -1517,7 +1517,8 @@ impl<'s> Rs<'s> {
             E::Lit(l) => {
                 let lit = match &l.lit {
                     syn::Lit::Str(s) => Lit::Str(s.value()),
-                    syn::Lit::Int(_) | syn::Lit::Float(_) => Lit::Num,
+                    syn::Lit::Int(i) => Lit::Num(i.base10_parse::<i64>().ok()),
+                    syn::Lit::Float(_) => Lit::Num(None),
                     syn::Lit::Bool(_) => Lit::Bool,
                     _ => Lit::Other,
                 };
@@ -1568,9 +1569,13 @@ impl<'s> Rs<'s> {
             E::Unary(u) => {
                 let inner = self.expr(&u.expr);
                 let span = join(self.spanned(&u.op), inner.span);
-                match u.op {
-                    syn::UnOp::Deref(_) => (span, ExprKind::Unary(Box::new(inner))),
-                    // `!x`, `-x` compute a new value.
+                match (&u.op, &inner.kind) {
+                    (syn::UnOp::Deref(_), _) => (span, ExprKind::Unary(Box::new(inner))),
+                    (syn::UnOp::Not(_), _) => (span, ExprKind::Not(Box::new(inner))),
+                    (syn::UnOp::Neg(_), ExprKind::Lit(Lit::Num(Some(v)))) => {
+                        (span, ExprKind::Lit(Lit::Num(Some(-v))))
+                    }
+                    // `-x` computes a new value.
                     _ => (span, ExprKind::Other(vec![inner])),
                 }
             }
@@ -1632,7 +1637,21 @@ impl<'s> Rs<'s> {
             E::Binary(b) => {
                 let l = self.expr(&b.left);
                 let r = self.expr(&b.right);
-                (join(l.span, r.span), ExprKind::Other(vec![l, r]))
+                let op = match b.op {
+                    syn::BinOp::Eq(_) => BinOp::Eq,
+                    syn::BinOp::Ne(_) => BinOp::Ne,
+                    syn::BinOp::Lt(_) => BinOp::Lt,
+                    syn::BinOp::Le(_) => BinOp::Le,
+                    syn::BinOp::Gt(_) => BinOp::Gt,
+                    syn::BinOp::Ge(_) => BinOp::Ge,
+                    syn::BinOp::And(_) => BinOp::And,
+                    syn::BinOp::Or(_) => BinOp::Or,
+                    _ => BinOp::Other,
+                };
+                (
+                    join(l.span, r.span),
+                    ExprKind::Binary(op, Box::new(l), Box::new(r)),
+                )
             }
             E::Assign(a) => {
                 let l = self.expr(&a.left);
