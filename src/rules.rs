@@ -256,6 +256,10 @@ pub struct Acquire {
     /// `file.as_raw_fd()` open, to be closed or handed off.
     #[serde(default)]
     pub views: Vec<String>,
+    /// Its methods only queue work until a release runs it (a redis-py pipeline buffers
+    /// commands until `execute`): they cannot throw, so no warning names them.
+    #[serde(default)]
+    pub queues: bool,
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,

@@ -203,6 +203,8 @@ struct Spec {
     /// Methods whose earlier results on the first argument become the resource (`as_raw_fd`
     /// for `mem::forget(file)`).
     views: Vec<String>,
+    /// Its methods only queue work: see [`Acquire::queues`].
+    queues: bool,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
 }
@@ -251,6 +253,7 @@ impl Spec {
                     release_on_error: a.owner_release_on_error.clone(),
                 }),
             views: a.views.clone(),
+            queues: a.queues,
             callee: shown,
         }
     }
@@ -1259,7 +1262,8 @@ struct Res {
     /// Returned, stored, captured or passed on somewhere: not a plain acquire-use-release.
     handed_off: bool,
     /// Whether an exception may leak it: not for a receiver that merely has a `lock()` method
-    /// (a `Lockable` mixin, a `StateDirectory`), only for one declared as a lock.
+    /// (a `Lockable` mixin, a `StateDirectory`), only for one declared as a lock; not for a
+    /// resource whose methods only queue work.
     exceptions: bool,
 }
 
@@ -1673,11 +1677,12 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn new_res(&mut self, acq: Span, vars: Vec<String>, spec: &Spec) -> usize {
-        let exceptions = !spec.receiver
-            || vars
-                .first()
-                .and_then(|v| self.type_of(v))
-                .is_some_and(|t| t.simple().ends_with("Lock"));
+        let exceptions = !spec.queues
+            && (!spec.receiver
+                || vars
+                    .first()
+                    .and_then(|v| self.type_of(v))
+                    .is_some_and(|t| t.simple().ends_with("Lock")));
         let what = match vars.first() {
             Some(v) if spec.callee.is_empty() => format!("`{v}`"),
             Some(v) => format!("`{v}` (from `{}`)", spec.callee),
