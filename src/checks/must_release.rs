@@ -79,8 +79,19 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
             .acquire
             .iter()
             .filter_map(|a| a.call.as_deref().or(a.method.as_deref()))
-            .map(|p| p.rsplit([':', '.']).next().unwrap_or(p))
+            .map(last_segment)
             .collect(),
+        listed: [
+            &model.release_functions,
+            &model.borrowing_calls,
+            &model.passthrough_calls,
+            &model.nothrow_calls,
+            &model.noreturn_calls,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|e| last_segment(e))
+        .collect(),
     };
     // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed.
     if !acquires_anything(&api, unit) {
@@ -131,6 +142,13 @@ struct Api<'m> {
     lang: Lang,
     /// Last segments of the acquiring calls and methods: a quick first test.
     names: HashSet<&'m str>,
+    /// Last segments of every entry of the call lists (`release_functions`, …): the same.
+    listed: HashSet<&'m str>,
+}
+
+/// `Open` of `os.Open`, `open` of `libc::open`.
+fn last_segment(path: &str) -> &str {
+    path.rsplit([':', '.']).next().unwrap_or(path)
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
@@ -150,7 +168,7 @@ fn callee(c: &Call) -> Option<String> {
 /// entry by the function's or method's name.
 fn names_call(entry: &str, c: &Call, path: &mut Option<Option<String>>) -> bool {
     // Cheap test first: a call matches only an entry whose last segment is its name.
-    if c.name() != entry.rsplit(['.', ':']).next() {
+    if c.name() != Some(last_segment(entry)) {
         return false;
     }
     if !entry.contains(['.', ':']) {
@@ -316,30 +334,33 @@ impl<'m> Api<'m> {
             .map(|a| Spec::from_rule(a, None))
     }
 
-    fn in_list(list: &[String], c: &Call) -> bool {
+    fn in_list(&self, list: &[String], c: &Call) -> bool {
+        if !c.name().is_some_and(|n| self.listed.contains(n)) {
+            return false;
+        }
         let mut path = None;
         list.iter().any(|e| names_call(e, c, &mut path))
     }
 
     fn is_release_fn(&self, c: &Call) -> bool {
-        Api::in_list(&self.m.release_functions, c)
+        self.in_list(&self.m.release_functions, c)
     }
 
     fn borrows(&self, c: &Call) -> bool {
-        Api::in_list(&self.m.borrowing_calls, c)
+        self.in_list(&self.m.borrowing_calls, c)
     }
 
     fn passthrough(&self, c: &Call) -> bool {
-        Api::in_list(&self.m.passthrough_calls, c)
+        self.in_list(&self.m.passthrough_calls, c)
     }
 
     /// Calls taken never to throw (logging, formatting), for the exception paths.
     fn nothrow(&self, c: &Call) -> bool {
-        Api::in_list(&self.m.nothrow_calls, c)
+        self.in_list(&self.m.nothrow_calls, c)
     }
 
     fn noreturn(&self, c: &Call) -> bool {
-        Api::in_list(&self.m.noreturn_calls, c)
+        self.in_list(&self.m.noreturn_calls, c)
     }
 
     fn error_label(&self, label: &str) -> bool {
