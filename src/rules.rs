@@ -256,10 +256,12 @@ pub struct Acquire {
     /// `file.as_raw_fd()` open, to be closed or handed off.
     #[serde(default)]
     pub views: Vec<String>,
-    /// Its methods only queue work until a release runs it (a redis-py pipeline buffers
-    /// commands until `execute`): they cannot throw, so no warning names them.
+    /// Its own methods cannot leave it open by throwing: they only queue work (a redis-py
+    /// pipeline before `execute`), release it themselves when they fail (a Spring Data Redis
+    /// `Cursor`), or use a shared connection it does not own (a Spring Data Redis connection
+    /// of a Lettuce factory, by default). No leak-on-exception warning names them.
     #[serde(default)]
-    pub queues: bool,
+    pub throw_safe: bool,
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,

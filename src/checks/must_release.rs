@@ -221,8 +221,8 @@ struct Spec {
     /// Methods whose earlier results on the first argument become the resource (`as_raw_fd`
     /// for `mem::forget(file)`).
     views: Vec<String>,
-    /// Its methods only queue work: see [`Acquire::queues`].
-    queues: bool,
+    /// Its methods cannot leave it open by throwing: see [`Acquire::throw_safe`].
+    throw_safe: bool,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
 }
@@ -271,7 +271,7 @@ impl Spec {
                     release_on_error: a.owner_release_on_error.clone(),
                 }),
             views: a.views.clone(),
-            queues: a.queues,
+            throw_safe: a.throw_safe,
             callee: shown,
         }
     }
@@ -1284,7 +1284,7 @@ struct Res {
     handed_off: bool,
     /// Whether an exception may leak it: not for a receiver that merely has a `lock()` method
     /// (a `Lockable` mixin, a `StateDirectory`), only for one declared as a lock; not for a
-    /// resource whose methods only queue work.
+    /// resource whose methods cannot leave it open (`throw_safe`).
     exceptions: bool,
 }
 
@@ -1698,7 +1698,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn new_res(&mut self, acq: Span, vars: Vec<String>, spec: &Spec) -> usize {
-        let exceptions = !spec.queues
+        let exceptions = !spec.throw_safe
             && (!spec.receiver
                 || vars
                     .first()
