@@ -39,7 +39,11 @@ use crate::model::{
 };
 use tree_sitter::Node;
 
-ts::grammar!(tree_sitter_c::LANGUAGE; alternative, argument, arguments, body, condition, consequence, declarator, field, function, index, initializer, label, left, name, operator, parameters, right, r#type, update, value);
+ts::grammar!(
+    tree_sitter_c::LANGUAGE;
+    alternative, argument, arguments, body, condition, consequence, declarator, field, function,
+    index, initializer, label, left, name, operator, parameters, right, r#type, update, value
+);
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_c::LANGUAGE.into(), src).ok_or_else(|| ParseError {

@@ -7,7 +7,11 @@ use crate::model::{
 };
 use tree_sitter::Node;
 
-ts::grammar!(tree_sitter_go::LANGUAGE; alternative, arguments, body, condition, consequence, field, function, index, initializer, label, left, name, operand, operator, parameters, receiver, result, right, r#type, value);
+ts::grammar!(
+    tree_sitter_go::LANGUAGE;
+    alternative, arguments, body, condition, consequence, field, function, index, initializer,
+    label, left, name, operand, operator, parameters, receiver, result, right, r#type, value
+);
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_go::LANGUAGE.into(), src).ok_or_else(|| ParseError {

@@ -28,7 +28,12 @@ use crate::model::{
 };
 use tree_sitter::Node;
 
-ts::grammar!(tree_sitter_java::LANGUAGE; alternative, arguments, array, body, condition, consequence, constructor, dimensions, field, index, left, name, object, operator, parameters, resources, right, template_argument, r#type, value);
+ts::grammar!(
+    tree_sitter_java::LANGUAGE;
+    alternative, arguments, array, body, condition, consequence, constructor, dimensions, field,
+    index, left, name, object, operator, parameters, resources, right, template_argument,
+    r#type, value
+);
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_java::LANGUAGE.into(), src).ok_or_else(|| ParseError {

@@ -32,7 +32,12 @@ use crate::model::{
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
-ts::grammar!(tree_sitter_python::LANGUAGE; alias, alternative, arguments, attribute, body, cause, condition, consequence, definition, expression, format_specifier, function, guard, key, left, name, object, operator, parameters, return_type, right, r#type, type_conversion, value);
+ts::grammar!(
+    tree_sitter_python::LANGUAGE;
+    alias, alternative, arguments, attribute, body, cause, condition, consequence, definition,
+    expression, format_specifier, function, guard, key, left, name, object, operator,
+    parameters, return_type, right, r#type, type_conversion, value
+);
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_python::LANGUAGE.into(), src).ok_or_else(|| ParseError {
