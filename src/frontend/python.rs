@@ -129,6 +129,8 @@ impl<'s> Py<'s> {
                             .collect();
                         StmtKind::Expr(Expr::new(span(*a), ExprKind::Other(parts)))
                     }
+                    // A docstring or other bare string does nothing; an f-string may call.
+                    [e] if kind_of(e) == "string" && !self.is_fstring(*e) => return,
                     [e] => StmtKind::Expr(self.expr(*e)),
                     _ => {
                         let parts = parts.into_iter().map(|c| self.expr(c)).collect();
@@ -1030,6 +1032,14 @@ impl<'s> Py<'s> {
     }
 
     /// The value of a string literal with no interpolation.
+    /// Whether a string literal has an `f` prefix, and so may have interpolations.
+    fn is_fstring(&self, n: Node) -> bool {
+        self.text(n)
+            .bytes()
+            .take_while(|b| !matches!(b, b'"' | b'\''))
+            .any(|b| b == b'f' || b == b'F')
+    }
+
     fn literal(&self, n: Node) -> Option<String> {
         if !matches!(kind_of(n), "string" | "concatenated_string") {
             return None;
@@ -1513,8 +1523,11 @@ mod tests {
         let u = unit("x = rb'ab\\n' \"cd\"\n");
         assert!(matches!(&first_value(&u).kind, ExprKind::Lit(Lit::Str(s)) if s == "ab\\ncd"));
         assert!(
-            matches!(first_value(&unit("'''doc'''\n")).kind, ExprKind::Lit(Lit::Str(ref s)) if s == "doc")
+            matches!(first_value(&unit("x = '''doc'''\n")).kind, ExprKind::Lit(Lit::Str(ref s)) if s == "doc")
         );
+        // A bare string (a docstring) is no statement at all; a bare f-string may call.
+        assert!(unit("'''doc'''\n").functions[0].body.is_empty());
+        assert_eq!(unit("f'{open(p)}'\n").functions[0].body.len(), 1);
         assert!(matches!(
             first_value(&unit("3.5\n")).kind,
             ExprKind::Lit(Lit::Num(None))
