@@ -259,9 +259,13 @@ impl TypeRef {
 
     /// The last path segment of [`TypeRef::base`]: `http.Request` → `Request`.
     pub fn simple(&self) -> &str {
-        let base = self.base();
-        base.rsplit(['.', ':']).next().unwrap_or(base)
+        last_segment(self.base())
     }
+}
+
+/// The last segment of a dotted or `::` path: `Open` of `os.Open`, `open` of `libc::open`.
+pub fn last_segment(path: &str) -> &str {
+    path.rsplit([':', '.']).next().unwrap_or(path)
 }
 
 pub type Block = Vec<Stmt>;
@@ -525,7 +529,7 @@ impl Expr {
     /// method's name (`r.Context()` → `Context`).
     pub fn hint_name(&self) -> Option<&str> {
         match &self.peel().kind {
-            ExprKind::Name(n) => Some(n.rsplit([':', '.']).next().unwrap_or(n)),
+            ExprKind::Name(n) => Some(last_segment(n)),
             ExprKind::Field(_, name) => Some(name),
             ExprKind::Call(call) => call.func.hint_name(),
             _ => None,
@@ -577,7 +581,7 @@ impl Call {
     /// The method or function name: `Sprintf` for `fmt.Sprintf`, `get` for `m.get`.
     pub fn name(&self) -> Option<&str> {
         match &self.func.peel().kind {
-            ExprKind::Name(n) => Some(n.rsplit([':', '.']).next().unwrap_or(n)),
+            ExprKind::Name(n) => Some(last_segment(n)),
             ExprKind::Field(_, name) => Some(name),
             _ => None,
         }

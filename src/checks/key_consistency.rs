@@ -453,7 +453,7 @@ fn identity(arg: Arg) -> Shape {
 /// The last segment of a container's path: `self.nodes_cache` → `nodes_cache`.
 fn last_segment(e: &Expr) -> Option<String> {
     match &e.peel().kind {
-        ExprKind::Name(n) => Some(n.rsplit([':', '.']).next().unwrap_or(n).to_string()),
+        ExprKind::Name(n) => Some(crate::model::last_segment(n).to_string()),
         ExprKind::Field(_, f) => Some(f.clone()),
         _ => None,
     }

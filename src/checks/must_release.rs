@@ -65,8 +65,8 @@
 
 use super::Finding;
 use crate::model::{
-    BinOp, Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, TypeRef,
-    Unit,
+    last_segment, BinOp, Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt,
+    StmtKind, TypeRef, Unit,
 };
 use crate::rules::{Acquire, ApiModel, Rule};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -144,11 +144,6 @@ struct Api<'m> {
     names: HashSet<&'m str>,
     /// Last segments of every entry of the call lists (`release_functions`, …): the same.
     listed: HashSet<&'m str>,
-}
-
-/// `Open` of `os.Open`, `open` of `libc::open`.
-fn last_segment(path: &str) -> &str {
-    path.rsplit([':', '.']).next().unwrap_or(path)
 }
 
 /// Rust paths use `::`; everything is compared with `.`.

@@ -51,7 +51,7 @@ pub fn required_literals(model: &ApiModel) -> Vec<String> {
     }
     for ty in model.unstable_types.iter() {
         let simple = ty.trim_start_matches('*');
-        let simple = simple.rsplit(['.', ':']).next().unwrap_or(simple);
+        let simple = crate::model::last_segment(simple);
         lits.push(simple.to_string());
     }
     for verb in model.address_verbs.iter().chain(&model.debug_verbs) {

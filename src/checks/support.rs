@@ -3,7 +3,7 @@
 //! rendering of an expression for messages.
 
 use crate::model::{
-    walk_stmts, Block, Call, Expr, ExprKind, FnKind, FuncId, StmtKind, TypeRef, Unit,
+    last_segment, walk_stmts, Block, Call, Expr, ExprKind, FnKind, FuncId, StmtKind, TypeRef, Unit,
 };
 use crate::rules::{ApiCall, ApiModel, CallPattern, MapOp};
 use std::collections::HashSet;
@@ -214,7 +214,7 @@ impl<'m> Patterns<'m> {
         let names = pats
             .iter()
             .filter_map(|p| p.call.as_deref().or(p.method.as_deref()))
-            .map(|p| p.rsplit([':', '.']).next().unwrap_or(p))
+            .map(last_segment)
             .collect();
         Patterns { pats, names }
     }
