@@ -3,7 +3,7 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    BinOp, Block, Call, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef, Unit,
+    Block, Call, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef, Unit,
 };
 use tree_sitter::Node;
 
@@ -474,9 +474,7 @@ impl<'s> Go<'s> {
             "binary_expression" => {
                 match (n.child_by_field_id(F.left), n.child_by_field_id(F.right)) {
                     (Some(l), Some(r)) => {
-                        let op = n
-                            .child_by_field_id(F.operator)
-                            .map_or(BinOp::Other, |o| BinOp::from_token(self.text(o)));
+                        let op = self.0.bin_op(n, F.operator);
                         ExprKind::Binary(op, Box::new(self.expr(l)), Box::new(self.expr(r)))
                     }
                     _ => ExprKind::Other(self.all(n)),

@@ -23,7 +23,7 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param,
+    Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param,
     PassedTo, Span, Stmt, StmtKind, TypeRef, Unit,
 };
 use tree_sitter::Node;
@@ -1280,9 +1280,7 @@ impl<'s> Java<'s> {
             else {
                 return Expr::new(sp, ExprKind::Other(self.all(n)));
             };
-            let op = n
-                .child_by_field_id(F.operator)
-                .map_or(BinOp::Other, |o| BinOp::from_token(self.text(o)));
+            let op = self.l.bin_op(n, F.operator);
             let (l, r) = (self.expr(l), self.expr(r));
             return Expr::new(sp, ExprKind::Binary(op, Box::new(l), Box::new(r)));
         }

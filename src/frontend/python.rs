@@ -741,9 +741,7 @@ impl<'s> Py<'s> {
             "boolean_operator" => match (n.child_by_field_id(F.left), n.child_by_field_id(F.right))
             {
                 (Some(l), Some(r)) => {
-                    let op = n
-                        .child_by_field_id(F.operator)
-                        .map_or(BinOp::Other, |o| BinOp::from_token(self.text(o)));
+                    let op = self.lo.bin_op(n, F.operator);
                     ExprKind::Binary(op, Box::new(self.expr(l)), Box::new(self.expr(r)))
                 }
                 _ => ExprKind::Other(self.all(n)),

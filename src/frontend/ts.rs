@@ -1,7 +1,8 @@
 //! Helpers shared by the tree-sitter frontends.
 
 use crate::model::{
-    Block, Expr, ExprKind, FnKind, FuncId, Function, Lang, Span, Stmt, StmtKind, Unit, MAX_DEPTH,
+    BinOp, Block, Expr, ExprKind, FnKind, FuncId, Function, Lang, Span, Stmt, StmtKind, Unit,
+    MAX_DEPTH,
 };
 use tree_sitter::{Language, Node, Parser, Tree};
 
@@ -136,6 +137,13 @@ impl<'s> Lowerer<'s> {
 
     pub fn text(&self, n: Node) -> &'s str {
         &self.src[n.byte_range()]
+    }
+
+    /// The operator of a binary node, read from its `operator` field (`field`: that field's
+    /// id in the node's grammar).
+    pub fn bin_op(&self, n: Node, field: u16) -> BinOp {
+        n.child_by_field_id(field)
+            .map_or(BinOp::Other, |o| BinOp::from_token(self.text(o)))
     }
 
     /// Enters one level of nesting. Returns false, and records where, once the tree is deeper
