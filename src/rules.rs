@@ -235,6 +235,15 @@ pub struct ApiModel {
     /// throw (logging, formatting), so they do not make a leak-on-exception warning.
     #[serde(default)]
     pub nothrow_calls: Vec<String>,
+    /// Read by `must-release` (Java): types, by the end of their name, that wrap a stream and
+    /// close it with themselves (`BufferedReader`, `…InputStream`). A construction of another
+    /// type around a resource hands it to an owner whose release is unknown.
+    #[serde(default)]
+    pub wrappers: Vec<String>,
+    /// Read by `must-release` (Java): wrappers whose constructor may throw, leaving what they
+    /// wrap open (`GZIPInputStream` on a bad header).
+    #[serde(default)]
+    pub throwing_wrappers: Vec<String>,
     /// Read by `must-release`: names that, returned, mean failure (C `C_ERR`, `EXIT_FAILURE`).
     #[serde(default)]
     pub error_values: Vec<String>,

@@ -369,6 +369,11 @@ impl<'m> Api<'m> {
         (!wraps).then(|| Spec::from_rule(a, None))
     }
 
+    /// A Java type that closes what it wraps (rule data `wrappers`).
+    fn wrapper(&self, t: &TypeRef) -> bool {
+        self.m.wrappers.iter().any(|w| t.simple().ends_with(w.as_str()))
+    }
+
     fn in_list(&self, list: &[String], c: &Call) -> bool {
         if !c.name().is_some_and(|n| self.listed.contains(n)) {
             return false;
@@ -786,8 +791,9 @@ impl Summaries {
                         // `p.Close()`: the method is checked first, so that the receiver's path
                         // is only built for release methods.
                         if let ExprKind::Field(base, m) = &c.func.peel().kind {
+                            // `p.Close()`, and `p.Body.Close()` for what `p` owns.
                             if api.m.release_methods.iter().any(|r| r == m)
-                                && path_of(base).as_deref() == Some(p)
+                                && path_of(base).is_some_and(|b| under(&b, p))
                             {
                                 releases = true;
                             }
@@ -1217,13 +1223,15 @@ fn acquisition(
                 return Some(s);
             }
             // A wrapper built around a fresh resource owns it: `new BufferedReader(new FileReader(p))`.
-            if api.lang == Lang::Java {
+            let t = ty.as_ref()?;
+            if api.lang == Lang::Java && api.wrapper(t) {
                 let mut inner = fields
                     .iter()
                     .find_map(|(_, v)| acquisition(api, sums, unit, v, None))?;
                 inner.release.clear();
-                if let Some(t) = ty {
-                    inner.callee = format!("new {}", t.simple());
+                inner.callee = format!("new {}", t.simple());
+                if api.m.throwing_wrappers.iter().any(|w| w == t.simple()) {
+                    inner.wrapper_throws = Some(t.simple().to_string());
                 }
                 return Some(inner);
             }
@@ -1245,13 +1253,21 @@ const OPEN: u8 = 2;
 const RELEASED: u8 = 4;
 /// Handed off: returned, stored, captured, or passed to a call that may keep it.
 const HANDED: u8 = 16;
+/// Open only on paths through a `catch` that a call's exception took: an error exit there is
+/// a leak, a normal one is the exception's (reported as such, if at all).
+const OPEN_CAUGHT: u8 = 32;
 /// The analysis could not tell: a test it could not read, an iteration, an exception from an
 /// unknown statement. Never reported.
 const UNSURE: u8 = 8;
 
 /// Open on some path here, and released or handed off on none of them: an error exit's test.
 fn leaks(bits: u8) -> bool {
-    bits & OPEN != 0 && bits & (RELEASED | HANDED | UNSURE) == 0
+    is_open(bits) && bits & (RELEASED | HANDED | UNSURE) == 0
+}
+
+/// Open here, on a path of normal flow or one that passed through a `catch`.
+fn is_open(bits: u8) -> bool {
+    bits & (OPEN | OPEN_CAUGHT) != 0
 }
 
 /// Open on some path here and handed off on none: a normal exit's test. A release that only
@@ -1287,7 +1303,7 @@ impl State {
             self.slots.resize(r + 1, ABSENT);
         }
         self.slots[r].bits = bits;
-        if bits & OPEN == 0 {
+        if !is_open(bits) {
             self.slots[r].via = None;
         }
     }
@@ -1327,6 +1343,8 @@ struct Res {
     /// Error exits that leave it open.
     exits: Vec<(Span, String)>,
     context: Vec<(Span, String)>,
+    /// Names for a part of it, with the path they stand for: `body` for `resp.Body`.
+    aliases: Vec<(String, String)>,
     /// Normal exits, loops, drops and deferred releases that leave it open, in order found.
     others: Vec<(ExitKind, Span, String)>,
     drained_by: Vec<String>,
@@ -1360,6 +1378,7 @@ impl Res {
             storage: None,
             exits: Vec::new(),
             context: Vec::new(),
+            aliases: Vec::new(),
             others: Vec::new(),
             drained_by: Vec::new(),
             fails_released: Vec::new(),
@@ -1503,6 +1522,16 @@ impl<'a, 'u> Fx<'a, 'u> {
                 st
             }
             StmtKind::Return(values) => {
+                // Go's bare `return` in a function with results returns its named results,
+                // which may be any of the resources.
+                if values.is_empty() && self.api.lang == Lang::Go && !self.func.results.is_empty() {
+                    if let Some(cur) = st.as_mut() {
+                        for r in self.open(cur) {
+                            cur.set(r, HANDED);
+                            self.res[r].handed_off = true;
+                        }
+                    }
+                }
                 for v in values {
                     self.effects(v, &mut st);
                     // Whatever is returned is the caller's.
@@ -1613,7 +1642,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // What an iteration acquired and kept may belong to any iteration.
                 if let Some(cur) = out.as_mut() {
                     for r in before..self.res.len() {
-                        if cur.get(r).bits & OPEN != 0 {
+                        if is_open(cur.get(r).bits) {
                             cur.add(r, UNSURE);
                         }
                     }
@@ -1648,7 +1677,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             StmtKind::Goto(label) => {
                 if let Some(cur) = st.as_mut() {
                     for slot in &mut cur.slots {
-                        if slot.bits & OPEN != 0 && slot.via.is_none() {
+                        if is_open(slot.bits) && slot.via.is_none() {
                             slot.via = Some(s.span);
                         }
                     }
@@ -1677,7 +1706,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// Resources that may be open in `st`.
     fn open(&self, st: &State) -> Vec<usize> {
         (0..self.res.len())
-            .filter(|&r| st.get(r).bits & OPEN != 0)
+            .filter(|&r| is_open(st.get(r).bits))
             .collect()
     }
 
@@ -1745,7 +1774,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // `new BufferedReader(in)` wraps `in`; a literal with named fields
                 // (`&stream{cancel: cancel}`) is an object that now owns it: a hand-off.
                 let wraps = match &inner.kind {
-                    ExprKind::Construct { fields, .. } => fields.iter().all(|(n, _)| n.is_none()),
+                    ExprKind::Construct { fields, ty } => {
+                        fields.iter().all(|(n, _)| n.is_none())
+                            && (self.api.lang != Lang::Java
+                                || ty.as_ref().is_some_and(|t| self.api.wrapper(t)))
+                    }
                     _ => path_of(inner).is_some(),
                 };
                 if wraps {
@@ -1755,6 +1788,23 @@ impl<'a, 'u> Fx<'a, 'u> {
                             continue;
                         }
                         aliased = true;
+                        if let Some(p) = path_of(inner).filter(|p| !self.res[r].vars.contains(p)) {
+                            self.res[r].aliases.push((name.clone(), p));
+                        }
+                        // `gz = new GZIPInputStream(in)` may throw with `in` open.
+                        if let ExprKind::Construct { ty: Some(t), .. } = &inner.kind {
+                            let throws = self.api.m.throwing_wrappers.iter().any(|w| w == t.simple())
+                                && !self.protected(r);
+                            let res = &self.res[r];
+                            if throws
+                                && res.exceptions
+                                && res.throws.is_none()
+                                && leaks(cur.get(r).bits)
+                                && !self.catch_releases(res, r)
+                            {
+                                self.res[r].throws = Some((inner.span, format!("new {}(…)", t.simple())));
+                            }
+                        }
                         self.res[r].vars.push(name.clone());
                     }
                     if aliased {
@@ -1863,7 +1913,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // assignments inside a function are (nearly always) to locals.
                 let own = self.func.params.iter().any(|p| p.name == *n)
                     || self.declared.contains_key(n.as_str());
-                let global = matches!(self.api.lang, Lang::C | Lang::Java)
+                let global = matches!(self.api.lang, Lang::C | Lang::Java | Lang::Go)
                     && self.unit.fields.iter().any(|f| f.name == *n)
                     && !own;
                 // A closure assigning a variable of the function around it hands the value out.
@@ -1969,7 +2019,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let mut on_then = cur.clone();
         let mut on_else = cur;
         for r in 0..self.res.len() {
-            if on_then.get(r).bits & OPEN == 0 {
+            if !is_open(on_then.get(r).bits) {
                 continue;
             }
             let tested = r >= before || self.tests(cond, r);
@@ -2049,8 +2099,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let Some(cur) = thrown.as_mut() {
                 for r in 0..self.res.len() {
                     let b = cur.get(r).bits;
-                    if b & OPEN != 0 && b & NOT_HELD != 0 {
+                    if is_open(b) && b & NOT_HELD != 0 {
                         cur.add(r, UNSURE);
+                    }
+                    if b & OPEN != 0 {
+                        cur.set(r, (cur.get(r).bits & !OPEN) | OPEN_CAUGHT);
                     }
                 }
             }
@@ -2285,20 +2338,28 @@ impl<'a, 'u> Fx<'a, 'u> {
         } else {
             &res.release
         };
-        if let Some(p) = &path {
-            for v in &res.vars {
-                for m in methods {
-                    let hit = if m == "()" {
+        let hit = |p: &str| {
+            res.vars.iter().any(|v| {
+                methods.iter().any(|m| {
+                    if m == "()" {
                         p == v
                     } else {
                         p.len() == v.len() + 1 + m.len()
                             && p.starts_with(v.as_str())
                             && p.ends_with(m.as_str())
                             && p.as_bytes()[v.len()] == b'.'
-                    };
-                    if hit {
-                        return true;
                     }
+                })
+            })
+        };
+        if let Some(p) = &path {
+            if hit(p) {
+                return true;
+            }
+            // `body := resp.Body; body.Close()` is `resp.Body.Close()`.
+            for (alias, orig) in &res.aliases {
+                if under(p, alias) && hit(&format!("{orig}{}", &p[alias.len()..])) {
+                    return true;
                 }
             }
         }
@@ -2554,7 +2615,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             return;
         };
         for r in first..self.res.len() {
-            if st.get(r).bits & OPEN != 0 && self.releases(c, r) {
+            if is_open(st.get(r).bits) && self.releases(c, r) {
                 self.lost(
                     r,
                     at,
@@ -2587,11 +2648,22 @@ impl<'a, 'u> Fx<'a, 'u> {
                 found.push((e.peel().span, spec));
             }
         }
+        // `zipfile.ZipFile(p).open(n).close()`: a chain that ends in a release is closed.
+        let mut closed: Vec<Span> = Vec::new();
+        e.walk(&mut |x| {
+            if let ExprKind::Call(c) = &x.kind {
+                let method = c.name().unwrap_or("");
+                if self.api.m.release_methods.iter().any(|m| m == method) {
+                    closed.extend(c.receiver().map(|r| r.span));
+                }
+            }
+        });
+        let in_closed = |s: Span| closed.iter().any(|c| c.start <= s.start && s.end <= c.end);
         e.walk(&mut |x| {
             let ExprKind::Call(c) = &x.kind else {
                 return;
             };
-            if let Some(recv) = c.receiver() {
+            if let Some(recv) = c.receiver().filter(|r| !in_closed(r.span)) {
                 let top = statement && std::ptr::eq(x, e.peel());
                 let method = c.name().unwrap_or("");
                 if (self.api.lang == Lang::Python || top && self.api.lang == Lang::Java)
@@ -2656,7 +2728,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                 each_expr(self.unit, &self.func.body, &mut |e| {
                     if let ExprKind::Call(c) = &e.kind {
                         hit |= c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
-                            && c.receiver().is_some_and(|x| refers_res(res, x));
+                            && c.receiver().is_some_and(|x| refers_res(res, x))
+                            || self.api.is_release_fn(c) && c.args.iter().any(|a| refers_res(res, a));
                     }
                 });
                 hit
