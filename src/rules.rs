@@ -264,6 +264,13 @@ pub struct Acquire {
     pub method: Option<String>,
     /// A construction of a type, by its last segment (`FileInputStream`).
     pub new: Option<String>,
+    /// Any call whose result is bound to a local declared with this type (last segment), by
+    /// its type alone: `ResultSet rs = dao.find(id)`.
+    pub returns: Option<String>,
+    /// With `returns`: calls of these names give a view the caller does not own
+    /// (`rs.getStatement()`).
+    #[serde(default)]
+    pub except: Vec<String>,
     /// Only when bound to a variable declared with this type (last segment: `Cursor`).
     pub declared: Option<String>,
     /// Which results hold resources (Go's `r, w, err := os.Pipe()`: `[0, 1]`); default `[0]`.

@@ -265,6 +265,7 @@ impl Spec {
             (Some(p), _, _) => p.clone(),
             (_, Some(m), _) => c.and_then(|c| c.func.path()).unwrap_or_else(|| m.clone()),
             (_, _, Some(t)) => format!("new {t}"),
+            _ if a.returns.is_some() => c.and_then(|c| c.func.path()).unwrap_or_default(),
             _ => String::new(),
         };
         Spec {
@@ -306,7 +307,12 @@ impl<'m> Api<'m> {
     fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
         let name = c.name()?;
         if !self.names.contains(name) {
-            return None;
+            // Known by the declared type alone: `ResultSet rs = helper.query()`.
+            let d = declared?.simple();
+            let a = self.m.acquire.iter().find(|a| {
+                a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
+            })?;
+            return Some(Spec::from_rule(a, Some(c)));
         }
         let mut path: Option<Option<String>> = None;
         self.m.acquire.iter().find_map(|a| {
@@ -345,10 +351,11 @@ impl<'m> Api<'m> {
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
     fn acquire_call_typed(&self, c: &Call) -> bool {
         self.m.acquire.iter().any(|a| {
-            a.declared.is_some()
-                && a.method
-                    .as_deref()
-                    .is_some_and(|m| c.receiver().is_some() && c.name() == Some(m))
+            a.returns.is_some()
+                || a.declared.is_some()
+                    && a.method
+                        .as_deref()
+                        .is_some_and(|m| c.receiver().is_some() && c.name() == Some(m))
         })
     }
 
@@ -360,8 +367,10 @@ impl<'m> Api<'m> {
             .acquire
             .iter()
             .find(|a| a.new.as_deref() == Some(ty.simple()))?;
+        // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
         let wraps = args.iter().any(|(_, v)| {
-            v.hint_name().is_some_and(|h| {
+            !a.wraps.is_empty() && matches!(v.peel().kind, ExprKind::Construct { .. })
+                || v.hint_name().is_some_and(|h| {
                 let h = h.to_ascii_lowercase();
                 a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
             })
@@ -1256,13 +1265,16 @@ const HANDED: u8 = 16;
 /// Open only on paths through a `catch` that a call's exception took: an error exit there is
 /// a leak, a normal one is the exception's (reported as such, if at all).
 const OPEN_CAUGHT: u8 = 32;
+/// Reached a `catch` open from some statements that may throw and not yet acquired at others:
+/// which statement threw is unknown, so an error exit there is not reported.
+const CAUGHT_UNSURE: u8 = 64;
 /// The analysis could not tell: a test it could not read, an iteration, an exception from an
 /// unknown statement. Never reported.
 const UNSURE: u8 = 8;
 
 /// Open on some path here, and released or handed off on none of them: an error exit's test.
 fn leaks(bits: u8) -> bool {
-    is_open(bits) && bits & (RELEASED | HANDED | UNSURE) == 0
+    is_open(bits) && bits & (RELEASED | HANDED | UNSURE | CAUGHT_UNSURE) == 0
 }
 
 /// Open here, on a path of normal flow or one that passed through a `catch`.
@@ -1442,10 +1454,13 @@ struct Fx<'a, 'u> {
     /// A Python module body: its names live as long as the program, so only overwrites, drops
     /// and loops leak there.
     module: bool,
-    /// A program's `main`: its exits end the process, which releases everything.
+    /// A program's `main`: an exception escaping it ends the process, which releases
+    /// everything.
     main: bool,
     /// For each enclosing loop, the first resource acquired inside it.
     loops: Vec<usize>,
+    /// For each `finally` block being interpreted, how many `try`s were around it.
+    in_finally: Vec<usize>,
     /// The `catch` / `except` blocks of each enclosing `try`, with the span of its body,
     /// innermost last.
     catches: Vec<(&'u [crate::model::Catch], Span)>,
@@ -1478,6 +1493,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             main: unit.functions[id].name == "main"
                 && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
             loops: Vec::new(),
+            in_finally: Vec::new(),
             catches: Vec::new(),
         }
     }
@@ -1567,7 +1583,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(e, &mut st);
                 }
                 self.finish(&mut st);
-                if self.catch_acc.is_empty() {
+                // An exception escaping `main` ends the process.
+                if self.catch_acc.is_empty() && !self.main {
                     if let (Some(cur), Lang::Java | Lang::Python) = (&st, self.api.lang) {
                         let cur = cur.clone();
                         let how = match self.api.lang {
@@ -1857,7 +1874,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             };
             let Some(name) = self.local_target(t) else {
                 // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`.
-                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.lock && !self.main {
+                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.lock {
                     let r = self.new_res(span, Vec::new(), &spec);
                     self.res[r].exceptions = false;
                     self.res[r].throws = None;
@@ -1884,7 +1901,13 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// be a new variable shadowing the old. In C only a new acquisition or `NULL` counts as an
     /// overwrite, since `p = skip_spaces(p)` may well point into the same block.
     fn overwrite(&mut self, cur: &State, name: &str, v: &Expr, at: Span, values: &[Expr]) {
-        if matches!(self.api.lang, Lang::Go | Lang::Rust) || refers_to(v, name) {
+        if matches!(self.api.lang, Lang::Go | Lang::Rust) {
+            return;
+        }
+        // `w = w.append(x)`: possibly the same object again.
+        let mut again = false;
+        v.walk(&mut |x| again |= path_of(x).is_some_and(|p| under(&p, name)));
+        if again {
             return;
         }
         let fresh = || {
@@ -2100,7 +2123,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 for r in 0..self.res.len() {
                     let b = cur.get(r).bits;
                     if is_open(b) && b & NOT_HELD != 0 {
-                        cur.add(r, UNSURE);
+                        cur.add(r, CAUGHT_UNSURE);
                     }
                     if b & OPEN != 0 {
                         cur.set(r, (cur.get(r).bits & !OPEN) | OPEN_CAUGHT);
@@ -2116,7 +2139,9 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         if !finally.is_empty() {
             self.finally.pop();
+            self.in_finally.push(self.catches.len());
             out = self.block(finally, out);
+            self.in_finally.pop();
         }
         out
     }
@@ -2127,12 +2152,13 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// notes acquisitions into arguments or storage, `?` exits and calls that never return.
     fn effects(&mut self, e: &'u Expr, st: &mut Flow) {
         match &e.kind {
+            // The receiver and the arguments are evaluated before the call.
             ExprKind::Call(c) => {
-                self.call(c, e.span, st);
                 self.effects(&c.func, st);
                 for a in &c.args {
                     self.effects(a, st);
                 }
+                self.call(c, e.span, st);
             }
             ExprKind::Closure(id) => {
                 let id = *id;
@@ -2184,6 +2210,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.releases(c, r) {
                 cur.set(r, RELEASED);
                 self.res[r].released(span);
+                self.release_may_throw(c, span, r, cur);
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {
@@ -2248,7 +2275,8 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// this function around it, no `finally` that releases it. Calls of other kinds are not
     /// taken to throw: a static helper may well return something lazy (`Flux`).
     fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
-        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main
+        {
             return;
         }
         for r in 0..self.res.len() {
@@ -2279,6 +2307,23 @@ impl<'a, 'u> Fx<'a, 'u> {
                 .map(|(_, body)| *body);
             self.res[r].throws = Some((span, shown));
             self.res[r].throws_within = within;
+        }
+    }
+
+    /// Java and Python: a release in a `finally` block, not inside a `try` of its own, may throw
+    /// (`fis.close()`), skipping the releases after it in that block.
+    fn release_may_throw(&mut self, c: &Call, span: Span, released: usize, cur: &State) {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python)
+            || self.in_finally.last() != Some(&self.catches.len())
+        {
+            return;
+        }
+        let shown = format!("{}()", callee(c).unwrap_or_else(|| "close".into()));
+        for r in 0..self.res.len() {
+            let res = &mut self.res[r];
+            if r != released && res.exceptions && res.throws.is_none() && leaks(cur.get(r).bits) {
+                res.throws = Some((span, shown.clone()));
+            }
         }
     }
 
@@ -2549,8 +2594,8 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// `DeferInLoop`): every resource open here on some path and handed off on none leaks,
     /// unless a `finally` around the exit releases it.
     fn normal_exit(&mut self, st: &State, at: Span, kind: ExitKind, how: &str) {
-        // A module's names and a program's `main` live until the process ends.
-        if kind == ExitKind::Normal && (self.module || self.main) {
+        // A module's names live until the process ends.
+        if kind == ExitKind::Normal && self.module {
             return;
         }
         for r in 0..self.res.len() {
@@ -2683,7 +2728,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         });
         for (at, spec) in found {
-            if spec.reclaimed || spec.lock || self.main {
+            if spec.reclaimed || spec.lock {
                 continue;
             }
             let r = self.new_res(at, Vec::new(), &spec);
