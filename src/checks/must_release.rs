@@ -2320,9 +2320,16 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         let shown = format!("{}()", callee(c).unwrap_or_else(|| "close".into()));
         for r in 0..self.res.len() {
-            let res = &mut self.res[r];
-            if r != released && res.exceptions && res.throws.is_none() && leaks(cur.get(r).bits) {
-                res.throws = Some((span, shown.clone()));
+            let res = &self.res[r];
+            let same_name = res.vars.iter().any(|v| self.res[released].vars.contains(v));
+            if r != released
+                && !same_name
+                && res.exceptions
+                && res.throws.is_none()
+                && leaks(cur.get(r).bits)
+                && !self.protected(r)
+            {
+                self.res[r].throws = Some((span, shown.clone()));
             }
         }
     }
@@ -2407,6 +2414,13 @@ impl<'a, 'u> Fx<'a, 'u> {
                     return true;
                 }
             }
+        }
+        // `stream.get().close()`: a release method on what an argument-less call returns.
+        if path.is_none()
+            && c.name().is_some_and(|n| methods.iter().any(|m| m == n))
+            && c.receiver().is_some_and(|x| refers_res(res, x))
+        {
+            return true;
         }
         c.args.iter().enumerate().any(|(i, a)| {
             res.vars.iter().any(|v| refers_to(a, v))
@@ -2594,8 +2608,10 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// `DeferInLoop`): every resource open here on some path and handed off on none leaks,
     /// unless a `finally` around the exit releases it.
     fn normal_exit(&mut self, st: &State, at: Span, kind: ExitKind, how: &str) {
-        // A module's names live until the process ends.
-        if kind == ExitKind::Normal && self.module {
+        // A module's names live until the process ends, and so does what Go's, C's or Rust's
+        // `main` holds when it returns.
+        let ends_process = self.main && matches!(self.api.lang, Lang::Go | Lang::C | Lang::Rust);
+        if kind == ExitKind::Normal && (self.module || ends_process) {
             return;
         }
         for r in 0..self.res.len() {
