@@ -1126,18 +1126,25 @@ fn unwrap_passthrough<'e>(api: &Api, e: &'e Expr) -> &'e Expr {
     e
 }
 
-/// Whether `e` is, or holds, the variable `var` itself (not a value computed from it).
+/// Whether `e` is, or holds, the variable `var` itself or a part of it (not a value computed
+/// from it).
 fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
+    passes_path(api, e, &|p| under(p, var))
+}
+
+/// Whether `e` is, or holds, a path that `accept` takes for the resource.
+fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
     let e = e.peel();
     if let Some(p) = path_of(e) {
-        return under(&p, var);
+        return accept(&p);
     }
+    let passes = |x: &Expr| passes_path(api, x, accept);
     match &e.kind {
-        ExprKind::Index(base, _) => passes_var(api, base, var),
-        ExprKind::Other(xs) => xs.iter().any(|x| passes_var(api, x, var)),
-        ExprKind::Binary(BinOp::Other, a, b) => passes_var(api, a, var) || passes_var(api, b, var),
-        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes_var(api, v, var)),
-        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(|a| passes_var(api, a, var)),
+        ExprKind::Index(base, _) => passes(base),
+        ExprKind::Other(xs) => xs.iter().any(passes),
+        ExprKind::Binary(BinOp::Other, a, b) => passes(a) || passes(b),
+        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes(v)),
+        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(passes),
         _ => false,
     }
 }
@@ -1451,6 +1458,8 @@ struct Fx<'a, 'u> {
     /// For a closure or nested function: names bound or taken as parameters by the functions
     /// around it.
     outer: HashSet<&'u str>,
+    /// Go: the package-level variables of the file.
+    package_vars: HashSet<&'u str>,
     /// A Python module body: its names live as long as the program, so only overwrites, drops
     /// and loops leak there.
     module: bool,
@@ -1489,6 +1498,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             finally_cache: HashMap::new(),
             declared: declared_names(&unit.functions[id].body),
             outer: outer_names(unit, id),
+            package_vars: if unit.lang == Lang::Go {
+                declared_or_bound(&unit.functions[0].body)
+            } else {
+                HashSet::new()
+            },
             module: unit.functions[id].kind == FnKind::TopLevel,
             main: unit.functions[id].name == "main"
                 && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
@@ -1752,10 +1766,13 @@ impl<'a, 'u> Fx<'a, 'u> {
                     .open(cur)
                     .into_iter()
                     .filter(|&r| {
-                        self.res[r]
-                            .owner
+                        let res = &self.res[r];
+                        res.owner
                             .as_ref()
                             .is_some_and(|o| o.calls(c, &o.release_on_error))
+                            // `rows.Columns()` fails only on rows already closed.
+                            || c.name().is_some_and(|n| res.fails_released.iter().any(|m| m == n))
+                                && c.receiver().is_some_and(|x| refers_res(res, x))
                     })
                     .collect();
                 if !undone.is_empty() {
@@ -1936,9 +1953,13 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // assignments inside a function are (nearly always) to locals.
                 let own = self.func.params.iter().any(|p| p.name == *n)
                     || self.declared.contains_key(n.as_str());
-                let global = matches!(self.api.lang, Lang::C | Lang::Java | Lang::Go)
-                    && self.unit.fields.iter().any(|f| f.name == *n)
-                    && !own;
+                let global = !own
+                    && match self.api.lang {
+                        Lang::C | Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
+                        // A package-level `var` (not a struct's field of the same name).
+                        Lang::Go => self.package_vars.contains(n.as_str()),
+                        Lang::Python | Lang::Rust => false,
+                    };
                 // A closure assigning a variable of the function around it hands the value out.
                 let captured = !own && self.outer.contains(n.as_str());
                 (!global && !captured).then(|| n.clone())
@@ -2428,8 +2449,21 @@ impl<'a, 'u> Fx<'a, 'u> {
         })
     }
 
+    /// Whether `e` is, or holds, resource `r`: one of its variables, or the part of it that its
+    /// release names (`resp.Body` for `Body.Close`); not another field (`resp.StatusCode`).
     fn passes(&self, e: &Expr, r: usize) -> bool {
-        self.res[r].vars.iter().any(|v| passes_var(self.api, e, v))
+        let res = &self.res[r];
+        passes_path(self.api, e, &|p| {
+            res.vars.iter().any(|v| {
+                p == v
+                    || under(p, v) && {
+                        let field = p[v.len() + 1..].split('.').next().unwrap_or("");
+                        res.release
+                            .iter()
+                            .any(|m| m.strip_prefix(field).is_some_and(|t| t.starts_with('.')))
+                    }
+            })
+        })
     }
 
     /// Whether a condition tests the resource itself or its error companion (`err != nil`,
@@ -2466,6 +2500,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     if let Some(p) = path_of(e) {
                         if res.vars.contains(&p) || self.is_companion(&p, r) {
                             return true;
+                        }
+                        // `resp.StatusCode`: a field of the resource, not a test of whether
+                        // it was acquired.
+                        if matches!(e.peel().kind, ExprKind::Field(..)) {
+                            continue;
                         }
                     }
                     stack.extend(e.children());
@@ -2659,12 +2698,20 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
-    /// Whether a variable of resource `r` is read in this function before its acquisition.
+    /// Whether a variable of resource `r` is read in this function before its acquisition
+    /// (assigning it is not reading it).
     fn carried(&self, r: usize) -> bool {
         let res = &self.res[r];
         let mut hit = false;
-        each_expr(self.unit, &self.func.body, &mut |e| {
-            hit |= e.span.end <= res.acq.start && path_of(e).is_some_and(|p| res.vars.contains(&p));
+        let mut read = |e: &Expr| {
+            e.walk(&mut |x| {
+                hit |= x.span.end <= res.acq.start
+                    && path_of(x).is_some_and(|p| res.vars.contains(&p))
+            })
+        };
+        crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
+            StmtKind::Bind { values, .. } => values.iter().for_each(&mut read),
+            _ => s.exprs().into_iter().for_each(&mut read),
         });
         hit
     }
@@ -2947,6 +2994,21 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
         f = func.parent;
     }
     out
+}
+
+/// Names a block binds at its own level (Go's package-level `var`s in the top level).
+fn declared_or_bound(body: &Block) -> HashSet<&str> {
+    body.iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Bind { targets, .. } => Some(targets),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|t| match &t.kind {
+            ExprKind::Name(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {
