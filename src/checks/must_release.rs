@@ -306,13 +306,16 @@ impl Spec {
 impl<'m> Api<'m> {
     fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
         let name = c.name()?;
-        if !self.names.contains(name) {
-            // Known by the declared type alone: `ResultSet rs = helper.query()`.
+        // Known by the declared type alone: `ResultSet rs = helper.query()`.
+        let by_type = || {
             let d = declared?.simple();
             let a = self.m.acquire.iter().find(|a| {
                 a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
             })?;
-            return Some(Spec::from_rule(a, Some(c)));
+            Some(Spec::from_rule(a, Some(c)))
+        };
+        if !self.names.contains(name) {
+            return by_type();
         }
         let mut path: Option<Option<String>> = None;
         self.m.acquire.iter().find_map(|a| {
@@ -346,6 +349,7 @@ impl<'m> Api<'m> {
             };
             (hit && typed).then(|| Spec::from_rule(a, Some(c)))
         })
+        .or_else(by_type)
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
