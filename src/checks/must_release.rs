@@ -231,16 +231,23 @@ struct Spec {
     views: Vec<String>,
     /// Its methods cannot leave it open by throwing: see [`Acquire::throw_safe`].
     throw_safe: bool,
-    /// See [`Acquire::drained_by`], [`Acquire::fails_released`], [`Acquire::lock`],
-    /// [`Acquire::reclaimed`].
-    drained_by: Vec<String>,
-    fails_released: Vec<String>,
-    lock: bool,
-    reclaimed: bool,
+    traits: Traits,
     /// A wrapping construction around it that may throw (`new GZIPInputStream(…)`).
     wrapper_throws: Option<String>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
+}
+
+/// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
+/// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lock`] and
+/// [`Acquire::reclaimed`].
+#[derive(Clone, Debug, Default)]
+struct Traits {
+    drained_by: Vec<String>,
+    fails_released: Vec<String>,
+    finished_if: Vec<String>,
+    lock: bool,
+    reclaimed: bool,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -289,10 +296,13 @@ impl Spec {
                 }),
             views: a.views.clone(),
             throw_safe: a.throw_safe,
-            drained_by: a.drained_by.clone(),
-            fails_released: a.fails_released.clone(),
-            lock: a.lock,
-            reclaimed: a.reclaimed,
+            traits: Traits {
+                drained_by: a.drained_by.clone(),
+                fails_released: a.fails_released.clone(),
+                finished_if: a.finished_if.clone(),
+                lock: a.lock,
+                reclaimed: a.reclaimed,
+            },
             wrapper_throws: None,
             callee: shown,
         }
@@ -309,47 +319,53 @@ impl<'m> Api<'m> {
         // Known by the declared type alone: `ResultSet rs = helper.query()`.
         let by_type = || {
             let d = declared?.simple();
-            let a = self.m.acquire.iter().find(|a| {
-                a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
-            })?;
+            let a =
+                self.m.acquire.iter().find(|a| {
+                    a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
+                })?;
             Some(Spec::from_rule(a, Some(c)))
         };
         if !self.names.contains(name) {
             return by_type();
         }
         let mut path: Option<Option<String>> = None;
-        self.m.acquire.iter().find_map(|a| {
-            let hit = if let Some(p) = &a.call {
-                // Cheap test first: the last segment.
-                p.ends_with(name)
-                    && path
-                        .get_or_insert_with(|| callee(c))
-                        .as_deref()
-                        .is_some_and(|q| eq_norm(q, p))
-            } else if let Some(m) = &a.method {
-                c.receiver().is_some() && name == m.as_str()
-            } else {
-                false
-            };
-            // `on`: the receiver's name (or the method that made it) ends with one of these.
-            let on = a.on.is_empty()
-                || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
-                    let h = h.to_ascii_lowercase();
-                    a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
-                });
-            let not_on = !a.not_on.is_empty()
-                && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
-                    let h = h.to_ascii_lowercase();
-                    a.not_on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
-                });
-            let hit = hit && on && !not_on;
-            let typed = match &a.declared {
-                None => true,
-                Some(t) => declared.is_some_and(|d| d.simple() == t),
-            };
-            (hit && typed).then(|| Spec::from_rule(a, Some(c)))
-        })
-        .or_else(by_type)
+        self.m
+            .acquire
+            .iter()
+            .find_map(|a| {
+                let hit = if let Some(p) = &a.call {
+                    // Cheap test first: the last segment.
+                    p.ends_with(name)
+                        && path
+                            .get_or_insert_with(|| callee(c))
+                            .as_deref()
+                            .is_some_and(|q| eq_norm(q, p))
+                } else if let Some(m) = &a.method {
+                    c.receiver().is_some() && name == m.as_str()
+                } else {
+                    false
+                };
+                // `on`: the receiver's name (or the method that made it) ends with one of these.
+                let on = a.on.is_empty()
+                    || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                        let h = h.to_ascii_lowercase();
+                        a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                    });
+                let not_on = !a.not_on.is_empty()
+                    && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                        let h = h.to_ascii_lowercase();
+                        a.not_on
+                            .iter()
+                            .any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                    });
+                let hit = hit && on && !not_on;
+                let typed = match &a.declared {
+                    None => true,
+                    Some(t) => declared.is_some_and(|d| d.simple() == t),
+                };
+                (hit && typed).then(|| Spec::from_rule(a, Some(c)))
+            })
+            .or_else(by_type)
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
@@ -375,16 +391,19 @@ impl<'m> Api<'m> {
         let wraps = args.iter().any(|(_, v)| {
             !a.wraps.is_empty() && matches!(v.peel().kind, ExprKind::Construct { .. })
                 || v.hint_name().is_some_and(|h| {
-                let h = h.to_ascii_lowercase();
-                a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
-            })
+                    let h = h.to_ascii_lowercase();
+                    a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
+                })
         });
         (!wraps).then(|| Spec::from_rule(a, None))
     }
 
     /// A Java type that closes what it wraps (rule data `wrappers`).
     fn wrapper(&self, t: &TypeRef) -> bool {
-        self.m.wrappers.iter().any(|w| t.simple().ends_with(w.as_str()))
+        self.m
+            .wrappers
+            .iter()
+            .any(|w| t.simple().ends_with(w.as_str()))
     }
 
     fn in_list(&self, list: &[String], c: &Call) -> bool {
@@ -1370,10 +1389,7 @@ struct Res {
     aliases: Vec<(String, String)>,
     /// Normal exits, loops, drops and deferred releases that leave it open, in order found.
     others: Vec<(ExitKind, Span, String)>,
-    drained_by: Vec<String>,
-    fails_released: Vec<String>,
-    lock: bool,
-    reclaimed: bool,
+    traits: Traits,
     /// Java and Python: the first call that uses the resource while it is certainly open and
     /// may throw out of the function, with the call as shown.
     throws: Option<(Span, String)>,
@@ -1403,10 +1419,7 @@ impl Res {
             context: Vec::new(),
             aliases: Vec::new(),
             others: Vec::new(),
-            drained_by: Vec::new(),
-            fails_released: Vec::new(),
-            lock: false,
-            reclaimed: false,
+            traits: Traits::default(),
             throws: None,
             throws_within: None,
             skipped: None,
@@ -1775,7 +1788,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                             .as_ref()
                             .is_some_and(|o| o.calls(c, &o.release_on_error))
                             // `rows.Columns()` fails only on rows already closed.
-                            || c.name().is_some_and(|n| res.fails_released.iter().any(|m| m == n))
+                            || c.name().is_some_and(|n| res.traits.fails_released.iter().any(|m| m == n))
                                 && c.receiver().is_some_and(|x| refers_res(res, x))
                     })
                     .collect();
@@ -1798,6 +1811,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.views.push((owner, view));
                 }
             }
+        }
+        for v in values {
+            self.discards(v, false);
         }
         let pairs: Vec<(Option<&'u Expr>, &'u Expr)> = if targets.len() == values.len() {
             targets.iter().map(Some).zip(values).collect()
@@ -1831,8 +1847,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                         // `gz = new GZIPInputStream(in)` may throw with `in` open.
                         if let ExprKind::Construct { ty: Some(t), .. } = &inner.kind {
-                            let throws = self.api.m.throwing_wrappers.iter().any(|w| w == t.simple())
-                                && !self.protected(r);
+                            let throws =
+                                self.api.m.throwing_wrappers.iter().any(|w| w == t.simple())
+                                    && !self.protected(r);
                             let res = &self.res[r];
                             if throws
                                 && res.exceptions
@@ -1840,7 +1857,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                                 && leaks(cur.get(r).bits)
                                 && !self.catch_releases(res, r)
                             {
-                                self.res[r].throws = Some((inner.span, format!("new {}(…)", t.simple())));
+                                self.res[r].throws =
+                                    Some((inner.span, format!("new {}(…)", t.simple())));
                             }
                         }
                         self.res[r].vars.push(name.clone());
@@ -1895,7 +1913,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             };
             let Some(name) = self.local_target(t) else {
                 // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`.
-                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.lock {
+                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.traits.lock {
                     let r = self.new_res(span, Vec::new(), &spec);
                     self.res[r].exceptions = false;
                     self.res[r].throws = None;
@@ -1988,10 +2006,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         res.release = spec.release.clone();
         res.owner = spec.owner.clone();
         res.exceptions = exceptions;
-        res.drained_by = spec.drained_by.clone();
-        res.fails_released = spec.fails_released.clone();
-        res.lock = spec.lock;
-        res.reclaimed = spec.reclaimed;
+        res.traits = spec.traits.clone();
         // `new GZIPInputStream(new FileInputStream(p))`: the wrapper's constructor may throw
         // with the inner stream open.
         if let (Some(w), true) = (&spec.wrapper_throws, exceptions) {
@@ -2300,8 +2315,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// this function around it, no `finally` that releases it. Calls of other kinds are not
     /// taken to throw: a static helper may well return something lazy (`Flux`).
     fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
-        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main
-        {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main {
             return;
         }
         for r in 0..self.res.len() {
@@ -2479,7 +2493,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             match &e.kind {
                 ExprKind::Call(c) => {
                     let probe =
-                        matches!(c.name(), Some("is_null" | "is_none" | "is_err" | "IsValid"));
+                        matches!(c.name(), Some("is_null" | "is_none" | "is_err" | "IsValid"))
+                            || c.name()
+                                .is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n));
                     if probe
                         && c.receiver()
                             .is_some_and(|x| res.vars.iter().any(|v| refers_to(x, v)))
@@ -2538,6 +2554,16 @@ impl<'a, 'u> Fx<'a, 'u> {
                     _ => (both(ta, tb), either(fa, fb)),
                 })
             }
+            // `proc.poll() is not None`: where it holds, the process has exited.
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b)
+                if matches!(b.peel().kind, ExprKind::Lit(Lit::Nil)) && self.finished(a, r) =>
+            {
+                Some(if *op == BinOp::Ne {
+                    (No, Yes)
+                } else {
+                    (Yes, No)
+                })
+            }
             ExprKind::Binary(op, a, b) => {
                 let (subject, other, op) = if self.subject(a, r, before).is_some() {
                     (a, b, *op)
@@ -2584,6 +2610,14 @@ impl<'a, 'u> Fx<'a, 'u> {
             return self.is_companion(&p, r).then_some(true);
         }
         (r >= before && matches!(e.kind, ExprKind::Call(_))).then_some(false)
+    }
+
+    /// `x.poll()` on resource `r`, where the data says a result tells it is released.
+    fn finished(&self, e: &Expr, r: usize) -> bool {
+        let res = &self.res[r];
+        matches!(&e.peel().kind, ExprKind::Call(c)
+            if c.name().is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n))
+                && c.receiver().is_some_and(|x| refers_res(res, x)))
     }
 
     fn is_companion(&self, var: &str, r: usize) -> bool {
@@ -2668,7 +2702,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn lost(&mut self, r: usize, at: Span, kind: ExitKind, how: &str) {
         let res = &self.res[r];
         // What a helper stores in globals stays there by design (`job_open_pipes()`).
-        if res.reclaimed
+        if res.traits.reclaimed
             || res.storage.is_some()
             || res.others.len() >= 3
             || res.others.iter().any(|o| o.1 == at)
@@ -2709,8 +2743,8 @@ impl<'a, 'u> Fx<'a, 'u> {
         let mut hit = false;
         let mut read = |e: &Expr| {
             e.walk(&mut |x| {
-                hit |= x.span.end <= res.acq.start
-                    && path_of(x).is_some_and(|p| res.vars.contains(&p))
+                hit |=
+                    x.span.end <= res.acq.start && path_of(x).is_some_and(|p| res.vars.contains(&p))
             })
         };
         crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
@@ -2743,7 +2777,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let res = &self.res[r];
         head.iter().any(|h| {
             matches!(&h.peel().kind, ExprKind::Call(c)
-                if c.name().is_some_and(|n| res.drained_by.iter().any(|d| d == n))
+                if c.name().is_some_and(|n| res.traits.drained_by.iter().any(|d| d == n))
                     && c.receiver().is_some_and(|x| refers_res(res, x)))
         })
     }
@@ -2781,7 +2815,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if (self.api.lang == Lang::Python || top && self.api.lang == Lang::Java)
                     && !self.api.m.release_methods.iter().any(|m| m == method)
                 {
-                    if let Some(spec) = fresh(recv).filter(|s| !s.release.iter().any(|m| m == method)) {
+                    if let Some(spec) =
+                        fresh(recv).filter(|s| !s.release.iter().any(|m| m == method))
+                    {
                         found.push((recv.peel().span, spec));
                     }
                 }
@@ -2795,7 +2831,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         });
         for (at, spec) in found {
-            if spec.reclaimed || spec.lock {
+            if spec.traits.reclaimed || spec.traits.lock {
                 continue;
             }
             let r = self.new_res(at, Vec::new(), &spec);
@@ -2835,13 +2871,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         let lang = self.api.lang;
         let locks_released = |res: &Res| {
             // A lock taken here and released nowhere in this function is a lock helper's.
-            !res.lock || {
+            !res.traits.lock || {
                 let mut hit = false;
                 each_expr(self.unit, &self.func.body, &mut |e| {
                     if let ExprKind::Call(c) = &e.kind {
                         hit |= c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
                             && c.receiver().is_some_and(|x| refers_res(res, x))
-                            || self.api.is_release_fn(c) && c.args.iter().any(|a| refers_res(res, a));
+                            || self.api.is_release_fn(c)
+                                && c.args.iter().any(|a| refers_res(res, a));
                     }
                 });
                 hit
