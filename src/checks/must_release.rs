@@ -2822,6 +2822,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
             }
+            // `cvt(open(…))` passes its argument through: what it returns is the resource.
+            if self.api.passthrough(c) {
+                return;
+            }
             for (i, a) in c.args.iter().enumerate() {
                 if self.api.borrows(c) || self.sums.call_borrows_arg(self.unit, c, i) {
                     if let Some(spec) = fresh(a) {
