@@ -227,6 +227,11 @@ pub struct ApiModel {
     /// (Rust `cvt`, `Ok`).
     #[serde(default)]
     pub passthrough_calls: Vec<String>,
+    /// Read by `must-release`: methods whose result owns the resource they are called on, so
+    /// that keeping the result keeps it (`fis.getChannel()`: closing the channel closes the
+    /// stream).
+    #[serde(default)]
+    pub owning_methods: Vec<String>,
     /// Read by `must-release`: calls that never return (`exit`, `abort`, `log.Fatal`); a path
     /// that reaches one is not an error exit.
     #[serde(default)]
@@ -325,6 +330,12 @@ pub struct Acquire {
     /// `cmd.Wait()` for the pipe of `cmd.StdoutPipe()`).
     #[serde(default)]
     pub owner_release: Vec<String>,
+    /// Released when the object whose method made it is released (`owner_release` on it): a
+    /// JDBC `ResultSet` closes with its `Statement`. Tracked only where that object is itself a
+    /// resource of the function; one made by a parameter's, a field's or a try-with-resources'
+    /// object is released with it.
+    #[serde(default)]
+    pub closed_with_owner: bool,
     /// Methods of that receiver that release the resource when they fail: where their error
     /// result is non-nil, nothing is held (a failed `cmd.Start()` closes the pipes).
     #[serde(default)]

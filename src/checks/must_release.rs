@@ -110,6 +110,15 @@ pub fn check(model: &ApiModel, kinds: &[ExitKind], unit: &Unit, out: &mut Vec<Le
         if f.kind == FnKind::TopLevel && unit.lang != Lang::Python {
             continue;
         }
+        // Syntax the parser could not read may hide a release or an exit: judge no path
+        // through it.
+        if unit
+            .syntax_errors
+            .iter()
+            .any(|e| e.start >= f.span.start && e.end <= f.span.end)
+        {
+            continue;
+        }
         let mut fx = Fx::new(&api, &sums, unit, id);
         let end = fx.block(&f.body, Some(State::default()));
         if let Some(end) = end {
@@ -231,6 +240,8 @@ struct Spec {
     views: Vec<String>,
     /// Its methods cannot leave it open by throwing: see [`Acquire::throw_safe`].
     throw_safe: bool,
+    /// See [`Acquire::closed_with_owner`].
+    closed_with_owner: bool,
     traits: Traits,
     /// A wrapping construction around it that may throw (`new GZIPInputStream(…)`).
     wrapper_throws: Option<String>,
@@ -296,6 +307,7 @@ impl Spec {
                 }),
             views: a.views.clone(),
             throw_safe: a.throw_safe,
+            closed_with_owner: a.closed_with_owner,
             traits: Traits {
                 drained_by: a.drained_by.clone(),
                 fails_released: a.fails_released.clone(),
@@ -864,6 +876,11 @@ impl Summaries {
     /// An acquisition bound to a local in a Bind of function `id`: `(variable, spec)`.
     fn local_acquisitions(&self, api: &Api, unit: &Unit, id: FuncId) -> Vec<(String, Spec)> {
         let mut found = Vec::new();
+        let f = &unit.functions[id];
+        let locals: HashSet<&str> = declared_names(&f.body)
+            .into_keys()
+            .chain(f.params.iter().map(|p| p.name.as_str()))
+            .collect();
         crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
             if let StmtKind::Bind {
                 targets,
@@ -874,7 +891,16 @@ impl Summaries {
                 for (t, spec) in
                     bound_acquisitions(api, self, unit, targets, values, declared.as_ref())
                 {
-                    if let Some(v) = path_of(t) {
+                    // In Java a bare name that is not a local is a field (`archive = new
+                    // JarFile(…)`), in C it may be a global: not a local the function holds.
+                    let stored = match (&t.kind, api.lang) {
+                        (ExprKind::Name(n), Lang::Java) => !locals.contains(n.as_str()),
+                        (ExprKind::Name(n), Lang::C) => {
+                            !locals.contains(n.as_str()) && unit.fields.iter().any(|f| f.name == *n)
+                        }
+                        _ => false,
+                    };
+                    if let (Some(v), false) = (path_of(t), stored) {
                         found.push((v, spec));
                     }
                 }
@@ -927,7 +953,12 @@ impl Summaries {
                 }
             }
         });
+        // Only C and Rust write through a parameter; elsewhere assigning one is local.
+        let writes_through = matches!(api.lang, Lang::C | Lang::Rust);
         let out = f.params.iter().enumerate().find_map(|(i, p)| {
+            if !writes_through {
+                return None;
+            }
             let (_, spec) = held.iter().find(|(h, _)| *h == p.name)?;
             let mut spec = spec.clone();
             spec.out_arg = Some(i);
@@ -1168,6 +1199,13 @@ fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
         ExprKind::Binary(BinOp::Other, a, b) => passes(a) || passes(b),
         ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes(v)),
         ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(passes),
+        // `fis.getChannel()`: the channel owns the stream.
+        ExprKind::Call(c)
+            if c.name()
+                .is_some_and(|n| api.m.owning_methods.iter().any(|m| m == n)) =>
+        {
+            c.receiver().is_some_and(passes)
+        }
         _ => false,
     }
 }
@@ -1313,9 +1351,13 @@ fn is_open(bits: u8) -> bool {
 }
 
 /// Open on some path here and handed off on none: a normal exit's test. A release that only
-/// some branches make (`if cond { cancel() }`) leaves the others leaking.
+/// some branches make (`if cond { cancel() }`) leaves the others leaking; but where it was
+/// also not acquired on some path, the acquisition and the release may well be under the same
+/// condition (`if doLock { mu.Lock() }` … `if doLock { mu.Unlock() }`), so that stays quiet.
 fn leaks_normally(bits: u8) -> bool {
-    bits & OPEN != 0 && bits & (HANDED | UNSURE) == 0
+    bits & OPEN != 0
+        && bits & (HANDED | UNSURE) == 0
+        && bits & (NOT_HELD | RELEASED) != NOT_HELD | RELEASED
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1457,7 +1499,8 @@ struct Fx<'a, 'u> {
     /// Raw views taken of a local owner, `(owner, view variable)`: `fd = file.as_raw_fd()`.
     views: Vec<(String, String)>,
     /// Break and continue targets: `(is_loop, breaks, continues)`.
-    jumps: Vec<(bool, Flow, Flow)>,
+    /// Break and continue targets: `(is_loop, breaks, continues, finally blocks around it)`.
+    jumps: Vec<(bool, Flow, Flow, usize)>,
     labels: HashMap<String, Flow>,
     /// States where a statement of an enclosing `try` body may throw.
     catch_acc: Vec<Flow>,
@@ -1641,7 +1684,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(e, &mut st);
                     self.finish(&mut st);
                 }
-                self.jumps.push((false, None, None));
+                self.jumps.push((false, None, None, self.finally.len()));
                 let mut out = if *exhaustive && !arms.is_empty() {
                     None
                 } else {
@@ -1651,7 +1694,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     let end = self.block(arm, st.clone());
                     out = join(out, end);
                 }
-                let (_, breaks, conts) = self.jumps.pop().unwrap_or((false, None, None));
+                let (_, breaks, conts, _) = self.jumps.pop().unwrap_or_default();
                 if let Some(c) = conts {
                     self.continue_to_loop(Some(c));
                 }
@@ -1662,7 +1705,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(e, &mut st);
                 }
                 self.finish(&mut st);
-                self.jumps.push((true, None, None));
+                self.jumps.push((true, None, None, self.finally.len()));
                 let before = self.res.len();
                 self.loops.push(before);
                 let end = self.block(body, st.clone());
@@ -1671,7 +1714,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     let cur = cur.clone();
                     self.loop_exit(&cur, last.span, before, "the loop goes round again here");
                 }
-                let (_, breaks, conts) = self.jumps.pop().unwrap_or((true, None, None));
+                let (_, breaks, conts, _) = self.jumps.pop().unwrap_or_default();
                 // A loop without a condition (`for {}`, `while (true)`) is left only by `break`,
                 // which carries what this iteration holds.
                 if endless(head) {
@@ -1709,12 +1752,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.block(body, st)
             }
             StmtKind::Break => {
-                if let Some(t) = self.jumps.last_mut() {
-                    t.1 = join(t.1.take(), st);
+                if let Some(depth) = self.jumps.last().map(|t| t.3) {
+                    let st = self.through_finally(depth, st);
+                    if let Some(t) = self.jumps.last_mut() {
+                        t.1 = join(t.1.take(), st);
+                    }
                 }
                 None
             }
             StmtKind::Continue => {
+                let depth = self.jumps.iter().rev().find(|t| t.0).map_or(0, |t| t.3);
+                let st = self.through_finally(depth, st);
                 if let (Some(&first), Some(cur)) = (self.loops.last(), &st) {
                     let cur = cur.clone();
                     self.loop_exit(&cur, s.span, first, "`continue`s here");
@@ -1745,6 +1793,20 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// A `break` or `continue` runs the `finally` blocks between it and its target (those
+    /// from `depth` on), innermost first.
+    fn through_finally(&mut self, depth: usize, mut st: Flow) -> Flow {
+        if depth >= self.finally.len() {
+            return st;
+        }
+        let around: Vec<&'u Block> = self.finally.drain(depth..).collect();
+        for b in around.iter().rev() {
+            st = self.block(b, st);
+        }
+        self.finally.extend(around);
+        st
+    }
+
     fn continue_to_loop(&mut self, st: Flow) {
         if let Some(t) = self.jumps.iter_mut().rev().find(|t| t.0) {
             t.2 = join(t.2.take(), st);
@@ -1767,9 +1829,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         declared: Option<&TypeRef>,
         st: &mut Flow,
     ) {
+        // `err` assigned again stops being the companion of what is open on this path; it
+        // stays one for an acquisition made on another path, as after `if tls { l, err =
+        // tls.Listen(…) } else { l, err = net.Listen(…) }`.
         for t in targets {
-            if let ExprKind::Name(n) = &t.kind {
-                self.companions.remove(n);
+            if let (ExprKind::Name(n), Some(cur)) = (&t.kind, st.as_ref()) {
+                if let Some(rs) = self.companions.get_mut(n) {
+                    rs.retain(|&r| !is_open(cur.get(r).bits));
+                }
             }
         }
         // `err := cmd.Start()`: where `err` is non-nil, the pipes of `cmd` were closed.
@@ -1875,8 +1942,21 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
             }
+            let pending = self.pending.len();
             self.effects(v, st);
-            if let (Some(cur), Some(name)) = (st.as_ref(), &local) {
+            // A lock whose result is used (`err := storage.Lock(ctx)`, `ok = l.acquire(False)`)
+            // may fail, which this model cannot tell: left alone.
+            let mut i = pending;
+            while i < self.pending.len() {
+                match &self.pending[i] {
+                    Pending::Vars(at, _, spec) if spec.traits.lock && *at == v.peel().span => {
+                        self.pending.remove(i);
+                    }
+                    _ => i += 1,
+                }
+            }
+            // A declaration (`RandomAccessFile f = …` in a sibling block) is a new variable.
+            if let (Some(cur), Some(name), None) = (st.as_ref(), &local, declared) {
                 let cur = cur.clone();
                 self.overwrite(&cur, name, v, t.map_or(v.span, |t| t.span), values);
             }
@@ -1922,6 +2002,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             };
+            if !self.owner_held(&spec, cur) {
+                continue;
+            }
             let r = self.new_res(span, vec![name], &spec);
             cur.set(r, OPEN);
             if let Some(e) = spec.err_result.and_then(|k| targets.get(k)) {
@@ -1943,6 +2026,8 @@ impl<'a, 'u> Fx<'a, 'u> {
         if matches!(self.api.lang, Lang::Go | Lang::Rust) {
             return;
         }
+        // Only a resource certainly open here: a branch that may not have acquired it, or a
+        // preprocessor `#else` lowered in sequence, keeps it quiet.
         // `w = w.append(x)`: possibly the same object again.
         let mut again = false;
         v.walk(&mut |x| again |= path_of(x).is_some_and(|p| under(&p, name)));
@@ -1957,7 +2042,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             let Some(i) = self.res[r].vars.iter().position(|x| x == name) else {
                 continue;
             };
-            if self.api.lang == Lang::C && !fresh() {
+            if !leaks(cur.get(r).bits) || self.api.lang == Lang::C && !fresh() {
                 continue;
             }
             self.res[r].vars.remove(i);
@@ -1977,7 +2062,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     || self.declared.contains_key(n.as_str());
                 let global = !own
                     && match self.api.lang {
-                        Lang::C | Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
+                        // Java declares every local: any other name is a field, perhaps of a
+                        // superclass.
+                        Lang::Java => true,
+                        Lang::C => self.unit.fields.iter().any(|f| f.name == *n),
                         // A package-level `var` (not a struct's field of the same name).
                         Lang::Go => self.package_vars.contains(n.as_str()),
                         Lang::Python | Lang::Rust => false,
@@ -2298,8 +2386,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         } else if let Some(spec) = self.sums.out_param_resource(self.unit, c) {
             if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                self.pending
-                    .push(Pending::Vars(span, vec![v], Box::new(spec)));
+                // Written into the caller's array: the caller's to release.
+                if !self.func.params.iter().any(|p| p.name == v) {
+                    self.pending
+                        .push(Pending::Vars(span, vec![v], Box::new(spec)));
+                }
             }
         }
         if let Some(&s) = c.name().and_then(|n| self.sums.storage_of.get(n)) {
@@ -2373,6 +2464,19 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// A resource that closes with the object that made it (`closed_with_owner`: a JDBC
+    /// `ResultSet` with its `Statement`) is this function's only while that object is: one made
+    /// by a parameter's, a field's or a try-with-resources' statement is released with it.
+    /// A call's result as receiver (`getConnection().createStatement()`) has no owner to wait
+    /// for: it is tracked.
+    fn owner_held(&self, spec: &Spec, cur: &State) -> bool {
+        !spec.closed_with_owner
+            || spec.owner.as_ref().is_none_or(|o| {
+                (0..self.res.len())
+                    .any(|r| is_open(cur.get(r).bits) && self.res[r].vars.contains(&o.path))
+            })
+    }
+
     /// Ends a statement's evaluation: `?` exits see the state before its acquisitions; then the
     /// acquisitions are made; a call that never returns ends the path.
     fn finish(&mut self, st: &mut Flow) {
@@ -2383,6 +2487,11 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         for p in std::mem::take(&mut self.pending) {
             let r = match p {
+                Pending::Vars(_, _, ref spec)
+                    if st.as_ref().is_some_and(|c| !self.owner_held(spec, c)) =>
+                {
+                    continue;
+                }
                 Pending::Vars(span, vars, spec) => self.new_res(span, vars, &spec),
                 Pending::Storage(span, s) => {
                     let st = &self.sums.storage[s];
@@ -2467,19 +2576,22 @@ impl<'a, 'u> Fx<'a, 'u> {
         })
     }
 
-    /// Whether `e` is, or holds, resource `r`: one of its variables, or the part of it that its
-    /// release names (`resp.Body` for `Body.Close`); not another field (`resp.StatusCode`).
+    /// Whether `e` is, or holds, resource `r`: one of its variables or a part of it. Where its
+    /// release names the part that holds it (`Body.Close` of an HTTP response), only that part
+    /// (`resp.Body`), not another field (`resp.StatusCode`).
     fn passes(&self, e: &Expr, r: usize) -> bool {
         let res = &self.res[r];
+        let parts: Vec<&str> = res
+            .release
+            .iter()
+            .filter_map(|m| m.split_once('.').map(|(part, _)| part))
+            .collect();
         passes_path(self.api, e, &|p| {
             res.vars.iter().any(|v| {
                 p == v
-                    || under(p, v) && {
-                        let field = p[v.len() + 1..].split('.').next().unwrap_or("");
-                        res.release
-                            .iter()
-                            .any(|m| m.strip_prefix(field).is_some_and(|t| t.starts_with('.')))
-                    }
+                    || under(p, v)
+                        && (parts.is_empty()
+                            || parts.contains(&p[v.len() + 1..].split('.').next().unwrap_or("")))
             })
         })
     }
@@ -2655,6 +2767,9 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// An error exit: every resource certainly open here leaks, unless a `finally` around the
     /// exit releases it.
     fn exit(&mut self, st: &State, at: Span, how: &str) {
+        if self.ends_process() {
+            return;
+        }
         for r in 0..self.res.len() {
             let slot = st.get(r);
             if !leaks(slot.bits) || self.res[r].exits.len() >= 3 {
@@ -2687,15 +2802,42 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn normal_exit(&mut self, st: &State, at: Span, kind: ExitKind, how: &str) {
         // A module's names live until the process ends, and so does what Go's, C's or Rust's
         // `main` holds when it returns.
-        let ends_process = self.main && matches!(self.api.lang, Lang::Go | Lang::C | Lang::Rust);
-        if kind == ExitKind::Normal && (self.module || ends_process) {
+        if kind == ExitKind::Normal && (self.module || self.ends_process()) {
             return;
         }
         for r in 0..self.res.len() {
-            if leaks_normally(st.get(r).bits) {
+            let bits = st.get(r).bits;
+            // Not acquired on some path, and released somewhere: the release is likely under
+            // the condition that made the acquisition (`if didOpen { f.Close() }`).
+            if leaks_normally(bits) && !(bits & NOT_HELD != 0 && self.release_sites(r).1) {
                 self.lost(r, at, kind, how);
             }
         }
+    }
+
+    /// Whether the function releases resource `r` somewhere before its acquisition, and
+    /// somewhere after it (in source order).
+    fn release_sites(&self, r: usize) -> (bool, bool) {
+        let res = &self.res[r];
+        let (mut before, mut after) = (false, false);
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                let releases = c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
+                    && c.receiver().is_some_and(|x| refers_res(res, x))
+                    || self.releases(c, r);
+                if releases && e.span.start < res.acq.start {
+                    before = true;
+                } else if releases {
+                    after = true;
+                }
+            }
+        });
+        (before, after)
+    }
+
+    /// Whether returning from this function ends the process: Go's, C's and Rust's `main`.
+    fn ends_process(&self) -> bool {
+        self.main && matches!(self.api.lang, Lang::Go | Lang::C | Lang::Rust)
     }
 
     /// Records that resource `r` is lost at `at`.
@@ -2835,7 +2977,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         });
         for (at, spec) in found {
-            if spec.traits.reclaimed || spec.traits.lock {
+            if spec.traits.reclaimed || spec.traits.lock || spec.closed_with_owner {
                 continue;
             }
             let r = self.new_res(at, Vec::new(), &spec);
@@ -2873,22 +3015,17 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// exit, then the other ways to lose it (first found first), then an exception.
     fn report(self, kinds: &[ExitKind], out: &mut Vec<Leak>) {
         let lang = self.api.lang;
-        let locks_released = |res: &Res| {
-            // A lock taken here and released nowhere in this function is a lock helper's.
-            !res.traits.lock || {
-                let mut hit = false;
-                each_expr(self.unit, &self.func.body, &mut |e| {
-                    if let ExprKind::Call(c) = &e.kind {
-                        hit |= c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
-                            && c.receiver().is_some_and(|x| refers_res(res, x))
-                            || self.api.is_release_fn(c)
-                                && c.args.iter().any(|a| refers_res(res, a));
-                    }
-                });
-                hit
-            }
-        };
-        let keep: Vec<bool> = self.res.iter().map(locks_released).collect();
+        // A lock taken here and released nowhere in this function is a lock helper's; one
+        // released before it is taken was held by the caller, who gets it back
+        // (`mu.Unlock(); slow(); mu.Lock()`).
+        let keep: Vec<bool> = (0..self.res.len())
+            .map(|r| {
+                !self.res[r].traits.lock || {
+                    let (before, after) = self.release_sites(r);
+                    after && !before
+                }
+            })
+            .collect();
         for (res, keep) in self.res.into_iter().zip(keep) {
             if !keep {
                 continue;
