@@ -100,10 +100,22 @@ pub fn filter(path: &Path, diagnostics: &mut Vec<Diagnostic>, root: &Root) -> Re
             }
         }
     }
-    for (i, (rule, _, fp)) in keys.into_iter().enumerate() {
-        if !known[i] {
-            if let Some(paths) = gone.get_mut(&(rule, fp)) {
-                known[i] = paths.pop().is_some();
+    // First a file of the same name (moved to another folder), then any (renamed).
+    for same_name in [true, false] {
+        for (i, (rule, path, fp)) in keys.iter().enumerate() {
+            if known[i] {
+                continue;
+            }
+            let Some(paths) = gone.get_mut(&(rule.clone(), fp.clone())) else {
+                continue;
+            };
+            let name = path.rsplit('/').next();
+            if let Some(k) = paths
+                .iter()
+                .position(|p| !same_name || p.rsplit('/').next() == name)
+            {
+                paths.swap_remove(k);
+                known[i] = true;
             }
         }
     }

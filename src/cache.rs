@@ -45,9 +45,6 @@ struct Entry {
     /// Where the parser skipped a region: `line:column`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     p: Vec<String>,
-    /// Whether the file was parsed (for `--statistics`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    parsed: bool,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -148,7 +145,6 @@ impl Cache {
             report.warnings.len(),
             report.partial_parses.len(),
         );
-        let parsed0 = report.stats.get(&lang).map_or(0, |s| s.parsed);
         let errors0 = report.internal_errors;
         analyze(report);
         if report.internal_errors != errors0 {
@@ -180,7 +176,6 @@ impl Cache {
                 .iter()
                 .map(|p| p[shown.len()..].trim_start_matches(':').to_string())
                 .collect(),
-            parsed: report.stats.get(&lang).map_or(0, |s| s.parsed) != parsed0,
         };
         self.used.lock().unwrap().insert(key, entry);
     }
@@ -238,7 +233,7 @@ fn replay(
     let stats = report.stats.entry(lang).or_default();
     stats.files += 1;
     stats.bytes += bytes.len() as u64;
-    stats.parsed += u64::from(e.parsed);
+    // Not parsed: `--statistics` counts only the files parsed in this run.
     for w in &e.w {
         report.warnings.push(Warning {
             path: shown.to_string(),

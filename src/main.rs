@@ -321,9 +321,7 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
         let ci = configs.for_path(name)?;
         let config = configs.get(ci);
         let root = Root::find(
-            name.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new(".")),
+            std::slice::from_ref(name),
             config.file.as_deref().and_then(Path::parent),
         );
         let mut bytes = Vec::new();
@@ -441,7 +439,7 @@ fn analyze_paths(
     }
     let first = configs.for_path(&args.paths[0])?;
     let root = Root::find(
-        &args.paths[0],
+        &args.paths,
         configs.get(first).file.as_deref().and_then(Path::parent),
     );
     let mut found = Vec::new();

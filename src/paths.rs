@@ -3,7 +3,8 @@
 //! depend on the directory leaklint runs from or on how the paths were spelled:
 //!
 //! 1. the root of the git work tree that holds the first path (a folder with `.git`);
-//! 2. else the folder of the configuration file that governs the first path;
+//! 2. else the folder of the configuration file that governs the first path, when every path
+//!    lies under it;
 //! 3. else the working directory.
 //!
 //! Human output keeps the paths as they were given, so that a terminal can open them.
@@ -19,15 +20,20 @@ pub struct Root {
 }
 
 impl Root {
-    /// The root for a run over `start` (the first path, or the working directory).
-    /// `config_dir` is the folder of the configuration that governs `start`, if any.
-    pub fn find(start: &Path, config_dir: Option<&Path>) -> Root {
+    /// The root for a run over `paths` (or the working directory when there are none).
+    /// `config_dir` is the folder of the configuration that governs the first path, if any; it
+    /// is the root only when every path lies under it.
+    pub fn find(paths: &[PathBuf], config_dir: Option<&Path>) -> Root {
         let cwd = std::env::current_dir()
             .and_then(std::fs::canonicalize)
             .unwrap_or_else(|_| PathBuf::from("."));
-        let start = absolute(&cwd.join(start));
-        let dir = git_root(&start)
-            .or_else(|| config_dir.map(|d| absolute(&cwd.join(d))))
+        let abs: Vec<PathBuf> = paths.iter().map(|p| absolute(&cwd.join(p))).collect();
+        let start = abs.first().unwrap_or(&cwd);
+        let dir = git_root(start)
+            .or_else(|| {
+                let d = absolute(&cwd.join(config_dir?));
+                abs.iter().all(|p| p.starts_with(&d)).then_some(d)
+            })
             .unwrap_or_else(|| cwd.clone());
         Root { dir, cwd }
     }
@@ -130,7 +136,7 @@ mod tests {
         std::fs::create_dir_all(top.join("repo/.git")).unwrap();
         std::fs::create_dir_all(top.join("repo/src/sub")).unwrap();
         std::fs::write(top.join("repo/src/a.go"), "").unwrap();
-        let root = Root::find(&top.join("repo/src/sub"), None);
+        let root = Root::find(&[top.join("repo/src/sub")], None);
         assert_eq!(root.dir, top.join("repo"));
         let abs = top.join("repo/src/a.go");
         assert_eq!(root.relative(abs.to_str().unwrap()), "src/a.go");
