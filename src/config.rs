@@ -137,17 +137,25 @@ impl Configs {
 
     /// The index of the configuration that governs `path` (a file or a folder).
     pub fn for_path(&mut self, path: &Path) -> Result<usize, String> {
+        if path.is_dir() {
+            self.for_dir(path)
+        } else {
+            self.for_file(path)
+        }
+    }
+
+    /// The index of the configuration that governs the file `path`.
+    pub fn for_file(&mut self, path: &Path) -> Result<usize, String> {
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => self.for_dir(p),
+            _ => self.for_dir(Path::new(".")),
+        }
+    }
+
+    fn for_dir(&mut self, dir: &Path) -> Result<usize, String> {
         if !self.discover {
             return Ok(0);
         }
-        let dir = if path.is_dir() {
-            path
-        } else {
-            match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            }
-        };
         if let Some(&i) = self.by_dir.get(dir) {
             return Ok(i);
         }

@@ -456,7 +456,7 @@ fn analyze_paths(
     // Each file then answers to its nearest configuration, and to that one's excludes.
     let mut groups: BTreeMap<usize, Vec<(PathBuf, Lang)>> = BTreeMap::new();
     for ((path, lang), walked_with) in found {
-        let ci = configs.for_path(&path)?;
+        let ci = configs.for_file(&path)?;
         if ci != walked_with && configs.get(ci).excludes_path(&path) {
             continue;
         }
