@@ -89,7 +89,13 @@ pub fn fit(text: &str, max: usize) -> String {
         end -= 1;
     }
     let head = &text[..end];
-    if let Some(i) = head.rfind(". ").filter(|&i| i > max / 3) {
+    let sentence_end = head
+        .char_indices()
+        .zip(head.chars().skip(1))
+        .filter(|((_, c), next)| *c == '.' && next.is_whitespace())
+        .map(|((i, _), _)| i)
+        .last();
+    if let Some(i) = sentence_end.filter(|&i| i > max / 3) {
         return text[..=i].to_string();
     }
     let cut = head.rfind(char::is_whitespace).unwrap_or(end);
@@ -306,10 +312,11 @@ mod limit_tests {
 
     #[test]
     fn long_texts_are_cut_at_a_sentence() {
-        let long = "First sentence here. ".repeat(100);
+        let long = "First sentence here.\nAnd another one. ".repeat(100);
         let cut = fit(&long, limits::DESCRIPTION);
         assert!(cut.len() <= limits::DESCRIPTION, "{}", cut.len());
-        assert!(cut.ends_with("here."), "{cut}");
+        assert!(cut.ends_with('.'), "{cut}");
+        assert!(cut.len() > 900, "{}", cut.len());
         let words = "word ".repeat(500);
         let cut = fit(&words, 100);
         assert!(cut.len() <= 100 && cut.ends_with("word…"), "{cut}");
