@@ -26,7 +26,8 @@ use std::time::Instant;
 /// Finds leak-prone patterns (connections, file descriptors, memory) in C, Go, Java, Python and
 /// Rust source.
 ///
-/// Exit status: 0 when nothing is found, 1 when something is, 2 on a usage or internal error.
+/// Exit status: 0 when nothing is found, 1 when something is (see --fail-on), 2 on a usage,
+/// configuration or internal error.
 #[derive(Parser)]
 #[command(name = "leaklint", version, about, long_about)]
 struct Cli {
