@@ -510,7 +510,8 @@ fn analyze_bytes(
     }
 }
 
-/// The qualified name of the innermost named function around `span` (`Outer.method`), for
+/// The name of the innermost named function around `span`, with those it is nested in
+/// (`outer.inner`), for
 /// fingerprints; empty at top level.
 fn enclosing_function(unit: &crate::model::Unit, span: Span) -> String {
     let inner = unit

@@ -349,7 +349,11 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
     };
 
     // Baselines and diffs see every finding; --write-baseline records them all.
-    let all = report.diagnostics.clone();
+    let all = args
+        .write_baseline
+        .as_ref()
+        .map(|_| report.diagnostics.clone())
+        .unwrap_or_default();
     if let Some(file) = &args.baseline {
         baseline::filter(file, &mut report.diagnostics, &root)?;
     }
