@@ -312,3 +312,26 @@ impl Hasher for Fnv {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cache file is named after the rules' `Debug` text: it must not vary between two
+    /// loads of the same rules (a `HashMap` in a rule would make every run miss).
+    #[test]
+    fn the_rules_key_is_stable() {
+        let a = format!("{:?}", RuleSet::builtin());
+        let b = format!("{:?}", RuleSet::builtin());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn content_keys_tell_languages_and_bytes_apart() {
+        let k = content_key(Lang::Go, b"package p\n");
+        assert_eq!(k.len(), 32);
+        assert_eq!(k, content_key(Lang::Go, b"package p\n"));
+        assert_ne!(k, content_key(Lang::Go, b"package q\n"));
+        assert_ne!(k, content_key(Lang::Python, b"package p\n"));
+    }
+}
