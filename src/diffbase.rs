@@ -2,7 +2,9 @@
 //!
 //! A finding touches the change when any of its lines does: the hazard's own span, or any
 //! related site (the leaking exit, the branch, the key's store or lookup). A deletion touches the
-//! lines on either side of it. Files git does not track yet are new in full.
+//! lines on either side of it, and every finding whose lines enclose it: removing a `defer
+//! f.Close()` between an acquisition and its leaking exit makes the leak new. Files git does
+//! not track yet are new in full.
 //!
 //! git runs from the work tree's top with every option that its configuration could otherwise
 //! change (prefixes, colour, external diff drivers, textconv, context, quoting, relative paths),
@@ -20,6 +22,8 @@ use std::process::Command;
 pub struct Changes {
     top: PathBuf,
     lines: HashMap<String, Vec<(u32, u32)>>,
+    /// Where lines were removed: after this line of the new file.
+    deleted: HashMap<String, Vec<u32>>,
     /// Files git does not track yet: every line is new.
     whole: HashSet<String>,
 }
@@ -84,15 +88,22 @@ impl Changes {
         if self.whole.contains(&rel) {
             return true;
         }
-        let Some(ranges) = self.lines.get(&rel) else {
-            return false;
-        };
-        std::iter::once(&d.location)
-            .chain(d.labels.iter().map(|l| &l.location))
-            .any(|l| {
+        let locations = || std::iter::once(&d.location).chain(d.labels.iter().map(|l| &l.location));
+        if let Some(ranges) = self.lines.get(&rel) {
+            let hit = locations().any(|l| {
                 let (start, end) = (l.start.line, l.end.line);
                 ranges.iter().any(|&(a, b)| a <= end && start <= b)
-            })
+            });
+            if hit {
+                return true;
+            }
+        }
+        let Some(deleted) = self.deleted.get(&rel) else {
+            return false;
+        };
+        let first = locations().map(|l| l.start.line).min().unwrap_or(0);
+        let last = locations().map(|l| l.end.line).max().unwrap_or(0);
+        deleted.iter().any(|&after| first <= after && after < last)
     }
 }
 
@@ -134,6 +145,7 @@ fn parse_diff(diff: &str) -> Changes {
                 (start, start + count - 1)
             } else {
                 // Lines removed after `start`: the lines on either side are touched.
+                changes.deleted.entry(path.clone()).or_default().push(start);
                 (start.max(1), start + 1)
             };
             changes.lines.entry(path.clone()).or_default().push(range);

@@ -164,6 +164,29 @@ fn diff_base_reports_a_leaking_return_added_under_an_unchanged_acquisition() {
 }
 
 #[test]
+fn diff_base_reports_a_leak_made_by_removing_a_release() {
+    let repo = Repo::new();
+    let closed =
+        go_open_leaking().replace("\t}\n\tvar c map", "\t}\n\tdefer f.Close()\n\tvar c map");
+    write(&repo.path(), "load.go", &closed);
+    write(&repo.path(), "other.go", GO_LEAK);
+    repo.commit();
+    assert_eq!(
+        found(&leaklint(&repo.path(), &["--format", "json", "load.go"])),
+        []
+    );
+    write(&repo.path(), "load.go", &go_open_leaking());
+    // Unrelated lines removed elsewhere do not make an old finding new.
+    write(
+        &repo.path(),
+        "other.go",
+        &GO_LEAK.replace("package p\n\n", "package p\n"),
+    );
+    let run = leaklint(&repo.path(), &["--format", "json", "--diff-base", "HEAD"]);
+    assert_eq!(found(&run), [("load.go".to_string(), 9)], "{}", run.stderr);
+}
+
+#[test]
 fn diff_base_is_not_changed_by_git_configuration() {
     let repo = Repo::new();
     write(&repo.path(), "a.go", "package p\n");
