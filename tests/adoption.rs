@@ -361,6 +361,12 @@ fn baseline_refreshed_in_place_keeps_what_is_still_there() {
         .collect();
     assert_eq!(paths, ["a.go", "c.go"]);
     assert_eq!(leaklint(dir.path(), &["--baseline", "base.json"]).code, 0);
+    // A baseline of the old format, whose fingerprints hashed the path as given, is refused
+    // with what to do.
+    write(dir.path(), "old.json", "{\"version\": 1, \"findings\": []}");
+    let old = leaklint(dir.path(), &["--baseline", "old.json"]);
+    assert_eq!(old.code, 2);
+    assert!(old.stderr.contains("--write-baseline"), "{}", old.stderr);
 }
 
 #[test]
