@@ -8,6 +8,9 @@
 //! - Within it, entries are keyed by a 128-bit hash of the file's language and bytes; the size
 //!   is checked too. A file's path is not part of the key: its findings are re-labelled with
 //!   the path it has today.
+//! - It rests on each file's findings depending only on its own bytes and the rules. An
+//!   analysis that reads other files (facts across files) must add what it read to the key,
+//!   through `Cache::open`'s `salt`.
 //! - It lives in `.leaklint_cache/` at the report root ([`crate::paths::Root`]), which holds a
 //!   `.gitignore` of its own. `--no-cache` neither reads nor writes it. A cache that cannot be
 //!   read is ignored; one that cannot be written is skipped silently.
