@@ -127,14 +127,6 @@ impl Configs {
         &self.loaded[i]
     }
 
-    pub fn len(&self) -> usize {
-        self.loaded.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.loaded.is_empty()
-    }
-
     /// The index of the configuration that governs `path` (a file or a folder).
     pub fn for_path(&mut self, path: &Path) -> Result<usize, String> {
         if path.is_dir() {
