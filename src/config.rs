@@ -1,5 +1,6 @@
 //! Project configuration: `leaklint.toml`, `.leaklint.toml`, or `[tool.leaklint]` in
-//! `pyproject.toml`, found from the scanned path upward.
+//! `pyproject.toml`. Each file answers to the nearest one in its folder or above ([`Configs`]);
+//! every error names the file, line and key.
 
 use crate::rules::{Rule, RuleSet, Severity};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
