@@ -26,12 +26,16 @@ pub mod limits {
 /// The whole log. `root` is the directory paths are relative to (`%SRCROOT%`): the report root
 /// of [`crate::paths::Root`]; each diagnostic's path is relative to it, or absolute.
 pub fn to_value(diagnostics: &[Diagnostic], rules: &[&Rule], root: &Path) -> Value {
+    log(diagnostics, rules, root, limits::RESULTS)
+}
+
+fn log(diagnostics: &[Diagnostic], rules: &[&Rule], root: &Path, max_results: usize) -> Value {
     // Over the limit, errors are kept before warnings (the order of the report otherwise).
     let mut kept: Vec<&Diagnostic> = diagnostics.iter().collect();
-    let cut = kept.len() > limits::RESULTS;
+    let cut = kept.len() > max_results;
     if cut {
         kept.sort_by_key(|d| std::cmp::Reverse(d.severity));
-        kept.truncate(limits::RESULTS);
+        kept.truncate(max_results);
     }
     let results: Vec<Value> = kept.iter().map(|d| result(d, rules, root)).collect();
     let mut run = json!({
@@ -58,7 +62,7 @@ pub fn to_value(diagnostics: &[Diagnostic], rules: &[&Rule], root: &Path) -> Val
                 "message": { "text": format!(
                     "{} findings; only the first {} are in this log (errors first)",
                     diagnostics.len(),
-                    limits::RESULTS
+                    max_results
                 ) }
             }]
         }]);
@@ -326,5 +330,73 @@ mod limit_tests {
     #[test]
     fn brackets_are_escaped() {
         assert_eq!(escape(r"m[k] \ x"), r"m\[k\] \\ x");
+    }
+}
+
+#[cfg(test)]
+mod cut_tests {
+    use super::*;
+    use crate::diagnostic::{Label, Position};
+    use crate::model::Span;
+
+    fn diagnostic(line: u32, severity: Severity, labels: usize) -> Diagnostic {
+        let at = |line: u32| Location {
+            start: Position { line, column: 1 },
+            end: Position { line, column: 2 },
+            span: Span::new(0, 1),
+        };
+        Diagnostic {
+            rule: "r".into(),
+            severity,
+            path: "a.go".into(),
+            location: at(line),
+            message: "m".into(),
+            labels: (0..labels)
+                .map(|i| Label {
+                    location: at(i as u32 + 1),
+                    message: format!("site {i}"),
+                })
+                .collect(),
+            help: "h".into(),
+            fingerprint: "0:0".into(),
+            rendered: None,
+        }
+    }
+
+    #[test]
+    fn results_over_the_limit_keep_errors_first_and_say_so() {
+        let mut ds: Vec<Diagnostic> = (0..5)
+            .map(|i| diagnostic(i + 1, Severity::Warning, 0))
+            .collect();
+        ds.push(diagnostic(999, Severity::Error, 0));
+        let log = log(&ds, &[], Path::new("/r"), 5);
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 5);
+        assert_eq!(results[0]["level"], "error");
+        assert_eq!(
+            results[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            1
+        );
+        assert!(
+            log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("6 findings; only the first 5")
+        );
+    }
+
+    #[test]
+    fn related_locations_are_capped_and_each_kept_one_is_linked() {
+        let log = to_value(&[diagnostic(1, Severity::Error, 150)], &[], Path::new("/r"));
+        let r = &log["runs"][0]["results"][0];
+        assert_eq!(
+            r["relatedLocations"].as_array().unwrap().len(),
+            limits::RELATED
+        );
+        let text = r["message"]["text"].as_str().unwrap();
+        assert!(
+            text.contains("[site 99](100)") && !text.contains("(101)"),
+            "{text}"
+        );
     }
 }
