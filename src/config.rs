@@ -1,9 +1,11 @@
 //! Project configuration: `leaklint.toml`, `.leaklint.toml`, or `[tool.leaklint]` in
-//! `pyproject.toml`, found from the scanned path upward.
+//! `pyproject.toml`. Each file answers to the nearest one in its folder or above ([`Configs`]);
+//! every error names the file, line and key.
 
 use crate::rules::{Rule, RuleSet, Severity};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -18,7 +20,11 @@ struct Settings {
     ignore: Vec<Spanned<String>>,
     /// Glob patterns (gitignore syntax) of paths not to analyze, relative to the file.
     #[serde(default)]
-    exclude: Vec<String>,
+    exclude: Vec<Spanned<String>>,
+    /// Glob patterns (gitignore syntax, relative to the file) to the rules not reported in the
+    /// files they match.
+    #[serde(default)]
+    per_file_ignores: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
     /// Directories of rule files, relative to the file.
     #[serde(default)]
     rule_packs: Vec<Spanned<String>>,
@@ -45,43 +51,146 @@ pub struct Config {
     pub file: Option<PathBuf>,
     text: String,
     settings: Settings,
+    /// `exclude`, compiled.
+    excludes: Option<Gitignore>,
+    /// `per-file-ignores`, compiled: each pattern with its rules.
+    per_file: Vec<(Gitignore, Vec<String>)>,
 }
 
 /// The configuration file that governs `start`: the nearest one in `start` or a parent.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
-    let mut dir = if start.is_dir() {
-        Some(start.as_path())
+    let dir = if start.is_dir() {
+        start.as_path()
     } else {
-        start.parent()
+        start.parent()?
     };
-    while let Some(d) = dir {
-        for name in ["leaklint.toml", ".leaklint.toml"] {
-            let p = d.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-        let py = d.join("pyproject.toml");
-        if py.is_file() && has_leaklint_table(&py) {
-            return Some(py);
-        }
-        dir = d.parent();
-    }
-    None
+    dir.ancestors().find_map(config_in)
 }
 
-fn has_leaklint_table(py: &Path) -> bool {
-    std::fs::read_to_string(py)
-        .ok()
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-        .is_some_and(|doc| doc.get("tool").and_then(|t| t.get("leaklint")).is_some())
+/// The configuration file in `dir` itself, if any: `leaklint.toml`, `.leaklint.toml`, or a
+/// `pyproject.toml` with a `[tool.leaklint]` table. Anything named like the first two is
+/// taken, so that a folder or an unreadable file by that name is reported, not skipped; a
+/// `pyproject.toml` that does not parse is taken when it mentions leaklint.
+fn config_in(dir: &Path) -> Option<PathBuf> {
+    for name in ["leaklint.toml", ".leaklint.toml"] {
+        let p = dir.join(name);
+        if std::fs::symlink_metadata(&p).is_ok() {
+            return Some(p);
+        }
+    }
+    let py = dir.join("pyproject.toml");
+    let text = std::fs::read_to_string(&py).ok()?;
+    if !text.contains("leaklint") {
+        return None;
+    }
+    match toml::from_str::<toml::Table>(&text) {
+        Ok(doc) => doc
+            .get("tool")
+            .and_then(|t| t.get("leaklint"))
+            .is_some()
+            .then_some(py),
+        Err(_) => Some(py),
+    }
+}
+
+/// The configuration of each file: one for all (`--config`, `--isolated`), or the nearest one
+/// to each file, as ruff and eslint pick them.
+pub struct Configs {
+    discover: bool,
+    /// `loaded[0]` is the fixed configuration, or the defaults when discovering.
+    loaded: Vec<Config>,
+    by_file: HashMap<PathBuf, usize>,
+    /// Folders already looked up, as given and as resolved.
+    by_dir: HashMap<PathBuf, usize>,
+}
+
+impl Configs {
+    /// One configuration for every file.
+    pub fn fixed(config: Config) -> Configs {
+        Configs {
+            discover: false,
+            loaded: vec![config],
+            by_file: HashMap::new(),
+            by_dir: HashMap::new(),
+        }
+    }
+
+    /// The nearest configuration file to each file, else the defaults.
+    pub fn discovering() -> Configs {
+        Configs {
+            discover: true,
+            ..Configs::fixed(Config::default())
+        }
+    }
+
+    pub fn get(&self, i: usize) -> &Config {
+        &self.loaded[i]
+    }
+
+    /// The index of the configuration that governs `path` (a file or a folder).
+    pub fn for_path(&mut self, path: &Path) -> Result<usize, String> {
+        if path.is_dir() {
+            self.for_dir(path)
+        } else {
+            self.for_file(path)
+        }
+    }
+
+    /// The index of the configuration that governs the file `path`.
+    pub fn for_file(&mut self, path: &Path) -> Result<usize, String> {
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => self.for_dir(p),
+            _ => self.for_dir(Path::new(".")),
+        }
+    }
+
+    fn for_dir(&mut self, dir: &Path) -> Result<usize, String> {
+        if !self.discover {
+            return Ok(0);
+        }
+        if let Some(&i) = self.by_dir.get(dir) {
+            return Ok(i);
+        }
+        let resolved = std::fs::canonicalize(dir).unwrap_or_else(|_| crate::paths::absolute(dir));
+        let mut walked = Vec::new();
+        let mut found = 0;
+        for d in resolved.ancestors() {
+            if let Some(&i) = self.by_dir.get(d) {
+                found = i;
+                break;
+            }
+            walked.push(d.to_path_buf());
+            if let Some(file) = config_in(d) {
+                found = match self.by_file.get(&file) {
+                    Some(&i) => i,
+                    None => {
+                        let config = Config::load(&file)?;
+                        self.loaded.push(config);
+                        self.by_file.insert(file, self.loaded.len() - 1);
+                        self.loaded.len() - 1
+                    }
+                };
+                break;
+            }
+        }
+        for d in walked {
+            self.by_dir.insert(d, found);
+        }
+        self.by_dir.insert(dir.to_path_buf(), found);
+        Ok(found)
+    }
 }
 
 impl Config {
     /// Reads `path`. Errors name the file, line and key.
     pub fn load(path: &Path) -> Result<Config, String> {
         let shown = path.display();
+        if path.is_dir() {
+            return Err(format!(
+                "{shown}: is a folder, not a configuration file (rename it, or name a file with --config)"
+            ));
+        }
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
@@ -91,10 +200,69 @@ impl Config {
         } else {
             toml::from_str(&text).map_err(|e| format!("{shown}: {e}"))?
         };
-        Ok(Config {
+        let mut config = Config {
             file: Some(path.to_path_buf()),
             text,
             settings,
+            excludes: None,
+            per_file: Vec::new(),
+        };
+        let root = config.root();
+        let globs = |patterns: &mut dyn Iterator<Item = &Spanned<String>>, key: &str| {
+            let mut b = GitignoreBuilder::new(&root);
+            for g in patterns {
+                b.add_line(None, g.get_ref()).map_err(|e| {
+                    format!(
+                        "{}: {key}: bad pattern `{}`: {e}",
+                        config.at(g.span()),
+                        g.get_ref()
+                    )
+                })?;
+            }
+            b.build()
+                .map_err(|e| format!("{}: {key}: {e}", config.at(0..0)))
+        };
+        let excludes = if config.settings.exclude.is_empty() {
+            None
+        } else {
+            Some(globs(&mut config.settings.exclude.iter(), "exclude")?)
+        };
+        let mut per_file = Vec::new();
+        for (pattern, rules) in &config.settings.per_file_ignores {
+            let g = globs(&mut std::iter::once(pattern), "per-file-ignores")?;
+            per_file.push((g, rules.iter().map(|r| r.get_ref().clone()).collect()));
+        }
+        config.excludes = excludes;
+        config.per_file = per_file;
+        Ok(config)
+    }
+
+    /// The folder globs are relative to, absolute and free of symbolic links.
+    fn root(&self) -> PathBuf {
+        crate::paths::absolute(&self.dir())
+    }
+
+    /// Whether `exclude` covers `path` or a folder above it (up to the configuration's folder).
+    pub fn excludes_path(&self, path: &Path) -> bool {
+        let Some(g) = &self.excludes else {
+            return false;
+        };
+        let abs = crate::paths::absolute(path);
+        abs.starts_with(g.path())
+            && g.matched_path_or_any_parents(&abs, abs.is_dir())
+                .is_ignore()
+    }
+
+    /// Whether `per-file-ignores` turns `rule` off in `path`.
+    pub fn ignores(&self, path: &Path, rule: &str) -> bool {
+        if self.per_file.is_empty() {
+            return false;
+        }
+        let abs = crate::paths::absolute(path);
+        self.per_file.iter().any(|(g, rules)| {
+            rules.iter().any(|r| r == rule)
+                && abs.starts_with(g.path())
+                && g.matched_path_or_any_parents(&abs, false).is_ignore()
         })
     }
 
@@ -122,8 +290,12 @@ impl Config {
         format!("{file}:{line}:{column}")
     }
 
-    pub fn exclude(&self) -> &[String] {
-        &self.settings.exclude
+    pub fn exclude(&self) -> Vec<String> {
+        self.settings
+            .exclude
+            .iter()
+            .map(|g| g.get_ref().clone())
+            .collect()
     }
 
     /// Builds the active rule set: the built-in rules and the rule packs, then `select`,
@@ -170,6 +342,9 @@ impl Config {
         }
         for id in self.settings.severity.keys() {
             known(id.get_ref(), self.at(id.span()), "severity")?;
+        }
+        for id in self.settings.per_file_ignores.values().flatten() {
+            known(id.get_ref(), self.at(id.span()), "per-file-ignores")?;
         }
         for id in cli_select.iter().chain(cli_ignore) {
             known(id, "command line".into(), "--select/--ignore")?;

@@ -34,7 +34,8 @@ pub struct Diagnostic {
     /// Related sites: where the key is stored, where the resource leaks, …
     pub labels: Vec<Label>,
     pub help: String,
-    /// Identifies the finding across edits that move it: see [`fingerprint`].
+    /// Identifies the finding across edits that move it: see [`fingerprint`]. The driver
+    /// leaves the finding's context here until [`assign_fingerprints`] replaces it.
     pub fingerprint: String,
     /// The human rendering, made by the worker that had the source at hand.
     pub rendered: Option<String>,
@@ -46,24 +47,38 @@ impl Diagnostic {
     }
 }
 
-/// A fingerprint that survives unrelated edits: the rule, the path, and the text of the
-/// finding's first line with white space removed — not its line number. `occurrence` tells apart
-/// identical lines in one file.
-pub fn fingerprint(rule: &str, path: &str, line_text: &str, occurrence: usize) -> String {
+/// A fingerprint that survives unrelated edits and does not depend on where leaklint runs or
+/// how the path was spelled: the rule and the finding's context (the text of its first line with
+/// white space removed, and the name of the function it is in) — not its line number, nor its
+/// path (a baseline pairs a fingerprint with a path of its own). `occurrence` tells apart
+/// findings with the same context in one file, in source order.
+pub fn fingerprint(rule: &str, context: &str, occurrence: usize) -> String {
     // FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let squeezed = line_text.bytes().filter(|b| !b.is_ascii_whitespace());
-    for b in rule
-        .bytes()
-        .chain([0])
-        .chain(path.bytes())
-        .chain([0])
-        .chain(squeezed)
-    {
+    let squeezed = context.bytes().filter(|b| !b.is_ascii_whitespace());
+    for b in rule.bytes().chain([0]).chain(squeezed) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}:{occurrence}")
+}
+
+/// The context [`fingerprint`] hashes: the line's text and the enclosing function's name.
+pub fn fingerprint_context(line_text: &str, function: &str) -> String {
+    format!("{line_text}\u{0}{function}")
+}
+
+/// Replaces each diagnostic's context (as the driver leaves it in `fingerprint`) by its
+/// fingerprint, numbering findings of one file with the same rule and context in the order
+/// given (the report's sorted order).
+pub fn assign_fingerprints(diagnostics: &mut [Diagnostic]) {
+    let mut seen: std::collections::HashMap<(String, String), usize> = Default::default();
+    for d in diagnostics {
+        let base = fingerprint(&d.rule, &d.fingerprint, 0);
+        let n = seen.entry((d.path.clone(), base)).or_default();
+        d.fingerprint = fingerprint(&d.rule, &d.fingerprint, *n);
+        *n += 1;
+    }
 }
 
 /// Byte offsets of line starts, computed once per file that has something to report.
@@ -127,11 +142,14 @@ mod tests {
     }
 
     #[test]
-    fn fingerprints_ignore_line_numbers_and_indentation() {
-        let a = fingerprint("r", "a.go", "\tkey := f(ctx)", 0);
-        assert_eq!(a, fingerprint("r", "a.go", "    key := f(ctx)", 0));
-        assert_ne!(a, fingerprint("r", "a.go", "key := f(ctx)", 1));
-        assert_ne!(a, fingerprint("r", "b.go", "key := f(ctx)", 0));
-        assert_ne!(a, fingerprint("q", "a.go", "key := f(ctx)", 0));
+    fn fingerprints_ignore_line_numbers_indentation_and_paths() {
+        let a = fingerprint("r", "\tkey := f(ctx)", 0);
+        assert_eq!(a, fingerprint("r", "    key := f(ctx)", 0));
+        assert_ne!(a, fingerprint("r", "key := f(ctx)", 1));
+        assert_ne!(a, fingerprint("q", "key := f(ctx)", 0));
+        assert_ne!(
+            fingerprint("r", &fingerprint_context("key := f(ctx)", "f"), 0),
+            fingerprint("r", &fingerprint_context("key := f(ctx)", "g"), 0)
+        );
     }
 }

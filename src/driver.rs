@@ -2,7 +2,7 @@
 //! report: diagnostics and warnings sorted, statistics summed.
 
 use crate::checks::{self, Finding};
-use crate::diagnostic::{fingerprint, Diagnostic, Label, LineIndex};
+use crate::diagnostic::{fingerprint_context, Diagnostic, Label, LineIndex};
 use crate::frontend;
 use crate::model::Lang;
 use crate::model::Span;
@@ -27,6 +27,8 @@ pub struct Options {
     pub render: Option<Render>,
     /// Counts files done, for a progress display.
     pub progress: Option<std::sync::Arc<AtomicUsize>>,
+    /// Results of earlier runs, by file content.
+    pub cache: Option<std::sync::Arc<crate::cache::Cache>>,
 }
 
 impl Default for Options {
@@ -38,6 +40,7 @@ impl Default for Options {
             prefilter: true,
             render: None,
             progress: None,
+            cache: None,
         }
     }
 }
@@ -296,13 +299,7 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
     total
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut seen: std::collections::HashMap<String, usize> = Default::default();
-    for d in &mut total.diagnostics {
-        let key = fingerprint(&d.rule, &d.path, &d.fingerprint, 0);
-        let n = seen.entry(key).or_default();
-        d.fingerprint = fingerprint(&d.rule, &d.path, &d.fingerprint, *n);
-        *n += 1;
-    }
+    crate::diagnostic::assign_fingerprints(&mut total.diagnostics);
     total.warnings.sort();
     total.partial_parses.sort();
     total
@@ -356,7 +353,12 @@ fn analyze_source(
         Ok(b) => b,
         Err(e) => return warn(format!("cannot read: {e}")),
     };
-    analyze_bytes(shown, lang, &bytes, rules, opts, report);
+    match &opts.cache {
+        Some(cache) => cache.analyze(shown, lang, &bytes, opts.render, report, |report| {
+            analyze_bytes(shown, lang, &bytes, rules, opts, report)
+        }),
+        None => analyze_bytes(shown, lang, &bytes, rules, opts, report),
+    }
 }
 
 /// Analyzes text read from standard input as if it were the file `name`.
@@ -370,6 +372,10 @@ pub fn analyze_stdin(name: &Path, bytes: &[u8], rules: &RuleSet, opts: &Options)
             "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
         ),
     }
+    report
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::diagnostic::assign_fingerprints(&mut report.diagnostics);
     report
 }
 
@@ -487,9 +493,10 @@ fn analyze_bytes(
                 .collect(),
             help: rule.docs.fix.clone(),
             // Completed with the occurrence number once all findings are sorted.
-            fingerprint: index
-                .line_text(index.position(f.span.start as usize).line)
-                .to_string(),
+            fingerprint: fingerprint_context(
+                index.line_text(index.position(f.span.start as usize).line),
+                &enclosing_function(&unit, f.span),
+            ),
             rendered: None,
         };
         if let Some(render) = opts.render {
@@ -497,6 +504,30 @@ fn analyze_bytes(
         }
         report.diagnostics.push(d);
     }
+}
+
+/// The name of the innermost named function around `span`, with those it is nested in
+/// (`outer.inner`), for
+/// fingerprints; empty at top level.
+fn enclosing_function(unit: &crate::model::Unit, span: Span) -> String {
+    let inner = unit
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.span.start <= span.start && span.end <= f.span.end)
+        .min_by_key(|(_, f)| f.span.end - f.span.start)
+        .map(|(i, _)| i);
+    let mut names = Vec::new();
+    let mut at = inner;
+    while let Some(f) = at.and_then(|i| unit.functions.get(i)) {
+        if !f.name.is_empty() {
+            names.push(f.name.as_str());
+        }
+        // Parents come before their children; anything else would loop.
+        at = f.parent.filter(|&p| Some(p) < at);
+    }
+    names.reverse();
+    names.join(".")
 }
 
 /// Drops the findings a suppression covers, and adds findings for suppressions that cover

@@ -1,6 +1,7 @@
 //! leaklint: finds leak-prone patterns in Rust, Java, Go, Python and C source.
 
 pub mod baseline;
+pub mod cache;
 pub mod checks;
 pub mod config;
 pub mod diagnostic;
@@ -10,6 +11,7 @@ pub mod emit;
 pub mod format_string;
 pub mod frontend;
 pub mod model;
+pub mod paths;
 pub mod progress;
 pub mod rules;
 pub mod suppress;

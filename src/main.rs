@@ -1,12 +1,16 @@
 //! The `leaklint` command.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use leaklint::config::{self, Config};
+use leaklint::cache::{self, Cache};
+use leaklint::config::{self, Config, Configs};
 use leaklint::diffbase::Changes;
 use leaklint::driver::{self, Options, Render, Report};
+use leaklint::model::Lang;
+use leaklint::paths::Root;
 use leaklint::progress::Progress;
-use leaklint::rules::{RuleSet, Severity};
+use leaklint::rules::{Rule, RuleSet, Severity};
 use leaklint::{baseline, emit};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -22,20 +26,17 @@ use std::time::Instant;
 /// Finds leak-prone patterns (connections, file descriptors, memory) in C, Go, Java, Python and
 /// Rust source.
 ///
-/// Exit status: 0 when nothing is found, 1 when something is, 2 on a usage or internal error.
+/// Exit status: 0 when nothing is found, 1 when something is (see --fail-on), 2 on a usage,
+/// configuration or internal error.
 #[derive(Parser)]
-#[command(
-    name = "leaklint",
-    version,
-    about,
-    long_about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "leaklint", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
     check: CheckArgs,
+    #[command(flatten)]
+    global: GlobalArgs,
 }
 
 #[derive(Subcommand)]
@@ -48,6 +49,49 @@ enum Command {
     },
     /// Print a rule's documentation: what it finds, why, how to fix it, examples.
     Explain { rule: String },
+}
+
+/// Options that apply to every command; they may stand before or after a subcommand.
+#[derive(Args)]
+struct GlobalArgs {
+    /// When to colour human output. `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+
+    /// Run only these rules (comma-separated ids); replaces the configuration's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES", global = true)]
+    select: Vec<String>,
+
+    /// Do not run these rules (comma-separated ids); adds to the configuration's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES", global = true)]
+    ignore: Vec<String>,
+
+    /// Read configuration from FILE for every file, instead of each file's nearest
+    /// leaklint.toml, .leaklint.toml or pyproject.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated", global = true)]
+    config: Option<PathBuf>,
+
+    /// Ignore every configuration file.
+    #[arg(long, global = true)]
+    isolated: bool,
+
+    /// Print only the findings: no warnings, summary or progress.
+    #[arg(short, long, conflicts_with = "verbose", global = true)]
+    quiet: bool,
+
+    /// List every file whose syntax was only partly understood.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// Exit 1 when there is an error-level finding.
+    Error,
+    /// Exit 1 when there is any finding.
+    Warning,
+    /// Exit 0 whatever is found.
+    Never,
 }
 
 #[derive(Args)]
@@ -66,46 +110,38 @@ struct CheckArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
-    /// When to colour human output. `auto` colours a terminal unless NO_COLOR is set.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
-
     /// Number of worker threads [default: the number of CPUs].
     #[arg(short = 'j', long = "threads", value_name = "N")]
     threads: Option<usize>,
 
-    /// Run only these rules (comma-separated ids); replaces the configuration's `select`.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    select: Vec<String>,
+    /// Which findings make the exit status 1.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
 
-    /// Do not run these rules (comma-separated ids); adds to the configuration's `ignore`.
-    #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    ignore: Vec<String>,
-
-    /// Read configuration from FILE instead of discovering leaklint.toml, .leaklint.toml or
-    /// pyproject.toml from the first path upward.
-    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
-    config: Option<PathBuf>,
-
-    /// Ignore every configuration file.
+    /// Exit 0 even when there are findings (2 still reports a usage or internal error).
     #[arg(long)]
-    isolated: bool,
+    exit_zero: bool,
 
     /// Report only findings not recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
 
-    /// Record today's findings in FILE, and exit 0.
+    /// Record all of today's findings in FILE, and exit 0. With --baseline naming the same
+    /// file, refreshes it: fixed findings leave it, the rest stay.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
 
-    /// Report only findings on lines changed since this git revision.
+    /// Report only findings that touch a line changed since this git revision.
     #[arg(long, value_name = "REV")]
     diff_base: Option<String>,
 
     /// Read one file from standard input, named NAME (its extension picks the language).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<PathBuf>,
+
+    /// Neither read nor write the result cache (.leaklint_cache/ at the report root).
+    #[arg(long)]
+    no_cache: bool,
 
     /// Skip files larger than this (bytes; K, M and G suffixes accepted).
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
@@ -114,14 +150,6 @@ struct CheckArgs {
     /// Print, per language, files, bytes, parse and analysis time, and peak memory, to stderr.
     #[arg(long)]
     statistics: bool,
-
-    /// Print only the findings: no warnings, summary or progress.
-    #[arg(short, long, conflicts_with = "verbose")]
-    quiet: bool,
-
-    /// List every file whose syntax was only partly understood.
-    #[arg(short, long)]
-    verbose: bool,
 
     /// Only parse every file, analyze nothing: the benchmark's baseline.
     #[arg(long)]
@@ -178,9 +206,9 @@ fn main() -> ExitCode {
         }
     };
     let outcome = std::panic::catch_unwind(|| match cli.command {
-        Some(Command::Rules { markdown }) => list_rules(markdown),
-        Some(Command::Explain { rule }) => explain(&rule),
-        None => check(cli.check),
+        Some(Command::Rules { markdown }) => list_rules(&cli.global, markdown),
+        Some(Command::Explain { rule }) => explain(&cli.global, &rule),
+        None => check(cli.check, &cli.global),
     });
     match outcome {
         Ok(Ok(code)) => code,
@@ -196,21 +224,27 @@ fn main() -> ExitCode {
 }
 
 /// The rules as configured for the current directory.
-fn configured_rules() -> Result<RuleSet, String> {
-    let config = match config::discover(Path::new(".")) {
-        Some(file) => Config::load(&file)?,
-        None => Config::default(),
+fn configured_rules(g: &GlobalArgs) -> Result<RuleSet, String> {
+    let config = if g.isolated {
+        Config::default()
+    } else if let Some(file) = &g.config {
+        Config::load(file)?
+    } else {
+        match config::discover(Path::new(".")) {
+            Some(file) => Config::load(&file)?,
+            None => Config::default(),
+        }
     };
-    config.rules(&[], &[])
+    config.rules(&g.select, &g.ignore)
 }
 
-fn list_rules(markdown: bool) -> Result<ExitCode, String> {
-    let rules = configured_rules()?;
+fn list_rules(g: &GlobalArgs, markdown: bool) -> Result<ExitCode, String> {
+    let rules = configured_rules(g)?;
     if markdown {
-        print!("{}", rules.markdown_table());
-        return Ok(ExitCode::SUCCESS);
+        return print(&rules.markdown_table());
     }
     let width = rules.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut text = String::new();
     for r in &rules.rules {
         let langs: Vec<&str> = r.langs().map(|l| l.key()).collect();
         let langs = if langs.is_empty() {
@@ -218,51 +252,51 @@ fn list_rules(markdown: bool) -> Result<ExitCode, String> {
         } else {
             langs.join(",")
         };
-        println!(
-            "{:<width$} {:<8} {:<22} {}",
+        text.push_str(&format!(
+            "{:<width$} {:<8} {:<22} {}\n",
             r.id,
             r.severity.as_str(),
             langs,
             r.summary
-        );
+        ));
     }
-    Ok(ExitCode::SUCCESS)
+    print(&text)
 }
 
-fn explain(id: &str) -> Result<ExitCode, String> {
-    let rules = configured_rules()?;
+fn explain(g: &GlobalArgs, id: &str) -> Result<ExitCode, String> {
+    let rules = configured_rules(g)?;
     let rule = rules
         .get(id)
         .ok_or_else(|| format!("unknown rule `{id}` (see `leaklint rules`)"))?;
-    print!("{}", rule.help_markdown());
-    Ok(ExitCode::SUCCESS)
+    print(&rule.help_markdown())
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let start = Instant::now();
-    let config = if args.isolated {
-        Config::default()
-    } else if let Some(file) = &args.config {
-        Config::load(file)?
-    } else {
-        let from = args
-            .stdin_filename
-            .as_deref()
-            .and_then(Path::parent)
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(&args.paths[0]);
-        match config::discover(from) {
-            Some(file) => Config::load(&file)?,
-            None => Config::default(),
+/// Writes to standard output; a reader that went away (`| head`) is not an error.
+fn print(text: &str) -> Result<ExitCode, String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the report: {e}"))
         }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
+    let start = Instant::now();
+    let mut configs = if g.isolated {
+        Configs::fixed(Config::default())
+    } else if let Some(file) = &g.config {
+        Configs::fixed(Config::load(file)?)
+    } else {
+        Configs::discovering()
     };
-    let rules = config.rules(&args.select, &args.ignore)?;
     let threads = args
         .threads
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let render = (args.format == Format::Human).then(|| match args.color {
+    let render = (args.format == Format::Human).then(|| match g.color {
         Color::Always => Render::Color,
         Color::Never => Render::Plain,
         Color::Auto => {
@@ -281,89 +315,222 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         prefilter: !args.no_prefilter,
         render,
         progress: None,
+        cache: None,
     };
 
-    let (mut report, files) = if let Some(name) = &args.stdin_filename {
+    let (mut report, files, root, rule_sets) = if let Some(name) = &args.stdin_filename {
+        let ci = configs.for_path(name)?;
+        let config = configs.get(ci);
+        let root = Root::find(
+            std::slice::from_ref(name),
+            config.file.as_deref().and_then(Path::parent),
+        );
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
-        (driver::analyze_stdin(name, &bytes, &rules, &opts), 1)
+        let rules = config.rules(&g.select, &g.ignore)?;
+        if config.excludes_path(name) {
+            (Report::default(), 0, root, vec![rules])
+        } else {
+            let mut report = driver::analyze_stdin(name, &bytes, &rules, &opts);
+            report
+                .diagnostics
+                .retain(|d| !config.ignores(name, &d.rule));
+            (report, 1, root, vec![rules])
+        }
     } else {
         for p in &args.paths {
             if std::fs::symlink_metadata(p).is_err() {
                 return Err(format!("`{}` does not exist", p.display()));
             }
         }
-        let (files, walk_warnings) =
-            driver::collect_files(&args.paths, threads, config.exclude(), &config.dir())?;
-        let progress =
-            (!args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none())
-                .then(|| {
-                    let done = Arc::new(AtomicUsize::new(0));
-                    opts.progress = Some(done.clone());
-                    Progress::start(files.len(), done)
-                });
-        let mut report = driver::analyze(&files, &rules, &opts);
-        if let Some(p) = progress {
-            p.finish();
-        }
-        report.warnings.extend(walk_warnings);
-        report.warnings.sort();
-        (report, files.len())
+        analyze_paths(&args, g, &mut configs, &mut opts)?
     };
 
+    // Baselines and diffs see every finding; --write-baseline records them all.
+    let all = args
+        .write_baseline
+        .as_ref()
+        .map(|_| report.diagnostics.clone())
+        .unwrap_or_default();
     if let Some(file) = &args.baseline {
-        baseline::filter(file, &mut report.diagnostics)?;
+        baseline::filter(file, &mut report.diagnostics, &root)?;
     }
     if let Some(rev) = &args.diff_base {
-        let changes = Changes::since(rev)?;
-        report.diagnostics.retain(|d| changes.touches(d));
+        let changes = Changes::since(rev, &root.dir)?;
+        report.diagnostics.retain(|d| changes.touches(d, &root));
     }
-    if !args.quiet {
-        print_warnings(&report, args.verbose);
+    if !g.quiet {
+        print_warnings(&report, g.verbose);
+        if files == 0 {
+            eprintln!(
+                "leaklint: warning: no file was analyzed: no C, Go, Java, Python or Rust file under the paths given, or all were excluded"
+            );
+        }
     }
     if let Some(file) = &args.write_baseline {
-        baseline::write(file, &report.diagnostics)?;
-        if !args.quiet {
+        baseline::write(file, &all, &root)?;
+        if !g.quiet {
             eprintln!(
                 "leaklint: recorded {} finding{} in {}",
-                report.diagnostics.len(),
-                plural(report.diagnostics.len()),
+                all.len(),
+                plural(all.len()),
                 file.display()
             );
         }
         return Ok(ExitCode::SUCCESS);
     }
 
-    let text = render_report(&report, &rules, args.format, files, args.quiet)?;
+    if args.format != Format::Human {
+        for d in &mut report.diagnostics {
+            d.path = root.relative(&d.path);
+        }
+    }
+    // Every rule that could have reported, for SARIF: the first configuration's, then the
+    // others' that it lacks.
+    let mut rules: Vec<&Rule> = Vec::new();
+    for set in &rule_sets {
+        for r in &set.rules {
+            if !rules.iter().any(|k| k.id == r.id) {
+                rules.push(r);
+            }
+        }
+    }
+    let text = render_report(&report, &rules, &root, args.format, files, g.quiet)?;
     match &args.output {
         Some(file) => std::fs::write(file, text)
             .map_err(|e| format!("{}: cannot write: {e}", file.display()))?,
         None => {
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(format!("cannot write the report: {e}"));
-                }
-            }
+            print(&text)?;
         }
     }
     if args.statistics {
         print_statistics(&report, start);
     }
+    let fails = match args.fail_on {
+        _ if args.exit_zero => false,
+        FailOn::Never => false,
+        FailOn::Warning => !report.diagnostics.is_empty(),
+        FailOn::Error => report
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error),
+    };
     Ok(if report.internal_errors > 0 {
         ExitCode::from(2)
-    } else if report.diagnostics.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    } else if fails {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
+}
+
+/// Walks the paths and analyzes each file under its own configuration: the files are grouped
+/// by configuration, and each group runs with its rules (and its cache).
+fn analyze_paths(
+    args: &CheckArgs,
+    g: &GlobalArgs,
+    configs: &mut Configs,
+    opts: &mut Options,
+) -> Result<(Report, usize, Root, Vec<RuleSet>), String> {
+    // The walk prunes what the configuration over each given path excludes.
+    let mut walks: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
+    for p in &args.paths {
+        walks
+            .entry(configs.for_path(p)?)
+            .or_default()
+            .push(p.clone());
+    }
+    let first = configs.for_path(&args.paths[0])?;
+    let root = Root::find(
+        &args.paths,
+        configs.get(first).file.as_deref().and_then(Path::parent),
+    );
+    let mut found = Vec::new();
+    let mut warnings = Vec::new();
+    for (&ci, paths) in &walks {
+        let config = configs.get(ci);
+        let (files, w) =
+            driver::collect_files(paths, opts.threads, &config.exclude(), &config.dir())?;
+        found.extend(files.into_iter().map(|f| (f, ci)));
+        warnings.extend(w);
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    // Each file then answers to its nearest configuration, and to that one's excludes.
+    let mut groups: BTreeMap<usize, Vec<(PathBuf, Lang)>> = BTreeMap::new();
+    for ((path, lang), walked_with) in found {
+        let ci = configs.for_file(&path)?;
+        if ci != walked_with && configs.get(ci).excludes_path(&path) {
+            continue;
+        }
+        groups.entry(ci).or_default().push((path, lang));
+    }
+    let mut rule_sets = BTreeMap::new();
+    for &ci in groups.keys() {
+        rule_sets.insert(ci, configs.get(ci).rules(&g.select, &g.ignore)?);
+    }
+    let total: usize = groups.values().map(Vec::len).sum();
+    let progress = (!g.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none())
+    .then(|| {
+        let done = Arc::new(AtomicUsize::new(0));
+        opts.progress = Some(done.clone());
+        Progress::start(total, done)
+    });
+    let use_cache = !args.no_cache && !args.parse_only;
+    let mut report = Report::default();
+    for (ci, files) in &groups {
+        let rules = &rule_sets[ci];
+        let config = configs.get(*ci);
+        opts.cache = use_cache.then(|| {
+            Arc::new(Cache::open(
+                &root.dir.join(cache::DIR),
+                rules,
+                &format!("prefilter={}", opts.prefilter),
+            ))
+        });
+        let mut part = driver::analyze(files, rules, opts);
+        if let Some(cache) = opts.cache.take().and_then(|c| Arc::try_unwrap(c).ok()) {
+            cache.save();
+        }
+        part.diagnostics
+            .retain(|d| !config.ignores(Path::new(&d.path), &d.rule));
+        merge(&mut report, part);
+    }
+    if let Some(p) = progress {
+        p.finish();
+    }
+    report.warnings.extend(warnings);
+    report.warnings.sort();
+    report
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.partial_parses.sort();
+    Ok((report, total, root, rule_sets.into_values().collect()))
+}
+
+fn merge(total: &mut Report, part: Report) {
+    total.diagnostics.extend(part.diagnostics);
+    total.warnings.extend(part.warnings);
+    total.partial_parses.extend(part.partial_parses);
+    total.internal_errors += part.internal_errors;
+    for (lang, s) in part.stats {
+        let t = total.stats.entry(lang).or_default();
+        t.files += s.files;
+        t.bytes += s.bytes;
+        t.parsed += s.parsed;
+        t.parse_time += s.parse_time;
+        t.analysis_time += s.analysis_time;
+    }
 }
 
 fn render_report(
     report: &Report,
-    rules: &RuleSet,
+    rules: &[&Rule],
+    root: &Root,
     format: Format,
     files: usize,
     quiet: bool,
@@ -378,11 +545,7 @@ fn render_report(
         Format::Json => json(emit::json::to_value(&report.diagnostics)),
         Format::Gitlab => json(emit::gitlab::to_value(&report.diagnostics)),
         Format::Github => Ok(emit::github::render(&report.diagnostics)),
-        Format::Sarif => {
-            let root = std::env::current_dir()
-                .map_err(|e| format!("cannot read the current directory: {e}"))?;
-            json(emit::sarif::to_value(&report.diagnostics, rules, &root))
-        }
+        Format::Sarif => json(emit::sarif::to_value(&report.diagnostics, rules, &root.dir)),
     }
 }
 

@@ -624,6 +624,13 @@ impl RuleSet {
     }
 }
 
+/// Whether `id` is one of the rules shipped with leaklint (a rule pack cannot reuse their ids).
+pub fn is_builtin(id: &str) -> bool {
+    BUILTIN
+        .iter()
+        .any(|(name, _)| name.strip_suffix(".toml") == Some(id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! baselines, diff-base, stdin, rule docs, pre-commit.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 struct Run {
@@ -54,21 +54,10 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
 
-/// The official SARIF 2.1.0 schema, as shared beside the repository (`../shared`), or where
-/// LEAKLINT_SARIF_SCHEMA points.
+/// The official SARIF 2.1.0 schema (OASIS), vendored under `tests/schemas/`.
 fn sarif_schema() -> serde_json::Value {
-    let path = std::env::var_os("LEAKLINT_SARIF_SCHEMA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif-2.1.0.schema.json")
-        });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "the SARIF schema is needed at {} (or set LEAKLINT_SARIF_SCHEMA): {e}",
-            path.display()
-        )
-    });
-    json(&text)
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json");
+    json(&std::fs::read_to_string(path).expect("tests/schemas/sarif-2.1.0.json"))
 }
 
 #[test]
@@ -110,7 +99,7 @@ fn sarif_is_valid_and_complete() {
     assert_eq!(loc["artifactLocation"]["uri"], "src/w.go");
     assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
     assert_eq!(loc["region"]["startLine"], 9);
-    assert!(result["partialFingerprints"]["leaklint/v1"].is_string());
+    assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
     assert!(result["relatedLocations"]
         .as_array()
         .is_some_and(|r| !r.is_empty()));
@@ -413,7 +402,7 @@ fn readme_rule_table_is_generated_from_the_rule_docs() {
 }
 
 #[test]
-fn pre_commit_try_repo() {
+fn pre_commit_hook() {
     // Runs only where pre-commit is installed; `.ci/run` installs it, so CI always runs it.
     if Command::new("pre-commit")
         .arg("--version")
@@ -427,7 +416,19 @@ fn pre_commit_try_repo() {
         eprintln!("pre-commit is not installed; skipping");
         return;
     }
+    // The hook as `.pre-commit-hooks.yaml` declares it, run by pre-commit as a local hook on
+    // the binary under test: `language: rust` would build a release binary (minutes), and what
+    // is tested here is which files pre-commit passes and what leaklint makes of them.
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hooks = std::fs::read_to_string(repo.join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(hooks.contains("language: rust") && hooks.contains("entry: leaklint"));
+    let bin = env!("CARGO_BIN_EXE_leaklint");
+    let hook: String = hooks
+        .replace("language: rust", "language: system")
+        .replace("entry: leaklint", &format!("entry: '{bin}'"))
+        .lines()
+        .map(|l| format!("      {l}\n"))
+        .collect();
     let work = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {
         Command::new("git")
@@ -438,18 +439,19 @@ fn pre_commit_try_repo() {
             .unwrap()
     };
     git(&["init", "-q"]);
+    write(
+        work.path(),
+        ".pre-commit-config.yaml",
+        &format!("repos:\n  - repo: local\n    hooks:\n{hook}"),
+    );
     write(work.path(), "w.go", GO_LEAK);
+    write(work.path(), "gen/x.go", GO_LEAK);
+    write(work.path(), "gen/leaklint.toml", "exclude = [\"x.go\"]\n");
     write(work.path(), "ok.py", "x = 1\n");
     git(&["add", "."]);
     let out = Command::new("pre-commit")
-        .args([
-            "try-repo",
-            repo.to_str().unwrap(),
-            "leaklint",
-            "--all-files",
-            "--color",
-            "never",
-        ])
+        .args(["run", "--all-files", "--color", "never"])
+        .env("PRE_COMMIT_HOME", work.path().join(".pre-commit-home"))
         .current_dir(work.path())
         .output()
         .unwrap();
@@ -459,8 +461,10 @@ fn pre_commit_try_repo() {
         "the hook must fail on a finding:\n{stdout}"
     );
     assert!(
-        stdout.contains("stringified-map-key"),
+        stdout.contains("stringified-map-key") && stdout.contains("w.go"),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // gen/x.go is excluded by its own folder's configuration.
+    assert!(!stdout.contains("x.go:"), "{stdout}");
 }

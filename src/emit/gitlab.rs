@@ -1,4 +1,5 @@
-//! `--format gitlab`: GitLab's Code Quality report (a JSON array of issues).
+//! `--format gitlab`: GitLab's Code Quality report (a JSON array of issues), paths relative to
+//! the report root.
 
 use crate::diagnostic::Diagnostic;
 use crate::rules::Severity;
@@ -12,7 +13,9 @@ pub fn to_value(diagnostics: &[Diagnostic]) -> Value {
             json!({
                 "description": format!("{} ({})", d.message, d.rule),
                 "check_name": d.rule,
-                "fingerprint": d.fingerprint,
+                // GitLab keeps one issue per fingerprint in a report: add the path, which
+                // leaklint's own fingerprint leaves out.
+                "fingerprint": crate::diagnostic::fingerprint(&d.path, &d.fingerprint, 0),
                 "severity": match d.severity {
                     Severity::Error => "major",
                     Severity::Warning => "minor",

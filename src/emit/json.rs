@@ -1,4 +1,5 @@
-//! `--format json`: an array of objects with 1-based positions.
+//! `--format json`: an array of objects with 1-based positions, as described by
+//! `schemas/leaklint-json.schema.json`.
 
 use crate::diagnostic::{Diagnostic, Location};
 use serde_json::{json, Value};
@@ -25,6 +26,7 @@ pub fn to_value(diagnostics: &[Diagnostic]) -> Value {
             }
             obj.insert("message".into(), json!(d.message));
             obj.insert("help".into(), json!(d.help));
+            obj.insert("fingerprint".into(), json!(d.fingerprint));
             let related: Vec<Value> = d
                 .labels
                 .iter()
