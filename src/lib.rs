@@ -7,6 +7,7 @@ pub mod diagnostic;
 pub mod diffbase;
 pub mod driver;
 pub mod emit;
+pub mod fix;
 pub mod format_string;
 pub mod frontend;
 pub mod model;

@@ -130,6 +130,16 @@ struct CheckArgs {
     /// Parse every file, even those that contain none of the literals the rules look for.
     #[arg(long)]
     no_prefilter: bool,
+
+    /// Apply the safe mechanical fixes (such as Go's `defer f.Close()` after the error check)
+    /// to the files, then report what remains. With --stdin-filename, print the fixed text.
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    fix: bool,
+
+    /// Print the safe mechanical fixes as a unified diff instead of the findings; change
+    /// nothing. Exits 1 when there is something to fix.
+    #[arg(long, conflicts_with = "write_baseline")]
+    diff: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -283,12 +293,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         progress: None,
     };
 
+    let mut stdin_bytes = Vec::new();
     let (mut report, files) = if let Some(name) = &args.stdin_filename {
-        let mut bytes = Vec::new();
+        let bytes = &mut stdin_bytes;
         std::io::stdin()
-            .read_to_end(&mut bytes)
+            .read_to_end(bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
-        (driver::analyze_stdin(name, &bytes, &rules, &opts), 1)
+        (driver::analyze_stdin(name, bytes, &rules, &opts), 1)
     } else {
         for p in &args.paths {
             if std::fs::symlink_metadata(p).is_err() {
@@ -319,6 +330,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if let Some(rev) = &args.diff_base {
         let changes = Changes::since(rev)?;
         report.diagnostics.retain(|d| changes.touches(d));
+    }
+    if args.fix || args.diff {
+        let stdin = args.stdin_filename.is_some().then_some(&stdin_bytes[..]);
+        if let Some(code) = fix_or_diff(&report, args.diff, stdin, &rules, &opts)? {
+            return Ok(code);
+        }
+        // Files were fixed: report what remains, as a run without --fix would.
+        return check(CheckArgs { fix: false, ..args });
     }
     if !args.quiet {
         print_warnings(&report, args.verbose);
@@ -359,6 +378,80 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--diff`: prints the fixes as a unified diff. `--fix`: applies them; with standard input,
+/// prints the fixed text. Returns the exit code, or `None` when files were fixed and the run
+/// should report what remains.
+fn fix_or_diff(
+    report: &Report,
+    diff: bool,
+    stdin: Option<&[u8]>,
+    rules: &RuleSet,
+    opts: &Options,
+) -> Result<Option<ExitCode>, String> {
+    // Each file's edits, in the order of its findings.
+    let mut by_path: Vec<(&str, Vec<&leaklint::fix::Edit>)> = Vec::new();
+    for d in &report.diagnostics {
+        let edits = d.fixes.iter().flat_map(|f| &f.edits);
+        match by_path.last_mut() {
+            Some((p, e)) if *p == d.path => e.extend(edits),
+            _ => by_path.push((&d.path, edits.collect())),
+        }
+    }
+    by_path.retain(|(_, e)| !e.is_empty());
+    let mut out = String::new();
+    let mut fixed = 0;
+    for (path, edits) in &by_path {
+        let text = match stdin {
+            Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            None => {
+                std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?
+            }
+        };
+        if diff {
+            out.push_str(&leaklint::fix::unified_diff(path, &text, edits));
+            continue;
+        }
+        let (new, n) = leaklint::fix::apply(&text, edits.iter().copied());
+        fixed += n;
+        match stdin {
+            Some(_) => out.push_str(&new),
+            None => std::fs::write(path, new).map_err(|e| format!("{path}: cannot write: {e}"))?,
+        }
+    }
+    if !diff {
+        if let Some(name) = stdin.and_then(|_| report.diagnostics.first().map(|d| &d.path)) {
+            if by_path.is_empty() {
+                out.push_str(&String::from_utf8_lossy(stdin.unwrap_or_default()));
+            }
+            let again = driver::analyze_stdin(Path::new(name), out.as_bytes(), rules, opts);
+            print!("{out}");
+            return Ok(Some(exit_code(again.diagnostics.is_empty())));
+        }
+        if let Some(bytes) = stdin {
+            // Nothing found: the text is printed back unchanged.
+            print!("{}", String::from_utf8_lossy(bytes));
+            return Ok(Some(ExitCode::SUCCESS));
+        }
+        eprintln!(
+            "leaklint: fixed {fixed} finding{} in {} file{}",
+            plural(fixed),
+            by_path.len(),
+            plural(by_path.len())
+        );
+        return Ok(None);
+    }
+    print!("{out}");
+    Ok(Some(exit_code(out.is_empty())))
+}
+
+fn exit_code(clean: bool) -> ExitCode {
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn render_report(
