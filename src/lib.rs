@@ -13,4 +13,5 @@ pub mod frontend;
 pub mod model;
 pub mod progress;
 pub mod rules;
+pub mod server;
 pub mod suppress;

@@ -48,13 +48,15 @@ enum Command {
     },
     /// Print a rule's documentation: what it finds, why, how to fix it, examples.
     Explain { rule: String },
+    /// Run a language server (LSP) on standard input and output, for editors.
+    Server,
 }
 
 #[derive(Args)]
 struct CheckArgs {
     /// Files or directories to analyze. Directories are walked honouring .gitignore and
-    /// skipping hidden entries. (To analyze a directory named `rules` or `explain`, write
-    /// `./rules`.)
+    /// skipping hidden entries. (To analyze a directory named `rules`, `explain` or `server`,
+    /// write `./rules`.)
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
 
@@ -190,6 +192,7 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Some(Command::Rules { markdown }) => list_rules(markdown),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Server) => leaklint::server::run().map(exit_code),
         None => check(cli.check),
     });
     match outcome {
