@@ -360,18 +360,11 @@ impl<'c> Server<'c> {
 
     /// Asks the editor to report changes to configuration files and rule packs.
     fn watch_config_files(&mut self) {
-        let watchers: Vec<lsp::FileSystemWatcher> = [
-            "**/leaklint.toml",
-            "**/.leaklint.toml",
-            "**/pyproject.toml",
-            "**/*.toml",
-        ]
-        .iter()
-        .map(|g| lsp::FileSystemWatcher {
-            glob_pattern: lsp::GlobPattern::String(g.to_string()),
+        // Configuration files and rule packs are all TOML.
+        let watchers = vec![lsp::FileSystemWatcher {
+            glob_pattern: lsp::GlobPattern::String("**/*.toml".into()),
             kind: None,
-        })
-        .collect();
+        }];
         let options = lsp::DidChangeWatchedFilesRegistrationOptions { watchers };
         let params = lsp::RegistrationParams {
             registrations: vec![lsp::Registration {
@@ -618,6 +611,13 @@ pub fn rules_for(
 }
 
 fn is_excluded(globs: &ignore::gitignore::Gitignore, path: &Path) -> bool {
+    // The configuration's folder is canonical (as discovery found it); make the path so too.
+    let canonical = path
+        .parent()
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .zip(path.file_name())
+        .map(|(d, f)| d.join(f));
+    let path = canonical.as_deref().unwrap_or(path);
     path.starts_with(globs.path()) && globs.matched_path_or_any_parents(path, false).is_ignore()
 }
 

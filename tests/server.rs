@@ -187,6 +187,14 @@ impl Editor {
     }
 }
 
+/// Moves a file's modification time a second on, so that a rewrite within the same clock tick
+/// is still seen as a change.
+fn bump_mtime(path: &Path) {
+    let f = std::fs::File::options().append(true).open(path).unwrap();
+    let now = std::time::SystemTime::now() + Duration::from_secs(1);
+    f.set_modified(now).unwrap();
+}
+
 fn uri(path: &Path) -> String {
     let s = path.to_str().unwrap();
     format!("file://{}", s.replace(' ', "%20"))
@@ -363,6 +371,7 @@ fn configuration_is_found_like_the_command_line_and_read_again_when_it_changes()
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
     std::fs::create_dir(root.join("pkg")).unwrap();
+    std::fs::create_dir(root.join("gen")).unwrap();
     let config = root.join("leaklint.toml");
     std::fs::write(&config, "ignore = [\"unclosed-on-error-path\"]\n").unwrap();
     let mut ed = Editor::start(&root, &[]);
@@ -370,6 +379,17 @@ fn configuration_is_found_like_the_command_line_and_read_again_when_it_changes()
     let a = uri(&root.join("pkg/a.go"));
     ed.open(&a, "go", LEAKY);
     assert_eq!(ed.diagnostics(&a, Some(1)), Vec::<Value>::new());
+    // The file itself is read again when it changes, even unannounced (here, with an exclude).
+    std::fs::write(&config, "exclude = [\"gen/\"]\n").unwrap();
+    bump_mtime(&config);
+    ed.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": a } }),
+    );
+    assert_eq!(ed.diagnostics(&a, Some(1)).len(), 1);
+    let generated = uri(&root.join("gen/g.go"));
+    ed.open(&generated, "go", LEAKY);
+    assert_eq!(ed.diagnostics(&generated, Some(1)), Vec::<Value>::new());
 
     std::fs::write(
         &config,
