@@ -335,8 +335,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         report.diagnostics.retain(|d| changes.touches(d));
     }
     if args.fix || args.diff {
-        let stdin = args.stdin_filename.is_some().then_some(&stdin_bytes[..]);
-        if let Some(code) = fix_or_diff(&report, args.diff, stdin, &rules, &opts)? {
+        if let Some(code) = fix_or_diff(&report, &args, &stdin_bytes, &rules, &opts)? {
             return Ok(code);
         }
         // Files were fixed: report what remains, as a run without --fix would.
@@ -383,17 +382,17 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// `--diff`: prints the fixes as a unified diff. `--fix`: applies them; with standard input,
-/// prints the fixed text. Returns the exit code, or `None` when files were fixed and the run
-/// should report what remains.
+/// `--diff`: prints the fixes as a unified diff. `--fix`: applies them to the files, or, for
+/// standard input, prints the fixed text. Returns the exit code, or `None` when files were
+/// fixed and the run should go on to report what remains.
 fn fix_or_diff(
     report: &Report,
-    diff: bool,
-    stdin: Option<&[u8]>,
+    args: &CheckArgs,
+    stdin: &[u8],
     rules: &RuleSet,
     opts: &Options,
 ) -> Result<Option<ExitCode>, String> {
-    // Each file's edits, in the order of its findings.
+    // Each file's edits, in the order of its findings (the report is sorted by path).
     let mut by_path: Vec<(&str, Vec<&leaklint::fix::Edit>)> = Vec::new();
     for d in &report.diagnostics {
         let edits = d.fixes.iter().flat_map(|f| &f.edits);
@@ -403,50 +402,48 @@ fn fix_or_diff(
         }
     }
     by_path.retain(|(_, e)| !e.is_empty());
-    let mut out = String::new();
+
+    if let Some(name) = &args.stdin_filename {
+        let text = String::from_utf8_lossy(stdin);
+        let edits: Vec<&leaklint::fix::Edit> = by_path.into_iter().flat_map(|(_, e)| e).collect();
+        if args.diff {
+            let diff = leaklint::fix::unified_diff(&driver::display(name), &text, &edits);
+            print!("{diff}");
+            return Ok(Some(exit_code(diff.is_empty())));
+        }
+        let (fixed, _) = leaklint::fix::apply(&text, edits);
+        print!("{fixed}");
+        let again = driver::analyze_stdin(name, fixed.as_bytes(), rules, opts);
+        return Ok(Some(exit_code(again.diagnostics.is_empty())));
+    }
+
+    if args.diff {
+        let mut out = String::new();
+        for (path, edits) in &by_path {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+            out.push_str(&leaklint::fix::unified_diff(path, &text, edits));
+        }
+        print!("{out}");
+        return Ok(Some(exit_code(out.is_empty())));
+    }
     let mut fixed = 0;
     for (path, edits) in &by_path {
-        let text = match stdin {
-            Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-            None => {
-                std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?
-            }
-        };
-        if diff {
-            out.push_str(&leaklint::fix::unified_diff(path, &text, edits));
-            continue;
-        }
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
         let (new, n) = leaklint::fix::apply(&text, edits.iter().copied());
+        std::fs::write(path, new).map_err(|e| format!("{path}: cannot write: {e}"))?;
         fixed += n;
-        match stdin {
-            Some(_) => out.push_str(&new),
-            None => std::fs::write(path, new).map_err(|e| format!("{path}: cannot write: {e}"))?,
-        }
     }
-    if !diff {
-        if let Some(name) = stdin.and_then(|_| report.diagnostics.first().map(|d| &d.path)) {
-            if by_path.is_empty() {
-                out.push_str(&String::from_utf8_lossy(stdin.unwrap_or_default()));
-            }
-            let again = driver::analyze_stdin(Path::new(name), out.as_bytes(), rules, opts);
-            print!("{out}");
-            return Ok(Some(exit_code(again.diagnostics.is_empty())));
-        }
-        if let Some(bytes) = stdin {
-            // Nothing found: the text is printed back unchanged.
-            print!("{}", String::from_utf8_lossy(bytes));
-            return Ok(Some(ExitCode::SUCCESS));
-        }
+    if !args.quiet {
         eprintln!(
             "leaklint: fixed {fixed} finding{} in {} file{}",
             plural(fixed),
             by_path.len(),
             plural(by_path.len())
         );
-        return Ok(None);
     }
-    print!("{out}");
-    Ok(Some(exit_code(out.is_empty())))
+    Ok(None)
 }
 
 fn exit_code(clean: bool) -> ExitCode {

@@ -259,3 +259,31 @@ fn sarif_carries_the_fixes() {
     );
     assert_eq!(r["insertedContent"]["text"], "\tdefer f.Close()\n");
 }
+
+#[test]
+fn windows_line_endings_are_kept() {
+    let (text, fixed) = fixable();
+    let crlf = text.replace('\n', "\r\n");
+    let found = analyze(Path::new("a.go"), &crlf);
+    let (out, _) = fix::apply(
+        &crlf,
+        found.iter().flat_map(|d| &d.fixes).flat_map(|f| &f.edits),
+    );
+    assert_eq!(out, fixed.replace('\n', "\r\n"));
+}
+
+#[test]
+fn diff_of_standard_input() {
+    let (text, _) = fixable();
+    let (code, diff, _) = run(
+        &["--diff", "--stdin-filename", "pkg/a.go"],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &text,
+    );
+    assert_eq!(code, 1);
+    assert!(
+        diff.starts_with("--- a/pkg/a.go\n+++ b/pkg/a.go\n"),
+        "{diff}"
+    );
+    assert_eq!(diff.matches("\n+\t").count(), 9, "{diff}");
+}
