@@ -13,8 +13,9 @@
 //!   inside a loop (a deferred call there would pile up until the function returns), when the
 //!   function never hands the resource on (returns, stores, sends or captures it, passes it to
 //!   a call not known to only borrow it, or names it as a result or parameter), and when the
-//!   acquisition is a call the rule data names itself, with a release of its own. A release
-//!   already written on the normal path stays: `Close`, `Stop`, `Rollback` and cancel
+//!   acquisition is a call the rule data names itself, with a release of its own. The same
+//!   `defer` written further down (after an early return that skips it) is moved up instead,
+//!   when no other `defer` comes before it. A release already written on the normal path stays: `Close`, `Stop`, `Rollback` and cancel
 //!   functions of the standard library may be called again, and the deferred call's error is
 //!   dropped, so an explicit `return f.Close()` still reports the first close's error.
 //! - **Suppression** (every rule, every language; editor only): `leaklint: ignore[rule]
@@ -84,6 +85,31 @@ pub fn apply<'e>(text: &str, edits: impl IntoIterator<Item = &'e Edit>) -> (Stri
     }
     out.push_str(&text[at..]);
     (out, applied)
+}
+
+/// Applies whole fixes: a fix any of whose edits overlaps an edit of a fix taken before it is
+/// left out entirely. Returns the new text, the edits taken, and how many fixes were applied.
+pub fn apply_fixes<'f>(
+    text: &str,
+    fixes: impl IntoIterator<Item = &'f Fix>,
+) -> (String, Vec<&'f Edit>, usize) {
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut applied = 0;
+    for f in fixes {
+        let clashes = f.edits.iter().any(|e| {
+            taken.iter().any(|t| {
+                let (a, b) = (e.location.span, t.location.span);
+                // Overlapping ranges; two insertions at one point clash too (order unknown).
+                a.start < b.end && b.start < a.end || a.start == b.start
+            })
+        });
+        if !clashes {
+            taken.extend(&f.edits);
+            applied += 1;
+        }
+    }
+    let (out, _) = apply(text, taken.iter().copied());
+    (out, taken, applied)
 }
 
 /// The edit that suppresses `rule` at the 1-based `line`: a comment on the line before, with a
@@ -279,7 +305,7 @@ fn go_defer(
         None => return None,
     };
     // Where the deferred release goes: after the error check, or after the acquisition.
-    let (anchor, after) = match entry.err_result {
+    let (anchor, after, next) = match entry.err_result {
         Some(e) => {
             let err = simple_name(targets.get(e)?)?;
             let check = block.get(i + 1)?;
@@ -290,9 +316,9 @@ fn go_defer(
             {
                 return None;
             }
-            (check.span.end as usize, "after the error check")
+            (check.span.end as usize, "after the error check", i + 2)
         }
-        None => (bind.span.end as usize, "after the acquisition"),
+        None => (bind.span.end as usize, "after the acquisition", i + 1),
     };
     if !line_ends_after(text, anchor) {
         return None;
@@ -313,13 +339,61 @@ fn go_defer(
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
+    let insert = Edit {
+        location: index.locate(Span::new(at, at)),
+        text: format!("{indent}defer {release}{newline}"),
+    };
+    // The same `defer` written later (after an early return that skips it): move it up
+    // rather than write it twice, when no other deferred call would change places with it.
+    if let Some(line) = later_defer(&block[next..], text, &release) {
+        return Some(Fix {
+            title: format!("Move `defer {release}` up to {after}"),
+            edits: vec![
+                insert,
+                Edit {
+                    location: index.locate(line),
+                    text: String::new(),
+                },
+            ],
+        });
+    }
     Some(Fix {
         title: format!("Insert `defer {release}` {after}"),
-        edits: vec![Edit {
-            location: index.locate(Span::new(at, at)),
-            text: format!("{indent}defer {release}{newline}"),
-        }],
+        edits: vec![insert],
     })
+}
+
+/// The whole line of `defer <release>` among `stmts` (a block's statements after the new
+/// `defer`), when it stands alone on its line and no other `defer` comes before it.
+fn later_defer(stmts: &[crate::model::Stmt], text: &str, release: &str) -> Option<Span> {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let wanted = squeeze(&format!("defer {release}"));
+    for s in stmts {
+        if let StmtKind::Defer(_) = s.kind {
+            if squeeze(&text[s.span.range()]) != wanted {
+                return None;
+            }
+            let start = text[..s.span.start as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let end = text[s.span.end as usize..]
+                .find('\n')
+                .map_or(text.len(), |i| s.span.end as usize + i + 1);
+            let alone = text[start..end].trim() == text[s.span.range()].trim();
+            return alone.then(|| Span::new(start, end));
+        }
+        // A `defer` nested in a branch before it would change places with it too.
+        let mut nested = false;
+        for b in s.blocks() {
+            crate::model::walk_stmts(b, &mut |x| {
+                nested |= matches!(x.kind, StmtKind::Defer(_));
+            });
+        }
+        if nested {
+            return None;
+        }
+    }
+    None
 }
 
 /// The block and index of the statement that binds the call at `acq`, when no loop encloses it.

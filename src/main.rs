@@ -392,26 +392,26 @@ fn fix_or_diff(
     rules: &RuleSet,
     opts: &Options,
 ) -> Result<Option<ExitCode>, String> {
-    // Each file's edits, in the order of its findings (the report is sorted by path).
-    let mut by_path: Vec<(&str, Vec<&leaklint::fix::Edit>)> = Vec::new();
+    use leaklint::fix::{apply_fixes, unified_diff, Fix};
+    // Each file's fixes, in the order of its findings (the report is sorted by path).
+    let mut by_path: Vec<(&str, Vec<&Fix>)> = Vec::new();
     for d in &report.diagnostics {
-        let edits = d.fixes.iter().flat_map(|f| &f.edits);
         match by_path.last_mut() {
-            Some((p, e)) if *p == d.path => e.extend(edits),
-            _ => by_path.push((&d.path, edits.collect())),
+            Some((p, f)) if *p == d.path => f.extend(&d.fixes),
+            _ => by_path.push((&d.path, d.fixes.iter().collect())),
         }
     }
-    by_path.retain(|(_, e)| !e.is_empty());
+    by_path.retain(|(_, f)| !f.is_empty());
 
     if let Some(name) = &args.stdin_filename {
         let text = String::from_utf8_lossy(stdin);
-        let edits: Vec<&leaklint::fix::Edit> = by_path.into_iter().flat_map(|(_, e)| e).collect();
+        let fixes = by_path.into_iter().flat_map(|(_, f)| f);
+        let (fixed, edits, _) = apply_fixes(&text, fixes);
         if args.diff {
-            let diff = leaklint::fix::unified_diff(&driver::display(name), &text, &edits);
+            let diff = unified_diff(&driver::display(name), &text, &edits);
             print!("{diff}");
             return Ok(Some(exit_code(diff.is_empty())));
         }
-        let (fixed, _) = leaklint::fix::apply(&text, edits);
         print!("{fixed}");
         let again = driver::analyze_stdin(name, fixed.as_bytes(), rules, opts);
         return Ok(Some(exit_code(again.diagnostics.is_empty())));
@@ -419,19 +419,20 @@ fn fix_or_diff(
 
     if args.diff {
         let mut out = String::new();
-        for (path, edits) in &by_path {
+        for (path, fixes) in &by_path {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
-            out.push_str(&leaklint::fix::unified_diff(path, &text, edits));
+            let (_, edits, _) = apply_fixes(&text, fixes.iter().copied());
+            out.push_str(&unified_diff(path, &text, &edits));
         }
         print!("{out}");
         return Ok(Some(exit_code(out.is_empty())));
     }
     let mut fixed = 0;
-    for (path, edits) in &by_path {
+    for (path, fixes) in &by_path {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
-        let (new, n) = leaklint::fix::apply(&text, edits.iter().copied());
+        let (new, _, n) = apply_fixes(&text, fixes.iter().copied());
         std::fs::write(path, new).map_err(|e| format!("{path}: cannot write: {e}"))?;
         fixed += n;
     }

@@ -548,23 +548,16 @@ impl<'c> Server<'c> {
                 });
             }
         }
-        let all: Vec<&Edit> = doc
-            .found
-            .iter()
-            .flat_map(|d| &d.fixes)
-            .flat_map(|f| &f.edits)
-            .collect();
-        if !all.is_empty() && wanted(FIX_ALL) {
-            // Overlapping edits are dropped, as `--fix` drops them.
-            let (_, n) = fix::apply(&doc.text, all.iter().copied());
-            if n == all.len() {
-                actions.push(lsp::CodeAction {
-                    title: "Apply every safe leaklint fix".into(),
-                    kind: Some(lsp::CodeActionKind::new(FIX_ALL)),
-                    edit: Some(edit(&all)),
-                    ..Default::default()
-                });
-            }
+        let fixes: Vec<&fix::Fix> = doc.found.iter().flat_map(|d| &d.fixes).collect();
+        if !fixes.is_empty() && wanted(FIX_ALL) {
+            // Fixes that clash with one before them are left out, as `--fix` leaves them.
+            let (_, edits, _) = fix::apply_fixes(&doc.text, fixes);
+            actions.push(lsp::CodeAction {
+                title: "Apply every safe leaklint fix".into(),
+                kind: Some(lsp::CodeActionKind::new(FIX_ALL)),
+                edit: Some(edit(&edits)),
+                ..Default::default()
+            });
         }
         actions
             .into_iter()

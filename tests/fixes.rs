@@ -200,8 +200,11 @@ fn command_line_diff_and_fix() {
         diff.starts_with("--- a/a.go\n+++ b/a.go\n@@ -24,6 +24,7 @@\n"),
         "{diff}"
     );
-    assert_eq!(diff.matches("\n+\t").count(), 9, "{diff}");
+    assert_eq!(diff.matches("\n+\t").count(), 10, "{diff}");
     assert!(diff.contains("+\tdefer resp.Body.Close()\n"), "{diff}");
+    // The `defer` of `fetch` moved up: one line goes.
+    assert_eq!(diff.matches("\n-").count(), 1, "{diff}");
+    assert!(diff.contains("\n-\tdefer resp.Body.Close()\n"), "{diff}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.go")).unwrap(),
         text
@@ -209,7 +212,7 @@ fn command_line_diff_and_fix() {
 
     let (code, out, err) = run(&["--fix", "."], dir.path(), "");
     assert_eq!(code, 0, "{out}{err}");
-    assert!(err.contains("fixed 9 findings in 1 file"), "{err}");
+    assert!(err.contains("fixed 10 findings in 1 file"), "{err}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.go")).unwrap(),
         fixed
@@ -244,7 +247,7 @@ fn sarif_carries_the_fixes() {
     let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "invalid SARIF: {errors:?}");
     let results = log["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 9);
+    assert_eq!(results.len(), 10);
     let first = &results[0]["fixes"][0];
     assert_eq!(
         first["description"]["text"],
@@ -265,10 +268,7 @@ fn windows_line_endings_are_kept() {
     let (text, fixed) = fixable();
     let crlf = text.replace('\n', "\r\n");
     let found = analyze(Path::new("a.go"), &crlf);
-    let (out, _) = fix::apply(
-        &crlf,
-        found.iter().flat_map(|d| &d.fixes).flat_map(|f| &f.edits),
-    );
+    let (out, _, _) = fix::apply_fixes(&crlf, found.iter().flat_map(|d| &d.fixes));
     assert_eq!(out, fixed.replace('\n', "\r\n"));
 }
 
@@ -285,5 +285,5 @@ fn diff_of_standard_input() {
         diff.starts_with("--- a/pkg/a.go\n+++ b/pkg/a.go\n"),
         "{diff}"
     );
-    assert_eq!(diff.matches("\n+\t").count(), 9, "{diff}");
+    assert_eq!(diff.matches("\n+\t").count(), 10, "{diff}");
 }
