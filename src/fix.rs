@@ -137,7 +137,10 @@ pub fn suppression(text: &str, lang: Lang, rule: &str, line: u32) -> Edit {
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
     let start = line_start(text, line);
-    let newline = if text[start + line_text.len()..].starts_with("\r\n") {
+    let newline = if text
+        .get(start + line_text.len()..)
+        .is_some_and(|rest| rest.starts_with("\r\n"))
+    {
         "\r\n"
     } else {
         "\n"

@@ -279,7 +279,23 @@ impl<'c> Server<'c> {
     fn request(&mut self, req: Request) {
         let response = match req.method.as_str() {
             "textDocument/codeAction" => match serde_json::from_value(req.params) {
-                Ok(p) => Response::new_ok(req.id, self.code_actions(p)),
+                Ok(p) => {
+                    let actions = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.code_actions(p)
+                    }));
+                    match actions {
+                        Ok(actions) => Response::new_ok(req.id, actions),
+                        Err(panic) => {
+                            let what = panic_message(&*panic);
+                            eprintln!("leaklint: internal error in a code action request: {what}");
+                            Response::new_err(
+                                req.id,
+                                lsp_server::ErrorCode::InternalError as i32,
+                                format!("internal error in leaklint: {what}"),
+                            )
+                        }
+                    }
+                }
                 Err(e) => invalid(req.id, e),
             },
             _ => Response::new_err(
@@ -454,16 +470,13 @@ impl<'c> Server<'c> {
                     report.diagnostics
                 }
                 Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
+                    // What was found in an older text would point at the wrong lines.
                     eprintln!(
-                        "leaklint: internal error analyzing {}, its diagnostics left as they were: {what}",
-                        path.display()
+                        "leaklint: internal error analyzing {}, no diagnostics for it: {}",
+                        path.display(),
+                        panic_message(&*panic)
                     );
-                    return;
+                    Vec::new()
                 }
             }
         };
@@ -564,6 +577,14 @@ impl<'c> Server<'c> {
             .map(lsp::CodeActionOrCommand::CodeAction)
             .collect()
     }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 fn invalid(id: RequestId, e: serde_json::Error) -> Response {
