@@ -166,86 +166,118 @@ fn line_start(text: &str, line: u32) -> usize {
 }
 
 /// A unified diff (three lines of context) of `edits` applied to `text`, with `path` in the
-/// headers; empty when nothing changes.
+/// headers; empty when nothing changes. Edits that overlap one before them are left out, as
+/// [`apply`] leaves them out.
 pub fn unified_diff(path: &str, text: &str, edits: &[&Edit]) -> String {
-    let (new, _) = apply(text, edits.iter().copied());
-    if new == text {
-        return String::new();
-    }
-    let old_lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
-    // Changed regions, in old and new line numbers (0-based, half-open), from the common
-    // prefix and suffix of each edit's lines. Edits are applied in order, so walk them and
-    // keep the offset between old and new line numbers.
     let mut sorted: Vec<&Edit> = edits.to_vec();
     sorted.sort_by_key(|e| (e.location.span.start, e.location.span.end));
-    let mut regions: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let mut shift: isize = 0;
-    let mut last_end = 0usize;
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+        .filter(|&s| s < text.len() || s == 0)
+        .collect();
+    let line_count = if text.is_empty() { 0 } else { starts.len() };
+    let offset_of = |line: usize| starts.get(line).copied().unwrap_or(text.len());
+    // Each edit's old lines, 0-based and half-open: an insertion of whole lines at the start of
+    // a line touches none; anything else touches every line it starts, spans or ends in.
+    let mut groups: Vec<(usize, usize, Vec<&Edit>)> = Vec::new();
+    let mut last_end = 0;
     for e in sorted {
         let r = e.location.span.range();
-        if r.start < last_end {
+        if r.start < last_end || r.end > text.len() {
             continue;
         }
         last_end = r.end;
         let first = e.location.start.line as usize - 1;
-        // An edit ending at the start of a line does not touch that line.
-        let mut last = e.location.end.line as usize;
-        if e.location.end.column == 1 && r.end > r.start {
-            last -= 1;
+        let whole_lines =
+            e.location.start.column == 1 && (e.text.is_empty() || e.text.ends_with('\n'));
+        let last = if r.start == r.end && whole_lines {
+            first
+        } else if e.location.end.column == 1 && r.end > r.start {
+            e.location.end.line as usize - 1
+        } else {
+            (e.location.end.line as usize).min(line_count)
+        };
+        match groups.last_mut() {
+            // Edits that share a line are one change.
+            Some(g) if first < g.1 => {
+                g.1 = g.1.max(last);
+                g.2.push(e);
+            }
+            _ => groups.push((first, last, vec![e])),
         }
-        if r.start == r.end && e.location.start.column == 1 {
-            last = first;
-        }
-        let removed = last - first;
-        let added_newlines = e.text.matches('\n').count() as isize;
-        let removed_newlines = text[r.clone()].matches('\n').count() as isize;
-        let added = (removed as isize + added_newlines - removed_newlines).max(0) as usize;
-        let new_first = (first as isize + shift) as usize;
-        regions.push((first, last, new_first, new_first + added));
-        shift += added as isize - removed as isize;
     }
-    let ctx = 3usize;
+    if groups.is_empty() {
+        return String::new();
+    }
+    let old_lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Each group's new lines: its old lines with its edits applied.
+    let changes: Vec<(usize, usize, Vec<String>)> = groups
+        .into_iter()
+        .map(|(first, last, edits)| {
+            let base = offset_of(first);
+            let chunk = &text[base..offset_of(last)];
+            let shifted: Vec<Edit> = edits
+                .iter()
+                .map(|e| {
+                    let mut e = (*e).clone();
+                    let sp = e.location.span;
+                    e.location.span = Span::new(sp.start as usize - base, sp.end as usize - base);
+                    e
+                })
+                .collect();
+            let (new, _) = apply(chunk, &shifted);
+            let lines = new.split_inclusive('\n').map(str::to_string).collect();
+            (first, last, lines)
+        })
+        .collect();
     let (a, b) = if path.starts_with('/') {
         ("", "")
     } else {
         ("a/", "b/")
     };
     let mut out = format!("--- {a}{path}\n+++ {b}{path}\n");
+    let ctx = 3usize;
+    // Lines added minus lines removed by the changes before the current hunk.
+    let mut shift: isize = 0;
     let mut i = 0;
-    while i < regions.len() {
-        // Merge regions whose context overlaps into one hunk.
+    while i < changes.len() {
+        // Changes whose context overlaps go into one hunk.
         let mut j = i;
-        while j + 1 < regions.len() && regions[j + 1].0 <= regions[j].1 + 2 * ctx {
+        while j + 1 < changes.len() && changes[j + 1].0 <= changes[j].1 + 2 * ctx {
             j += 1;
         }
-        let (o0, _, n0, _) = regions[i];
-        let (_, o1, _, n1) = regions[j];
-        let hs = o0.saturating_sub(ctx);
-        let he = (o1 + ctx).min(old_lines.len());
-        let nhs = n0 - (o0 - hs);
-        let nhe = n1 + (he - o1);
-        out.push_str(&format!(
-            "@@ -{} +{} @@\n",
-            range_header(hs, he - hs),
-            range_header(nhs, nhe - nhs)
-        ));
+        let hs = changes[i].0.saturating_sub(ctx);
+        let he = (changes[j].1 + ctx).min(old_lines.len());
+        let mut body = String::new();
+        let (mut old_n, mut new_n) = (0, 0);
         let mut o = hs;
-        for &(a, b, c, d) in &regions[i..=j] {
-            for l in &old_lines[o..a] {
-                push_line(&mut out, ' ', l);
+        for (first, last, new) in &changes[i..=j] {
+            for l in &old_lines[o..*first] {
+                push_line(&mut body, ' ', l);
             }
-            for l in &old_lines[a..b] {
-                push_line(&mut out, '-', l);
+            for l in &old_lines[*first..*last] {
+                push_line(&mut body, '-', l);
             }
-            for l in &new_lines[c..d] {
-                push_line(&mut out, '+', l);
+            for l in new {
+                push_line(&mut body, '+', l);
             }
-            o = b;
+            old_n += first - o + (last - first);
+            new_n += first - o + new.len();
+            o = *last;
         }
         for l in &old_lines[o..he] {
-            push_line(&mut out, ' ', l);
+            push_line(&mut body, ' ', l);
         }
+        old_n += he - o;
+        new_n += he - o;
+        let new_start = (hs as isize + shift) as usize;
+        out.push_str(&format!(
+            "@@ -{} +{} @@\n",
+            range_header(hs, old_n),
+            range_header(new_start, new_n)
+        ));
+        out.push_str(&body);
+        shift += new_n as isize - old_n as isize;
         i = j + 1;
     }
     out
@@ -655,6 +687,35 @@ mod tests {
             d,
             "--- a/a.go\n+++ b/a.go\n@@ -1,5 +1,6 @@\n 1\n 2\n+new\n 3\n 4\n 5\n"
         );
+    }
+
+    fn edit(text: &str, start: usize, end: usize, new: &str) -> Edit {
+        Edit {
+            location: LineIndex::new(text).locate(Span::new(start, end)),
+            text: new.into(),
+        }
+    }
+
+    #[test]
+    fn diff_of_changes_within_lines_deletions_and_far_apart_hunks() {
+        let text = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n";
+        // Two edits on line 2, a deletion of line 3, and an insertion at the end.
+        let edits = [
+            edit(text, 2, 3, "B"),
+            edit(text, 3, 3, "!"),
+            edit(text, 4, 6, ""),
+            edit(text, text.len(), text.len(), "m\n"),
+        ];
+        let refs: Vec<&Edit> = edits.iter().collect();
+        let d = unified_diff("x", text, &refs);
+        assert_eq!(
+            d,
+            "--- a/x\n+++ b/x\n\
+             @@ -1,6 +1,5 @@\n a\n-b\n+B!\n-c\n d\n e\n f\n\
+             @@ -10,3 +9,4 @@\n j\n k\n l\n+m\n"
+        );
+        let (applied, _) = apply(text, refs.iter().copied());
+        assert_eq!(applied, "a\nB!\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\n");
     }
 
     #[test]
