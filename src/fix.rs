@@ -10,7 +10,8 @@
 //!   call returns no error. It is offered only when nothing between the acquisition and that
 //!   line can leave the function with the resource open (the only statement between them is
 //!   `if err != nil { …; return … }`, where nothing was acquired), when the acquisition is not
-//!   inside a loop (a deferred call there would pile up until the function returns), when the
+//!   inside a loop (a deferred call there would pile up until the function returns; a function
+//!   with `goto` is left alone, as a jump back makes a loop too), when the
 //!   function never hands the resource on (returns, stores, sends or captures it, passes it to
 //!   a call not known to only borrow it, or names it as a result or parameter), and when the
 //!   acquisition is a call the rule data names itself, with a release of its own. The same
@@ -359,7 +360,10 @@ fn go_defer(
         return None;
     }
     let f = &unit.functions[fid];
-    if declared_in_signature(f, text, var) || escapes(model, unit, &f.body, var) {
+    if declared_in_signature(f, text, var)
+        || has_jumps(&f.body)
+        || escapes(model, unit, &f.body, var)
+    {
         return None;
     }
     let nl = text[anchor..].find('\n')? + anchor;
@@ -447,6 +451,16 @@ fn find_bind(block: &Block, acq: Span, in_loop: bool) -> Option<(&Block, usize)>
         }
     }
     None
+}
+
+/// Whether the function has `goto` or labels: a jump back over the acquisition is a loop the
+/// block structure does not show.
+fn has_jumps(body: &Block) -> bool {
+    let mut found = false;
+    crate::model::walk_stmts(body, &mut |s| {
+        found |= matches!(s.kind, StmtKind::Goto(_) | StmtKind::Label(_));
+    });
+    found
 }
 
 /// The rule data's own entry for the call: a function by its exact path, or a method by name,
