@@ -561,8 +561,12 @@ impl<'c> Server<'c> {
                 });
             }
         }
+        // Fix-all is offered when asked for by kind (on save, from a menu of source actions), or
+        // beside a fix at the cursor; not at every position of the file.
+        let asked = p.context.only.is_some() && wanted(FIX_ALL);
+        let beside_a_fix = actions.iter().any(|a| a.is_preferred == Some(true));
         let fixes: Vec<&fix::Fix> = doc.found.iter().flat_map(|d| &d.fixes).collect();
-        if !fixes.is_empty() && wanted(FIX_ALL) {
+        if !fixes.is_empty() && (asked || beside_a_fix) {
             // Fixes that clash with one before them are left out, as `--fix` leaves them.
             let (_, edits, _) = fix::apply_fixes(&doc.text, fixes);
             actions.push(lsp::CodeAction {

@@ -311,6 +311,10 @@ fn an_editor_session() {
         "{suppressed}"
     );
     let fix = titled("Insert `defer f.Close()` after the error check");
+    assert_eq!(
+        titled("Apply every safe leaklint fix")["kind"],
+        "source.fixAll.leaklint"
+    );
     assert_eq!(fix["isPreferred"], true);
     assert_eq!(fix["diagnostics"][0]["code"], "unclosed-on-error-path");
     let fixed = apply(LEAKY, fix["edit"]["changes"][&a].as_array().unwrap());
@@ -318,6 +322,17 @@ fn an_editor_session() {
         fixed.contains("\t}\n\tdefer f.Close()\n\tif err := json"),
         "{fixed}"
     );
+
+    // Nothing to offer away from the finding.
+    let elsewhere = ed.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": a },
+            "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } },
+            "context": { "diagnostics": [] },
+        }),
+    );
+    assert_eq!(elsewhere, json!([]));
 
     // The fixed text: the diagnostics are cleared.
     ed.change(&a, 2, &fixed);
