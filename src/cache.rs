@@ -60,6 +60,9 @@ struct Finding {
     labels: Vec<(Loc, String)>,
     help: String,
     fingerprint: String,
+    /// Safe fixes: each a title and its edits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<(String, Vec<(Loc, String)>)>,
 }
 
 /// A location: span start and end, start line and column, end line and column.
@@ -169,6 +172,18 @@ impl Cache {
                         .collect(),
                     help: d.help.clone(),
                     fingerprint: d.fingerprint.clone(),
+                    fixes: d
+                        .fixes
+                        .iter()
+                        .map(|f| {
+                            let edits = f
+                                .edits
+                                .iter()
+                                .map(|e| (Loc::of(&e.location), e.text.clone()))
+                                .collect();
+                            (f.title.clone(), edits)
+                        })
+                        .collect(),
                 })
                 .collect(),
             w: report.warnings[w0..]
@@ -271,6 +286,20 @@ fn replay(
                 .collect(),
             help: f.help.clone(),
             fingerprint: f.fingerprint.clone(),
+            fixes: f
+                .fixes
+                .iter()
+                .map(|(title, edits)| crate::fix::Fix {
+                    title: title.clone(),
+                    edits: edits
+                        .iter()
+                        .map(|(l, text)| crate::fix::Edit {
+                            location: l.location(),
+                            text: text.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
             rendered: None,
         };
         if let (Some(how), Some(text)) = (render, &text) {

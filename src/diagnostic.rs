@@ -39,6 +39,8 @@ pub struct Diagnostic {
     pub fingerprint: String,
     /// The human rendering, made by the worker that had the source at hand.
     pub rendered: Option<String>,
+    /// Mechanical fixes that are safe to apply (see [`crate::fix`]).
+    pub fixes: Vec<crate::fix::Fix>,
 }
 
 impl Diagnostic {

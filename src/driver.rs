@@ -472,6 +472,7 @@ fn analyze_bytes(
     }
     for (i, f) in found {
         let rule = &rules.rules[i];
+        let fixes = crate::fix::for_finding(rule, &unit, &text, &index, &f);
         let mut d = Diagnostic {
             rule: rule.id.clone(),
             // A demoted finding is at most a warning; a rule the user lowered stays lowered.
@@ -498,6 +499,7 @@ fn analyze_bytes(
                 &enclosing_function(&unit, f.span),
             ),
             rendered: None,
+            fixes,
         };
         if let Some(render) = opts.render {
             d.rendered = Some(crate::emit::human::render(&d, &text, render));

@@ -49,6 +49,8 @@ enum Command {
     },
     /// Print a rule's documentation: what it finds, why, how to fix it, examples.
     Explain { rule: String },
+    /// Run a language server (LSP) on standard input and output, for editors.
+    Server,
 }
 
 /// Options that apply to every command; they may stand before or after a subcommand.
@@ -97,8 +99,8 @@ enum FailOn {
 #[derive(Args)]
 struct CheckArgs {
     /// Files or directories to analyze. Directories are walked honouring .gitignore and
-    /// skipping hidden entries. (To analyze a directory named `rules` or `explain`, write
-    /// `./rules`.)
+    /// skipping hidden entries. (To analyze a directory named `rules`, `explain` or `server`,
+    /// write `./rules`.)
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
 
@@ -158,6 +160,16 @@ struct CheckArgs {
     /// Parse every file, even those that contain none of the literals the rules look for.
     #[arg(long)]
     no_prefilter: bool,
+
+    /// Apply the safe mechanical fixes (such as Go's `defer f.Close()` after the error check)
+    /// to the files, then report what remains. With --stdin-filename, print the fixed text.
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    fix: bool,
+
+    /// Print the safe mechanical fixes as a unified diff instead of the findings; change
+    /// nothing. Exits 1 when there is something to fix.
+    #[arg(long, conflicts_with = "write_baseline")]
+    diff: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -208,6 +220,7 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Some(Command::Rules { markdown }) => list_rules(&cli.global, markdown),
         Some(Command::Explain { rule }) => explain(&cli.global, &rule),
+        Some(Command::Server) => leaklint::server::run().map(exit_code),
         None => check(cli.check, &cli.global),
     });
     match outcome {
@@ -318,6 +331,7 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
         cache: None,
     };
 
+    let mut stdin_bytes = Vec::new();
     let (mut report, files, root, rule_sets) = if let Some(name) = &args.stdin_filename {
         let ci = configs.for_path(name)?;
         let config = configs.get(ci);
@@ -325,15 +339,15 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
             std::slice::from_ref(name),
             config.file.as_deref().and_then(Path::parent),
         );
-        let mut bytes = Vec::new();
+        let bytes = &mut stdin_bytes;
         std::io::stdin()
-            .read_to_end(&mut bytes)
+            .read_to_end(bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         let rules = config.rules(&g.select, &g.ignore)?;
         if config.excludes_path(name) {
             (Report::default(), 0, root, vec![rules])
         } else {
-            let mut report = driver::analyze_stdin(name, &bytes, &rules, &opts);
+            let mut report = driver::analyze_stdin(name, bytes, &rules, &opts);
             report
                 .diagnostics
                 .retain(|d| !config.ignores(name, &d.rule));
@@ -360,6 +374,14 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
     if let Some(rev) = &args.diff_base {
         let changes = Changes::since(rev, &root.dir)?;
         report.diagnostics.retain(|d| changes.touches(d, &root));
+    }
+    if args.fix || args.diff {
+        let rules = rule_sets.first().ok_or("no rules")?;
+        if let Some(code) = fix_or_diff(&report, &args, g, &stdin_bytes, rules, &opts)? {
+            return Ok(code);
+        }
+        // Files were fixed: report what remains, as a run without --fix would.
+        return check(CheckArgs { fix: false, ..args }, g);
     }
     if !g.quiet {
         print_warnings(&report, g.verbose);
@@ -524,6 +546,80 @@ fn merge(total: &mut Report, part: Report) {
         t.parsed += s.parsed;
         t.parse_time += s.parse_time;
         t.analysis_time += s.analysis_time;
+    }
+}
+
+/// `--diff`: prints the fixes as a unified diff. `--fix`: applies them to the files, or, for
+/// standard input, prints the fixed text. Returns the exit code, or `None` when files were
+/// fixed and the run should go on to report what remains.
+fn fix_or_diff(
+    report: &Report,
+    args: &CheckArgs,
+    g: &GlobalArgs,
+    stdin: &[u8],
+    rules: &RuleSet,
+    opts: &Options,
+) -> Result<Option<ExitCode>, String> {
+    use leaklint::fix::{apply_fixes, unified_diff, Fix};
+    // Each file's fixes, in the order of its findings (the report is sorted by path).
+    let mut by_path: Vec<(&str, Vec<&Fix>)> = Vec::new();
+    for d in &report.diagnostics {
+        match by_path.last_mut() {
+            Some((p, f)) if *p == d.path => f.extend(&d.fixes),
+            _ => by_path.push((&d.path, d.fixes.iter().collect())),
+        }
+    }
+    by_path.retain(|(_, f)| !f.is_empty());
+
+    if let Some(name) = &args.stdin_filename {
+        let text = String::from_utf8_lossy(stdin);
+        let fixes = by_path.into_iter().flat_map(|(_, f)| f);
+        let (fixed, edits, _) = apply_fixes(&text, fixes);
+        if args.diff {
+            let diff = unified_diff(&driver::display(name), &text, &edits);
+            print!("{diff}");
+            return Ok(Some(exit_code(diff.is_empty())));
+        }
+        print!("{fixed}");
+        let again = driver::analyze_stdin(name, fixed.as_bytes(), rules, opts);
+        return Ok(Some(exit_code(again.diagnostics.is_empty())));
+    }
+
+    if args.diff {
+        let mut out = String::new();
+        for (path, fixes) in &by_path {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+            let (_, edits, _) = apply_fixes(&text, fixes.iter().copied());
+            out.push_str(&unified_diff(path, &text, &edits));
+        }
+        print!("{out}");
+        return Ok(Some(exit_code(out.is_empty())));
+    }
+    let mut fixed = 0;
+    for (path, fixes) in &by_path {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+        let (new, _, n) = apply_fixes(&text, fixes.iter().copied());
+        std::fs::write(path, new).map_err(|e| format!("{path}: cannot write: {e}"))?;
+        fixed += n;
+    }
+    if !g.quiet {
+        eprintln!(
+            "leaklint: fixed {fixed} finding{} in {} file{}",
+            plural(fixed),
+            by_path.len(),
+            plural(by_path.len())
+        );
+    }
+    Ok(None)
+}
+
+fn exit_code(clean: bool) -> ExitCode {
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

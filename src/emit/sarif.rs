@@ -203,6 +203,9 @@ fn result(d: &Diagnostic, rules: &[&Rule], root: &Path) -> Value {
     if let Some(i) = index {
         r["ruleIndex"] = json!(i);
     }
+    if !d.fixes.is_empty() {
+        r["fixes"] = fixes(d, root);
+    }
     if !related.is_empty() {
         r["relatedLocations"] = Value::Array(related);
         // The path from the hazard through each related site, in source order.
@@ -226,6 +229,41 @@ fn result(d: &Diagnostic, rules: &[&Rule], root: &Path) -> Value {
         r["codeFlows"] = json!([{ "threadFlows": [{ "locations": steps }] }]);
     }
     r
+}
+
+/// The safe mechanical fixes (see `crate::fix`); an insertion deletes an empty region.
+fn fixes(d: &Diagnostic, root: &Path) -> Value {
+    d.fixes
+        .iter()
+        .map(|f| {
+            let replacements: Vec<Value> = f
+                .edits
+                .iter()
+                .map(|e| {
+                    json!({
+                        "deletedRegion": region(&e.location),
+                        "insertedContent": { "text": e.text },
+                    })
+                })
+                .collect();
+            json!({
+                "description": { "text": f.title },
+                "artifactChanges": [{
+                    "artifactLocation": artifact(&d.path, root),
+                    "replacements": replacements,
+                }],
+            })
+        })
+        .collect()
+}
+
+fn region(l: &Location) -> Value {
+    json!({
+        "startLine": l.start.line,
+        "startColumn": l.start.column,
+        "endLine": l.end.line,
+        "endColumn": l.end.column,
+    })
 }
 
 fn physical(path: &str, l: &Location, root: &Path) -> Value {
@@ -359,6 +397,7 @@ mod cut_tests {
                 .collect(),
             help: "h".into(),
             fingerprint: "0:0".into(),
+            fixes: Vec::new(),
             rendered: None,
         }
     }
