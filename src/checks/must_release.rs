@@ -936,7 +936,9 @@ impl Summaries {
                     let v = unwrap_passthrough(api, v);
                     if let Some(p) = path_of(v) {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
-                            if ret.is_none() {
+                            // One that the helper also keeps (a global table, a
+                            // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
+                            if ret.is_none() && !kept_elsewhere(api, unit, f, &p) {
                                 let mut spec = spec.clone();
                                 spec.results = vec![k];
                                 spec.out_arg = None;
@@ -1106,6 +1108,34 @@ impl Summaries {
             s.out_arg.map(|_| s)
         })
     }
+}
+
+/// Whether function `f` stores the variable `var` in a field, a global or an element, or
+/// captures it in a closure: besides returning it, it keeps it.
+fn kept_elsewhere(api: &Api, unit: &Unit, f: &crate::model::Function, var: &str) -> bool {
+    let mut kept = false;
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            kept |= targets.len() == values.len()
+                && targets
+                    .iter()
+                    .zip(values)
+                    .any(|(t, v)| !matches!(t.kind, ExprKind::Name(_)) && passes_var(api, v, var));
+        }
+        for e in s.exprs() {
+            e.walk(&mut |x| {
+                if let ExprKind::Closure(id) = x.kind {
+                    each_expr(unit, &unit.functions[id].body, &mut |y| {
+                        kept |= path_of(y).is_some_and(|p| under(&p, var))
+                    });
+                }
+            });
+        }
+    });
+    kept
 }
 
 /// Words of an identifier, lower-cased: `aofCreatePipes` → `aof create pipes`.
@@ -1962,9 +1992,15 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             if let (Some(cur), Some(t)) = (st.as_mut(), t) {
                 if local.is_none() && !matches!(t.kind, ExprKind::Name(ref n) if n == "_") {
-                    // Stored in a field, a global, an element or through a pointer.
+                    // Stored in a field, a global, an element or through a pointer; or what a
+                    // method of it returns, which may well hold on to it (`key =
+                    // channel.register(selector)`).
+                    let view = match &v.peel().kind {
+                        ExprKind::Call(c) => c.receiver(),
+                        _ => None,
+                    };
                     for r in self.open(cur) {
-                        if self.passes(v, r) {
+                        if self.passes(v, r) || view.is_some_and(|x| self.passes(x, r)) {
                             cur.set(r, HANDED);
                             self.res[r].handed_off = true;
                         }
@@ -2627,7 +2663,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                         return true;
                     }
                 }
-                ExprKind::Closure(_) => {}
+                // `p[0] != 'H'` reads what it holds; it does not test whether it was acquired.
+                ExprKind::Closure(_) | ExprKind::Index(..) => {}
                 _ => {
                     if let Some(p) = path_of(e) {
                         if res.vars.contains(&p) || self.is_companion(&p, r) {
@@ -2772,7 +2809,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         for r in 0..self.res.len() {
             let slot = st.get(r);
-            if !leaks(slot.bits) || self.res[r].exits.len() >= 3 {
+            if !leaks(slot.bits) || self.res[r].exits.len() >= 3 || self.res[r].traits.reclaimed {
                 continue;
             }
             if self.protected(r) {
@@ -2835,9 +2872,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         (before, after)
     }
 
-    /// Whether returning from this function ends the process: Go's, C's and Rust's `main`.
+    /// Whether returning from this function ends the process: a `main` of Go, C, Rust, or of a
+    /// Python script. (A Java `main` may leave other threads running.)
     fn ends_process(&self) -> bool {
-        self.main && matches!(self.api.lang, Lang::Go | Lang::C | Lang::Rust)
+        self.main && self.api.lang != Lang::Java
     }
 
     /// Records that resource `r` is lost at `at`.
