@@ -817,8 +817,18 @@ impl Summaries {
         crate::model::walk_stmts(&f.body, &mut |s| {
             match &s.kind {
                 StmtKind::Return(vs) => keeps |= vs.iter().any(|v| passes_var(api, v, p)),
-                StmtKind::Bind { values, .. } => {
-                    keeps |= values.iter().any(|v| passes_var(api, v, p))
+                StmtKind::Bind {
+                    targets, values, ..
+                } => {
+                    keeps |= values.iter().any(|v| passes_var(api, v, p));
+                    // `this.key = p.register(selector)`: what a method of it returns, stored,
+                    // holds on to it.
+                    keeps |= targets.len() == values.len()
+                        && targets.iter().zip(values).any(|(t, v)| {
+                            !matches!(t.kind, ExprKind::Name(_))
+                                && matches!(&v.peel().kind, ExprKind::Call(c)
+                                    if c.receiver().is_some_and(|x| passes_var(api, x, p)))
+                        });
                 }
                 StmtKind::Scoped { bindings, .. } => {
                     for b in bindings {
@@ -1310,6 +1320,15 @@ fn acquisition(
 ) -> Option<Spec> {
     let e = e.peel();
     match &e.kind {
+        // `zipfile.ZipFile(self)`: an opener reading through the object itself holds nothing.
+        ExprKind::Call(c)
+            if api.lang == Lang::Python
+                && c.args
+                    .iter()
+                    .any(|a| matches!(&a.peel().kind, ExprKind::Name(n) if n == "self")) =>
+        {
+            None
+        }
         ExprKind::Call(c) => {
             if let Some(s) = api.acquire_call(c, declared).filter(Spec::binds_result) {
                 return Some(s);
@@ -1917,6 +1936,8 @@ impl<'a, 'u> Fx<'a, 'u> {
         } else {
             values.iter().map(|v| (None, v)).collect()
         };
+        // Targets that became another name for an open resource (`gz = GzipFile(fileobj=f)`).
+        let mut wrappers: Vec<*const Expr> = Vec::new();
         for (t, v) in pairs {
             let local = t.and_then(|t| self.local_target(t));
             if let (Some(cur), Some(name)) = (st.as_mut(), &local) {
@@ -1925,6 +1946,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // `new BufferedReader(in)` wraps `in`; a literal with named fields
                 // (`&stream{cancel: cancel}`) is an object that now owns it: a hand-off.
                 let wraps = match &inner.kind {
+                    // `zipfile.ZipFile(fileobj)` reads through an object already open.
+                    ExprKind::Call(c) => {
+                        self.api.lang == Lang::Python && self.api.acquire_call(c, None).is_some()
+                    }
                     ExprKind::Construct { fields, ty } => {
                         fields.iter().all(|(n, _)| n.is_none())
                             && (self.api.lang != Lang::Java
@@ -1935,7 +1960,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if wraps {
                     let mut aliased = false;
                     for r in self.open(cur) {
-                        if !self.passes(inner, r) {
+                        let through = match &inner.kind {
+                            ExprKind::Call(c) => c.args.iter().any(|a| self.passes(a, r)),
+                            _ => self.passes(inner, r),
+                        };
+                        if !through {
                             continue;
                         }
                         aliased = true;
@@ -1961,6 +1990,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                         self.res[r].vars.push(name.clone());
                     }
                     if aliased {
+                        if let Some(t) = t {
+                            wrappers.push(t as *const Expr);
+                        }
                         if let ExprKind::Construct { fields, .. } = &inner.kind {
                             for (_, f) in fields {
                                 for c in f.peel().children() {
@@ -2023,6 +2055,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         for (t, spec) in
             bound_acquisitions(self.api, self.sums, self.unit, targets, values, declared)
         {
+            // A wrapper of what is open already is another name for it, not a new resource.
+            if wrappers.contains(&(t as *const Expr)) {
+                continue;
+            }
             let span = match targets.iter().position(|x| std::ptr::eq(x, t)) {
                 Some(i) if values.len() == targets.len() => values[i].span,
                 _ => values.first().map_or(t.span, |v| v.span),
