@@ -1760,7 +1760,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                 let end = self.block(body, st.clone());
                 self.loops.pop();
                 if let (Some(cur), Some(last)) = (&end, body.last()) {
-                    let cur = cur.clone();
+                    let mut cur = cur.clone();
+                    // The loop goes round only where its condition holds: `do { p = malloc(n); }
+                    // while (p == NULL)` goes round with nothing held.
+                    if let [cond] = head.as_slice() {
+                        let n = self.res.len();
+                        for r in before..n {
+                            if let Some((Held::No, _)) = self.split(cond, r, n) {
+                                cur.set(r, NOT_HELD);
+                            }
+                        }
+                    }
                     self.loop_exit(&cur, last.span, before, "the loop goes round again here");
                 }
                 let (_, breaks, conts, _) = self.jumps.pop().unwrap_or_default();
