@@ -1373,6 +1373,10 @@ fn acquisition(
 
 // ----- the interpretation -----
 
+/// Acquisitions tracked in one function at most: the work per statement grows with them, so a
+/// generated function of thousands cannot stall a run. Those past the limit are not judged.
+const MAX_RESOURCES: usize = 128;
+
 const NOT_HELD: u8 = 1;
 const OPEN: u8 = 2;
 /// Released, or in a scope that releases it.
@@ -2084,7 +2088,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             };
-            if !self.owner_held(&spec, cur) {
+            if !self.owner_held(&spec, cur) || self.res.len() >= MAX_RESOURCES {
                 continue;
             }
             let r = self.new_res(span, vec![name], &spec);
@@ -2568,6 +2572,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.exit(&cur, at, "`?` returns the error here");
         }
         for p in std::mem::take(&mut self.pending) {
+            if self.res.len() >= MAX_RESOURCES {
+                break;
+            }
             let r = match p {
                 Pending::Vars(_, _, ref spec)
                     if st.as_ref().is_some_and(|c| !self.owner_held(spec, c)) =>
@@ -3061,6 +3068,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         });
         for (at, spec) in found {
+            if self.res.len() >= MAX_RESOURCES {
+                break;
+            }
             if spec.traits.reclaimed || spec.traits.lock || spec.closed_with_owner {
                 continue;
             }
