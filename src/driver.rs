@@ -461,10 +461,12 @@ fn analyze_bytes(
         report.warn(
             shown,
             format!(
-                "{}:{}: nests deeper than {} levels; the deeper part was not analyzed",
+                "{}:{}: nests deeper than leaklint descends ({} levels, or {} columns of \
+                 Python indentation); the deeper part was not analyzed",
                 p.line,
                 p.column,
-                crate::model::MAX_DEPTH
+                crate::model::MAX_DEPTH,
+                frontend::PYTHON_MAX_INDENT
             ),
         );
     }

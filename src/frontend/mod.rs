@@ -9,6 +9,7 @@ mod rust;
 mod ts;
 
 use crate::model::{Lang, Span, Unit};
+pub use ts::PYTHON_MAX_INDENT;
 
 /// A file that could not be parsed at all (syn stops at the first error).
 #[derive(Debug)]
@@ -32,10 +33,13 @@ pub fn lower(lang: Lang, src: &str) -> Result<Unit, ParseError> {
 /// Parses `src` and discards the tree: the baseline the benchmark compares a full run against.
 pub fn parse_only(lang: Lang, src: &str) -> bool {
     match lang {
-        Lang::C => ts::parse(&tree_sitter_c::LANGUAGE.into(), src).is_some(),
-        Lang::Go => ts::parse(&tree_sitter_go::LANGUAGE.into(), src).is_some(),
-        Lang::Java => ts::parse(&tree_sitter_java::LANGUAGE.into(), src).is_some(),
-        Lang::Python => ts::parse(&tree_sitter_python::LANGUAGE.into(), src).is_some(),
+        Lang::C => ts::parse(&tree_sitter_c::LANGUAGE.into(), src).is_ok(),
+        Lang::Go => ts::parse(&tree_sitter_go::LANGUAGE.into(), src).is_ok(),
+        Lang::Java => ts::parse(&tree_sitter_java::LANGUAGE.into(), src).is_ok(),
+        Lang::Python => {
+            let (src, _) = ts::limit_python_indentation(src);
+            ts::parse(&tree_sitter_python::LANGUAGE.into(), &src).is_ok()
+        }
         Lang::Rust => rust::parse_only(src),
     }
 }

@@ -1,21 +1,129 @@
 //! Helpers shared by the tree-sitter frontends.
 
+use super::ParseError;
 use crate::model::{
     BinOp, Block, Expr, ExprKind, FnKind, FuncId, Function, Lang, Span, Stmt, StmtKind, Unit,
     MAX_DEPTH,
 };
-use tree_sitter::{Language, Node, Parser, Tree};
+use std::time::{Duration, Instant};
+use tree_sitter::{Language, Node, ParseOptions, ParseState, Parser, Tree};
 
 /// Parses with a parser kept per thread: creating one per file would dominate small files.
-pub fn parse(language: &Language, src: &str) -> Option<Tree> {
+/// Parsing stops once it exceeds [`budget`] for the file's size: some broken syntax makes
+/// tree-sitter's error recovery quadratic (a 30 KB Go `import ( x, x, … )` took 12 s).
+pub fn parse(language: &Language, src: &str) -> Result<Tree, ParseError> {
+    parse_within(language, src, budget(src.len()))
+}
+
+/// The time a file of `len` bytes may take to parse: two seconds, and one more per 100 KiB.
+/// Tree-sitter parses well over 1 MiB a second even in a debug build, so only a pathological
+/// file reaches it; a run on any tree ends in time proportional to its size.
+pub fn budget(len: usize) -> Duration {
+    Duration::from_secs(2) + Duration::from_secs_f64(len as f64 / (100 << 10) as f64)
+}
+
+/// [`parse`] with an explicit time budget.
+pub fn parse_within(language: &Language, src: &str, budget: Duration) -> Result<Tree, ParseError> {
     thread_local! {
         static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(Parser::new());
     }
-    PARSER.with(|p| {
+    let deadline = Instant::now() + budget;
+    let mut reached = 0;
+    let mut over_budget = |state: &ParseState| {
+        reached = state.current_byte_offset();
+        Instant::now() > deadline
+    };
+    let bytes = src.as_bytes();
+    let tree = PARSER.with(|p| {
         let mut p = p.borrow_mut();
         p.set_language(language).ok()?;
-        p.parse(src, None)
+        let tree = p.parse_with_options(
+            &mut |i, _| bytes.get(i..).unwrap_or_default(),
+            None,
+            Some(ParseOptions::new().progress_callback(&mut over_budget)),
+        );
+        // A cancelled parse would otherwise resume where it stopped on the next file.
+        p.reset();
+        tree
+    });
+    tree.ok_or_else(|| {
+        let at = reached.min(src.len());
+        ParseError {
+            span: Span::new(at, at),
+            message: format!(
+                "parsing took longer than its time budget ({:.1} s for a file of this size) \
+                 and stopped here; the syntax around it makes the parser slow",
+                budget.as_secs_f64()
+            ),
+        }
     })
+}
+
+/// The widest indentation, in the columns tree-sitter-python counts (a tab is 8), that a
+/// statement may start at. The grammar's scanner saves its stack of indentation widths, two
+/// bytes each after up to 257 bytes of string delimiters, into tree-sitter's 1,024-byte buffer,
+/// and overruns it from about 383 levels; the runtime then aborts the whole process
+/// (`Assertion 'length <= 1024'`). The widths on the stack strictly increase, so bounding the
+/// width bounds the depth.
+pub const PYTHON_MAX_INDENT: u32 = 360;
+
+/// Blanks (with spaces, keeping line breaks and so every offset) each line whose indentation
+/// exceeds [`PYTHON_MAX_INDENT`], measured as the grammar's scanner measures it: spaces, tabs
+/// and backslash-continued lines add up, a line break, carriage return or form feed starts
+/// again, and comment lines do not count. Returns the text to parse and where the first
+/// blanked line starts; the rest of the file is analyzed as with other deep nesting.
+pub fn limit_python_indentation(src: &str) -> (std::borrow::Cow<'_, str>, Option<Span>) {
+    let b = src.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut first = None;
+    // `Some(width)` while in the whitespace at the start of a line.
+    let mut run = Some(0u32);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let continued = c == b'\\'
+            && (b.get(i + 1) == Some(&b'\n')
+                || (b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n')));
+        if continued {
+            // A continued line goes on with the same indentation, or with the same statement.
+            i += if b[i + 1] == b'\r' { 3 } else { 2 };
+            continue;
+        }
+        match (c, run) {
+            (b'\n' | b'\r' | 0x0c, _) => run = Some(0),
+            (b' ', Some(w)) => run = Some(w.saturating_add(1)),
+            (b'\t', Some(w)) => run = Some(w.saturating_add(8)),
+            (b'#', Some(_)) => {
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+                continue;
+            }
+            (_, Some(w)) => {
+                run = None;
+                if w > PYTHON_MAX_INDENT {
+                    let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+                    let out = out.get_or_insert_with(|| b.to_vec());
+                    for x in &mut out[i..end] {
+                        if *x != b'\r' {
+                            *x = b' ';
+                        }
+                    }
+                    first.get_or_insert(Span::new(i, end));
+                    i = end;
+                    continue;
+                }
+            }
+            (_, None) => {}
+        }
+        i += 1;
+    }
+    match out {
+        // Only whole lines of text were replaced by spaces: still UTF-8.
+        Some(out) => (
+            std::borrow::Cow::Owned(String::from_utf8(out).unwrap_or_default()),
+            first,
+        ),
+        None => (std::borrow::Cow::Borrowed(src), None),
+    }
 }
 
 /// Declares, for one grammar, `F`: the ids of the named fields, looked up once
