@@ -76,6 +76,9 @@ pub struct Report {
     pub partial_parses: Vec<String>,
     /// Files whose analysis hit a bug in leaklint.
     pub internal_errors: usize,
+    /// Files not analyzed at all (unreadable, too large, binary, unparsable, over the time
+    /// budget, or hit by an internal error); each has a warning.
+    pub skipped: usize,
 }
 
 impl Report {
@@ -84,6 +87,12 @@ impl Report {
             path: path.to_string(),
             message,
         });
+    }
+
+    /// Warns that the file is not analyzed at all.
+    fn skip(&mut self, path: &str, message: String) {
+        self.skipped += 1;
+        self.warn(path, message);
     }
 }
 
@@ -94,11 +103,18 @@ impl Report {
 pub type Collected = (Vec<(PathBuf, Lang)>, Vec<Warning>);
 
 /// `exclude` holds gitignore-style globs relative to `exclude_root`.
+///
+/// Symbolic links below the paths are not followed unless `follow_links` (the walker then
+/// reports loops); a link that leads out of the paths gets a warning, one within them is
+/// skipped silently since its target is analyzed anyway. A file reached by two spellings
+/// (`src` and `./src`, or through a followed link) is analyzed once, under the first spelling
+/// in sorted order. FIFOs, sockets and devices get a warning and are never opened.
 pub fn collect_files(
     paths: &[PathBuf],
     threads: usize,
     exclude: &[String],
     exclude_root: &Path,
+    follow_links: bool,
 ) -> Result<Collected, String> {
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
@@ -114,8 +130,12 @@ pub fn collect_files(
         .hidden(true)
         .git_ignore(true)
         .require_git(false)
-        .follow_links(true)
+        .follow_links(follow_links)
         .threads(threads);
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     let has_excludes = !exclude.is_empty();
     if has_excludes {
         let excluded = excluded.clone();
@@ -126,6 +146,22 @@ pub fn collect_files(
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             match entry {
+                Ok(e) if !e.file_type().is_some_and(|t| t.is_file() || t.is_dir()) => {
+                    let skipped = e.file_type().map_or(Some(SPECIAL), |t| {
+                        if t.is_symlink() {
+                            unfollowed_link(e.path(), &roots)
+                        } else {
+                            Some(SPECIAL)
+                        }
+                    });
+                    let excluded = has_excludes && excluded.matches_or_parent(e.path());
+                    if let (Some(message), false) = (skipped, excluded) {
+                        warnings.lock().unwrap().push(Warning {
+                            path: display(e.path()),
+                            message: message.into(),
+                        });
+                    }
+                }
                 Ok(e) => {
                     let is_file = e.file_type().is_some_and(|t| t.is_file());
                     // The walker prunes excluded folders below the paths it was given, but not
@@ -151,7 +187,31 @@ pub fn collect_files(
     let mut files = found.into_inner().unwrap();
     files.sort();
     files.dedup();
-    Ok((files, warnings.into_inner().unwrap()))
+    // The same file under two spellings, or through a followed link: keep the first.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(p, _)| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let mut warnings = warnings.into_inner().unwrap();
+    warnings.sort();
+    warnings.dedup();
+    Ok((files, warnings))
+}
+
+const SPECIAL: &str = "not a regular file (a FIFO, socket or device); skipped";
+
+/// Why a symbolic link the walk did not follow deserves a warning, if it does: it is broken,
+/// or it leads out of the scanned `roots` to a folder or a source file.
+fn unfollowed_link(link: &Path, roots: &[PathBuf]) -> Option<&'static str> {
+    let Ok(target) = std::fs::canonicalize(link) else {
+        return Lang::from_path(link)
+            .map(|_| "cannot read: the symbolic link's target does not exist");
+    };
+    if roots.iter().any(|r| target.starts_with(r)) {
+        return None;
+    }
+    let worth = target.is_dir() || Lang::from_path(link).or(Lang::from_path(&target)).is_some();
+    worth.then_some(
+        "symbolic link out of the scanned paths; not followed (--follow-links follows it)",
+    )
 }
 
 /// The configuration's `exclude` globs, in gitignore syntax relative to the configuration file.
@@ -284,6 +344,7 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
         total.warnings.extend(r.warnings);
         total.partial_parses.extend(r.partial_parses);
         total.internal_errors += r.internal_errors;
+        total.skipped += r.skipped;
         for (lang, s) in r.stats {
             let t = total.stats.entry(lang).or_default();
             t.files += s.files;
@@ -322,7 +383,7 @@ fn analyze_file(path: &Path, lang: Lang, rules: &RuleSet, opts: &Options, report
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         report.internal_errors += 1;
-        report.warn(
+        report.skip(
             &shown,
             format!("internal error in leaklint, file skipped: {what}"),
         );
@@ -340,7 +401,7 @@ fn analyze_source(
     opts: &Options,
     report: &mut Report,
 ) {
-    let mut warn = |message: String| report.warn(shown, message);
+    let mut warn = |message: String| report.skip(shown, message);
     let size = match std::fs::metadata(path) {
         Ok(m) => m.len(),
         Err(e) => return warn(format!("cannot read: {e}")),
@@ -365,7 +426,7 @@ pub fn analyze_stdin(name: &Path, bytes: &[u8], rules: &RuleSet, opts: &Options)
     let shown = display(name);
     match Lang::from_path(name) {
         Some(lang) => analyze_bytes(&shown, lang, bytes, rules, opts, &mut report),
-        None => report.warn(
+        None => report.skip(
             &shown,
             "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
         ),
@@ -381,10 +442,10 @@ fn analyze_bytes(
     opts: &Options,
     report: &mut Report,
 ) {
-    let mut warn = |message: String| report.warn(shown, message);
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
-        return warn("skipped: binary file".into());
+        return report.skip(shown, "skipped: binary file".into());
     }
+    let mut warn = |message: String| report.warn(shown, message);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => Cow::Borrowed(t),
         Err(e) => {
@@ -426,7 +487,7 @@ fn analyze_bytes(
         Ok(unit) => unit,
         Err(e) => {
             let pos = LineIndex::new(&text).position(e.span.start as usize);
-            report.warn(
+            report.skip(
                 shown,
                 format!(
                     "{}:{}: cannot parse, file skipped: {}",

@@ -111,6 +111,10 @@ struct CheckArgs {
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
     max_file_size: u64,
 
+    /// Follow symbolic links below the given paths, also out of them (loops are detected).
+    #[arg(long)]
+    follow_links: bool,
+
     /// Print, per language, files, bytes, parse and analysis time, and peak memory, to stderr.
     #[arg(long)]
     statistics: bool,
@@ -283,6 +287,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         progress: None,
     };
 
+    // Inputs skipped before analysis: links not followed, special files, unknown languages.
+    let mut walk_skipped = 0;
     let (mut report, files) = if let Some(name) = &args.stdin_filename {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -295,8 +301,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 return Err(format!("`{}` does not exist", p.display()));
             }
         }
-        let (files, walk_warnings) =
-            driver::collect_files(&args.paths, threads, config.exclude(), &config.dir())?;
+        let (files, walk_warnings) = driver::collect_files(
+            &args.paths,
+            threads,
+            config.exclude(),
+            &config.dir(),
+            args.follow_links,
+        )?;
         let progress =
             (!args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none())
                 .then(|| {
@@ -308,6 +319,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         if let Some(p) = progress {
             p.finish();
         }
+        walk_skipped = walk_warnings.len();
         report.warnings.extend(walk_warnings);
         report.warnings.sort();
         (report, files.len())
@@ -352,7 +364,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if args.statistics {
         print_statistics(&report, start);
     }
-    Ok(if report.internal_errors > 0 {
+    // Every input was skipped: nothing was checked, which must not pass as clean.
+    let nothing_analyzed = report.skipped >= files && report.skipped + walk_skipped > 0;
+    if nothing_analyzed {
+        eprintln!("leaklint: error: no file was analyzed; every input was skipped (see the warnings above)");
+    }
+    Ok(if report.internal_errors > 0 || nothing_analyzed {
         ExitCode::from(2)
     } else if report.diagnostics.is_empty() {
         ExitCode::SUCCESS
