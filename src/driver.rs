@@ -480,44 +480,67 @@ fn analyze_bytes(
         return;
     }
     stats.parsed += 1;
-    let t = Instant::now();
-    let lowered = frontend::lower(lang, &text);
-    stats.parse_time += t.elapsed();
-    let unit = match lowered {
-        Ok(unit) => unit,
-        Err(e) => {
-            let pos = LineIndex::new(&text).position(e.span.start as usize);
-            report.skip(
-                shown,
-                format!(
-                    "{}:{}: cannot parse, file skipped: {}",
-                    pos.line, pos.column, e.message
-                ),
-            );
-            return;
-        }
+    // A large file is analyzed in pieces, so that memory follows the piece, not the file; the
+    // header the pieces share is reported from the first only.
+    let pieces = frontend::pieces(lang, &text);
+    let whole = std::iter::once(0..text.len()).collect::<Vec<_>>();
+    let parts: Vec<&[std::ops::Range<usize>]> = if pieces.is_empty() {
+        vec![whole.as_slice()]
+    } else {
+        pieces.iter().map(Vec::as_slice).collect()
     };
-    let t = Instant::now();
     let mut found: Vec<(usize, Finding)> = Vec::new();
-    for i in wanted {
-        let mut out = Vec::new();
-        checks::run(&rules.rules[i], &unit, &mut out);
-        found.extend(out.into_iter().map(|f| (i, f)));
+    let mut first_syntax_error: Option<Span> = None;
+    let mut truncated_at: Option<Span> = None;
+    for (k, ranges) in parts.iter().enumerate() {
+        let t = Instant::now();
+        let lowered = if pieces.is_empty() {
+            frontend::lower(lang, &text)
+        } else {
+            frontend::lower_part(lang, &text, ranges)
+        };
+        stats.parse_time += t.elapsed();
+        let unit = match lowered {
+            Ok(unit) => unit,
+            Err(e) => {
+                let pos = LineIndex::new(&text).position(e.span.start as usize);
+                report.skip(
+                    shown,
+                    format!(
+                        "{}:{}: cannot parse, file skipped: {}",
+                        pos.line, pos.column, e.message
+                    ),
+                );
+                return;
+            }
+        };
+        // Later pieces repeat the header (ranges[0]): what lies in it came with the first.
+        let mine = |s: &Span| k == 0 || s.start as usize >= ranges[0].end;
+        let t = Instant::now();
+        for &i in &wanted {
+            let mut out = Vec::new();
+            checks::run(&rules.rules[i], &unit, &mut out);
+            found.extend(out.into_iter().filter(|f| mine(&f.span)).map(|f| (i, f)));
+        }
+        stats.analysis_time += t.elapsed();
+        let first = unit.syntax_errors.iter().copied().find(|s| mine(s));
+        first_syntax_error = earliest(first_syntax_error, first);
+        let deep = unit.truncated_at.filter(|s| mine(s));
+        truncated_at = earliest(truncated_at, deep);
     }
-    stats.analysis_time += t.elapsed();
     apply_suppressions(&suppressions, rules, &text, &mut found);
 
-    if unit.syntax_errors.is_empty() && unit.truncated_at.is_none() && found.is_empty() {
+    if first_syntax_error.is_none() && truncated_at.is_none() && found.is_empty() {
         return;
     }
     let index = LineIndex::new(&text);
-    if let Some(&first) = unit.syntax_errors.first() {
+    if let Some(first) = first_syntax_error {
         let p = index.position(first.start as usize);
         report
             .partial_parses
             .push(format!("{shown}:{}:{}", p.line, p.column));
     }
-    if let Some(at) = unit.truncated_at {
+    if let Some(at) = truncated_at {
         let p = index.position(at.start as usize);
         report.warn(
             shown,
@@ -633,6 +656,13 @@ fn apply_suppressions(
                 },
             ));
         }
+    }
+}
+
+fn earliest(a: Option<Span>, b: Option<Span>) -> Option<Span> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -168,7 +168,9 @@ fn a_file_that_makes_the_parser_quadratic_stops_at_its_budget() {
             "longer than its time budget",
         ],
     );
-    assert!(run.took < Duration::from_secs(30), "took {:?}", run.took);
+    // Unbounded, each would take minutes; `leaklint` fails the test past one. (Wall time on a
+    // busy machine says little: the budget counts processor time.)
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
 }
 
 #[test]

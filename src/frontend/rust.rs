@@ -30,19 +30,35 @@ const MAX_NESTING: usize = 1000;
 const KEEP_NESTING: usize = MAX_NESTING / 2;
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
-    let (src, too_deep) = limit_nesting(src);
-    let src = &*src;
+    lower_range(src, 0..src.len())
+}
+
+/// Lowers only the items in `range` of `src` (which starts and ends between items); spans are
+/// offsets in `src`.
+pub fn lower_range(src: &str, range: std::ops::Range<usize>) -> Result<Unit, ParseError> {
+    let (piece, too_deep) = limit_nesting(&src[range.clone()]);
+    let shift = |s: Span| Span::new(s.start as usize + range.start, s.end as usize + range.start);
+    let too_deep = too_deep.map(shift);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (base, text) = strip_preamble(src);
+        let (base, text) = if range.start == 0 {
+            strip_preamble(&piece)
+        } else {
+            (0, &*piece)
+        };
         match syn::parse_str::<syn::File>(text) {
             Ok(file) => {
-                let mut unit = lower_file(src, base, &file);
+                // Only the spans of syn's nodes are read from `src`, never a blanked part.
+                let mut unit = lower_file(src, range.start + base, &file);
                 if too_deep.is_some_and(|s| unit.truncated_at.is_none_or(|t| s.start < t.start)) {
                     unit.truncated_at = too_deep;
                 }
                 Ok(unit)
             }
-            Err(e) => Err(parse_error(&e, base, text)),
+            Err(e) => {
+                let mut err = parse_error(&e, base, text);
+                err.span = shift(err.span);
+                Err(err)
+            }
         }
     }));
     // Every span has been turned into byte offsets (and the syntax tree dropped): the thread's

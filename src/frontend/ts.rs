@@ -22,21 +22,102 @@ pub fn budget(len: usize) -> Duration {
     Duration::from_secs(2) + Duration::from_secs_f64(len as f64 / (100 << 10) as f64)
 }
 
+thread_local! {
+    /// The parts of the source the next parses on this thread look at: see [`with_ranges`].
+    static RANGES: std::cell::RefCell<Vec<tree_sitter::Range>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+/// Runs `f` with every parse on this thread reading only `ranges` of its source (sorted and
+/// disjoint): a piece of a large file, with offsets still those of the whole file.
+pub fn with_ranges<T>(src: &str, ranges: &[std::ops::Range<usize>], f: impl FnOnce() -> T) -> T {
+    let point = |at: usize| {
+        let before = &src.as_bytes()[..at];
+        let row = memchr::memchr_iter(b'\n', before).count();
+        let column = at - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        tree_sitter::Point { row, column }
+    };
+    let ranges = ranges
+        .iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| tree_sitter::Range {
+            start_byte: r.start,
+            end_byte: r.end,
+            start_point: point(r.start),
+            end_point: point(r.end),
+        })
+        .collect();
+    let outer = RANGES.with(|r| r.replace(ranges));
+    let out = f();
+    RANGES.with(|r| *r.borrow_mut() = outer);
+    out
+}
+
+/// Measures the processor time of the current thread where the OS tells it, so that a busy
+/// machine does not make a file run out of budget; the wall clock elsewhere.
+struct Clock {
+    start: Duration,
+    wall: Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            start: thread_cpu_time().unwrap_or_default(),
+            wall: Instant::now(),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match thread_cpu_time() {
+            Some(now) => now.saturating_sub(self.start),
+            None => self.wall.elapsed(),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn thread_cpu_time() -> Option<Duration> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid, writable timespec for the duration of the call.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
+    ok.then(|| Duration::new(t.tv_sec as u64, t.tv_nsec as u32))
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
+}
+
 /// [`parse`] with an explicit time budget.
 pub fn parse_within(language: &Language, src: &str, budget: Duration) -> Result<Tree, ParseError> {
     thread_local! {
         static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new(Parser::new());
     }
-    let deadline = Instant::now() + budget;
+    let ranges = RANGES.with(|r| r.borrow().clone());
+    // A piece gets the budget of its own size.
+    let budget = if ranges.is_empty() {
+        budget
+    } else {
+        budget.min(self::budget(
+            ranges.iter().map(|r| r.end_byte - r.start_byte).sum(),
+        ))
+    };
+    let clock = Clock::start();
     let mut reached = 0;
     let mut over_budget = |state: &ParseState| {
         reached = state.current_byte_offset();
-        Instant::now() > deadline
+        clock.elapsed() > budget
     };
     let bytes = src.as_bytes();
     let tree = PARSER.with(|p| {
         let mut p = p.borrow_mut();
         p.set_language(language).ok()?;
+        p.set_included_ranges(&ranges).ok()?;
         let tree = p.parse_with_options(
             &mut |i, _| bytes.get(i..).unwrap_or_default(),
             None,
@@ -51,8 +132,8 @@ pub fn parse_within(language: &Language, src: &str, budget: Duration) -> Result<
         ParseError {
             span: Span::new(at, at),
             message: format!(
-                "parsing took longer than its time budget ({:.1} s for a file of this size) \
-                 and stopped here; the syntax around it makes the parser slow",
+                "parsing took longer than its time budget ({:.1} s of processor time for a \
+                 file of this size) and stopped here; the syntax around it makes the parser slow",
                 budget.as_secs_f64()
             ),
         }
