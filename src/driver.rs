@@ -27,6 +27,8 @@ pub struct Options {
     pub render: Option<Render>,
     /// Counts files done, for a progress display.
     pub progress: Option<std::sync::Arc<AtomicUsize>>,
+    /// Files of four times this size or more are analyzed in pieces of about this size.
+    pub piece_size: usize,
 }
 
 impl Default for Options {
@@ -38,6 +40,7 @@ impl Default for Options {
             prefilter: true,
             render: None,
             progress: None,
+            piece_size: frontend::PIECE,
         }
     }
 }
@@ -482,7 +485,7 @@ fn analyze_bytes(
     stats.parsed += 1;
     // A large file is analyzed in pieces, so that memory follows the piece, not the file; the
     // header the pieces share is reported from the first only.
-    let pieces = frontend::pieces(lang, &text);
+    let pieces = frontend::pieces(lang, &text, opts.piece_size);
     let whole = std::iter::once(0..text.len()).collect::<Vec<_>>();
     let parts: Vec<&[std::ops::Range<usize>]> = if pieces.is_empty() {
         vec![whole.as_slice()]
@@ -492,6 +495,8 @@ fn analyze_bytes(
     let mut found: Vec<(usize, Finding)> = Vec::new();
     let mut first_syntax_error: Option<Span> = None;
     let mut truncated_at: Option<Span> = None;
+    let mut skipped_pieces = 0;
+    let mut piece_warnings = Vec::new();
     for (k, ranges) in parts.iter().enumerate() {
         let t = Instant::now();
         let lowered = if pieces.is_empty() {
@@ -502,7 +507,25 @@ fn analyze_bytes(
         stats.parse_time += t.elapsed();
         let unit = match lowered {
             Ok(unit) => unit,
+            // One piece of a large file: the others stand on their own.
+            Err(e) if parts.len() > 1 && (k + 1 < parts.len() || skipped_pieces < k) => {
+                let index = LineIndex::new(&text);
+                let pos = index.position(e.span.start as usize);
+                let (from, to) = (
+                    index.position(ranges[1].start).line,
+                    index.position(ranges[1].end.saturating_sub(1)).line,
+                );
+                piece_warnings.push(format!(
+                    "{}:{}: cannot parse, lines {from} to {to} skipped: {}",
+                    pos.line, pos.column, e.message
+                ));
+                skipped_pieces += 1;
+                continue;
+            }
             Err(e) => {
+                for message in piece_warnings {
+                    report.warn(shown, message);
+                }
                 let pos = LineIndex::new(&text).position(e.span.start as usize);
                 report.skip(
                     shown,
@@ -527,6 +550,9 @@ fn analyze_bytes(
         first_syntax_error = earliest(first_syntax_error, first);
         let deep = unit.truncated_at.filter(|s| mine(s));
         truncated_at = earliest(truncated_at, deep);
+    }
+    for message in piece_warnings {
+        report.warn(shown, message);
     }
     apply_suppressions(&suppressions, rules, &text, &mut found);
 
@@ -672,5 +698,41 @@ fn human_bytes(n: u64) -> String {
         format!("{:.1} MiB", n as f64 / MIB as f64)
     } else {
         format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piece_that_does_not_parse_leaves_the_other_pieces_analyzed() {
+        let item = "pub fn count_start(starts: &mut HashMap<String, u32>, started: Instant) {\n    let slot = starts.entry(format!(\"{:?}\", started)).or_insert(0);\n    *slot += 1;\n}\n";
+        let mut src = item.repeat(40);
+        // A syntax error in the middle: syn refuses the piece it falls in.
+        let middle = src.len() / 2;
+        let at = middle + src[middle..].find("let slot").unwrap();
+        src.insert_str(at, "let = ;");
+        let opts = Options {
+            piece_size: 4 * item.len(),
+            ..Options::default()
+        };
+        let report = analyze_stdin(
+            Path::new("big.rs"),
+            src.as_bytes(),
+            &RuleSet::builtin(),
+            &opts,
+        );
+        assert_eq!(report.skipped, 0, "{:?}", report.warnings);
+        assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+        assert!(
+            report.warnings[0]
+                .message
+                .contains("82:9: cannot parse, lines 81 to 96 skipped"),
+            "{:?}",
+            report.warnings
+        );
+        // Ten pieces of four items: the one with the error is lost, the others are reported.
+        assert_eq!(report.diagnostics.len(), 36);
     }
 }

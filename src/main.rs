@@ -285,6 +285,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         prefilter: !args.no_prefilter,
         render,
         progress: None,
+        ..Options::default()
     };
 
     // Inputs skipped before analysis: links not followed, special files, unknown languages.

@@ -30,25 +30,22 @@ pub fn lower(lang: Lang, src: &str) -> Result<Unit, ParseError> {
     }
 }
 
-/// Files larger than [`PIECES_FROM`] are parsed and analyzed in pieces of about this size, cut
+/// Files of four pieces or more are parsed and analyzed in pieces of about this size, cut
 /// between top-level items: the syntax tree and the model of a whole file take 30 to 50 times
 /// its size, and one piece's tree is dropped before the next is parsed.
 pub const PIECE: usize = 1 << 20;
 
-/// See [`PIECE`].
-pub const PIECES_FROM: usize = 4 * PIECE;
-
-/// The pieces a large file is analyzed in: each the byte ranges a parse reads (a header of
-/// imports and declarations that every piece repeats, the piece's items, and for Java the
-/// closing brace of the class), in order. Empty when the file is small enough to analyze
+/// The pieces of about `piece` bytes a file of four or more is analyzed in: each the byte
+/// ranges a parse reads (a header of imports and declarations that every piece repeats, the
+/// piece's items, and for Java the closing brace of the class), in order. Empty when the file is small enough to analyze
 /// whole, or when no place to cut is found. Cuts are found by layout, not parsing: after a
 /// line that is just `}` (C, Go, Rust; for Java also one indented once, which closes a member),
 /// or before a line that starts a top-level `def`, `class` or decorator (Python).
-pub fn pieces(lang: Lang, src: &str) -> Vec<Vec<std::ops::Range<usize>>> {
-    if src.len() < PIECES_FROM {
+pub fn pieces(lang: Lang, src: &str, piece: usize) -> Vec<Vec<std::ops::Range<usize>>> {
+    if src.len() < 4 * piece.max(1) {
         return Vec::new();
     }
-    split(lang, src, PIECE)
+    split(lang, src, piece)
 }
 
 /// [`pieces`] of about `piece` bytes.
@@ -84,7 +81,12 @@ fn split(lang: Lang, src: &str, piece: usize) -> Vec<Vec<std::ops::Range<usize>>
     let Some(first) = next_cut(0) else {
         return Vec::new();
     };
-    let header = if first <= piece / 4 { 0..first } else { 0..0 };
+    // syn cannot read a header apart from the piece: Rust pieces have none.
+    let header = if first <= piece / 4 && lang != Lang::Rust {
+        0..first
+    } else {
+        0..0
+    };
     // Java: the class's closing brace ends every piece.
     let end = match lang {
         Lang::Java => memchr::memrchr(b'}', b).unwrap_or(b.len()),
@@ -107,7 +109,7 @@ pub fn lower_part(
     ranges: &[std::ops::Range<usize>],
 ) -> Result<Unit, ParseError> {
     match lang {
-        // syn cannot skip parts: the piece's items alone, without the header.
+        // syn cannot skip parts: the piece's items alone (Rust pieces have no header).
         Lang::Rust => rust::lower_range(src, ranges[1].clone()),
         _ => ts::with_ranges(src, ranges, || lower(lang, src)),
     }
