@@ -37,10 +37,11 @@ pub const PIECE: usize = 1 << 20;
 
 /// The pieces of about `piece` bytes a file of four or more is analyzed in: each the byte
 /// ranges a parse reads (a header of imports and declarations that every piece repeats, the
-/// piece's items, and for Java the closing brace of the class), in order. Empty when the file is small enough to analyze
-/// whole, or when no place to cut is found. Cuts are found by layout, not parsing: after a
-/// line that is just `}` (C, Go, Rust; for Java also one indented once, which closes a member),
-/// or before a line that starts a top-level `def`, `class` or decorator (Python).
+/// piece's items, and for Java the closing brace of the class), in order. Empty when the file
+/// is small enough to analyze whole, or when no place to cut is found. Cuts are found by
+/// layout, not parsing: after a line that is just `}` (C, Go, Rust; for Java also one indented
+/// once, which closes a member), or before a line that starts a top-level `def`, `class` or
+/// decorator (Python).
 pub fn pieces(lang: Lang, src: &str, piece: usize) -> Vec<Vec<std::ops::Range<usize>>> {
     if src.len() < 4 * piece.max(1) {
         return Vec::new();
