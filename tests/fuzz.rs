@@ -261,9 +261,10 @@ fn mutated_sources_never_crash_any_frontend_or_the_driver() {
         let mut cases = 0u64;
         let mut per_lang = [0u64; 5];
         let mut failure = None;
-        while Instant::now() < deadline {
-            // A language at random, then one of its fixtures: each language gets its share.
-            let lang = &Lang::ALL[rng.below(Lang::ALL.len())];
+        // At least a few cases per language however slow the machine.
+        while cases < 25 || Instant::now() < deadline {
+            // Each language in turn, then one of its fixtures at random.
+            let lang = &Lang::ALL[cases as usize % Lang::ALL.len()];
             let mine: Vec<&Vec<u8>> = seeds
                 .iter()
                 .filter(|(l, _)| l == lang)
@@ -275,8 +276,14 @@ fn mutated_sources_never_crash_any_frontend_or_the_driver() {
             for _ in 0..1 + rng.below(6) {
                 mutate(&mut rng, &mut text, other);
             }
-            // Every so often, with the pre-check on, as users run it.
+            // Every so often, with the pre-check on, as users run it; and in small pieces, as
+            // a large file is analyzed.
             opts.prefilter = rng.below(4) == 0;
+            opts.piece_size = if rng.below(3) == 0 {
+                2 << 10
+            } else {
+                leaklint::frontend::PIECE
+            };
             let t = Instant::now();
             if let Some(what) = analyze_one(*lang, &text, &rules, &opts) {
                 failure = Some((cases, *lang, text, what));
