@@ -178,7 +178,7 @@ pub fn limit_python_indentation(src: &str) -> (std::borrow::Cow<'_, str>, Option
             continue;
         }
         match (c, run) {
-            (b'\n' | b'\r' | 0x0c, _) => run = Some(0),
+            (b'\n' | b'\r', _) | (0x0c, Some(_)) => run = Some(0),
             (b' ', Some(w)) => run = Some(w.saturating_add(1)),
             (b'\t', Some(w)) => run = Some(w.saturating_add(8)),
             (b'#', Some(_)) => {
@@ -195,12 +195,19 @@ pub fn limit_python_indentation(src: &str) -> (std::borrow::Cow<'_, str>, Option
                             *x = b' ';
                         }
                     }
-                    first.get_or_insert(Span::new(i, end));
+                    let text_end = if b[end - 1] == b'\r' { end - 1 } else { end };
+                    first.get_or_insert(Span::new(i, text_end));
                     i = end;
                     continue;
                 }
             }
-            (_, None) => {}
+            // Within a line only its end, or a continuation, matters.
+            (_, None) => {
+                i += 1;
+                i = memchr::memchr3(b'\n', b'\r', b'\\', &b[i.min(b.len())..])
+                    .map_or(b.len(), |n| i + n);
+                continue;
+            }
         }
         i += 1;
     }
@@ -399,4 +406,41 @@ pub struct FnScope {
 /// Wraps an expression as a statement.
 pub fn expr_stmt(e: Expr) -> Stmt {
     Stmt::new(e.span, StmtKind::Expr(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_lines_indented_too_far_are_blanked_and_nothing_else() {
+        let ok = "def f():\n    if x:  # c\n        return \\\n            1\n";
+        let (text, at) = limit_python_indentation(ok);
+        assert!(matches!(text, std::borrow::Cow::Borrowed(_)) && at.is_none());
+        let wide = PYTHON_MAX_INDENT as usize + 1;
+        for (src, blanked) in [
+            // Spaces; tabs count eight.
+            (format!("a\n{}b = 1\nc\n", " ".repeat(wide)), "b = 1"),
+            (format!("a\r\n{}b\r\nc\r\n", "\t".repeat(wide / 8 + 1)), "b"),
+            // Backslash-continued whitespace adds up, as the grammar's scanner counts it.
+            (format!("a\n{}b\nc\n", "   \\\n".repeat(wide / 3 + 1)), "b"),
+        ] {
+            let (text, at) = limit_python_indentation(&src);
+            let at = at.expect("blanked").range();
+            assert_eq!(&src[at.clone()], blanked);
+            assert_eq!(text.len(), src.len());
+            assert!(text[at].bytes().all(|c| c == b' '));
+            assert!(
+                text.starts_with("a") && text.trim_end().ends_with('c'),
+                "{text:?}"
+            );
+        }
+        // A comment line, or a wide gap inside a line, is not indentation.
+        let gaps = format!(
+            "{}# deep comment\nx = 1{}+ 2\n",
+            " ".repeat(wide),
+            " ".repeat(wide)
+        );
+        assert!(limit_python_indentation(&gaps).1.is_none());
+    }
 }
