@@ -190,9 +190,12 @@ pub fn collect_files(
     let mut files = found.into_inner().unwrap();
     files.sort();
     files.dedup();
-    // The same file under two spellings, or through a followed link: keep the first.
-    let mut seen = std::collections::HashSet::new();
-    files.retain(|(p, _)| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    // The same file under two spellings, or through a followed link: keep the first. (One
+    // path walked without following links cannot reach a file twice.)
+    if paths.len() > 1 || follow_links {
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|(p, _)| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    }
     let mut warnings = warnings.into_inner().unwrap();
     warnings.sort();
     warnings.dedup();
