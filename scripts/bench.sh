@@ -40,3 +40,19 @@ row() {
 row parse-only "$base_s" "$base_mem"
 read -r s mem _ < <(measure "$@"); row full "$s" "$mem"
 read -r s mem _ < <(measure --no-prefilter "$@"); row "full, no skip" "$s" "$mem"
+
+# Peak memory on one 20 MB file per language (the fixtures repeated; the target is at most 20
+# times the file's size): a large file is analyzed in pieces, so memory follows the piece.
+big=$(mktemp -d)
+trap 'rm -rf "$big"' EXIT
+printf '\n%-16s %10s %12s %12s %8s\n' "20 MB file" seconds "MiB/s" "peak MiB" "× size"
+for ext in c go java py rs; do
+  # What may appear only once, or only at the top, of a file is left out of the copies.
+  cat fixtures/*/*."$ext" | grep -v -e '^package ' -e '^import ' -e '^//!' -e '^#!\[' \
+    > "$big/one.$ext" || true
+  case "$ext" in go) echo "package p" > "$big/big.$ext" ;; *) : > "$big/big.$ext" ;; esac
+  while [ "$(wc -c < "$big/big.$ext")" -lt 20000000 ]; do cat "$big/one.$ext" >> "$big/big.$ext"; done
+  read -r s mem b < <(measure --max-file-size 30M "$big/big.$ext")
+  awk -v n="$ext" -v s="$s" -v m="$mem" -v b="$b" \
+    'BEGIN { printf "%-16s %10.3f %12.1f %12.1f %8.1f\n", n, s, b/1048576/s, m, m*1048576/b }'
+done

@@ -151,9 +151,10 @@ impl Cache {
             report.warnings.len(),
             report.partial_parses.len(),
         );
-        let errors0 = report.internal_errors;
+        let (errors0, skipped0) = (report.internal_errors, report.skipped);
         analyze(report);
-        if report.internal_errors != errors0 {
+        // A file skipped (binary, unparsable) is judged afresh each time, and counted so.
+        if report.internal_errors != errors0 || report.skipped != skipped0 {
             return;
         }
         let entry = Entry {

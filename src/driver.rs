@@ -9,7 +9,7 @@ use crate::model::Span;
 use crate::rules::{RuleSet, Severity};
 use crate::suppress::{self, Suppression};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -29,6 +29,8 @@ pub struct Options {
     pub progress: Option<std::sync::Arc<AtomicUsize>>,
     /// Results of earlier runs, by file content.
     pub cache: Option<std::sync::Arc<crate::cache::Cache>>,
+    /// Files of four times this size or more are analyzed in pieces of about this size.
+    pub piece_size: usize,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
             render: None,
             progress: None,
             cache: None,
+            piece_size: frontend::PIECE,
         }
     }
 }
@@ -79,6 +82,9 @@ pub struct Report {
     pub partial_parses: Vec<String>,
     /// Files whose analysis hit a bug in leaklint.
     pub internal_errors: usize,
+    /// Files not analyzed at all (unreadable, too large, binary, unparsable, over the time
+    /// budget, or hit by an internal error); each has a warning.
+    pub skipped: usize,
 }
 
 impl Report {
@@ -87,6 +93,12 @@ impl Report {
             path: path.to_string(),
             message,
         });
+    }
+
+    /// Warns that the file is not analyzed at all.
+    fn skip(&mut self, path: &str, message: String) {
+        self.skipped += 1;
+        self.warn(path, message);
     }
 }
 
@@ -97,11 +109,18 @@ impl Report {
 pub type Collected = (Vec<(PathBuf, Lang)>, Vec<Warning>);
 
 /// `exclude` holds gitignore-style globs relative to `exclude_root`.
+///
+/// Symbolic links below the paths are not followed unless `follow_links` (the walker then
+/// reports loops); a link that leads out of the paths gets a warning, one within them is
+/// skipped silently since its target is analyzed anyway. A file reached by two spellings
+/// (`src` and `./src`, or through a followed link) is analyzed once, under the first spelling
+/// in sorted order. FIFOs, sockets and devices get a warning and are never opened.
 pub fn collect_files(
     paths: &[PathBuf],
     threads: usize,
     exclude: &[String],
     exclude_root: &Path,
+    follow_links: bool,
 ) -> Result<Collected, String> {
     let found = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
@@ -117,8 +136,12 @@ pub fn collect_files(
         .hidden(true)
         .git_ignore(true)
         .require_git(false)
-        .follow_links(true)
+        .follow_links(follow_links)
         .threads(threads);
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     let has_excludes = !exclude.is_empty();
     if has_excludes {
         let excluded = excluded.clone();
@@ -129,6 +152,22 @@ pub fn collect_files(
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             match entry {
+                Ok(e) if !e.file_type().is_some_and(|t| t.is_file() || t.is_dir()) => {
+                    let skipped = e.file_type().map_or(Some(SPECIAL), |t| {
+                        if t.is_symlink() {
+                            unfollowed_link(e.path(), &roots)
+                        } else {
+                            Some(SPECIAL)
+                        }
+                    });
+                    let excluded = has_excludes && excluded.matches_or_parent(e.path());
+                    if let (Some(message), false) = (skipped, excluded) {
+                        warnings.lock().unwrap().push(Warning {
+                            path: display(e.path()),
+                            message: message.into(),
+                        });
+                    }
+                }
                 Ok(e) => {
                     let is_file = e.file_type().is_some_and(|t| t.is_file());
                     // The walker prunes excluded folders below the paths it was given, but not
@@ -154,7 +193,34 @@ pub fn collect_files(
     let mut files = found.into_inner().unwrap();
     files.sort();
     files.dedup();
-    Ok((files, warnings.into_inner().unwrap()))
+    // The same file under two spellings, or through a followed link: keep the first. (One
+    // path walked without following links cannot reach a file twice.)
+    if paths.len() > 1 || follow_links {
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|(p, _)| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    }
+    let mut warnings = warnings.into_inner().unwrap();
+    warnings.sort();
+    warnings.dedup();
+    Ok((files, warnings))
+}
+
+const SPECIAL: &str = "not a regular file (a FIFO, socket or device); skipped";
+
+/// Why a symbolic link the walk did not follow deserves a warning, if it does: it is broken,
+/// or it leads out of the scanned `roots` to a folder or a source file.
+fn unfollowed_link(link: &Path, roots: &[PathBuf]) -> Option<&'static str> {
+    let Ok(target) = std::fs::canonicalize(link) else {
+        return Lang::from_path(link)
+            .map(|_| "cannot read: the symbolic link's target does not exist");
+    };
+    if roots.iter().any(|r| target.starts_with(r)) {
+        return None;
+    }
+    let worth = target.is_dir() || Lang::from_path(link).or(Lang::from_path(&target)).is_some();
+    worth.then_some(
+        "symbolic link out of the scanned paths; not followed (--follow-links follows it)",
+    )
 }
 
 /// The configuration's `exclude` globs, in gitignore syntax relative to the configuration file.
@@ -287,6 +353,7 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
         total.warnings.extend(r.warnings);
         total.partial_parses.extend(r.partial_parses);
         total.internal_errors += r.internal_errors;
+        total.skipped += r.skipped;
         for (lang, s) in r.stats {
             let t = total.stats.entry(lang).or_default();
             t.files += s.files;
@@ -319,7 +386,7 @@ fn analyze_file(path: &Path, lang: Lang, rules: &RuleSet, opts: &Options, report
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         report.internal_errors += 1;
-        report.warn(
+        report.skip(
             &shown,
             format!("internal error in leaklint, file skipped: {what}"),
         );
@@ -337,7 +404,7 @@ fn analyze_source(
     opts: &Options,
     report: &mut Report,
 ) {
-    let mut warn = |message: String| report.warn(shown, message);
+    let mut warn = |message: String| report.skip(shown, message);
     let size = match std::fs::metadata(path) {
         Ok(m) => m.len(),
         Err(e) => return warn(format!("cannot read: {e}")),
@@ -367,7 +434,7 @@ pub fn analyze_stdin(name: &Path, bytes: &[u8], rules: &RuleSet, opts: &Options)
     let shown = display(name);
     match Lang::from_path(name) {
         Some(lang) => analyze_bytes(&shown, lang, bytes, rules, opts, &mut report),
-        None => report.warn(
+        None => report.skip(
             &shown,
             "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
         ),
@@ -387,10 +454,10 @@ fn analyze_bytes(
     opts: &Options,
     report: &mut Report,
 ) {
-    let mut warn = |message: String| report.warn(shown, message);
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
-        return warn("skipped: binary file".into());
+        return report.skip(shown, "skipped: binary file".into());
     }
+    let mut warn = |message: String| report.warn(shown, message);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => Cow::Borrowed(t),
         Err(e) => {
@@ -425,54 +492,112 @@ fn analyze_bytes(
         return;
     }
     stats.parsed += 1;
-    let t = Instant::now();
-    let lowered = frontend::lower(lang, &text);
-    stats.parse_time += t.elapsed();
-    let unit = match lowered {
-        Ok(unit) => unit,
-        Err(e) => {
-            let pos = LineIndex::new(&text).position(e.span.start as usize);
-            report.warn(
-                shown,
-                format!(
-                    "{}:{}: cannot parse, file skipped: {}",
-                    pos.line, pos.column, e.message
-                ),
-            );
-            return;
-        }
+    // A large file is analyzed in pieces, so that memory follows the piece, not the file; the
+    // header the pieces share is reported from the first only.
+    let pieces = frontend::pieces(lang, &text, opts.piece_size);
+    let whole = std::iter::once(0..text.len()).collect::<Vec<_>>();
+    let parts: Vec<&[std::ops::Range<usize>]> = if pieces.is_empty() {
+        vec![whole.as_slice()]
+    } else {
+        pieces.iter().map(Vec::as_slice).collect()
     };
-    let t = Instant::now();
     let mut found: Vec<(usize, Finding)> = Vec::new();
-    checks::run_all(rules, &wanted, &unit, &mut found);
-    stats.analysis_time += t.elapsed();
+    let index = LineIndex::new(&text);
+    // Per finding (rule and span): its fixes and the function around it.
+    let mut context: HashMap<(usize, Span), (Vec<crate::fix::Fix>, String)> = HashMap::new();
+    let mut first_syntax_error: Option<Span> = None;
+    let mut truncated_at: Option<Span> = None;
+    let mut skipped_pieces = 0;
+    let mut piece_warnings = Vec::new();
+    for (k, ranges) in parts.iter().enumerate() {
+        let t = Instant::now();
+        let lowered = if pieces.is_empty() {
+            frontend::lower(lang, &text)
+        } else {
+            frontend::lower_part(lang, &text, ranges)
+        };
+        stats.parse_time += t.elapsed();
+        let unit = match lowered {
+            Ok(unit) => unit,
+            // One piece of a large file: the others stand on their own.
+            Err(e) if parts.len() > 1 && (k + 1 < parts.len() || skipped_pieces < k) => {
+                let index = LineIndex::new(&text);
+                let pos = index.position(e.span.start as usize);
+                let (from, to) = (
+                    index.position(ranges[1].start).line,
+                    index.position(ranges[1].end.saturating_sub(1)).line,
+                );
+                piece_warnings.push(format!(
+                    "{}:{}: cannot parse, lines {from} to {to} skipped: {}",
+                    pos.line, pos.column, e.message
+                ));
+                skipped_pieces += 1;
+                continue;
+            }
+            Err(e) => {
+                for message in piece_warnings {
+                    report.warn(shown, message);
+                }
+                let pos = LineIndex::new(&text).position(e.span.start as usize);
+                report.skip(
+                    shown,
+                    format!(
+                        "{}:{}: cannot parse, file skipped: {}",
+                        pos.line, pos.column, e.message
+                    ),
+                );
+                return;
+            }
+        };
+        // Later pieces repeat the header (ranges[0]): what lies in it came with the first.
+        let mine = |s: &Span| k == 0 || s.start as usize >= ranges[0].end;
+        let t = Instant::now();
+        let mut out = Vec::new();
+        checks::run_all(rules, &wanted, &unit, &mut out);
+        for (i, f) in out.into_iter().filter(|(_, f)| mine(&f.span)) {
+            // What needs the piece's model is taken now: the fixes, the function around it.
+            let fixes = crate::fix::for_finding(&rules.rules[i], &unit, &text, &index, &f);
+            context.insert((i, f.span), (fixes, enclosing_function(&unit, f.span)));
+            found.push((i, f));
+        }
+        stats.analysis_time += t.elapsed();
+        let first = unit.syntax_errors.iter().copied().find(|s| mine(s));
+        first_syntax_error = earliest(first_syntax_error, first);
+        let deep = unit.truncated_at.filter(|s| mine(s));
+        truncated_at = earliest(truncated_at, deep);
+    }
+    for message in piece_warnings {
+        report.warn(shown, message);
+    }
     apply_suppressions(&suppressions, rules, &text, &mut found);
 
-    if unit.syntax_errors.is_empty() && unit.truncated_at.is_none() && found.is_empty() {
+    if first_syntax_error.is_none() && truncated_at.is_none() && found.is_empty() {
         return;
     }
-    let index = LineIndex::new(&text);
-    if let Some(&first) = unit.syntax_errors.first() {
+    if let Some(first) = first_syntax_error {
         let p = index.position(first.start as usize);
         report
             .partial_parses
             .push(format!("{shown}:{}:{}", p.line, p.column));
     }
-    if let Some(at) = unit.truncated_at {
+    if let Some(at) = truncated_at {
         let p = index.position(at.start as usize);
         report.warn(
             shown,
             format!(
-                "{}:{}: nests deeper than {} levels; the deeper part was not analyzed",
+                "{}:{}: nests deeper than leaklint descends ({} levels, or {} columns of \
+                 Python indentation); the deeper part was not analyzed",
                 p.line,
                 p.column,
-                crate::model::MAX_DEPTH
+                crate::model::MAX_DEPTH,
+                frontend::PYTHON_MAX_INDENT
             ),
         );
     }
     for (i, f) in found {
         let rule = &rules.rules[i];
-        let fixes = crate::fix::for_finding(rule, &unit, &text, &index, &f);
+        // Findings the driver adds (suppressions) have no model behind them.
+        let (fixes, function) = context.remove(&(i, f.span)).unwrap_or_default();
         let mut d = Diagnostic {
             rule: rule.id.clone(),
             // A demoted finding is at most a warning; a rule the user lowered stays lowered.
@@ -496,7 +621,7 @@ fn analyze_bytes(
             // Completed with the occurrence number once all findings are sorted.
             fingerprint: fingerprint_context(
                 index.line_text(index.position(f.span.start as usize).line),
-                &enclosing_function(&unit, f.span),
+                &function,
             ),
             rendered: None,
             fixes,
@@ -602,11 +727,54 @@ fn apply_suppressions(
     }
 }
 
+fn earliest(a: Option<Span>, b: Option<Span>) -> Option<Span> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 fn human_bytes(n: u64) -> String {
     const MIB: u64 = 1 << 20;
     if n >= MIB {
         format!("{:.1} MiB", n as f64 / MIB as f64)
     } else {
         format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piece_that_does_not_parse_leaves_the_other_pieces_analyzed() {
+        let item = "pub fn count_start(starts: &mut HashMap<String, u32>, started: Instant) {\n    let slot = starts.entry(format!(\"{:?}\", started)).or_insert(0);\n    *slot += 1;\n}\n";
+        let mut src = item.repeat(40);
+        // A syntax error in the middle: syn refuses the piece it falls in.
+        let middle = src.len() / 2;
+        let at = middle + src[middle..].find("let slot").unwrap();
+        src.insert_str(at, "let = ;");
+        let opts = Options {
+            piece_size: 4 * item.len(),
+            ..Options::default()
+        };
+        let report = analyze_stdin(
+            Path::new("big.rs"),
+            src.as_bytes(),
+            &RuleSet::builtin(),
+            &opts,
+        );
+        assert_eq!(report.skipped, 0, "{:?}", report.warnings);
+        assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+        assert!(
+            report.warnings[0]
+                .message
+                .contains("82:9: cannot parse, lines 81 to 96 skipped"),
+            "{:?}",
+            report.warnings
+        );
+        // Ten pieces of four items: the one with the error is lost, the others are reported.
+        assert_eq!(report.diagnostics.len(), 36);
     }
 }

@@ -476,7 +476,6 @@ fn acquire_entry<'m>(model: &'m ApiModel, call: &Call) -> Option<&'m Acquire> {
             && a.new.is_none()
             && a.declared.is_none()
             && a.out_arg.is_none()
-            && a.on.is_empty()
             && !a.receiver
             && a.owner_release.is_empty()
             && a.views.is_empty()

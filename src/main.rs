@@ -149,6 +149,10 @@ struct CheckArgs {
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
     max_file_size: u64,
 
+    /// Follow symbolic links below the given paths, also out of them (loops are detected).
+    #[arg(long)]
+    follow_links: bool,
+
     /// Print, per language, files, bytes, parse and analysis time, and peak memory, to stderr.
     #[arg(long)]
     statistics: bool,
@@ -328,9 +332,11 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
         prefilter: !args.no_prefilter,
         render,
         progress: None,
-        cache: None,
+        ..Options::default()
     };
 
+    // Inputs skipped before analysis: links not followed, special files, unknown languages.
+    let mut walk_skipped = 0;
     let mut stdin_bytes = Vec::new();
     let (mut report, files, root, rule_sets) = if let Some(name) = &args.stdin_filename {
         let ci = configs.for_path(name)?;
@@ -359,7 +365,10 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
                 return Err(format!("`{}` does not exist", p.display()));
             }
         }
-        analyze_paths(&args, g, &mut configs, &mut opts)?
+        let (report, files, root, rule_sets, skipped) =
+            analyze_paths(&args, g, &mut configs, &mut opts)?;
+        walk_skipped = skipped;
+        (report, files, root, rule_sets)
     };
 
     // Baselines and diffs see every finding; --write-baseline records them all.
@@ -439,7 +448,12 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
             .iter()
             .any(|d| d.severity == Severity::Error),
     };
-    Ok(if report.internal_errors > 0 {
+    // Every input was skipped: nothing was checked, which must not pass as clean.
+    let nothing_analyzed = report.skipped >= files && report.skipped + walk_skipped > 0;
+    if nothing_analyzed {
+        eprintln!("leaklint: error: no file was analyzed; every input was skipped (see the warnings above)");
+    }
+    Ok(if report.internal_errors > 0 || nothing_analyzed {
         ExitCode::from(2)
     } else if fails {
         ExitCode::from(1)
@@ -455,7 +469,7 @@ fn analyze_paths(
     g: &GlobalArgs,
     configs: &mut Configs,
     opts: &mut Options,
-) -> Result<(Report, usize, Root, Vec<RuleSet>), String> {
+) -> Result<(Report, usize, Root, Vec<RuleSet>, usize), String> {
     // The walk prunes what the configuration over each given path excludes.
     let mut walks: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
     for p in &args.paths {
@@ -473,8 +487,13 @@ fn analyze_paths(
     let mut warnings = Vec::new();
     for (&ci, paths) in &walks {
         let config = configs.get(ci);
-        let (files, w) =
-            driver::collect_files(paths, opts.threads, &config.exclude(), &config.dir())?;
+        let (files, w) = driver::collect_files(
+            paths,
+            opts.threads,
+            &config.exclude(),
+            &config.dir(),
+            args.follow_links,
+        )?;
         found.extend(files.into_iter().map(|f| (f, ci)));
         warnings.extend(w);
     }
@@ -525,13 +544,21 @@ fn analyze_paths(
     if let Some(p) = progress {
         p.finish();
     }
+    // Each walk warning is an input skipped: a link not followed, a special file.
+    let skipped = warnings.len();
     report.warnings.extend(warnings);
     report.warnings.sort();
     report
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.partial_parses.sort();
-    Ok((report, total, root, rule_sets.into_values().collect()))
+    Ok((
+        report,
+        total,
+        root,
+        rule_sets.into_values().collect(),
+        skipped,
+    ))
 }
 
 fn merge(total: &mut Report, part: Report) {
@@ -539,6 +566,7 @@ fn merge(total: &mut Report, part: Report) {
     total.warnings.extend(part.warnings);
     total.partial_parses.extend(part.partial_parses);
     total.internal_errors += part.internal_errors;
+    total.skipped += part.skipped;
     for (lang, s) in part.stats {
         let t = total.stats.entry(lang).or_default();
         t.files += s.files;

@@ -58,6 +58,13 @@ impl Root {
     /// `shown` relative to the root with `/` separators; a path outside the root stays
     /// absolute.
     pub fn relative(&self, shown: &str) -> String {
+        // A file reached through a link below the root is reported where it was found.
+        let found = lexical(&self.cwd.join(shown));
+        if let Ok(rel) = found.strip_prefix(&self.dir) {
+            if !rel.as_os_str().is_empty() {
+                return slashes(rel);
+            }
+        }
         let abs = self.absolute(shown);
         match abs.strip_prefix(&self.dir) {
             Ok(rel) if !rel.as_os_str().is_empty() => slashes(rel),

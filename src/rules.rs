@@ -411,6 +411,25 @@ pub enum MapOp {
     Contains,
 }
 
+impl ApiModel {
+    /// Whether the list named `key` has an entry.
+    fn has(&self, key: &str) -> bool {
+        match key {
+            "unstable_types" => !self.unstable_types.is_empty(),
+            "unstable_names" => !self.unstable_names.is_empty(),
+            "address_verbs" => !self.address_verbs.is_empty(),
+            "debug_verbs" => !self.debug_verbs.is_empty(),
+            "acquire" => !self.acquire.is_empty(),
+            "session_calls" => !self.session_calls.is_empty(),
+            "session_types" => !self.session_types.is_empty(),
+            "client_constructors" => !self.client_constructors.is_empty(),
+            "normalizers" => !self.normalizers.is_empty(),
+            "nondeterministic" => !self.nondeterministic.is_empty(),
+            _ => false,
+        }
+    }
+}
+
 impl Rule {
     /// The exit kinds a `must-release` rule reports.
     pub fn exits(&self) -> &[ExitKind] {
@@ -475,9 +494,10 @@ impl Rule {
         out
     }
 
-    /// Parses one rule file; `origin` names it in errors.
+    /// Parses one rule file; `origin` names it in errors, which also give the line and key.
     pub fn parse(origin: &str, text: &str) -> Result<Rule, String> {
         let mut rule: Rule = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+        validate(origin, text, &rule)?;
         for (key, model) in std::mem::take(&mut rule.langs) {
             let lang = Lang::from_key(&key).ok_or_else(|| {
                 format!("{origin}: unknown language `{key}` in [lang.{key}]; expected one of c, go, java, python, rust")
@@ -502,6 +522,185 @@ impl Rule {
             ));
         }
         Ok(rule)
+    }
+}
+
+/// The placeholders each check fills in a rule's `message`.
+fn placeholders(check: CheckKind) -> &'static [&'static str] {
+    match check {
+        CheckKind::StickyInSession => &["value", "session"],
+        _ => &["value"],
+    }
+}
+
+/// What a rule of `check` needs in a language's API facts to ever report anything there, as
+/// `(the keys, one of which must be non-empty)`; `None` when the check needs nothing there.
+fn needs(check: CheckKind) -> Option<&'static [&'static str]> {
+    match check {
+        CheckKind::StringifiedKey => Some(&[
+            "unstable_types",
+            "unstable_names",
+            "address_verbs",
+            "debug_verbs",
+        ]),
+        CheckKind::MustRelease => Some(&["acquire"]),
+        CheckKind::StickyInSession => Some(&["session_calls", "session_types"]),
+        CheckKind::ClientPerCall => Some(&["client_constructors"]),
+        CheckKind::KeyConsistency => Some(&["normalizers", "nondeterministic"]),
+        CheckKind::Suppressions => None,
+    }
+}
+
+/// Whether `id` is lower-case words of letters and digits joined by single hyphens.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+/// The checks serde cannot make: the id's form, the message's placeholders, no empty name
+/// among the API facts, and data from which the rule can fire at all. Errors give the file,
+/// line and key.
+fn validate(origin: &str, text: &str, rule: &Rule) -> Result<(), String> {
+    let doc = toml::de::DeTable::parse(text).map_err(|e| format!("{origin}: {e}"))?;
+    let line =
+        |span: std::ops::Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;
+    let at = |key: &str| {
+        doc.get_ref()
+            .get(key)
+            .map_or(String::new(), |v| format!(":{}", line(v.span())))
+    };
+    if !is_valid_id(&rule.id) {
+        return Err(format!(
+            "{origin}{}: id: `{}` is not a rule id; use lower-case words of letters and digits \
+             joined by hyphens (`describe-key`)",
+            at("id"),
+            rule.id
+        ));
+    }
+    let known = placeholders(rule.check);
+    let mut rest = rule.message.as_str();
+    while let Some(i) = rest.find(['{', '}']) {
+        let close = rest[i..].find('}').map(|n| i + n);
+        let name = match close {
+            Some(close) if rest.as_bytes()[i] == b'{' => &rest[i + 1..close],
+            _ => {
+                return Err(format!(
+                    "{origin}{}: message: unbalanced `{}`; placeholders are written `{{{}}}`",
+                    at("message"),
+                    &rest[i..i + 1],
+                    known[0]
+                ))
+            }
+        };
+        if name.contains('{') || !known.contains(&name) {
+            return Err(format!(
+                "{origin}{}: message: unknown placeholder `{{{name}}}`; a `{}` rule fills {}",
+                at("message"),
+                check_name(rule.check),
+                known
+                    .iter()
+                    .map(|k| format!("`{{{k}}}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ));
+        }
+        rest = &rest[close.unwrap_or(rest.len()) + 1..];
+    }
+    // No empty name anywhere among the API facts: `method = ""` would match nothing, or
+    // everything.
+    if let Some(langs) = doc.get_ref().get("lang") {
+        let mut empty = None;
+        find_empty(langs, "lang".to_string(), &mut empty);
+        if let Some((key, span)) = empty {
+            return Err(format!(
+                "{origin}:{}: {key}: empty; name a call, method, type or literal",
+                line(span)
+            ));
+        }
+    }
+    if rule.check == CheckKind::Suppressions {
+        if ![crate::suppress::UNUSED, crate::suppress::UNEXPLAINED].contains(&rule.id.as_str()) {
+            return Err(format!(
+                "{origin}{}: check: only leaklint's own `{}` and `{}` rules can use the \
+                 `suppressions` check; this rule could never fire",
+                at("check"),
+                crate::suppress::UNUSED,
+                crate::suppress::UNEXPLAINED
+            ));
+        }
+        return Ok(());
+    }
+    // A rule reading another's facts (`api = "…"`) is checked when they are linked.
+    if rule.langs.is_empty() && rule.api.is_none() {
+        return Err(format!(
+            "{origin}: lang: no [lang.<language>] table, so the rule could never fire; add one \
+             for c, go, java, python or rust, or name a rule whose facts it reads (`api`)"
+        ));
+    }
+    if let Some(keys) = needs(rule.check) {
+        for (lang, model) in &rule.langs {
+            if !keys.iter().any(|k| model.has(k)) {
+                let span = doc
+                    .get_ref()
+                    .get("lang")
+                    .and_then(|l| match l.get_ref() {
+                        toml::de::DeValue::Table(t) => t.get(lang.as_str()).map(|v| v.span()),
+                        _ => None,
+                    })
+                    .unwrap_or(0..0);
+                return Err(format!(
+                    "{origin}:{}: lang.{lang}: a `{}` rule needs {} here, or it could never fire",
+                    line(span),
+                    check_name(rule.check),
+                    keys.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_name(check: CheckKind) -> &'static str {
+    match check {
+        CheckKind::StringifiedKey => "stringified-key",
+        CheckKind::MustRelease => "must-release",
+        CheckKind::StickyInSession => "sticky-in-session",
+        CheckKind::ClientPerCall => "client-per-call",
+        CheckKind::KeyConsistency => "key-consistency",
+        CheckKind::Suppressions => "suppressions",
+    }
+}
+
+/// The first empty string under `v` (at `key`), with its key and span.
+fn find_empty(
+    v: &toml::Spanned<toml::de::DeValue>,
+    key: String,
+    found: &mut Option<(String, std::ops::Range<usize>)>,
+) {
+    if found.is_some() {
+        return;
+    }
+    match v.get_ref() {
+        toml::de::DeValue::String(s) if s.trim().is_empty() => *found = Some((key, v.span())),
+        toml::de::DeValue::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                find_empty(x, format!("{key}[{i}]"), found);
+            }
+        }
+        toml::de::DeValue::Table(t) => {
+            for (k, x) in t.iter() {
+                find_empty(x, format!("{key}.{}", k.get_ref()), found);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -665,5 +864,87 @@ stringfy = []
 "#;
         let err = Rule::parse("x.toml", text).unwrap_err();
         assert!(err.contains("stringfy"), "{err}");
+    }
+
+    /// A pack rule that parses, with `edit` applied to its text.
+    fn pack_rule(edit: impl Fn(&str) -> String) -> Result<Rule, String> {
+        let text = r#"id = "describe-key"
+check = "stringified-key"
+severity = "warning"
+summary = "Map key built from Describe()"
+message = "map key is built from {value}"
+[docs]
+what = "w"
+why = "y"
+fix = "f"
+[lang.go]
+stringify = [{ method = "Describe" }]
+unstable_types = ["Job"]
+"#;
+        Rule::parse("pack/describe-key.toml", &edit(text))
+    }
+
+    #[test]
+    fn rule_packs_are_validated_with_file_line_and_key() {
+        pack_rule(|t| t.to_string()).expect("the README's example is valid");
+        let cases: [(&str, &str, &str); 9] = [
+            (
+                "{value}",
+                "{valeu}",
+                ":5: message: unknown placeholder `{valeu}`",
+            ),
+            ("{value}", "{value", ":5: message: unbalanced `{`"),
+            ("{value}", "value}", ":5: message: unbalanced `}`"),
+            (
+                "{value}",
+                "{value} in {session}",
+                ":5: message: unknown placeholder `{session}`",
+            ),
+            (
+                "\"describe-key\"",
+                "\"bad id!\"",
+                ":1: id: `bad id!` is not a rule id",
+            ),
+            (
+                "\"Describe\"",
+                "\"\"",
+                ":11: lang.go.stringify[0].method: empty",
+            ),
+            (
+                "[\"Job\"]",
+                "[\"Job\", \" \"]",
+                ":12: lang.go.unstable_types[1]: empty",
+            ),
+            // Nothing unstable to look for: it could never fire.
+            (
+                "unstable_types = [\"Job\"]",
+                "",
+                ":10: lang.go: a `stringified-key` rule needs",
+            ),
+            (
+                "stringified-key",
+                "suppressions",
+                ":2: check: only leaklint's own",
+            ),
+        ];
+        for (from, to, want) in cases {
+            let err = pack_rule(|t| t.replacen(from, to, 1)).unwrap_err();
+            assert!(
+                err.starts_with("pack/describe-key.toml") && err.contains(want),
+                "{to}: {err}"
+            );
+        }
+        // A name that starts with a character of several bytes once made parsing panic.
+        pack_rule(|t| {
+            t.replace(
+                "unstable_types",
+                "unstable_names = [\"éclair\"]\nunstable_types",
+            )
+        })
+        .expect("non-ASCII names are fine");
+        let no_lang = pack_rule(|t| t[..t.find("[lang.go]").unwrap()].to_string()).unwrap_err();
+        assert!(no_lang.contains("no [lang.<language>] table"), "{no_lang}");
+        assert!(is_valid_id("a-b2-c") && !is_valid_id("a--b") && !is_valid_id("-a"));
+        assert!(!is_valid_id("A") && !is_valid_id("2a") && !is_valid_id(""));
     }
 }

@@ -46,7 +46,10 @@ pub fn required_literals(model: &ApiModel) -> Vec<String> {
     for name in &model.unstable_names {
         // Names match by their last word, whatever its case: `ctx`, `parentCtx`, `CTX`.
         let mut cap = name.clone();
-        cap[..1].make_ascii_uppercase();
+        // (`get_mut`: a name may start with a character of several bytes.)
+        if let Some(first) = cap.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
         lits.extend([name.to_lowercase(), cap, name.to_uppercase()]);
     }
     for ty in model.unstable_types.iter() {

@@ -46,10 +46,7 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
-    let tree = ts::parse(&tree_sitter_c::LANGUAGE.into(), src).ok_or_else(|| ParseError {
-        span: Default::default(),
-        message: "the C parser gave up on this file".into(),
-    })?;
+    let tree = ts::parse(&tree_sitter_c::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut c = C(Lowerer::new(Lang::C, src, root));
     let mut top = Vec::new();

@@ -14,10 +14,7 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
-    let tree = ts::parse(&tree_sitter_go::LANGUAGE.into(), src).ok_or_else(|| ParseError {
-        span: Default::default(),
-        message: "the Go parser gave up on this file".into(),
-    })?;
+    let tree = ts::parse(&tree_sitter_go::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut go = Go(Lowerer::new(Lang::Go, src, root));
     let top = go.top_level(root);

@@ -36,10 +36,7 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
-    let tree = ts::parse(&tree_sitter_java::LANGUAGE.into(), src).ok_or_else(|| ParseError {
-        span: Default::default(),
-        message: "the Java parser gave up on this file".into(),
-    })?;
+    let tree = ts::parse(&tree_sitter_java::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut java = Java {
         l: Lowerer::new(Lang::Java, src, root),

@@ -40,10 +40,9 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
-    let tree = ts::parse(&tree_sitter_python::LANGUAGE.into(), src).ok_or_else(|| ParseError {
-        span: Default::default(),
-        message: "the Python parser gave up on this file".into(),
-    })?;
+    let (src, too_deep) = ts::limit_python_indentation(src);
+    let src = &*src;
+    let tree = ts::parse(&tree_sitter_python::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut py = Py {
         lo: Lowerer::new(Lang::Python, src, root),
@@ -52,6 +51,9 @@ pub fn lower(src: &str) -> Result<Unit, ParseError> {
     };
     let top = py.block(root);
     py.lo.unit.functions[0].body = top;
+    if too_deep.is_some_and(|s| py.lo.unit.truncated_at.is_none_or(|t| s.start < t.start)) {
+        py.lo.unit.truncated_at = too_deep;
+    }
     Ok(py.lo.unit)
 }
 

@@ -21,17 +21,44 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::Expr as E;
 
-/// syn's parser recurses once per level of nesting; files nesting deeper than this are refused
-/// before syn sees them, so that it cannot overflow the stack.
+/// syn's parser recurses once per level of nesting; the parts of a file nesting deeper than
+/// this are blanked before syn sees them, so that it cannot overflow the stack.
 const MAX_NESTING: usize = 1000;
 
+/// When a file nests deeper than [`MAX_NESTING`], the innermost bracket opened at most this
+/// deep has its contents blanked: lowering descends only [`MAX_DEPTH`] levels anyway.
+const KEEP_NESTING: usize = MAX_NESTING / 2;
+
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
-    check_nesting(src)?;
+    lower_range(src, 0..src.len())
+}
+
+/// Lowers only the items in `range` of `src` (which starts and ends between items); spans are
+/// offsets in `src`.
+pub fn lower_range(src: &str, range: std::ops::Range<usize>) -> Result<Unit, ParseError> {
+    let (piece, too_deep) = limit_nesting(&src[range.clone()]);
+    let shift = |s: Span| Span::new(s.start as usize + range.start, s.end as usize + range.start);
+    let too_deep = too_deep.map(shift);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (base, text) = strip_preamble(src);
+        let (base, text) = if range.start == 0 {
+            strip_preamble(&piece)
+        } else {
+            (0, &*piece)
+        };
         match syn::parse_str::<syn::File>(text) {
-            Ok(file) => Ok(lower_file(src, base, &file)),
-            Err(e) => Err(parse_error(&e, base, text)),
+            Ok(file) => {
+                // Only the spans of syn's nodes are read from `src`, never a blanked part.
+                let mut unit = lower_file(src, range.start + base, &file);
+                if too_deep.is_some_and(|s| unit.truncated_at.is_none_or(|t| s.start < t.start)) {
+                    unit.truncated_at = too_deep;
+                }
+                Ok(unit)
+            }
+            Err(e) => {
+                let mut err = parse_error(&e, base, text);
+                err.span = shift(err.span);
+                Err(err)
+            }
         }
     }));
     // Every span has been turned into byte offsets (and the syntax tree dropped): the thread's
@@ -51,10 +78,8 @@ pub fn lower(src: &str) -> Result<Unit, ParseError> {
 }
 
 pub fn parse_only(src: &str) -> bool {
-    if check_nesting(src).is_err() {
-        return false;
-    }
-    let (_, text) = strip_preamble(src);
+    let (src, _) = limit_nesting(src);
+    let (_, text) = strip_preamble(&src);
     let ok = syn::parse_str::<syn::File>(text).is_ok();
     proc_macro2::extra::invalidate_current_thread_spans();
     ok
@@ -148,12 +173,28 @@ fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
-/// Refuses, before syn runs, a file whose nesting would make syn's recursive parser go deeper
-/// than [`MAX_NESTING`]. The scan is approximate (comments, strings and character literals are
-/// skipped roughly) and adds up what syn recurses on: open brackets, open generic angle brackets,
-/// the current run of prefix operators (`&&&&x`, `!!!!x`, `|| || x`), and `else if` chains.
-fn check_nesting(src: &str) -> Result<(), ParseError> {
+/// The scanner's state just after an open bracket, to resume from once its contents are blanked.
+struct Open {
+    at: usize,
+    level: usize,
+    brackets: usize,
+    angles: usize,
+    chain_total: usize,
+}
+
+/// Blanks (with spaces, keeping line breaks and so every offset) the parts of a file whose
+/// nesting would make syn's recursive parser go deeper than [`MAX_NESTING`]: the contents of the
+/// innermost bracket opened at most [`KEEP_NESTING`] deep around each such place, or, where no
+/// bracket is that shallow, the whole top-level item. Returns the text for syn and where the
+/// first blanked part starts; the rest of the file is analyzed.
+///
+/// The scan is approximate (comments, strings and character literals are skipped roughly) and
+/// adds up what syn recurses on: open brackets, open generic angle brackets, the current run of
+/// prefix operators (`&&&&x`, `!!!!x`, `|| || x`), and `else if` chains.
+fn limit_nesting(src: &str) -> (std::borrow::Cow<'_, str>, Option<Span>) {
     let b = src.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut first: Option<Span> = None;
     let mut brackets = 0usize;
     let mut angles = 0usize;
     let mut prefix_run = 0usize;
@@ -162,6 +203,9 @@ fn check_nesting(src: &str) -> Result<(), ParseError> {
     let mut chain_total = 0usize;
     let mut after_else = false;
     let mut last = 0u8;
+    let mut opens: Vec<Open> = Vec::new();
+    // Where the current top-level item starts.
+    let mut item_start = 0usize;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -219,11 +263,19 @@ fn check_nesting(src: &str) -> Result<(), ParseError> {
                     if c == b'{' {
                         angles = 0;
                     }
+                    opens.push(Open {
+                        at,
+                        level: brackets + angles + chain_total,
+                        brackets,
+                        angles,
+                        chain_total,
+                    });
                 }
                 b')' | b']' | b'}' => {
                     if brackets > 0 {
                         brackets -= 1;
                         chain_total -= chains.pop().unwrap_or(0);
+                        opens.pop();
                     }
                     prefix_run = 0;
                     if c == b'}' {
@@ -251,18 +303,120 @@ fn check_nesting(src: &str) -> Result<(), ParseError> {
             }
             last = c;
             i += 1;
+            if brackets == 0 && matches!(c, b';' | b'}') {
+                item_start = i;
+            }
         }
-        if brackets + angles + prefix_run + chain_total > MAX_NESTING {
-            return Err(ParseError {
-                span: Span::new(at, (at + 1).min(b.len())),
-                message: format!(
-                    "the file nests deeper than leaklint analyses (more than {MAX_NESTING} \
-                     levels of brackets, generic arguments, prefix operators or `else if`)"
-                ),
-            });
+        if brackets + angles + prefix_run + chain_total <= MAX_NESTING {
+            continue;
         }
+        // Too deep: blank the contents of the innermost shallow bracket around this place, and
+        // go on from its closing bracket as if it were empty; or blank the top-level item.
+        let keep = opens.iter().rposition(|o| o.level <= KEEP_NESTING);
+        let (start, end) = match keep {
+            Some(k) => {
+                let o = &opens[k];
+                let close = scan_to_close(src, i, brackets, o.brackets);
+                brackets = o.brackets;
+                angles = o.angles;
+                chain_total = o.chain_total;
+                chains.truncate(brackets + 1);
+                chains[brackets] = 0;
+                prefix_run = 0;
+                after_else = false;
+                last = b'(';
+                let start = o.at + 1;
+                opens.truncate(k + 1);
+                (start, close)
+            }
+            None => {
+                let end = scan_to_close(src, i, brackets, 0);
+                brackets = 0;
+                angles = 0;
+                chain_total = 0;
+                chains.truncate(1);
+                chains[0] = 0;
+                prefix_run = 0;
+                after_else = false;
+                last = b';';
+                opens.clear();
+                let start = item_start;
+                item_start = end;
+                (start, end)
+            }
+        };
+        let out = out.get_or_insert_with(|| b.to_vec());
+        for x in &mut out[start..end] {
+            if *x != b'\n' && *x != b'\r' {
+                *x = b' ';
+            }
+        }
+        first.get_or_insert(Span::new(start, end));
+        i = end;
     }
-    Ok(())
+    match out {
+        // Only runs of whole characters between ASCII brackets were replaced by spaces.
+        Some(out) => (
+            std::borrow::Cow::Owned(String::from_utf8(out).unwrap_or_default()),
+            first,
+        ),
+        None => (std::borrow::Cow::Borrowed(src), None),
+    }
+}
+
+/// Scans from `i`, with `depth` brackets open, to the bracket that closes the `target`th
+/// (returning its offset), or for `target` 0 to the end of the top-level item: just past the
+/// next `;` outside brackets or the `}` that closes its braces, or a stray closing bracket; the
+/// end of the file if none comes.
+fn scan_to_close(src: &str, mut i: usize, mut depth: usize, target: usize) -> usize {
+    let b = src.as_bytes();
+    while i < b.len() {
+        let c = b[i];
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i = block_comment_end(b, i).unwrap_or(b.len());
+            continue;
+        }
+        if c == b'\'' {
+            i = quote_end(src, i);
+            continue;
+        }
+        let string_end = match c {
+            b'"' => Some(string_end(b, i + 1)),
+            c if is_ident_byte(c) => raw_string_end(b, i),
+            _ => None,
+        };
+        if let Some(end) = string_end {
+            i = end;
+            continue;
+        }
+        if is_ident_byte(c) {
+            while i < b.len() && is_ident_byte(b[i]) {
+                i += 1;
+            }
+            continue;
+        }
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                if depth <= target {
+                    return i;
+                }
+                depth -= 1;
+                // A top-level item in braces ends with them.
+                if target == 0 && depth == 0 && c == b'}' {
+                    return i + 1;
+                }
+            }
+            b';' if target == 0 && depth == 0 => return i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 /// The end of a string literal whose contents start at `i`.
@@ -2210,35 +2364,80 @@ mod tests {
         }
     }
 
+    /// Runs `f` on a thread with the stack the driver's workers have.
+    fn on_big_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
     #[test]
-    fn pathological_nesting_is_refused_before_syn() {
-        let depth = 5000;
-        let src = format!(
-            "fn f() {{ let x = {}1{}; }}",
-            "(".repeat(depth),
-            ")".repeat(depth)
-        );
-        let err = lower(&src).unwrap_err();
-        assert!(err.message.contains("nests"), "{err:?}");
-        // `{` of the body is level 1: the 1000th `(` crosses the limit.
-        let first = src.find("((").unwrap();
-        assert_eq!(err.span.start as usize, first + MAX_NESTING - 1);
-        assert!(!parse_only(&src));
-        for src in [
-            format!("fn f() {{ let x = {}y; }}", "!".repeat(depth)),
-            format!("fn f() {{ let x = {}y; }}", "&mut ".repeat(depth)),
-            format!("type T = {}u8{};", "Vec<".repeat(depth), ">".repeat(depth)),
-            format!("fn f() {{ if a {{}} {} }}", "else if a {} ".repeat(depth)),
-            // Kinds of nesting add up.
-            format!(
-                "fn f() {{ {}{}x{} }}",
-                "(".repeat(600),
-                "&".repeat(600),
-                ")".repeat(600)
-            ),
-        ] {
-            assert!(lower(&src).is_err());
-        }
+    fn pathological_nesting_is_blanked_and_the_rest_analyzed() {
+        on_big_stack(|| {
+            let depth = 5000;
+            let after = "\nfn g() { go(); }\n";
+            let src = format!(
+                "fn f() {{ let x = {}1{}; }}{after}",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            );
+            let u = lower(&src).expect("analyzed up to the limit");
+            assert!(u.truncated_at.is_some());
+            // The innermost bracket opened at most KEEP_NESTING deep (the body's `{` is the
+            // first) has its contents blanked.
+            let (text, at) = limit_nesting(&src);
+            let first = src.find("((").unwrap();
+            let at = at.expect("blanked").range();
+            assert_eq!(at.start, first + KEEP_NESTING - 1);
+            assert_eq!(&src[at.end..at.end + 2], "))");
+            assert_eq!(text[..at.start], src[..at.start]);
+            assert_eq!(text[at.end..], src[at.end..]);
+            assert!(text[at].bytes().all(|c| c == b' '));
+            assert!(u
+                .functions
+                .iter()
+                .any(|f| f.name == "g" && !f.body.is_empty()));
+            assert!(parse_only(&src));
+            for src in [
+                format!("fn f() {{ let x = {}y; }}{after}", "!".repeat(depth)),
+                format!("fn f() {{ let x = {}y; }}{after}", "&mut ".repeat(depth)),
+                format!(
+                    "type T = {}u8{};{after}",
+                    "Vec<".repeat(depth),
+                    ">".repeat(depth)
+                ),
+                format!(
+                    "fn f() {{ if a {{}} {} }}{after}",
+                    "else if a {} ".repeat(depth)
+                ),
+                // Kinds of nesting add up.
+                format!(
+                    "fn f() {{ {}{}x{} }}{after}",
+                    "(".repeat(600),
+                    "&".repeat(600),
+                    ")".repeat(600)
+                ),
+                // Deep in several places.
+                format!(
+                    "fn f() {{ {}{} }}\nfn h() {{ {}{} }}{after}",
+                    "[".repeat(depth),
+                    "]".repeat(depth),
+                    "{".repeat(depth),
+                    "}".repeat(depth)
+                ),
+            ] {
+                let u = lower(&src).unwrap_or_else(|e| panic!("{e:?}: {}", &src[..40]));
+                assert!(u.truncated_at.is_some(), "{}", &src[..40]);
+                let g = u
+                    .functions
+                    .iter()
+                    .any(|f| f.name == "g" && !f.body.is_empty());
+                assert!(g, "{}", &src[..40]);
+            }
+        });
     }
 
     #[test]
@@ -2248,7 +2447,11 @@ mod tests {
             "// {brackets}\n/* {brackets} */\nfn f() {{ let s = \"{brackets}\"; let r = r#\"{brackets}\"#; let c = '('; }}\nfn g<'a>(x: &'a str) {{}}"
         );
         assert!(lower(&src).is_ok());
-        assert!(check_nesting("fn f() { a < b; c<d; if a {} else if b {} else {} }").is_ok());
+        assert!(
+            limit_nesting("fn f() { a < b; c<d; if a {} else if b {} else {} }")
+                .1
+                .is_none()
+        );
     }
 
     #[test]

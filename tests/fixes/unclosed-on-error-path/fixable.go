@@ -99,21 +99,6 @@ func withDeadline(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func poll(ctx context.Context, check func() bool) error {
-	t := time.NewTicker(time.Second) // fix: unclosed-on-error-path
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			if check() {
-				t.Stop()
-				return nil
-			}
-		}
-	}
-}
-
 // The failure branch may use the (nil) file and may end in a call that never returns.
 func openLogged(path string) error {
 	f, err := os.Open(path) // fix: unclosed-on-error-path
