@@ -15,7 +15,7 @@ pub enum CheckKind {
     StringifiedKey,
     /// A resource acquired in a function and left open on an error path: an early `return
     /// err`, a `catch` that returns, a `raise`, a `?`, a `return C_ERR`
-    /// (`src/checks/must_release.rs`).
+    /// (`src/checks/must_release/`).
     MustRelease,
     /// A session or transaction callback that takes a dedicated connection or uses the outer
     /// client instead of the handle it was given (`src/checks/sticky_in_session.rs`).

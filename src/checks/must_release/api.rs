@@ -1,0 +1,568 @@
+//! The rule data as the engine reads it: acquisitions, releases and hand-offs matched
+//! against calls, and the expression queries built on them.
+
+use super::*;
+
+// ----- rule data -----
+
+pub(super) struct Api<'m> {
+    pub(super) m: &'m ApiModel,
+    pub(super) lang: Lang,
+    /// Last segments of the acquiring calls and methods: a quick first test.
+    pub(super) names: HashSet<&'m str>,
+    /// Last segments of every entry of the call lists (`release_functions`, …): the same.
+    pub(super) listed: HashSet<&'m str>,
+}
+
+/// Rust paths use `::`; everything is compared with `.`.
+pub(super) fn norm(p: String) -> String {
+    if p.contains("::") {
+        p.replace("::", ".")
+    } else {
+        p
+    }
+}
+
+pub(super) fn callee(c: &Call) -> Option<String> {
+    path_of(&c.func)
+}
+
+/// Whether `entry` names the call: a dotted entry by its path (or a path ending in it), a bare
+/// entry by the function's or method's name.
+pub(super) fn names_call(entry: &str, c: &Call, path: &mut Option<Option<String>>) -> bool {
+    // Cheap test first: a call matches only an entry whose last segment is its name.
+    if c.name() != Some(last_segment(entry)) {
+        return false;
+    }
+    if !entry.contains(['.', ':']) {
+        return true;
+    }
+    let Some(p) = path.get_or_insert_with(|| callee(c)) else {
+        return false;
+    };
+    ends_with_norm(p, entry)
+}
+
+/// `path == entry`, or `path` ends with `.entry`, reading `::` in `entry` as `.`; no allocation.
+pub(super) fn ends_with_norm(path: &str, entry: &str) -> bool {
+    let mut pi = path.len();
+    let pb = path.as_bytes();
+    let eb = entry.as_bytes();
+    let mut ei = eb.len();
+    while ei > 0 {
+        if ei >= 2 && &eb[ei - 2..ei] == b"::" {
+            if pi == 0 || pb[pi - 1] != b'.' {
+                return false;
+            }
+            ei -= 2;
+        } else {
+            if pi == 0 || pb[pi - 1] != eb[ei - 1] {
+                return false;
+            }
+            ei -= 1;
+        }
+        pi -= 1;
+    }
+    pi == 0 || pb[pi - 1] == b'.'
+}
+
+/// `path == entry`, reading `::` in `entry` as `.`.
+pub(super) fn eq_norm(path: &str, entry: &str) -> bool {
+    path.len() == entry.len() - entry.matches("::").count() && ends_with_norm(path, entry)
+}
+
+/// What an acquisition makes: which results or argument hold the resource and how it is
+/// released.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Spec {
+    pub(super) results: Vec<usize>,
+    pub(super) err_result: Option<usize>,
+    pub(super) out_arg: Option<usize>,
+    pub(super) receiver: bool,
+    pub(super) release: Vec<String>,
+    pub(super) owner: Option<Owner>,
+    /// Methods whose earlier results on the first argument become the resource (`as_raw_fd`
+    /// for `mem::forget(file)`).
+    pub(super) views: Vec<String>,
+    /// Its methods cannot leave it open by throwing: see [`Acquire::throw_safe`].
+    pub(super) throw_safe: bool,
+    /// See [`Acquire::closed_with_owner`].
+    pub(super) closed_with_owner: bool,
+    pub(super) traits: Traits,
+    /// A wrapping construction around it that may throw (`new GZIPInputStream(…)`).
+    pub(super) wrapper_throws: Option<String>,
+    /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
+    pub(super) callee: String,
+}
+
+/// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
+/// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lock`] and
+/// [`Acquire::reclaimed`].
+#[derive(Clone, Debug, Default)]
+pub(super) struct Traits {
+    pub(super) drained_by: Vec<String>,
+    pub(super) fails_released: Vec<String>,
+    pub(super) finished_if: Vec<String>,
+    pub(super) lock: bool,
+    pub(super) reclaimed: bool,
+}
+
+/// The receiver of an acquiring call whose own methods release the resource (`cmd` for
+/// `cmd.StdoutPipe()`): `release` always, `release_on_error` when they fail.
+#[derive(Clone, Debug)]
+pub(super) struct Owner {
+    pub(super) path: String,
+    pub(super) release: Vec<String>,
+    pub(super) release_on_error: Vec<String>,
+}
+
+impl Owner {
+    pub(super) fn calls(&self, c: &Call, methods: &[String]) -> bool {
+        c.name().is_some_and(|m| methods.iter().any(|x| x == m))
+            && c.receiver().and_then(path_of).as_deref() == Some(self.path.as_str())
+    }
+}
+
+impl Spec {
+    pub(super) fn from_rule(a: &Acquire, c: Option<&Call>) -> Spec {
+        let shown = match (&a.call, &a.method, &a.new) {
+            (Some(p), _, _) => p.clone(),
+            (_, Some(m), _) => c.and_then(|c| c.func.path()).unwrap_or_else(|| m.clone()),
+            (_, _, Some(t)) => format!("new {t}"),
+            _ if a.returns.is_some() => c.and_then(|c| c.func.path()).unwrap_or_default(),
+            _ => String::new(),
+        };
+        Spec {
+            results: if a.results.is_empty() {
+                vec![0]
+            } else {
+                a.results.clone()
+            },
+            err_result: a.err_result,
+            out_arg: a.out_arg,
+            receiver: a.receiver,
+            release: a.release.clone(),
+            owner: c
+                .filter(|_| !a.owner_release.is_empty())
+                .and_then(Call::receiver)
+                .and_then(path_of)
+                .map(|path| Owner {
+                    path,
+                    release: a.owner_release.clone(),
+                    release_on_error: a.owner_release_on_error.clone(),
+                }),
+            views: a.views.clone(),
+            throw_safe: a.throw_safe,
+            closed_with_owner: a.closed_with_owner,
+            traits: Traits {
+                drained_by: a.drained_by.clone(),
+                fails_released: a.fails_released.clone(),
+                finished_if: a.finished_if.clone(),
+                lock: a.lock,
+                reclaimed: a.reclaimed,
+            },
+            wrapper_throws: None,
+            callee: shown,
+        }
+    }
+
+    pub(super) fn binds_result(&self) -> bool {
+        self.out_arg.is_none() && !self.receiver && self.views.is_empty()
+    }
+}
+
+impl<'m> Api<'m> {
+    pub(super) fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
+        let name = c.name()?;
+        // Known by the declared type alone: `ResultSet rs = helper.query()`.
+        let by_type = || {
+            let d = declared?.simple();
+            let a =
+                self.m.acquire.iter().find(|a| {
+                    a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
+                })?;
+            Some(Spec::from_rule(a, Some(c)))
+        };
+        if !self.names.contains(name) {
+            return by_type();
+        }
+        let mut path: Option<Option<String>> = None;
+        self.m
+            .acquire
+            .iter()
+            .find_map(|a| {
+                let hit = if let Some(p) = &a.call {
+                    // Cheap test first: the last segment.
+                    p.ends_with(name)
+                        && path
+                            .get_or_insert_with(|| callee(c))
+                            .as_deref()
+                            .is_some_and(|q| eq_norm(q, p))
+                } else if let Some(m) = &a.method {
+                    c.receiver().is_some() && name == m.as_str()
+                } else {
+                    false
+                };
+                // `on`: the receiver's name (or the method that made it) ends with one of these.
+                let on = a.on.is_empty()
+                    || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                        let h = h.to_ascii_lowercase();
+                        a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                    });
+                let not_on = !a.not_on.is_empty()
+                    && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                        let h = h.to_ascii_lowercase();
+                        a.not_on
+                            .iter()
+                            .any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                    });
+                let hit = hit && on && !not_on;
+                let typed = match &a.declared {
+                    None => true,
+                    Some(t) => declared.is_some_and(|d| d.simple() == t),
+                };
+                (hit && typed).then(|| Spec::from_rule(a, Some(c)))
+            })
+            .or_else(by_type)
+    }
+
+    /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
+    pub(super) fn acquire_call_typed(&self, c: &Call) -> bool {
+        self.m.acquire.iter().any(|a| {
+            a.returns.is_some()
+                || a.declared.is_some()
+                    && a.method
+                        .as_deref()
+                        .is_some_and(|m| c.receiver().is_some() && c.name() == Some(m))
+        })
+    }
+
+    /// `new T(args)`: an acquisition unless an argument is something already open that the
+    /// construction only wraps (`wraps`: `new Jedis(connection)`).
+    pub(super) fn acquire_new(
+        &self,
+        ty: &TypeRef,
+        args: &[(Option<String>, Expr)],
+    ) -> Option<Spec> {
+        let a = self
+            .m
+            .acquire
+            .iter()
+            .find(|a| a.new.as_deref() == Some(ty.simple()))?;
+        // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
+        let wraps = args.iter().any(|(_, v)| {
+            !a.wraps.is_empty() && matches!(v.peel().kind, ExprKind::Construct { .. })
+                || v.hint_name().is_some_and(|h| {
+                    let h = h.to_ascii_lowercase();
+                    a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
+                })
+        });
+        (!wraps).then(|| Spec::from_rule(a, None))
+    }
+
+    /// A Java type that closes what it wraps (rule data `wrappers`).
+    pub(super) fn wrapper(&self, t: &TypeRef) -> bool {
+        self.m
+            .wrappers
+            .iter()
+            .any(|w| t.simple().ends_with(w.as_str()))
+    }
+
+    pub(super) fn in_list(&self, list: &[String], c: &Call) -> bool {
+        if !c.name().is_some_and(|n| self.listed.contains(n)) {
+            return false;
+        }
+        let mut path = None;
+        list.iter().any(|e| names_call(e, c, &mut path))
+    }
+
+    pub(super) fn is_release_fn(&self, c: &Call) -> bool {
+        self.in_list(&self.m.release_functions, c)
+    }
+
+    pub(super) fn borrows(&self, c: &Call) -> bool {
+        self.in_list(&self.m.borrowing_calls, c)
+    }
+
+    pub(super) fn passthrough(&self, c: &Call) -> bool {
+        self.in_list(&self.m.passthrough_calls, c)
+    }
+
+    /// Calls taken never to throw (logging, formatting), for the exception paths.
+    pub(super) fn nothrow(&self, c: &Call) -> bool {
+        self.in_list(&self.m.nothrow_calls, c)
+    }
+
+    pub(super) fn noreturn(&self, c: &Call) -> bool {
+        self.in_list(&self.m.noreturn_calls, c)
+    }
+
+    pub(super) fn error_label(&self, label: &str) -> bool {
+        let l = label.to_ascii_lowercase();
+        self.m
+            .error_labels
+            .iter()
+            .any(|p| l.starts_with(p.as_str()))
+    }
+}
+
+// ----- expression queries -----
+
+/// The variable or field path an expression denotes, normalized (`this.lock` is `lock`).
+pub(super) fn path_of(e: &Expr) -> Option<String> {
+    e.peel().path().map(|p| {
+        let mut p = norm(p);
+        if p.starts_with("this.") {
+            p.drain(.."this.".len());
+        }
+        p
+    })
+}
+
+pub(super) fn under(path: &str, var: &str) -> bool {
+    path == var
+        || (path.len() > var.len() && path.starts_with(var) && path.as_bytes()[var.len()] == b'.')
+}
+
+/// Rust's `x?`: lowered as a pass-through operator whose span is the operand's plus the `?`.
+pub(super) fn is_rust_try(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Unary(inner) => {
+            e.span.start == inner.span.start && e.span.end == inner.span.end + 1
+        }
+        _ => false,
+    }
+}
+
+/// The variable an out-argument writes through: `fds`, `fds + 2`, `&fd`, `fds.as_mut_ptr()`.
+pub(super) fn out_var(e: &Expr) -> Option<String> {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return Some(p);
+    }
+    match &e.kind {
+        ExprKind::Index(base, _) => out_var(base),
+        ExprKind::Other(xs) => xs.iter().find_map(out_var),
+        // `fds + 2`
+        ExprKind::Binary(_, a, b) => out_var(a).or_else(|| out_var(b)),
+        ExprKind::Call(c) if c.args.is_empty() => c.receiver().and_then(out_var),
+        _ => None,
+    }
+}
+
+/// The last statement of a block leaves it (return, throw, jump, or a call that never returns).
+pub(super) fn ends_with_exit(api: &Api, b: &Block) -> bool {
+    let Some(last) = b.last() else {
+        return false;
+    };
+    match &last.kind {
+        StmtKind::Return(_)
+        | StmtKind::Throw(_)
+        | StmtKind::Goto(_)
+        | StmtKind::Break
+        | StmtKind::Continue => true,
+        StmtKind::Expr(e) => matches!(&e.peel().kind, ExprKind::Call(c) if api.noreturn(c)),
+        StmtKind::If {
+            then, otherwise, ..
+        } => ends_with_exit(api, then) && ends_with_exit(api, otherwise),
+        StmtKind::Block(b) => ends_with_exit(api, b),
+        _ => false,
+    }
+}
+
+/// Calls `f` on every expression of `block`, nested statements and closures included.
+pub(super) fn each_expr<'u>(unit: &'u Unit, block: &'u Block, f: &mut impl FnMut(&'u Expr)) {
+    let mut closures = Vec::new();
+    crate::model::walk_stmts(block, &mut |s| {
+        for e in s.exprs() {
+            e.walk(&mut |x| {
+                if let ExprKind::Closure(id) = x.kind {
+                    closures.push(id);
+                }
+                f(x)
+            });
+        }
+    });
+    // Closures nest as deep as their source; each is visited once.
+    let mut seen = HashSet::new();
+    while let Some(id) = closures.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(func) = unit.functions.get(id) {
+            crate::model::walk_stmts(&func.body, &mut |s| {
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        if let ExprKind::Closure(id) = x.kind {
+                            closures.push(id);
+                        }
+                        f(x)
+                    });
+                }
+            });
+        }
+    }
+}
+
+/// `Ok(x)`, `cvt(x)`, `Some(x)` → `x`.
+pub(super) fn unwrap_passthrough<'e>(api: &Api, e: &'e Expr) -> &'e Expr {
+    let mut e = e.peel();
+    while let ExprKind::Call(c) = &e.kind {
+        match c.args.first() {
+            Some(a) if c.args.len() == 1 && api.passthrough(c) => e = a.peel(),
+            _ => break,
+        }
+    }
+    e
+}
+
+/// Whether `e` is, or holds, the variable `var` itself or a part of it (not a value computed
+/// from it).
+pub(super) fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
+    passes_path(api, e, &|p| under(p, var))
+}
+
+/// Whether `e` is, or holds, a path that `accept` takes for the resource.
+pub(super) fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return accept(&p);
+    }
+    let passes = |x: &Expr| passes_path(api, x, accept);
+    match &e.kind {
+        ExprKind::Index(base, _) => passes(base),
+        ExprKind::Other(xs) => xs.iter().any(passes),
+        ExprKind::Binary(BinOp::Other, a, b) => passes(a) || passes(b),
+        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes(v)),
+        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(passes),
+        // `fis.getChannel()`: the channel owns the stream.
+        ExprKind::Call(c)
+            if c.name()
+                .is_some_and(|n| api.m.owning_methods.iter().any(|m| m == n)) =>
+        {
+            c.receiver().is_some_and(passes)
+        }
+        _ => false,
+    }
+}
+
+/// Like [`passes_var`], and through argument-less methods (`fds.as_mut_ptr()`, `f.fileno()`).
+pub(super) fn refers_to(e: &Expr, var: &str) -> bool {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return under(&p, var);
+    }
+    match &e.kind {
+        ExprKind::Index(base, _) => refers_to(base, var),
+        ExprKind::Other(xs) => xs.iter().any(|x| refers_to(x, var)),
+        ExprKind::Binary(_, a, b) => refers_to(a, var) || refers_to(b, var),
+        ExprKind::Not(x) => refers_to(x, var),
+        ExprKind::Call(c) if c.args.is_empty() => c.receiver().is_some_and(|r| refers_to(r, var)),
+        _ => false,
+    }
+}
+
+/// Acquisitions whose result a Bind gives to a target: `(target, spec)`.
+pub(super) fn bound_acquisitions<'u>(
+    api: &Api,
+    sums: &Summaries,
+    unit: &Unit,
+    targets: &'u [Expr],
+    values: &[Expr],
+    declared: Option<&TypeRef>,
+) -> Vec<(&'u Expr, Spec)> {
+    let mut out = Vec::new();
+    if values.len() == 1 && targets.len() > 1 {
+        if let Some(spec) = acquisition(api, sums, unit, &values[0], declared) {
+            // Go's results are exact: `values, warnings, err := api.Query(…)` is another `Query`.
+            let arity = spec
+                .results
+                .iter()
+                .chain(&spec.err_result)
+                .max()
+                .map_or(1, |m| m + 1);
+            if spec.err_result.is_some() && arity != targets.len() {
+                return out;
+            }
+            for &k in &spec.results {
+                if let Some(t) = targets.get(k) {
+                    out.push((t, spec.clone()));
+                }
+            }
+        }
+    } else if targets.len() == values.len() {
+        for (t, v) in targets.iter().zip(values) {
+            if let Some(spec) = acquisition(api, sums, unit, v, declared) {
+                // Go's `rows, err := db.Query(…)`: a call of that name with fewer results
+                // (`u.Query()`) is something else.
+                let bare_go = api.lang == Lang::Go && spec.err_result.is_some();
+                if spec.results.contains(&0) && !bare_go {
+                    out.push((t, spec));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The acquisition a bound value makes, looking through pass-through calls, wrapping
+/// constructions and Rust block expressions.
+pub(super) fn acquisition(
+    api: &Api,
+    sums: &Summaries,
+    unit: &Unit,
+    e: &Expr,
+    declared: Option<&TypeRef>,
+) -> Option<Spec> {
+    let e = e.peel();
+    match &e.kind {
+        // `zipfile.ZipFile(self)`: an opener reading through the object itself holds nothing.
+        ExprKind::Call(c)
+            if api.lang == Lang::Python
+                && c.args
+                    .iter()
+                    .any(|a| matches!(&a.peel().kind, ExprKind::Name(n) if n == "self")) =>
+        {
+            None
+        }
+        ExprKind::Call(c) => {
+            if let Some(s) = api.acquire_call(c, declared).filter(Spec::binds_result) {
+                return Some(s);
+            }
+            if let Some(s) = sums.returned_resource(unit, c) {
+                return Some(s);
+            }
+            if api.passthrough(c) {
+                return c
+                    .args
+                    .iter()
+                    .find_map(|a| acquisition(api, sums, unit, a, declared));
+            }
+            None
+        }
+        ExprKind::Construct { ty, fields } => {
+            if let Some(s) = ty.as_ref().and_then(|t| api.acquire_new(t, fields)) {
+                return Some(s);
+            }
+            // A wrapper built around a fresh resource owns it: `new BufferedReader(new FileReader(p))`.
+            let t = ty.as_ref()?;
+            if api.lang == Lang::Java && api.wrapper(t) {
+                let mut inner = fields
+                    .iter()
+                    .find_map(|(_, v)| acquisition(api, sums, unit, v, None))?;
+                inner.release.clear();
+                inner.callee = format!("new {}", t.simple());
+                if api.m.throwing_wrappers.iter().any(|w| w == t.simple()) {
+                    inner.wrapper_throws = Some(t.simple().to_string());
+                }
+                return Some(inner);
+            }
+            None
+        }
+        // `unsafe { libc::open(…) }` lowers to its flattened contents.
+        ExprKind::Other(xs) if api.lang == Lang::Rust => xs
+            .last()
+            .and_then(|x| acquisition(api, sums, unit, x, declared)),
+        _ => None,
+    }
+}

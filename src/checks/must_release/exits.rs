@@ -1,0 +1,121 @@
+//! What counts as an error exit, per language.
+
+use super::*;
+
+// ----- error exits -----
+
+/// Whether returning `values` from `func` reports failure, and how to say so.
+/// `nested`: the return is inside a branch, not a top-level statement of the function.
+pub(super) fn error_return(
+    api: &Api,
+    func: &crate::model::Function,
+    values: &[Expr],
+    nested: bool,
+) -> Option<String> {
+    match api.lang {
+        Lang::Go => {
+            let last_is_error = func.results.last().is_some_and(|t| t.0 == "error");
+            if !last_is_error || values.is_empty() || values.len() < func.results.len() {
+                return None;
+            }
+            let last = values.last()?.peel();
+            match &last.kind {
+                // `return err` inside a branch; `return ErrClosed` anywhere.
+                ExprKind::Name(n) if n != "nil" && (nested || n.starts_with("Err")) => {
+                    Some("returns an error here".into())
+                }
+                ExprKind::Field(_, n) if n.starts_with("Err") => {
+                    Some("returns an error here".into())
+                }
+                // `fmt.Errorf(…)`, `errors.New(…)`, `status.Error(…)`, `ctx.Err()`,
+                // `errors.Wrap(err, …)`; not `return f.Sync()`, which may well be nil.
+                ExprKind::Call(c) => {
+                    let name = c.name().unwrap_or("");
+                    let path = callee(c).unwrap_or_default();
+                    let makes_error = name.contains("Err")
+                        || name.contains("err")
+                        || path.starts_with("errors.")
+                        || matches!(
+                            name,
+                            "Wrap" | "Wrapf" | "WithStack" | "WithMessage" | "WithMessagef"
+                        );
+                    makes_error.then(|| "returns an error here".into())
+                }
+                _ => None,
+            }
+        }
+        Lang::Rust => {
+            let v = values.first()?.peel();
+            match &v.kind {
+                ExprKind::Call(c) if c.func.path().as_deref() == Some("Err") => {
+                    Some("returns `Err` here".into())
+                }
+                _ => None,
+            }
+        }
+        Lang::C => {
+            let v = values.first()?;
+            // `0` is success; a negative number an error (`c_error_value`); another number, or
+            // one whose value is unknown (a character), an error code when returned from
+            // inside a branch, success when returned by a top-level statement.
+            match &v.peel().kind {
+                ExprKind::Lit(Lit::Num(Some(0))) => None,
+                ExprKind::Lit(Lit::Num(n)) if nested && n.is_none_or(|n| n > 0) => {
+                    Some("returns an error code here".into())
+                }
+                _ => c_error_value(api, v),
+            }
+        }
+        Lang::Java | Lang::Python => None,
+    }
+}
+
+pub(super) fn c_error_value(api: &Api, v: &Expr) -> Option<String> {
+    let v = v.peel();
+    match &v.kind {
+        ExprKind::Lit(Lit::Num(Some(n))) if *n < 0 => Some("returns a negative value here".into()),
+        // A unary minus on a number the frontend could not fold.
+        ExprKind::Other(xs)
+            if xs.len() == 1 && matches!(xs[0].peel().kind, ExprKind::Lit(Lit::Num(None))) =>
+        {
+            Some("returns a negative value here".into())
+        }
+        ExprKind::Other(xs) if xs.len() == 1 => match &xs[0].peel().kind {
+            // `-ENOMEM`
+            ExprKind::Name(n) if is_errno(n) => Some(format!("returns `-{n}` here")),
+            _ => None,
+        },
+        ExprKind::Lit(Lit::Nil) => Some("returns `NULL` here".into()),
+        // `false` is the only five-byte boolean literal.
+        ExprKind::Lit(Lit::Bool) if v.span.end - v.span.start == 5 => {
+            Some("returns `false` here".into())
+        }
+        ExprKind::Name(n) if api.m.error_values.iter().any(|e| e == n) || is_error_name(n) => {
+            Some(format!("returns `{n}` here"))
+        }
+        _ => None,
+    }
+}
+
+/// `C_ERR`, `ST_ERROR`, `IO_FAILED`: a constant named for failure.
+pub(super) fn is_error_name(n: &str) -> bool {
+    let upper = n
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    upper
+        && ["ERR", "ERROR", "FAIL", "FAILED", "FAILURE"]
+            .iter()
+            .any(|w| n == *w || n.ends_with(&format!("_{w}")))
+}
+
+pub(super) fn macro_name(e: &Expr) -> bool {
+    matches!(&e.peel().kind, ExprKind::Name(n) if n.len() > 1
+        && n.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
+}
+
+pub(super) fn is_errno(n: &str) -> bool {
+    n.len() > 2
+        && n.starts_with('E')
+        && n.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}

@@ -1,0 +1,360 @@
+//! Where resources are lost, and the finding each acquisition gives: its exits, tagged by
+//! kind, and the precedence between them.
+
+use super::*;
+
+impl<'a, 'u> Fx<'a, 'u> {
+    /// An error exit: every resource certainly open here leaks, unless a `finally` around the
+    /// exit releases it.
+    pub(super) fn exit(&mut self, st: &State, at: Span, how: &str) {
+        if self.ends_process() {
+            return;
+        }
+        for r in 0..self.res.len() {
+            let slot = st.get(r);
+            if !leaks(slot.bits) || self.res[r].exits.len() >= 3 || self.res[r].traits.reclaimed {
+                continue;
+            }
+            if self.protected(r) {
+                continue;
+            }
+            let mut context = Vec::new();
+            if let Some(via) = slot.via {
+                context.push((via, "the error path jumps from here".to_string()));
+            }
+            if let Some(&c) = self.conds.last() {
+                if c.start > self.res[r].acq.start && slot.via.is_none() {
+                    context.push((c, "on the branch taken when this holds".to_string()));
+                }
+            }
+            let label = format!("{how}, with it still open");
+            let res = &mut self.res[r];
+            if !res.exits.iter().any(|(s, _)| *s == at) {
+                res.exits.push((at, label));
+                res.context.extend(context);
+            }
+        }
+    }
+
+    /// A normal exit (`Normal`), or another way of losing a resource (`Loop`, `Discarded`,
+    /// `DeferInLoop`): every resource open here on some path and handed off on none leaks,
+    /// unless a `finally` around the exit releases it.
+    pub(super) fn normal_exit(&mut self, st: &State, at: Span, kind: ExitKind, how: &str) {
+        // A module's names live until the process ends, and so does what Go's, C's or Rust's
+        // `main` holds when it returns.
+        if kind == ExitKind::Normal && (self.module || self.ends_process()) {
+            return;
+        }
+        for r in 0..self.res.len() {
+            let bits = st.get(r).bits;
+            // Not acquired on some path, and released somewhere: the release is likely under
+            // the condition that made the acquisition (`if didOpen { f.Close() }`).
+            if leaks_normally(bits) && !(bits & NOT_HELD != 0 && self.release_sites(r).1) {
+                self.lost(r, at, kind, how);
+            }
+        }
+    }
+
+    /// Whether the function releases resource `r` somewhere before its acquisition, and
+    /// somewhere after it (in source order).
+    pub(super) fn release_sites(&self, r: usize) -> (bool, bool) {
+        let res = &self.res[r];
+        let (mut before, mut after) = (false, false);
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                let releases = c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
+                    && c.receiver().is_some_and(|x| refers_res(res, x))
+                    || self.releases(c, r);
+                if releases && e.span.start < res.acq.start {
+                    before = true;
+                } else if releases {
+                    after = true;
+                }
+            }
+        });
+        (before, after)
+    }
+
+    /// Whether returning from this function ends the process: a `main` of Go, C, Rust, or of a
+    /// Python script. (A Java `main` may leave other threads running.)
+    pub(super) fn ends_process(&self) -> bool {
+        self.main && self.api.lang != Lang::Java
+    }
+
+    /// Records that resource `r` is lost at `at`.
+    pub(super) fn lost(&mut self, r: usize, at: Span, kind: ExitKind, how: &str) {
+        let res = &self.res[r];
+        // What a helper stores in globals stays there by design (`job_open_pipes()`).
+        if res.traits.reclaimed
+            || res.storage.is_some()
+            || res.others.len() >= 3
+            || res.others.iter().any(|o| o.1 == at)
+        {
+            return;
+        }
+        if self.protected(r) {
+            return;
+        }
+        let label = match kind {
+            ExitKind::Loop => format!("{how} with it still open: the next iteration replaces it"),
+            ExitKind::DeferInLoop | ExitKind::Discarded => how.to_string(),
+            _ => format!("{how}, with it still open"),
+        };
+        self.res[r].others.push((kind, at, label));
+    }
+
+    /// The end of a loop's body, or a `continue`: what this iteration acquired (resources from
+    /// `first` on) and still holds is replaced by the next one. Not when the body uses its
+    /// variable before acquiring it: then an iteration takes over what the last one left
+    /// (`prev.close(); prev = f`).
+    pub(super) fn loop_exit(&mut self, st: &State, at: Span, first: usize, how: &str) {
+        for r in first..self.res.len() {
+            if !leaks_normally(st.get(r).bits) || self.res[r].storage.is_some() {
+                continue;
+            }
+            if self.carried(r) {
+                continue;
+            }
+            self.lost(r, at, ExitKind::Loop, how);
+        }
+    }
+
+    /// Whether a variable of resource `r` is read in this function before its acquisition
+    /// (assigning it is not reading it).
+    pub(super) fn carried(&self, r: usize) -> bool {
+        let res = &self.res[r];
+        let mut hit = false;
+        let mut read = |e: &Expr| {
+            e.walk(&mut |x| {
+                hit |=
+                    x.span.end <= res.acq.start && path_of(x).is_some_and(|p| res.vars.contains(&p))
+            })
+        };
+        crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
+            StmtKind::Bind { values, .. } => values.iter().for_each(&mut read),
+            _ => s.exprs().into_iter().for_each(&mut read),
+        });
+        hit
+    }
+
+    /// Go: `defer f.Close()` inside a loop, for what the loop acquired: it runs only when the
+    /// function returns, so every iteration's resource stays open until then.
+    pub(super) fn defer_in_loop(&mut self, e: &Expr, at: Span, first: usize, st: &State) {
+        let ExprKind::Call(c) = &e.peel().kind else {
+            return;
+        };
+        for r in first..self.res.len() {
+            if is_open(st.get(r).bits) && self.releases(c, r) {
+                self.lost(
+                    r,
+                    at,
+                    ExitKind::DeferInLoop,
+                    "deferred inside the loop: it runs only when the function returns",
+                );
+            }
+        }
+    }
+
+    /// Whether the loop condition `head` drains resource `r` (`rows.Next()`).
+    pub(super) fn drained(&self, head: &[Expr], r: usize) -> bool {
+        let res = &self.res[r];
+        head.iter().any(|h| {
+            matches!(&h.peel().kind, ExprKind::Call(c)
+                if c.name().is_some_and(|n| res.traits.drained_by.iter().any(|d| d == n))
+                    && c.receiver().is_some_and(|x| refers_res(res, x)))
+        })
+    }
+
+    /// A fresh resource whose result is dropped: an expression statement that acquires
+    /// (`os.Open(p)`, `http.Get(u)`), one made only to call a method on (`open(p).read()`;
+    /// Python, and Java where the statement drops the result too), or passed to a call that
+    /// only borrows it (`json.load(open(p))`). `open(p).close()` is fine.
+    pub(super) fn discards(&mut self, e: &'u Expr, statement: bool) {
+        let fresh = |x: &Expr| acquisition(self.api, self.sums, self.unit, x, None);
+        let mut found: Vec<(Span, Spec)> = Vec::new();
+        if statement {
+            if let Some(spec) = fresh(e) {
+                found.push((e.peel().span, spec));
+            }
+        }
+        // `zipfile.ZipFile(p).open(n).close()`: a chain that ends in a release is closed.
+        let mut closed: Vec<Span> = Vec::new();
+        e.walk(&mut |x| {
+            if let ExprKind::Call(c) = &x.kind {
+                let method = c.name().unwrap_or("");
+                if self.api.m.release_methods.iter().any(|m| m == method) {
+                    closed.extend(c.receiver().map(|r| r.span));
+                }
+            }
+        });
+        let in_closed = |s: Span| closed.iter().any(|c| c.start <= s.start && s.end <= c.end);
+        e.walk(&mut |x| {
+            let ExprKind::Call(c) = &x.kind else {
+                return;
+            };
+            if let Some(recv) = c.receiver().filter(|r| !in_closed(r.span)) {
+                let top = statement && std::ptr::eq(x, e.peel());
+                let method = c.name().unwrap_or("");
+                if (self.api.lang == Lang::Python || top && self.api.lang == Lang::Java)
+                    && !self.api.m.release_methods.iter().any(|m| m == method)
+                {
+                    if let Some(spec) =
+                        fresh(recv).filter(|s| !s.release.iter().any(|m| m == method))
+                    {
+                        found.push((recv.peel().span, spec));
+                    }
+                }
+            }
+            // `cvt(open(…))` passes its argument through: what it returns is the resource.
+            if self.api.passthrough(c) {
+                return;
+            }
+            for (i, a) in c.args.iter().enumerate() {
+                if self.api.borrows(c) || self.sums.call_borrows_arg(self.unit, c, i) {
+                    if let Some(spec) = fresh(a) {
+                        found.push((a.peel().span, spec));
+                    }
+                }
+            }
+        });
+        for (at, spec) in found {
+            if self.res.len() >= MAX_RESOURCES {
+                break;
+            }
+            if spec.traits.reclaimed || spec.traits.lock || spec.closed_with_owner {
+                continue;
+            }
+            let r = self.new_res(at, Vec::new(), &spec);
+            self.res[r].exceptions = false;
+            self.res[r].throws = None;
+            self.lost(
+                r,
+                at,
+                ExitKind::Discarded,
+                "its result is dropped here, so nothing can release it",
+            );
+        }
+    }
+
+    pub(super) fn protected(&mut self, r: usize) -> bool {
+        for i in 0..self.finally.len() {
+            let b = self.finally[i];
+            let key = (b as *const Block as usize, r);
+            let hit = match self.finally_cache.get(&key) {
+                Some(&h) => h,
+                None => {
+                    let h = self.mentions_block(b, r);
+                    self.finally_cache.insert(key, h);
+                    h
+                }
+            };
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// One finding per acquisition, of the first kind `kinds` selects that it has: an error
+    /// exit, then the other ways to lose it (first found first), then an exception.
+    pub(super) fn report(self, kinds: &[ExitKind], out: &mut Vec<Leak>) {
+        let lang = self.api.lang;
+        // A lock taken here and released nowhere in this function is a lock helper's; one
+        // released before it is taken was held by the caller, who gets it back
+        // (`mu.Unlock(); slow(); mu.Lock()`).
+        let keep: Vec<bool> = (0..self.res.len())
+            .map(|r| {
+                !self.res[r].traits.lock || {
+                    let (before, after) = self.release_sites(r);
+                    after && !before
+                }
+            })
+            .collect();
+        for (res, keep) in self.res.into_iter().zip(keep) {
+            if !keep {
+                continue;
+            }
+            if !res.exits.is_empty() && kinds.contains(&ExitKind::Error) {
+                let mut labels: Vec<(Span, String)> = res.exits;
+                for c in res.context {
+                    if !labels.iter().any(|(s, _)| *s == c.0) {
+                        labels.push(c);
+                    }
+                }
+                labels.sort();
+                let finding = Finding {
+                    span: res.acq,
+                    message: String::new(),
+                    labels,
+                    demoted: false,
+                };
+                out.push((ExitKind::Error, res.what, finding));
+                continue;
+            }
+            let others: Vec<&(ExitKind, Span, String)> =
+                res.others.iter().filter(|o| kinds.contains(&o.0)).collect();
+            if let Some(&&(kind, ..)) = others.first() {
+                let mut labels: Vec<(Span, String)> = others
+                    .iter()
+                    .filter(|o| o.1 != res.acq)
+                    .map(|o| (o.1, o.2.clone()))
+                    .collect();
+                labels.sort();
+                let message = match kind {
+                    ExitKind::Discarded => others[0].2.clone(),
+                    _ => String::new(),
+                };
+                let finding = Finding {
+                    span: res.acq,
+                    message: if message.is_empty() {
+                        message
+                    } else {
+                        format!(": {message}")
+                    },
+                    labels,
+                    demoted: false,
+                };
+                out.push((kind, res.what, finding));
+                continue;
+            }
+            if kinds.contains(&ExitKind::Exception) {
+                if let Some(f) = throw_finding(lang, &res) {
+                    out.push((ExitKind::Exception, res.what, f));
+                }
+            }
+        }
+    }
+}
+
+/// A resource released on the normal path, which an exception from a call before that release
+/// leaves open: a warning, since the leak needs the call to throw.
+fn throw_finding(lang: Lang, res: &Res) -> Option<Finding> {
+    let (at, call) = res.throws.as_ref()?;
+    let skipped = res.skipped?;
+    if res.handed_off {
+        return None;
+    }
+    let var = res.vars.first()?;
+    let (throws, fix) = match lang {
+        Lang::Python => ("raise", "use `with` (or `try`/`finally`) instead"),
+        _ => (
+            "throw",
+            "use try-with-resources (or release it in `finally`) instead",
+        ),
+    };
+    Some(Finding {
+        span: res.acq,
+        message: format!(" if `{call}` {throws}s"),
+        labels: vec![
+            (
+                *at,
+                format!("`{call}` may {throws} here; `{var}` is then left open"),
+            ),
+            (
+                skipped,
+                format!("this release is skipped when it {throws}s: {fix}"),
+            ),
+        ],
+        demoted: true,
+    })
+}

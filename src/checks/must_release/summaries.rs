@@ -1,0 +1,561 @@
+//! Summaries of the functions of the same file: which release, keep or return a resource,
+//! and which acquire into fields paired with a function that releases them.
+
+use super::*;
+
+// ----- summaries -----
+
+/// A same-file function that stores fresh resources into fields or globals and reports success.
+pub(super) struct Storage {
+    pub(super) acquirer: String,
+    pub(super) fields: BTreeSet<String>,
+    /// Functions that release every one of the fields, and functions that call those.
+    pub(super) releasers: HashSet<String>,
+}
+
+#[derive(Default)]
+pub(super) struct Summaries {
+    pub(super) by_name: HashMap<String, Vec<FuncId>>,
+    /// Parameters a function releases.
+    pub(super) releases: HashMap<FuncId, Vec<bool>>,
+    /// Parameters a function keeps, returns or passes on.
+    pub(super) keeps: HashMap<FuncId, Vec<bool>>,
+    /// Functions that return a fresh resource.
+    pub(super) returns: HashMap<FuncId, Spec>,
+    /// Functions that acquire into a parameter.
+    pub(super) out_param: HashMap<FuncId, Spec>,
+    pub(super) storage: Vec<Storage>,
+    pub(super) storage_of: HashMap<String, usize>,
+}
+
+impl Summaries {
+    pub(super) fn build(api: &Api, unit: &Unit) -> Summaries {
+        let mut s = Summaries::default();
+        for (id, f) in unit.functions.iter().enumerate() {
+            if matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested)
+                && !f.name.is_empty()
+            {
+                s.by_name.entry(f.name.clone()).or_default().push(id);
+            }
+        }
+        // Two rounds: the second sees helpers of helpers.
+        for _ in 0..2 {
+            let mut releases = HashMap::new();
+            let mut keeps = HashMap::new();
+            let mut returns = HashMap::new();
+            let mut out_param = HashMap::new();
+            for ids in s.by_name.values() {
+                for &id in ids {
+                    let f = &unit.functions[id];
+                    let (rel, keep): (Vec<bool>, Vec<bool>) = f
+                        .params
+                        .iter()
+                        .map(|p| s.param_effects(api, unit, id, &p.name))
+                        .unzip();
+                    releases.insert(id, rel);
+                    keeps.insert(id, keep);
+                    let (ret, out) = s.acquirer(api, unit, id);
+                    if let Some(r) = ret {
+                        returns.insert(id, r);
+                    }
+                    if let Some(o) = out {
+                        out_param.insert(id, o);
+                    }
+                }
+            }
+            s.releases = releases;
+            s.keeps = keeps;
+            s.returns = returns;
+            s.out_param = out_param;
+        }
+        s.build_storage(api, unit);
+        s
+    }
+
+    /// The same-file functions a call may reach, each with the offset of its first argument
+    /// among the parameters (a Go receiver or a Python `self` comes first).
+    pub(super) fn callees<'a>(
+        &'a self,
+        unit: &'a Unit,
+        c: &'a Call,
+    ) -> impl Iterator<Item = (FuncId, usize)> + 'a {
+        let name = c.name().unwrap_or("");
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            // In Go and Python a same-file function is called unqualified: `s.connect()` is a
+            // method, not the module's `connect`.
+            .filter(move |&&id| {
+                !(matches!(unit.lang, Lang::Go | Lang::Python)
+                    && c.receiver().is_some()
+                    && unit.functions[id].kind != FnKind::Method)
+            })
+            .map(move |&id| {
+                let f = &unit.functions[id];
+                let offset = match unit.lang {
+                    Lang::Go | Lang::Python
+                        if f.kind == FnKind::Method && c.receiver().is_some() =>
+                    {
+                        usize::from(
+                            unit.lang == Lang::Go
+                                || f.params
+                                    .first()
+                                    .is_some_and(|p| p.name == "self" || p.name == "cls"),
+                        )
+                    }
+                    _ => 0,
+                };
+                (id, offset)
+            })
+    }
+
+    /// Whether a same-file function releases its argument `i`.
+    pub(super) fn call_releases_arg(&self, unit: &Unit, c: &Call, i: usize) -> bool {
+        self.callees(unit, c).any(|(id, off)| {
+            self.releases
+                .get(&id)
+                .and_then(|r| r.get(i + off))
+                .copied()
+                .unwrap_or(false)
+        })
+    }
+
+    /// Whether passing argument `i` to this call only lends it: the file defines the callee and
+    /// no definition keeps or releases that parameter.
+    pub(super) fn call_borrows_arg(&self, unit: &Unit, c: &Call, i: usize) -> bool {
+        let mut any = false;
+        for (id, off) in self.callees(unit, c) {
+            any = true;
+            let kept = self.keeps.get(&id).and_then(|k| k.get(i + off)).copied();
+            let released = self.releases.get(&id).and_then(|k| k.get(i + off)).copied();
+            if kept != Some(false) || released != Some(false) {
+                return false;
+            }
+        }
+        any
+    }
+
+    /// Whether function `id` releases its parameter `p`, and whether it keeps or passes it on.
+    pub(super) fn param_effects(
+        &self,
+        api: &Api,
+        unit: &Unit,
+        id: FuncId,
+        p: &str,
+    ) -> (bool, bool) {
+        if p.is_empty() || p == "self" || p == "cls" {
+            return (false, true);
+        }
+        let f = &unit.functions[id];
+        let mut releases = false;
+        let mut keeps = false;
+        let refers = |e: &Expr| refers_to(e, p);
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            match &s.kind {
+                StmtKind::Return(vs) => keeps |= vs.iter().any(|v| passes_var(api, v, p)),
+                StmtKind::Bind {
+                    targets, values, ..
+                } => {
+                    keeps |= values.iter().any(|v| passes_var(api, v, p));
+                    // `this.key = p.register(selector)`: what a method of it returns, stored,
+                    // holds on to it.
+                    keeps |= targets.len() == values.len()
+                        && targets.iter().zip(values).any(|(t, v)| {
+                            !matches!(t.kind, ExprKind::Name(_))
+                                && matches!(&v.peel().kind, ExprKind::Call(c)
+                                    if c.receiver().is_some_and(|x| passes_var(api, x, p)))
+                        });
+                }
+                StmtKind::Scoped { bindings, .. } => {
+                    for b in bindings {
+                        for e in b.exprs() {
+                            releases |= refers(e);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| match &x.kind {
+                    ExprKind::Call(c) => {
+                        // `p.Close()`: the method is checked first, so that the receiver's path
+                        // is only built for release methods.
+                        if let ExprKind::Field(base, m) = &c.func.peel().kind {
+                            // `p.Close()`, and `p.Body.Close()` for what `p` owns.
+                            if api.m.release_methods.iter().any(|r| r == m)
+                                && path_of(base).is_some_and(|b| under(&b, p))
+                            {
+                                releases = true;
+                            }
+                        }
+                        for (i, a) in c.args.iter().enumerate() {
+                            if !refers(a) {
+                                continue;
+                            }
+                            if api.is_release_fn(c) || self.call_releases_arg(unit, c, i) {
+                                releases = true;
+                            } else if passes_var(api, a, p)
+                                && !api.borrows(c)
+                                && !self.call_borrows_arg(unit, c, i)
+                            {
+                                keeps = true;
+                            }
+                        }
+                    }
+                    ExprKind::Closure(cid) => {
+                        let mut hit = false;
+                        each_expr(unit, &unit.functions[*cid].body, &mut |y| {
+                            hit |= path_of(y).is_some_and(|q| under(&q, p))
+                        });
+                        keeps |= hit;
+                    }
+                    ExprKind::Construct { fields, .. } => {
+                        keeps |= fields.iter().any(|(_, v)| passes_var(api, v, p))
+                    }
+                    _ => {}
+                });
+            }
+        });
+        (releases, keeps)
+    }
+
+    /// An acquisition bound to a local in a Bind of function `id`: `(variable, spec)`.
+    pub(super) fn local_acquisitions(
+        &self,
+        api: &Api,
+        unit: &Unit,
+        id: FuncId,
+    ) -> Vec<(String, Spec)> {
+        let mut found = Vec::new();
+        let f = &unit.functions[id];
+        let locals: HashSet<&str> = declared_names(&f.body)
+            .into_keys()
+            .chain(f.params.iter().map(|p| p.name.as_str()))
+            .collect();
+        crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
+            if let StmtKind::Bind {
+                targets,
+                values,
+                declared,
+            } = &s.kind
+            {
+                for (t, spec) in
+                    bound_acquisitions(api, self, unit, targets, values, declared.as_ref())
+                {
+                    // In Java a bare name that is not a local is a field (`archive = new
+                    // JarFile(…)`), in C it may be a global: not a local the function holds.
+                    let stored = match (&t.kind, api.lang) {
+                        (ExprKind::Name(n), Lang::Java) => !locals.contains(n.as_str()),
+                        (ExprKind::Name(n), Lang::C) => {
+                            !locals.contains(n.as_str()) && unit.fields.iter().any(|f| f.name == *n)
+                        }
+                        _ => false,
+                    };
+                    if let (Some(v), false) = (path_of(t), stored) {
+                        found.push((v, spec));
+                    }
+                }
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call(c) = &x.kind {
+                        if let Some(spec) = api.acquire_call(c, None) {
+                            if let Some(v) =
+                                spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var)
+                            {
+                                found.push((v, spec));
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        found
+    }
+
+    /// Whether function `id` returns a fresh resource, or acquires one into a parameter.
+    pub(super) fn acquirer(
+        &self,
+        api: &Api,
+        unit: &Unit,
+        id: FuncId,
+    ) -> (Option<Spec>, Option<Spec>) {
+        let f = &unit.functions[id];
+        let held = self.local_acquisitions(api, unit, id);
+        if held.is_empty() {
+            return (None, None);
+        }
+        let mut ret = None;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Return(vs) = &s.kind {
+                for (k, v) in vs.iter().enumerate() {
+                    let v = unwrap_passthrough(api, v);
+                    if let Some(p) = path_of(v) {
+                        if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
+                            // One that the helper also keeps (a global table, a
+                            // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
+                            if ret.is_none() && !kept_elsewhere(api, unit, f, &p) {
+                                let mut spec = spec.clone();
+                                spec.results = vec![k];
+                                spec.out_arg = None;
+                                spec.receiver = false;
+                                spec.err_result = (api.lang == Lang::Go
+                                    && f.results.len() > 1
+                                    && f.results.last().is_some_and(|t| t.0 == "error"))
+                                .then(|| f.results.len() - 1);
+                                spec.callee = f.name.clone();
+                                ret = Some(spec);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        // Only C and Rust write through a parameter; elsewhere assigning one is local.
+        let writes_through = matches!(api.lang, Lang::C | Lang::Rust);
+        let out = f.params.iter().enumerate().find_map(|(i, p)| {
+            if !writes_through {
+                return None;
+            }
+            let (_, spec) = held.iter().find(|(h, _)| *h == p.name)?;
+            let mut spec = spec.clone();
+            spec.out_arg = Some(i);
+            spec.results = Vec::new();
+            spec.err_result = None;
+            spec.callee = f.name.clone();
+            Some(spec)
+        });
+        (ret, out)
+    }
+
+    /// Pairs functions that store fresh resources in fields or globals with the functions
+    /// that release all of those fields.
+    pub(super) fn build_storage(&mut self, api: &Api, unit: &Unit) {
+        // Fields each function releases.
+        let mut released: HashMap<&str, BTreeSet<String>> = HashMap::new();
+        for (name, ids) in &self.by_name {
+            for &id in ids {
+                let mut set = BTreeSet::new();
+                each_expr(unit, &unit.functions[id].body, &mut |e| {
+                    let ExprKind::Call(c) = &e.kind else {
+                        return;
+                    };
+                    if api.is_release_fn(c) {
+                        for a in &c.args {
+                            if let ExprKind::Field(_, n) = &a.peel().kind {
+                                set.insert(n.clone());
+                            }
+                        }
+                    } else if let Some(ExprKind::Field(_, n)) = c.receiver().map(|r| &r.peel().kind)
+                    {
+                        if c.name()
+                            .is_some_and(|m| api.m.release_methods.iter().any(|r| r == m))
+                        {
+                            set.insert(n.clone());
+                        }
+                    }
+                });
+                if !set.is_empty() {
+                    released.entry(name).or_default().extend(set);
+                }
+            }
+        }
+        if released.is_empty() {
+            return;
+        }
+        let mut storage = Vec::new();
+        for (name, ids) in &self.by_name {
+            let &[id] = ids.as_slice() else {
+                continue;
+            };
+            let f = &unit.functions[id];
+            let held: HashSet<String> = self
+                .local_acquisitions(api, unit, id)
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect();
+            let mut fields = BTreeSet::new();
+            let (mut fails, mut succeeds) = (false, false);
+            let top: HashSet<Span> = f.body.iter().map(|s| s.span).collect();
+            crate::model::walk_stmts(&f.body, &mut |s| match &s.kind {
+                StmtKind::Bind {
+                    targets, values, ..
+                } if targets.len() == values.len() => {
+                    for (t, v) in targets.iter().zip(values) {
+                        let ExprKind::Field(_, n) = &t.kind else {
+                            continue;
+                        };
+                        let fresh = matches!(&v.peel().kind, ExprKind::Call(c) if api.acquire_call(c, None).is_some_and(|s| s.binds_result()))
+                            || held.iter().any(|h| passes_var(api, v, h));
+                        if fresh {
+                            fields.insert(n.clone());
+                        }
+                    }
+                }
+                StmtKind::Return(vs) if !vs.is_empty() => {
+                    if error_return(api, f, vs, !top.contains(&s.span)).is_some() {
+                        fails = true;
+                    } else {
+                        succeeds = true;
+                    }
+                }
+                _ => {}
+            });
+            if fields.is_empty() || !fails || !succeeds {
+                continue;
+            }
+            let releasers: HashSet<String> = released
+                .iter()
+                .filter(|(r, set)| {
+                    **r != name.as_str() && fields.is_subset(set) && paired_names(name, r)
+                })
+                .map(|(r, _)| r.to_string())
+                .collect();
+            if releasers.is_empty() {
+                continue;
+            }
+            storage.push(Storage {
+                acquirer: name.clone(),
+                fields,
+                releasers,
+            });
+        }
+        // A function that calls a releaser releases too (two levels).
+        for st in &mut storage {
+            for _ in 0..2 {
+                let mut more = Vec::new();
+                for (name, ids) in &self.by_name {
+                    if st.releasers.contains(name) || *name == st.acquirer {
+                        continue;
+                    }
+                    let calls = ids.iter().any(|&id| {
+                        let mut hit = false;
+                        each_expr(unit, &unit.functions[id].body, &mut |e| {
+                            if let ExprKind::Call(c) = &e.kind {
+                                hit |= c.name().is_some_and(|n| st.releasers.contains(n));
+                            }
+                        });
+                        hit
+                    });
+                    if calls {
+                        more.push(name.clone());
+                    }
+                }
+                st.releasers.extend(more);
+            }
+        }
+        storage.sort_by(|a, b| a.acquirer.cmp(&b.acquirer));
+        for (i, st) in storage.iter().enumerate() {
+            self.storage_of.insert(st.acquirer.clone(), i);
+        }
+        self.storage = storage;
+    }
+
+    /// A call of a same-file function that returns a fresh resource.
+    pub(super) fn returned_resource(&self, unit: &Unit, c: &Call) -> Option<Spec> {
+        self.callees(unit, c)
+            .find_map(|(id, _)| self.returns.get(&id).cloned())
+    }
+
+    pub(super) fn out_param_resource(&self, unit: &Unit, c: &Call) -> Option<Spec> {
+        self.callees(unit, c).find_map(|(id, off)| {
+            let mut s = self.out_param.get(&id)?.clone();
+            s.out_arg = s.out_arg?.checked_sub(off);
+            s.out_arg.map(|_| s)
+        })
+    }
+}
+
+/// Whether function `f` stores the variable `var` in a field, a global or an element, or
+/// captures it in a closure: besides returning it, it keeps it.
+pub(super) fn kept_elsewhere(
+    api: &Api,
+    unit: &Unit,
+    f: &crate::model::Function,
+    var: &str,
+) -> bool {
+    let mut kept = false;
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            kept |= targets.len() == values.len()
+                && targets
+                    .iter()
+                    .zip(values)
+                    .any(|(t, v)| !matches!(t.kind, ExprKind::Name(_)) && passes_var(api, v, var));
+        }
+        for e in s.exprs() {
+            e.walk(&mut |x| {
+                if let ExprKind::Closure(id) = x.kind {
+                    each_expr(unit, &unit.functions[id].body, &mut |y| {
+                        kept |= path_of(y).is_some_and(|p| under(&p, var))
+                    });
+                }
+            });
+        }
+    });
+    kept
+}
+
+/// Words of an identifier, lower-cased: `aofCreatePipes` → `aof create pipes`.
+pub(super) fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if (ch == '_' || (ch.is_uppercase() && prev_lower)) && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        if ch != '_' {
+            cur.extend(ch.to_lowercase());
+        }
+        prev_lower = ch.is_lowercase() || ch.is_ascii_digit();
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+pub(super) const ACQUIRE_VERBS: &[&str] = &[
+    "create", "open", "init", "alloc", "new", "setup", "start", "make", "acquire", "get", "connect",
+];
+pub(super) const RELEASE_VERBS: &[&str] = &[
+    "close",
+    "free",
+    "destroy",
+    "release",
+    "cleanup",
+    "clean",
+    "stop",
+    "delete",
+    "teardown",
+    "deinit",
+    "put",
+    "disconnect",
+    "shutdown",
+    "reset",
+];
+
+/// Whether two functions name an acquire / release pair of the same thing: `aofCreatePipes`
+/// and `aofClosePipes`, `init_workers` and `free_workers`.
+pub(super) fn paired_names(acquirer: &str, releaser: &str) -> bool {
+    let (a, r) = (words(acquirer), words(releaser));
+    let has = |ws: &[String], verbs: &[&str]| ws.iter().any(|w| verbs.contains(&w.as_str()));
+    if !has(&a, ACQUIRE_VERBS) || !has(&r, RELEASE_VERBS) {
+        return false;
+    }
+    let rest = |ws: &[String]| -> Vec<String> {
+        ws.iter()
+            .filter(|w| {
+                !ACQUIRE_VERBS.contains(&w.as_str()) && !RELEASE_VERBS.contains(&w.as_str())
+            })
+            .cloned()
+            .collect()
+    };
+    let (ra, rr) = (rest(&a), rest(&r));
+    !ra.is_empty() && ra == rr
+}
