@@ -182,6 +182,9 @@ struct Res {
     aliases: Vec<(String, String)>,
     /// Normal exits, loops, drops and deferred releases that leave it open, in order found.
     others: Vec<(ExitKind, Span, String)>,
+    /// Acquired on a receiver the caller holds too (`cmd.Start()` on a parameter): a normal
+    /// exit leaves it to the caller.
+    caller_sees: bool,
     traits: Traits,
     /// Java and Python: the first call that uses the resource while it is certainly open and
     /// may throw out of the function, with the call as shown.
@@ -212,6 +215,7 @@ impl Res {
             context: Vec::new(),
             aliases: Vec::new(),
             others: Vec::new(),
+            caller_sees: false,
             traits: Traits::default(),
             throws: None,
             throws_within: None,
@@ -277,6 +281,8 @@ struct Fx<'a, 'u> {
     /// A program's `main`: an exception escaping it ends the process, which releases
     /// everything.
     main: bool,
+    /// The error variables of receiver acquisitions not made yet: `err := cmd.Start()`.
+    pending_errs: Vec<(Span, String)>,
     /// For each enclosing loop, the first resource acquired inside it.
     loops: Vec<usize>,
     /// For each `finally` block being interpreted, how many `try`s were around it.
@@ -317,6 +323,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             module: unit.functions[id].kind == FnKind::TopLevel,
             main: unit.functions[id].name == "main"
                 && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
+            pending_errs: Vec::new(),
             loops: Vec::new(),
             in_finally: Vec::new(),
             catches: Vec::new(),
@@ -726,6 +733,15 @@ impl<'a, 'u> Fx<'a, 'u> {
                     Pending::Vars(at, _, spec) if spec.traits.lock && *at == v.peel().span => {
                         self.pending.remove(i);
                     }
+                    // `err := cmd.Start()`: where `err` is non-nil, nothing was started.
+                    Pending::Vars(at, _, spec)
+                        if spec.receiver && spec.err_result == Some(0) && *at == v.peel().span =>
+                    {
+                        if let Some(ExprKind::Name(err)) = t.map(|t| &t.kind) {
+                            self.pending_errs.push((*at, err.clone()));
+                        }
+                        i += 1;
+                    }
                     _ => i += 1,
                 }
             }
@@ -879,6 +895,13 @@ impl<'a, 'u> Fx<'a, 'u> {
         res.owner = spec.owner.clone();
         res.exceptions = exceptions;
         res.traits = spec.traits.clone();
+        // `cmd.Start()` on a parameter or a field: the caller still holds `cmd`, and may wait.
+        res.caller_sees = spec.receiver
+            && !spec.traits.lock
+            && res
+                .vars
+                .first()
+                .is_some_and(|v| v.contains('.') || self.func.params.iter().any(|p| p.name == *v));
         // `new GZIPInputStream(new FileInputStream(p))`: the wrapper's constructor may throw
         // with the inner stream open.
         if let (Some(w), true) = (&spec.wrapper_throws, exceptions) {
@@ -1279,7 +1302,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                 {
                     continue;
                 }
-                Pending::Vars(span, vars, spec) => self.new_res(span, vars, &spec),
+                Pending::Vars(span, vars, spec) => {
+                    let r = self.new_res(span, vars, &spec);
+                    if let Some(i) = self.pending_errs.iter().position(|(at, _)| *at == span) {
+                        let (_, err) = self.pending_errs.swap_remove(i);
+                        self.companions.entry(err).or_default().push(r);
+                    }
+                    r
+                }
                 Pending::Storage(span, s) => {
                     let st = &self.sums.storage[s];
                     let fields: Vec<&str> = st.fields.iter().map(String::as_str).collect();

@@ -87,6 +87,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         // What a helper stores in globals stays there by design (`job_open_pipes()`).
         if res.traits.reclaimed
             || res.storage.is_some()
+            || res.caller_sees && kind == ExitKind::Normal
             || res.others.len() >= 3
             || res.others.iter().any(|o| o.1 == at)
         {
