@@ -111,7 +111,7 @@ func lines(cmd *exec.Cmd) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := cmd.Start(); err != nil { // nofix: unclosed-on-error-path
 		return nil, err
 	}
 	b, err := io.ReadAll(out)
