@@ -1146,6 +1146,22 @@ impl<'a, 'u> Fx<'a, 'u> {
                 cur.set(r, RELEASED);
                 self.res[r].released(span);
                 self.release_may_throw(c, span, r, cur);
+                // What closes with it goes too: `conn.close()` closes its statements, and
+                // those their result sets.
+                let mut gone = vec![r];
+                while let Some(owner) = gone.pop() {
+                    for d in self.open(cur) {
+                        let owned = self.res[d]
+                            .owner
+                            .as_ref()
+                            .is_some_and(|o| self.res[owner].vars.contains(&o.path));
+                        if owned {
+                            cur.set(d, RELEASED);
+                            self.res[d].released(span);
+                            gone.push(d);
+                        }
+                    }
+                }
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {

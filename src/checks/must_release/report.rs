@@ -253,7 +253,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 return true;
             }
         }
-        false
+        // A `finally` that releases its owner releases it too (`conn.close()` its statements).
+        let owner = self.res[r].owner.as_ref().map(|o| o.path.clone());
+        owner.is_some_and(|path| {
+            (0..r).any(|o| self.res[o].vars.contains(&path) && self.protected(o))
+        })
     }
 
     /// One finding per acquisition, of the first kind `kinds` selects that it has: an error

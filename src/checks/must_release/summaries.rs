@@ -250,7 +250,10 @@ impl Summaries {
                         (ExprKind::Name(n), Lang::C) => {
                             !locals.contains(n.as_str()) && unit.fields.iter().any(|f| f.name == *n)
                         }
-                        _ => false,
+                        (ExprKind::Name(_), _) => false,
+                        // `g.db = connect(…)`: stored, and a helper that returns it hands out
+                        // what it keeps, not a fresh resource.
+                        _ => true,
                     };
                     if let (Some(v), false) = (path_of(t), stored) {
                         found.push((v, spec));
