@@ -862,10 +862,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     || self.declared.contains_key(n.as_str());
                 let global = !own
                     && match self.api.lang {
-                        // Java declares every local: any other name is a field, perhaps of a
-                        // superclass.
-                        Lang::Java => true,
-                        Lang::C => self.unit.fields.iter().any(|f| f.name == *n),
+                        // A `var` local has no declared type in the model, so only the fields
+                        // this file declares are known to be fields.
+                        Lang::C | Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
                         // A package-level `var` (not a struct's field of the same name).
                         Lang::Go => self.package_vars.contains(n.as_str()),
                         Lang::Python | Lang::Rust => false,

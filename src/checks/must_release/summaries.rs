@@ -243,8 +243,9 @@ impl Summaries {
                 for (t, spec) in
                     bound_acquisitions(api, self, unit, targets, values, declared.as_ref())
                 {
-                    // In Java a bare name that is not a local is a field (`archive = new
-                    // JarFile(…)`), in C it may be a global: not a local the function holds.
+                    // In Java a bare name assigned without a declaration is a field (`archive =
+                    // new JarFile(…)`) or a `var` local, in C it may be a global: a helper that
+                    // returns it is not known to hand out a fresh resource.
                     let stored = match (&t.kind, api.lang) {
                         (ExprKind::Name(n), Lang::Java) => !locals.contains(n.as_str()),
                         (ExprKind::Name(n), Lang::C) => {
