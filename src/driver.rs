@@ -88,6 +88,23 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds another part of the run's report (a worker's, a configuration's) to this one.
+    pub fn absorb(&mut self, part: Report) {
+        self.diagnostics.extend(part.diagnostics);
+        self.warnings.extend(part.warnings);
+        self.partial_parses.extend(part.partial_parses);
+        self.internal_errors += part.internal_errors;
+        self.skipped += part.skipped;
+        for (lang, s) in part.stats {
+            let t = self.stats.entry(lang).or_default();
+            t.files += s.files;
+            t.bytes += s.bytes;
+            t.parsed += s.parsed;
+            t.parse_time += s.parse_time;
+            t.analysis_time += s.analysis_time;
+        }
+    }
+
     fn warn(&mut self, path: &str, message: String) {
         self.warnings.push(Warning {
             path: path.to_string(),
@@ -349,19 +366,7 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
     });
     let mut total = Report::default();
     for r in reports {
-        total.diagnostics.extend(r.diagnostics);
-        total.warnings.extend(r.warnings);
-        total.partial_parses.extend(r.partial_parses);
-        total.internal_errors += r.internal_errors;
-        total.skipped += r.skipped;
-        for (lang, s) in r.stats {
-            let t = total.stats.entry(lang).or_default();
-            t.files += s.files;
-            t.bytes += s.bytes;
-            t.parsed += s.parsed;
-            t.parse_time += s.parse_time;
-            t.analysis_time += s.analysis_time;
-        }
+        total.absorb(r);
     }
     total
         .diagnostics

@@ -539,7 +539,7 @@ fn analyze_paths(
         }
         part.diagnostics
             .retain(|d| !config.ignores(Path::new(&d.path), &d.rule));
-        merge(&mut report, part);
+        report.absorb(part);
     }
     if let Some(p) = progress {
         p.finish();
@@ -559,22 +559,6 @@ fn analyze_paths(
         rule_sets.into_values().collect(),
         skipped,
     ))
-}
-
-fn merge(total: &mut Report, part: Report) {
-    total.diagnostics.extend(part.diagnostics);
-    total.warnings.extend(part.warnings);
-    total.partial_parses.extend(part.partial_parses);
-    total.internal_errors += part.internal_errors;
-    total.skipped += part.skipped;
-    for (lang, s) in part.stats {
-        let t = total.stats.entry(lang).or_default();
-        t.files += s.files;
-        t.bytes += s.bytes;
-        t.parsed += s.parsed;
-        t.parse_time += s.parse_time;
-        t.analysis_time += s.analysis_time;
-    }
 }
 
 /// `--diff`: prints the fixes as a unified diff. `--fix`: applies them to the files, or, for
