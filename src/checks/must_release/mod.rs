@@ -281,6 +281,8 @@ struct Fx<'a, 'u> {
     /// A program's `main`: an exception escaping it ends the process, which releases
     /// everything.
     main: bool,
+    /// [`Fx::release_sites`] of each resource asked about, computed once.
+    sites: HashMap<usize, (bool, bool)>,
     /// The error variables of receiver acquisitions not made yet: `err := cmd.Start()`.
     pending_errs: Vec<(Span, String)>,
     /// For each enclosing loop, the first resource acquired inside it.
@@ -324,6 +326,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             main: unit.functions[id].name == "main"
                 && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
             pending_errs: Vec::new(),
+            sites: HashMap::new(),
             loops: Vec::new(),
             in_finally: Vec::new(),
             catches: Vec::new(),

@@ -40,8 +40,8 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// `DeferInLoop`): every resource open here on some path and handed off on none leaks,
     /// unless a `finally` around the exit releases it.
     pub(super) fn normal_exit(&mut self, st: &State, at: Span, kind: ExitKind, how: &str) {
-        // A module's names live until the process ends, and so does what Go's, C's or Rust's
-        // `main` holds when it returns.
+        // A module's names live until the process ends, and so does what a program's `main`
+        // holds when it returns (see `ends_process`).
         if kind == ExitKind::Normal && (self.module || self.ends_process()) {
             return;
         }
@@ -49,9 +49,23 @@ impl<'a, 'u> Fx<'a, 'u> {
             let bits = st.get(r).bits;
             // Not acquired on some path, and released somewhere: the release is likely under
             // the condition that made the acquisition (`if didOpen { f.Close() }`).
-            if leaks_normally(bits) && !(bits & NOT_HELD != 0 && self.release_sites(r).1) {
-                self.lost(r, at, kind, how);
+            if !leaks_normally(bits) {
+                continue;
             }
+            if bits & NOT_HELD != 0 {
+                let sites = match self.sites.get(&r) {
+                    Some(&s) => s,
+                    None => {
+                        let s = self.release_sites(r);
+                        self.sites.insert(r, s);
+                        s
+                    }
+                };
+                if sites.1 {
+                    continue;
+                }
+            }
+            self.lost(r, at, kind, how);
         }
     }
 
