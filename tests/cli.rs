@@ -1,61 +1,13 @@
 //! The command as users run it: exit codes, formats, determinism, and bad input.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::Run;
 
-/// Runs leaklint; fails the test if it does not finish within a minute (it must never hang).
+/// Runs leaklint in `dir`; it must finish within a minute and not panic.
 fn leaklint(args: &[&str], dir: &Path) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leaklint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run leaklint");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    // Drain the pipes on threads so a large report cannot block the child.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).unwrap();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).unwrap();
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("leaklint {args:?} did not finish within a minute");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let run = Run {
-        code: status.code().expect("exited, not killed by a signal"),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "leaklint panicked:\n{}",
-        run.stderr
-    );
-    run
+    common::leaklint_in(dir, args, "")
 }
 
 const GO_LEAK: &str = "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n)\n\nfunc f(m map[string]int, ctx context.Context) {\n\tm[fmt.Sprintf(\"%v\", ctx)] = 1\n}\n";

@@ -2,59 +2,15 @@
 //! hostile file sits beside a file with a known finding, which must still be reported.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
+mod common;
+use common::Run;
 
 /// Runs leaklint in `dir`; fails if it takes over a minute or dies of a signal (an abort).
 fn leaklint(args: &[&str], dir: &Path) -> Run {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leaklint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run leaklint");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).unwrap();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).unwrap();
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("leaklint {args:?} did not finish within a minute");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
-    let code = status
-        .code()
-        .unwrap_or_else(|| panic!("leaklint {args:?} was killed: {status}\n{stderr}"));
-    Run {
-        code,
-        stdout,
-        stderr,
-        took: start.elapsed(),
-    }
+    common::leaklint_in(dir, args, "")
 }
 
 fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {

@@ -1,41 +1,14 @@
 //! Where users run leaklint: SARIF for code scanning, CI formats, configuration, suppressions,
 //! baselines, diff-base, stdin, rule docs, pre-commit.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::Run;
 
 fn leaklint_with_stdin(args: &[&str], dir: &Path, stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leaklint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env("CI", "true")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run leaklint");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let run = Run {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    run
+    common::leaklint_in(dir, args, stdin)
 }
 
 fn leaklint(args: &[&str], dir: &Path) -> Run {
