@@ -210,30 +210,15 @@ fn limit_nesting(src: &str) -> (std::borrow::Cow<'_, str>, Option<Span>) {
     while i < b.len() {
         let c = b[i];
         let at = i;
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = block_comment_end(b, i).unwrap_or(b.len());
-            continue;
-        }
         if c.is_ascii_whitespace() {
             i += 1;
             continue;
         }
-        if c == b'\'' {
-            i = quote_end(src, i);
-            continue;
-        }
-        let string_end = match c {
-            b'"' => Some(string_end(b, i + 1)),
-            c if is_ident_byte(c) => raw_string_end(b, i),
-            _ => None,
-        };
-        if let Some(end) = string_end {
+        if let Some((end, string)) = skip_unbracketed(src, i) {
             i = end;
-            (prefix_run, after_else, last) = (0, false, b'"');
+            if string {
+                (prefix_run, after_else, last) = (0, false, b'"');
+            }
             continue;
         }
         if is_ident_byte(c) {
@@ -364,6 +349,31 @@ fn limit_nesting(src: &str) -> (std::borrow::Cow<'_, str>, Option<Span>) {
     }
 }
 
+/// Where a comment, a character or lifetime quote, or a string (raw or not) that starts at `i`
+/// ends, and whether it was a string: text whose brackets do not count. `None` elsewhere.
+fn skip_unbracketed(src: &str, i: usize) -> Option<(usize, bool)> {
+    let b = src.as_bytes();
+    let c = *b.get(i)?;
+    if c == b'/' && b.get(i + 1) == Some(&b'/') {
+        return Some((
+            memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n),
+            false,
+        ));
+    }
+    if c == b'/' && b.get(i + 1) == Some(&b'*') {
+        return Some((block_comment_end(b, i).unwrap_or(b.len()), false));
+    }
+    if c == b'\'' {
+        return Some((quote_end(src, i), false));
+    }
+    let end = match c {
+        b'"' => Some(string_end(b, i + 1)),
+        c if is_ident_byte(c) => raw_string_end(b, i),
+        _ => None,
+    }?;
+    Some((end, true))
+}
+
 /// Scans from `i`, with `depth` brackets open, to the bracket that closes the `target`th
 /// (returning its offset), or for `target` 0 to the end of the top-level item: just past the
 /// next `;` outside brackets or the `}` that closes its braces, or a stray closing bracket; the
@@ -372,24 +382,7 @@ fn scan_to_close(src: &str, mut i: usize, mut depth: usize, target: usize) -> us
     let b = src.as_bytes();
     while i < b.len() {
         let c = b[i];
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = block_comment_end(b, i).unwrap_or(b.len());
-            continue;
-        }
-        if c == b'\'' {
-            i = quote_end(src, i);
-            continue;
-        }
-        let string_end = match c {
-            b'"' => Some(string_end(b, i + 1)),
-            c if is_ident_byte(c) => raw_string_end(b, i),
-            _ => None,
-        };
-        if let Some(end) = string_end {
+        if let Some((end, _)) = skip_unbracketed(src, i) {
             i = end;
             continue;
         }
