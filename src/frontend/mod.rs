@@ -104,4 +104,185 @@ mod tests {
             }
         }
     }
+
+    /// `(kind, name, fields, methods, supertypes, embedded)` of each declared type.
+    fn decls(lang: Lang, src: &str) -> Vec<String> {
+        let unit = lower(lang, src).expect("parses");
+        unit.types
+            .iter()
+            .map(|t| {
+                let fields: Vec<String> = t
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}:{}", f.name, f.ty.as_ref().map_or("?", |t| &t.0)))
+                    .collect();
+                let methods: Vec<String> = t
+                    .methods
+                    .iter()
+                    .map(|m| {
+                        let res: Vec<&str> = m.results.iter().map(|r| r.0.as_str()).collect();
+                        let body = if m.func.is_some() { "" } else { "!" };
+                        format!("{}{body}/{}->{}", m.name, m.params.len(), res.join(","))
+                    })
+                    .collect();
+                let sup: Vec<&str> = t.supertypes.iter().map(|s| s.0.as_str()).collect();
+                let emb: Vec<&str> = t.embedded.iter().map(|s| s.0.as_str()).collect();
+                format!(
+                    "{:?} {} [{}] [{}] [{}] [{}]",
+                    t.kind,
+                    t.name,
+                    fields.join(" "),
+                    methods.join(" "),
+                    sup.join(" "),
+                    emb.join(" ")
+                )
+            })
+            .collect()
+    }
+
+    fn imports(lang: Lang, src: &str) -> Vec<String> {
+        let unit = lower(lang, src).expect("parses");
+        unit.imports
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}={}{}",
+                    i.local_name(),
+                    i.path,
+                    if i.wildcard { "*" } else { "" }
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn go_declarations() {
+        let src = "package wal\nimport (\n\"io\"\nf \"fmt\"\n. \"strings\"\n)\n\
+                   type Segment struct { io.Closer; *bufio.Reader; name string; at, n int }\n\
+                   type Store interface { io.Closer; Open(p string) (*Segment, error) }\n\
+                   type Names []string\n\
+                   func (s *Segment) Close() error { return nil }\n\
+                   func (w Other) Close() {}\n";
+        let unit = lower(Lang::Go, src).unwrap();
+        assert_eq!(unit.package.as_deref(), Some("wal"));
+        assert_eq!(
+            imports(Lang::Go, src),
+            ["io=io", "f=fmt", "strings=strings*"]
+        );
+        assert_eq!(
+            decls(Lang::Go, src),
+            [
+                "Struct Segment [name:string at:int n:int] [Close/0->error] [] [io.Closer *bufio.Reader]",
+                "Interface Store [] [Open!/1->*Segment,error] [io.Closer] []",
+                "Struct Names [] [] [[]string] []",
+            ]
+        );
+        let close = unit.functions.iter().find(|f| f.name == "Close").unwrap();
+        assert_eq!(close.owner.as_deref(), Some("Segment"));
+        assert_eq!(close.receiver.as_ref().unwrap().name, "s");
+        // A method of a type declared in another file keeps its owner.
+        assert_eq!(
+            unit.functions.last().unwrap().owner.as_deref(),
+            Some("Other")
+        );
+    }
+
+    #[test]
+    fn java_declarations() {
+        let src = "package org.a;\nimport java.io.Closeable;\nimport java.util.*;\nimport static x.Y.z;\n\
+                   public class Seg extends Base implements Closeable, Iterable<String> {\n\
+                     private final long opened = 0; Map<String, Conn> conns;\n\
+                     public void close() {}\n  static class Inner { int n; }\n\
+                     Object f() { return new Runnable() { public void run() {} }; }\n}\n\
+                   interface Store extends AutoCloseable { Seg open(String p); }\n\
+                   enum Kind { A, B }\nrecord Key(String host, int port) {}\n";
+        let unit = lower(Lang::Java, src).unwrap();
+        assert_eq!(unit.package.as_deref(), Some("org.a"));
+        assert_eq!(
+            imports(Lang::Java, src),
+            ["Closeable=java.io.Closeable", "util=java.util*", "z=x.Y.z"]
+        );
+        assert_eq!(
+            decls(Lang::Java, src),
+            [
+                "Class Seg [opened:long conns:Map<String,Conn>] [close/0-> f/0->Object] [Base Closeable Iterable<String>] []",
+                "Class Inner [n:int] [] [] []",
+                "Interface Store [] [open!/1->Seg] [AutoCloseable] []",
+                "Enum Kind [] [] [] []",
+                "Record Key [host:String port:int] [] [] []",
+            ]
+        );
+        let run = unit.functions.iter().find(|f| f.name == "run").unwrap();
+        assert_eq!(
+            run.owner, None,
+            "an anonymous class's method has no named owner"
+        );
+        let close = unit.functions.iter().find(|f| f.name == "close").unwrap();
+        assert_eq!(close.owner.as_deref(), Some("Seg"));
+    }
+
+    #[test]
+    fn python_declarations() {
+        let src = "import os.path\nimport numpy as np\nfrom .pool import Pool as P, Conn\nfrom m import *\n\
+                   class Job(Base, metaclass=Meta):\n    kind: str = 'x'\n\
+                   \x20   def __init__(self, when):\n        self.when = datetime.now()\n        self.pool = Pool()\n\
+                   \x20   def __repr__(self) -> str:\n        return f'{self.when}'\n\
+                   \x20   def helper(self):\n        def inner(): pass\n";
+        let unit = lower(Lang::Python, src).unwrap();
+        assert_eq!(
+            imports(Lang::Python, src),
+            [
+                "os=os.path",
+                "np=numpy",
+                "P=.pool.Pool",
+                "Conn=.pool.Conn",
+                "m=m*"
+            ]
+        );
+        assert_eq!(
+            decls(Lang::Python, src),
+            ["Class Job [kind:str when:? pool:Pool] [__init__/1-> __repr__/0->str helper/0->] [Base] []"]
+        );
+        let inner = unit.functions.iter().find(|f| f.name == "inner").unwrap();
+        assert_eq!(inner.owner, None);
+        let repr = unit
+            .functions
+            .iter()
+            .find(|f| f.name == "__repr__")
+            .unwrap();
+        assert_eq!(repr.receiver.as_ref().unwrap().name, "self");
+    }
+
+    #[test]
+    fn rust_and_c_declarations() {
+        let src = "use std::{fs::File, io::{self, Read as R}, collections::*};\n\
+                   struct Conn { sock: TcpStream, opened: Instant }\n\
+                   trait Pool: Send { fn get(&self, k: &str) -> Conn; fn n(&self) -> usize { 0 } }\n\
+                   impl Drop for Conn { fn drop(&mut self) {} }\nimpl Conn { fn new() -> Conn { todo!() } }\n";
+        assert_eq!(
+            imports(Lang::Rust, src),
+            [
+                "File=std::fs::File",
+                "io=std::io",
+                "R=std::io::Read",
+                "collections=std::collections*"
+            ]
+        );
+        assert_eq!(
+            decls(Lang::Rust, src),
+            [
+                "Struct Conn [sock:TcpStream opened:Instant] [drop/0-> new/0->Conn] [Drop] []",
+                "Trait Pool [] [get!/1->Conn n/0->usize] [Send] []",
+            ]
+        );
+        let c = "#include <stdio.h>\nstruct conn { int fd; char *name; };\ntypedef struct { FILE *f; } log_t;\n";
+        assert_eq!(imports(Lang::C, c), ["h=stdio.h*"]);
+        assert_eq!(
+            decls(Lang::C, c),
+            [
+                "Struct conn [fd:int name:char*] [] [] []",
+                "Struct log_t [f:FILE*] [] [] []"
+            ]
+        );
+    }
 }
