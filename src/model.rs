@@ -148,7 +148,9 @@ impl Unit {
             fields: Vec::new(),
             methods: Vec::new(),
             supertypes: Vec::new(),
+            superclass: None,
             embedded: Vec::new(),
+            annotations: Vec::new(),
         });
         self.types.len() - 1
     }
@@ -300,8 +302,14 @@ pub struct TypeDecl {
     /// Superclasses, implemented interfaces, Python bases, traits a Rust type implements in
     /// this file, interfaces a Go interface embeds: as written (`Closeable`, `io.Closer`).
     pub supertypes: Vec<TypeRef>,
+    /// The class a Java class `extends` (also in `supertypes`); `None` for a Java class that
+    /// extends `Object`, and wherever the language does not tell classes from interfaces.
+    pub superclass: Option<TypeRef>,
     /// Go embedded struct fields (`*bufio.Reader`, `io.Closer`): their methods are promoted.
     pub embedded: Vec<TypeRef>,
+    /// Annotations and decorators on the declaration, by name without arguments or `@`
+    /// (`dataclass`, `attr.s`, `ToString`, `Data`): some generate methods the text lacks.
+    pub annotations: Vec<String>,
 }
 
 impl TypeDecl {

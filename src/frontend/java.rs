@@ -218,7 +218,19 @@ impl<'s> Java<'s> {
         // `extends A`, `implements B, C`, an interface's `extends B, C`.
         let mut supers = Vec::new();
         if let Some(sc) = n.child_by_field_id(F.superclass) {
-            supers.extend(kids(sc).into_iter().filter(|c| is_type_node(kind_of(c))));
+            let sup = kids(sc).into_iter().find(|c| is_type_node(kind_of(c)));
+            self.l.unit.types[t].superclass = self.ty(sup, None);
+            supers.extend(sup);
+        }
+        for m in kids(n).into_iter().filter(|c| kind_of(c) == "modifiers") {
+            for a in kids(m) {
+                if matches!(kind_of(a), "marker_annotation" | "annotation") {
+                    if let Some(name) = a.child_by_field_id(F.name) {
+                        let name = self.text(name).to_string();
+                        self.l.unit.types[t].annotations.push(name);
+                    }
+                }
+            }
         }
         for c in kids(n) {
             if matches!(kind_of(c), "super_interfaces" | "extends_interfaces") {

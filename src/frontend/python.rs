@@ -742,6 +742,17 @@ impl<'s> Py<'s> {
             .lo
             .unit
             .add_type(TypeKind::Class, name.clone(), span(n));
+        for d in decorators {
+            if let Some(e) = kids(*d).into_iter().next() {
+                // `@dataclass(frozen=True)` → `dataclass`.
+                let e = match kind_of(e) {
+                    "call" => e.child_by_field_id(F.function).unwrap_or(e),
+                    _ => e,
+                };
+                let name = self.text(e).to_string();
+                self.lo.unit.types[t].annotations.push(name);
+            }
+        }
         // Bases, not `metaclass=…` and other keywords.
         for b in n
             .child_by_field_id(F.superclasses)
