@@ -146,6 +146,7 @@ impl Config {
                 set.rules.push(rule);
             }
         }
+        set.link_api()?;
         let known = |id: &str, at: String, key: &str| -> Result<(), String> {
             if set.get(id).is_some() {
                 Ok(())

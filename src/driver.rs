@@ -438,11 +438,7 @@ fn analyze_bytes(
     };
     let t = Instant::now();
     let mut found: Vec<(usize, Finding)> = Vec::new();
-    for i in wanted {
-        let mut out = Vec::new();
-        checks::run(&rules.rules[i], &unit, &mut out);
-        found.extend(out.into_iter().map(|f| (i, f)));
-    }
+    checks::run_all(rules, &wanted, &unit, &mut found);
     stats.analysis_time += t.elapsed();
     apply_suppressions(&suppressions, rules, &text, &mut found);
 

@@ -29,6 +29,29 @@ pub enum CheckKind {
     Suppressions,
 }
 
+/// How a resource leaves a function unreleased, as `must-release` tells them apart; rules pick
+/// the kinds they report (`exits`).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExitKind {
+    /// An explicit error exit: `return err`, `throw`, `raise`, `?`, `return -1`, a `catch` that
+    /// returns.
+    Error,
+    /// A normal exit: falling off the end, a `return` of a non-error value, or the variable
+    /// overwritten while the resource is open.
+    Normal,
+    /// A loop that goes round again (or `continue`s) with what this iteration acquired still
+    /// open.
+    Loop,
+    /// The result is never bound to anything that could release it (`_`, a dropped call).
+    Discarded,
+    /// Go: a `defer` release inside a loop, which runs only when the function returns.
+    DeferInLoop,
+    /// Released on the normal path, but not if a call in between throws (Java, Python): a
+    /// warning.
+    Exception,
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -62,6 +85,16 @@ pub struct Rule {
     /// Per-language API facts, keyed by [`Lang::key`].
     #[serde(default, rename = "lang")]
     langs: BTreeMap<String, ApiModel>,
+    /// Read the API facts of this other rule instead of declaring them (`unreleased-resource`
+    /// shares `unclosed-on-error-path`'s resource models). Rules that share facts and a check
+    /// run that check once per file, and split its findings between them by `exits`.
+    #[serde(default)]
+    pub api: Option<String>,
+    /// `must-release`: the kinds of leaking exit this rule reports (default: `error` and
+    /// `exception`). One acquisition gives at most one finding: an error exit first, then a
+    /// normal one, then an exception.
+    #[serde(default)]
+    pub exits: Vec<ExitKind>,
     #[serde(skip)]
     models: BTreeMap<Lang, ApiModel>,
     /// Per language, literals one of which a file must also contain for the rule's check to
@@ -94,7 +127,7 @@ pub struct Example {
 }
 
 /// What a language's APIs mean to a check. Each check reads the fields it needs.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiModel {
     /// Literal strings, one of which a file must contain to be worth parsing for this rule.
@@ -202,6 +235,15 @@ pub struct ApiModel {
     /// throw (logging, formatting), so they do not make a leak-on-exception warning.
     #[serde(default)]
     pub nothrow_calls: Vec<String>,
+    /// Read by `must-release` (Java): types, by the end of their name, that wrap a stream and
+    /// close it with themselves (`BufferedReader`, `…InputStream`). A construction of another
+    /// type around a resource hands it to an owner whose release is unknown.
+    #[serde(default)]
+    pub wrappers: Vec<String>,
+    /// Read by `must-release` (Java): wrappers whose constructor may throw, leaving what they
+    /// wrap open (`GZIPInputStream` on a bad header).
+    #[serde(default)]
+    pub throwing_wrappers: Vec<String>,
     /// Read by `must-release`: names that, returned, mean failure (C `C_ERR`, `EXIT_FAILURE`).
     #[serde(default)]
     pub error_values: Vec<String>,
@@ -213,7 +255,7 @@ pub struct ApiModel {
 
 /// Read by `must-release`: a call that acquires a resource. Exactly one of `call`, `method`
 /// and `new` is given.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Acquire {
     /// A function by path (`os.Open`, `libc::open`, `open`).
@@ -222,6 +264,13 @@ pub struct Acquire {
     pub method: Option<String>,
     /// A construction of a type, by its last segment (`FileInputStream`).
     pub new: Option<String>,
+    /// Any call whose result is bound to a local declared with this type (last segment), by
+    /// its type alone: `ResultSet rs = dao.find(id)`.
+    pub returns: Option<String>,
+    /// With `returns`: calls of these names give a view the caller does not own
+    /// (`rs.getStatement()`).
+    #[serde(default)]
+    pub except: Vec<String>,
     /// Only when bound to a variable declared with this type (last segment: `Cursor`).
     pub declared: Option<String>,
     /// Which results hold resources (Go's `r, w, err := os.Pipe()`: `[0, 1]`); default `[0]`.
@@ -235,6 +284,31 @@ pub struct Acquire {
     /// (case-insensitive: `dataSource`, `pool`, `obtainDataSource()`).
     #[serde(default)]
     pub on: Vec<String>,
+    /// `new`: not when an argument's name ends with one of these (case-insensitive): the
+    /// construction wraps something already open that its owner releases (`new
+    /// Jedis(connection)`).
+    #[serde(default)]
+    pub wraps: Vec<String>,
+    /// Not when the receiver's name ends with one of these (a statement prepared on a `tx`
+    /// closes with the transaction).
+    #[serde(default)]
+    pub not_on: Vec<String>,
+    /// Methods that, called in a loop's condition until they return false, release it
+    /// (`for rows.Next()`: rows close themselves when exhausted).
+    #[serde(default)]
+    pub drained_by: Vec<String>,
+    /// Its own methods that can fail only once it is already released (`rows.Columns()`):
+    /// where their error is non-nil, nothing is held.
+    #[serde(default)]
+    pub fails_released: Vec<String>,
+    /// A lock or a semaphore: taken in one function and released in another by design, so it
+    /// is reported only in a function that also releases it somewhere.
+    #[serde(default)]
+    pub lock: bool,
+    /// Reclaimed by the runtime once unreachable (Go 1.23+ timers): an error exit may still be
+    /// worth a finding, a normal one is not.
+    #[serde(default)]
+    pub reclaimed: bool,
     /// The receiver itself becomes held (`lock.lock()`).
     #[serde(default)]
     pub receiver: bool,
@@ -270,7 +344,7 @@ pub struct Acquire {
 /// A call named in rule data, with optional constraints: a function by path (`redis.NewClient`,
 /// `redis::Client::open`), a method by name on any receiver (`execute`), or a construction of a
 /// type (`new JedisPool(…)`, Go `http.Client{…}`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallPattern {
     pub call: Option<String>,
@@ -296,7 +370,7 @@ pub struct CallPattern {
 
 /// A call named in rule data: a function by path (`fmt.Sprintf`, `delete`) or a method by name
 /// on any receiver (`get`, `String`).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiCall {
     pub call: Option<String>,
@@ -323,6 +397,15 @@ pub enum MapOp {
 }
 
 impl Rule {
+    /// The exit kinds a `must-release` rule reports.
+    pub fn exits(&self) -> &[ExitKind] {
+        if self.exits.is_empty() {
+            &[ExitKind::Error, ExitKind::Exception]
+        } else {
+            &self.exits
+        }
+    }
+
     pub fn model(&self, lang: Lang) -> Option<&ApiModel> {
         self.models.get(&lang)
     }
@@ -434,10 +517,48 @@ impl RuleSet {
             })
             .collect();
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        RuleSet {
+        let mut set = RuleSet {
             rules,
             disabled: Vec::new(),
+        };
+        set.link_api().unwrap_or_else(|e| panic!("{e}"));
+        set
+    }
+
+    /// Gives each rule that names another's API facts (`api = "…"`) a copy of them. Called
+    /// once the rule packs are in, before any rule is switched off.
+    pub fn link_api(&mut self) -> Result<(), String> {
+        for i in 0..self.rules.len() {
+            let Some(src) = self.rules[i].api.clone() else {
+                continue;
+            };
+            let from = self
+                .rules
+                .iter()
+                .find(|r| r.id == src && r.api.is_none())
+                .ok_or_else(|| {
+                    format!(
+                        "rule `{}`: api = \"{src}\" names no rule that declares API facts",
+                        self.rules[i].id
+                    )
+                })?;
+            if from.check != self.rules[i].check {
+                return Err(format!(
+                    "rule `{}`: api = \"{src}\" is a rule of another check",
+                    self.rules[i].id
+                ));
+            }
+            let (models, required) = (from.models.clone(), from.required.clone());
+            let r = &mut self.rules[i];
+            r.models = models;
+            r.required = required;
         }
+        Ok(())
+    }
+
+    /// The data source of a rule's API facts: the rule it names with `api`, or itself.
+    pub fn api_source(rule: &Rule) -> &str {
+        rule.api.as_deref().unwrap_or(&rule.id)
     }
 
     /// The rule table of the README and of `leaklint rules --markdown`.

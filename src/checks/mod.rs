@@ -8,7 +8,7 @@ mod stringified_key;
 mod support;
 
 use crate::model::{Span, Unit};
-use crate::rules::{CheckKind, Rule};
+use crate::rules::{CheckKind, ExitKind, Rule, RuleSet};
 
 /// What a check reports, in byte offsets; the driver turns it into a located diagnostic.
 #[derive(Debug)]
@@ -33,17 +33,66 @@ pub fn required_literals(check: CheckKind, model: &crate::rules::ApiModel) -> Op
     }
 }
 
+/// Runs the rules `wanted` (indices into `rules`) over `unit`, appending what each finds with
+/// the index of the rule that reports it. `must-release` runs once for all the rules that share
+/// its API facts; each of its findings goes to the first of them that reports its exit kind.
+pub fn run_all(rules: &RuleSet, wanted: &[usize], unit: &Unit, out: &mut Vec<(usize, Finding)>) {
+    let mut done: Vec<&str> = Vec::new();
+    for &i in wanted {
+        let rule = &rules.rules[i];
+        if rule.check != CheckKind::MustRelease {
+            let mut found = Vec::new();
+            run(rule, unit, &mut found);
+            out.extend(found.into_iter().map(|f| (i, f)));
+            continue;
+        }
+        let source = RuleSet::api_source(rule);
+        if done.contains(&source) {
+            continue;
+        }
+        done.push(source);
+        let Some(model) = rule.model(unit.lang) else {
+            continue;
+        };
+        let family: Vec<usize> = wanted
+            .iter()
+            .copied()
+            .filter(|&j| {
+                let r = &rules.rules[j];
+                r.check == CheckKind::MustRelease && RuleSet::api_source(r) == source
+            })
+            .collect();
+        let kinds: Vec<ExitKind> = family
+            .iter()
+            .flat_map(|&j| rules.rules[j].exits().iter().copied())
+            .collect();
+        let mut found = Vec::new();
+        must_release::check(model, &kinds, unit, &mut found);
+        for (kind, what, mut f) in found {
+            let Some(&j) = family
+                .iter()
+                .find(|&&j| rules.rules[j].exits().contains(&kind))
+            else {
+                continue;
+            };
+            f.message = rules.rules[j].message.replace("{value}", &what) + &f.message;
+            out.push((j, f));
+        }
+    }
+}
+
 /// Runs `rule` over `unit`, appending what it finds.
-pub fn run(rule: &Rule, unit: &Unit, out: &mut Vec<Finding>) {
+fn run(rule: &Rule, unit: &Unit, out: &mut Vec<Finding>) {
     let Some(model) = rule.model(unit.lang) else {
         return;
     };
     match rule.check {
         CheckKind::StringifiedKey => stringified_key::check(rule, model, unit, out),
-        CheckKind::MustRelease => must_release::check(rule, model, unit, out),
         CheckKind::StickyInSession => sticky_in_session::check(rule, model, unit, out),
         CheckKind::ClientPerCall => client_per_call::check(rule, model, unit, out),
         CheckKind::KeyConsistency => key_consistency::check(rule, model, unit, out),
+        // Run by `run_all`, once for every rule sharing its facts.
+        CheckKind::MustRelease => {}
         // The driver reports suppressions: only it sees every finding of a file.
         CheckKind::Suppressions => {}
     }

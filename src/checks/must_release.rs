@@ -68,10 +68,17 @@ use crate::model::{
     last_segment, BinOp, Block, Call, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt,
     StmtKind, TypeRef, Unit,
 };
-use crate::rules::{Acquire, ApiModel, Rule};
+use crate::rules::{Acquire, ApiModel, ExitKind};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+/// What the check found for one acquisition: the kind of exit that leaks it, the resource as
+/// shown (the rule's `{value}`), and the finding, whose message is what follows that text.
+pub type Leak = (ExitKind, String, Finding);
+
+/// Runs the analysis over every function of `unit`, reporting for each acquisition at most one
+/// leak, of the first of these kinds that `kinds` selects and the resource has: an error exit,
+/// a normal exit (`Normal`, `Loop`, `Discarded`, `DeferInLoop`, in source order), an exception.
+pub fn check(model: &ApiModel, kinds: &[ExitKind], unit: &Unit, out: &mut Vec<Leak>) {
     let api = Api {
         m: model,
         lang: unit.lang,
@@ -99,15 +106,18 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
     }
     let sums = Summaries::build(&api, unit);
     for (id, f) in unit.functions.iter().enumerate() {
-        if f.kind == FnKind::TopLevel {
+        // A Python module body runs like a function; other languages' top levels only declare.
+        if f.kind == FnKind::TopLevel && unit.lang != Lang::Python {
             continue;
         }
         let mut fx = Fx::new(&api, &sums, unit, id);
-        let body = &f.body;
-        let end = fx.block(body, Some(State::default()));
-        // Falling off the end of a function is a normal exit.
-        drop(end);
-        fx.report(rule, out);
+        let end = fx.block(&f.body, Some(State::default()));
+        if let Some(end) = end {
+            // Falling off the end of a function is a normal exit.
+            let at = Span::new(f.span.end.saturating_sub(1) as usize, f.span.end as usize);
+            fx.normal_exit(&end, at, ExitKind::Normal, "the function ends here");
+        }
+        fx.report(kinds, out);
     }
 }
 
@@ -125,7 +135,10 @@ fn acquires_anything(api: &Api, unit: &Unit) -> bool {
                         ExprKind::Call(c) => {
                             api.acquire_call(c, None).is_some() || api.acquire_call_typed(c)
                         }
-                        ExprKind::Construct { ty: Some(t), .. } => api.acquire_new(t).is_some(),
+                        ExprKind::Construct {
+                            ty: Some(t),
+                            fields,
+                        } => api.acquire_new(t, fields).is_some(),
                         _ => false,
                     }
                 });
@@ -218,6 +231,14 @@ struct Spec {
     views: Vec<String>,
     /// Its methods cannot leave it open by throwing: see [`Acquire::throw_safe`].
     throw_safe: bool,
+    /// See [`Acquire::drained_by`], [`Acquire::fails_released`], [`Acquire::lock`],
+    /// [`Acquire::reclaimed`].
+    drained_by: Vec<String>,
+    fails_released: Vec<String>,
+    lock: bool,
+    reclaimed: bool,
+    /// A wrapping construction around it that may throw (`new GZIPInputStream(…)`).
+    wrapper_throws: Option<String>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
 }
@@ -244,6 +265,7 @@ impl Spec {
             (Some(p), _, _) => p.clone(),
             (_, Some(m), _) => c.and_then(|c| c.func.path()).unwrap_or_else(|| m.clone()),
             (_, _, Some(t)) => format!("new {t}"),
+            _ if a.returns.is_some() => c.and_then(|c| c.func.path()).unwrap_or_default(),
             _ => String::new(),
         };
         Spec {
@@ -267,6 +289,11 @@ impl Spec {
                 }),
             views: a.views.clone(),
             throw_safe: a.throw_safe,
+            drained_by: a.drained_by.clone(),
+            fails_released: a.fails_released.clone(),
+            lock: a.lock,
+            reclaimed: a.reclaimed,
+            wrapper_throws: None,
             callee: shown,
         }
     }
@@ -280,7 +307,12 @@ impl<'m> Api<'m> {
     fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
         let name = c.name()?;
         if !self.names.contains(name) {
-            return None;
+            // Known by the declared type alone: `ResultSet rs = helper.query()`.
+            let d = declared?.simple();
+            let a = self.m.acquire.iter().find(|a| {
+                a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
+            })?;
+            return Some(Spec::from_rule(a, Some(c)));
         }
         let mut path: Option<Option<String>> = None;
         self.m.acquire.iter().find_map(|a| {
@@ -302,7 +334,12 @@ impl<'m> Api<'m> {
                     let h = h.to_ascii_lowercase();
                     a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
                 });
-            let hit = hit && on;
+            let not_on = !a.not_on.is_empty()
+                && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                    let h = h.to_ascii_lowercase();
+                    a.not_on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                });
+            let hit = hit && on && !not_on;
             let typed = match &a.declared {
                 None => true,
                 Some(t) => declared.is_some_and(|d| d.simple() == t),
@@ -314,19 +351,36 @@ impl<'m> Api<'m> {
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
     fn acquire_call_typed(&self, c: &Call) -> bool {
         self.m.acquire.iter().any(|a| {
-            a.declared.is_some()
-                && a.method
-                    .as_deref()
-                    .is_some_and(|m| c.receiver().is_some() && c.name() == Some(m))
+            a.returns.is_some()
+                || a.declared.is_some()
+                    && a.method
+                        .as_deref()
+                        .is_some_and(|m| c.receiver().is_some() && c.name() == Some(m))
         })
     }
 
-    fn acquire_new(&self, ty: &TypeRef) -> Option<Spec> {
-        self.m
+    /// `new T(args)`: an acquisition unless an argument is something already open that the
+    /// construction only wraps (`wraps`: `new Jedis(connection)`).
+    fn acquire_new(&self, ty: &TypeRef, args: &[(Option<String>, Expr)]) -> Option<Spec> {
+        let a = self
+            .m
             .acquire
             .iter()
-            .find(|a| a.new.as_deref() == Some(ty.simple()))
-            .map(|a| Spec::from_rule(a, None))
+            .find(|a| a.new.as_deref() == Some(ty.simple()))?;
+        // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
+        let wraps = args.iter().any(|(_, v)| {
+            !a.wraps.is_empty() && matches!(v.peel().kind, ExprKind::Construct { .. })
+                || v.hint_name().is_some_and(|h| {
+                let h = h.to_ascii_lowercase();
+                a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
+            })
+        });
+        (!wraps).then(|| Spec::from_rule(a, None))
+    }
+
+    /// A Java type that closes what it wraps (rule data `wrappers`).
+    fn wrapper(&self, t: &TypeRef) -> bool {
+        self.m.wrappers.iter().any(|w| t.simple().ends_with(w.as_str()))
     }
 
     fn in_list(&self, list: &[String], c: &Call) -> bool {
@@ -664,6 +718,13 @@ impl Summaries {
             .get(name)
             .into_iter()
             .flatten()
+            // In Go and Python a same-file function is called unqualified: `s.connect()` is a
+            // method, not the module's `connect`.
+            .filter(move |&&id| {
+                !(matches!(unit.lang, Lang::Go | Lang::Python)
+                    && c.receiver().is_some()
+                    && unit.functions[id].kind != FnKind::Method)
+            })
             .map(move |&id| {
                 let f = &unit.functions[id];
                 let offset = match unit.lang {
@@ -739,8 +800,9 @@ impl Summaries {
                         // `p.Close()`: the method is checked first, so that the receiver's path
                         // is only built for release methods.
                         if let ExprKind::Field(base, m) = &c.func.peel().kind {
+                            // `p.Close()`, and `p.Body.Close()` for what `p` owns.
                             if api.m.release_methods.iter().any(|r| r == m)
-                                && path_of(base).as_deref() == Some(p)
+                                && path_of(base).is_some_and(|b| under(&b, p))
                             {
                                 releases = true;
                             }
@@ -1166,17 +1228,19 @@ fn acquisition(
             None
         }
         ExprKind::Construct { ty, fields } => {
-            if let Some(s) = ty.as_ref().and_then(|t| api.acquire_new(t)) {
+            if let Some(s) = ty.as_ref().and_then(|t| api.acquire_new(t, fields)) {
                 return Some(s);
             }
             // A wrapper built around a fresh resource owns it: `new BufferedReader(new FileReader(p))`.
-            if api.lang == Lang::Java {
+            let t = ty.as_ref()?;
+            if api.lang == Lang::Java && api.wrapper(t) {
                 let mut inner = fields
                     .iter()
                     .find_map(|(_, v)| acquisition(api, sums, unit, v, None))?;
                 inner.release.clear();
-                if let Some(t) = ty {
-                    inner.callee = format!("new {}", t.simple());
+                inner.callee = format!("new {}", t.simple());
+                if api.m.throwing_wrappers.iter().any(|w| w == t.simple()) {
+                    inner.wrapper_throws = Some(t.simple().to_string());
                 }
                 return Some(inner);
             }
@@ -1194,14 +1258,34 @@ fn acquisition(
 
 const NOT_HELD: u8 = 1;
 const OPEN: u8 = 2;
-const DONE: u8 = 4;
+/// Released, or in a scope that releases it.
+const RELEASED: u8 = 4;
+/// Handed off: returned, stored, captured, or passed to a call that may keep it.
+const HANDED: u8 = 16;
+/// Open only on paths through a `catch` that a call's exception took: an error exit there is
+/// a leak, a normal one is the exception's (reported as such, if at all).
+const OPEN_CAUGHT: u8 = 32;
+/// Reached a `catch` open from some statements that may throw and not yet acquired at others:
+/// which statement threw is unknown, so an error exit there is not reported.
+const CAUGHT_UNSURE: u8 = 64;
 /// The analysis could not tell: a test it could not read, an iteration, an exception from an
 /// unknown statement. Never reported.
 const UNSURE: u8 = 8;
 
-/// Open on some path here, and released or handed off on none of them.
+/// Open on some path here, and released or handed off on none of them: an error exit's test.
 fn leaks(bits: u8) -> bool {
-    bits & OPEN != 0 && bits & (DONE | UNSURE) == 0
+    is_open(bits) && bits & (RELEASED | HANDED | UNSURE | CAUGHT_UNSURE) == 0
+}
+
+/// Open here, on a path of normal flow or one that passed through a `catch`.
+fn is_open(bits: u8) -> bool {
+    bits & (OPEN | OPEN_CAUGHT) != 0
+}
+
+/// Open on some path here and handed off on none: a normal exit's test. A release that only
+/// some branches make (`if cond { cancel() }`) leaves the others leaking.
+fn leaks_normally(bits: u8) -> bool {
+    bits & OPEN != 0 && bits & (HANDED | UNSURE) == 0
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1231,7 +1315,7 @@ impl State {
             self.slots.resize(r + 1, ABSENT);
         }
         self.slots[r].bits = bits;
-        if bits & OPEN == 0 {
+        if !is_open(bits) {
             self.slots[r].via = None;
         }
     }
@@ -1268,11 +1352,23 @@ struct Res {
     release: Vec<String>,
     owner: Option<Owner>,
     storage: Option<usize>,
+    /// Error exits that leave it open.
     exits: Vec<(Span, String)>,
     context: Vec<(Span, String)>,
+    /// Names for a part of it, with the path they stand for: `body` for `resp.Body`.
+    aliases: Vec<(String, String)>,
+    /// Normal exits, loops, drops and deferred releases that leave it open, in order found.
+    others: Vec<(ExitKind, Span, String)>,
+    drained_by: Vec<String>,
+    fails_released: Vec<String>,
+    lock: bool,
+    reclaimed: bool,
     /// Java and Python: the first call that uses the resource while it is certainly open and
     /// may throw out of the function, with the call as shown.
     throws: Option<(Span, String)>,
+    /// When `throws` is inside a `try` whose `catch` swallows the exception and carries on:
+    /// that `try` body. Only a release inside it is skipped; one after the `try` still runs.
+    throws_within: Option<Span>,
     /// The first release after `throws`, which an exception there skips.
     skipped: Option<Span>,
     /// Returned, stored, captured or passed on somewhere: not a plain acquire-use-release.
@@ -1284,9 +1380,38 @@ struct Res {
 }
 
 impl Res {
+    fn new(acq: Span, what: String, vars: Vec<String>) -> Res {
+        Res {
+            acq,
+            what,
+            vars,
+            release: Vec::new(),
+            owner: None,
+            storage: None,
+            exits: Vec::new(),
+            context: Vec::new(),
+            aliases: Vec::new(),
+            others: Vec::new(),
+            drained_by: Vec::new(),
+            fails_released: Vec::new(),
+            lock: false,
+            reclaimed: false,
+            throws: None,
+            throws_within: None,
+            skipped: None,
+            handed_off: false,
+            exceptions: false,
+        }
+    }
+
     fn released(&mut self, at: Span) {
         if self.throws.is_some() && self.skipped.is_none() {
-            self.skipped = Some(at);
+            if self.throws_within.is_some_and(|b| at.start >= b.end) {
+                self.throws = None;
+                self.throws_within = None;
+            } else {
+                self.skipped = Some(at);
+            }
         }
     }
 }
@@ -1326,6 +1451,19 @@ struct Fx<'a, 'u> {
     /// For a closure or nested function: names bound or taken as parameters by the functions
     /// around it.
     outer: HashSet<&'u str>,
+    /// A Python module body: its names live as long as the program, so only overwrites, drops
+    /// and loops leak there.
+    module: bool,
+    /// A program's `main`: an exception escaping it ends the process, which releases
+    /// everything.
+    main: bool,
+    /// For each enclosing loop, the first resource acquired inside it.
+    loops: Vec<usize>,
+    /// For each `finally` block being interpreted, how many `try`s were around it.
+    in_finally: Vec<usize>,
+    /// The `catch` / `except` blocks of each enclosing `try`, with the span of its body,
+    /// innermost last.
+    catches: Vec<(&'u [crate::model::Catch], Span)>,
 }
 
 impl<'a, 'u> Fx<'a, 'u> {
@@ -1351,6 +1489,12 @@ impl<'a, 'u> Fx<'a, 'u> {
             finally_cache: HashMap::new(),
             declared: declared_names(&unit.functions[id].body),
             outer: outer_names(unit, id),
+            module: unit.functions[id].kind == FnKind::TopLevel,
+            main: unit.functions[id].name == "main"
+                && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
+            loops: Vec::new(),
+            in_finally: Vec::new(),
+            catches: Vec::new(),
         }
     }
 
@@ -1371,7 +1515,16 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         }
         match &s.kind {
-            StmtKind::Expr(e) | StmtKind::Defer(e) => {
+            StmtKind::Expr(e) => {
+                self.discards(e, true);
+                self.effects(e, &mut st);
+                self.finish(&mut st);
+                st
+            }
+            StmtKind::Defer(e) => {
+                if let (Some(&first), Some(cur)) = (self.loops.last(), &st) {
+                    self.defer_in_loop(e, s.span, first, cur);
+                }
                 self.effects(e, &mut st);
                 self.finish(&mut st);
                 st
@@ -1385,13 +1538,23 @@ impl<'a, 'u> Fx<'a, 'u> {
                 st
             }
             StmtKind::Return(values) => {
+                // Go's bare `return` in a function with results returns its named results,
+                // which may be any of the resources.
+                if values.is_empty() && self.api.lang == Lang::Go && !self.func.results.is_empty() {
+                    if let Some(cur) = st.as_mut() {
+                        for r in self.open(cur) {
+                            cur.set(r, HANDED);
+                            self.res[r].handed_off = true;
+                        }
+                    }
+                }
                 for v in values {
                     self.effects(v, &mut st);
                     // Whatever is returned is the caller's.
                     if let Some(cur) = st.as_mut() {
                         for r in self.open(cur) {
                             if self.passes(v, r) {
-                                cur.set(r, DONE);
+                                cur.set(r, HANDED);
                                 self.res[r].handed_off = true;
                             }
                         }
@@ -1407,9 +1570,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                             self.error_tail
                                 .then(|| "returns here, after the error label".into())
                         });
-                    if let Some(how) = how {
-                        let cur = cur.clone();
-                        self.exit(&cur, s.span, &how);
+                    let cur = cur.clone();
+                    match how {
+                        Some(how) => self.exit(&cur, s.span, &how),
+                        None => self.normal_exit(&cur, s.span, ExitKind::Normal, "returns here"),
                     }
                 }
                 None
@@ -1419,7 +1583,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(e, &mut st);
                 }
                 self.finish(&mut st);
-                if self.catch_acc.is_empty() {
+                // An exception escaping `main` ends the process.
+                if self.catch_acc.is_empty() && !self.main {
                     if let (Some(cur), Lang::Java | Lang::Python) = (&st, self.api.lang) {
                         let cur = cur.clone();
                         let how = match self.api.lang {
@@ -1468,13 +1633,33 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.finish(&mut st);
                 self.jumps.push((true, None, None));
                 let before = self.res.len();
+                self.loops.push(before);
                 let end = self.block(body, st.clone());
+                self.loops.pop();
+                if let (Some(cur), Some(last)) = (&end, body.last()) {
+                    let cur = cur.clone();
+                    self.loop_exit(&cur, last.span, before, "the loop goes round again here");
+                }
                 let (_, breaks, conts) = self.jumps.pop().unwrap_or((true, None, None));
-                let mut out = join(join(st, end), join(breaks, conts));
+                // A loop without a condition (`for {}`, `while (true)`) is left only by `break`,
+                // which carries what this iteration holds.
+                if endless(head) {
+                    return breaks;
+                }
+                let mut done = join(join(st, end), conts);
+                // Called in the condition until it returns false: `for rows.Next()` closes them.
+                if let Some(cur) = done.as_mut() {
+                    for r in self.open(cur) {
+                        if self.drained(head, r) {
+                            cur.set(r, RELEASED);
+                        }
+                    }
+                }
+                let mut out = join(done, breaks);
                 // What an iteration acquired and kept may belong to any iteration.
                 if let Some(cur) = out.as_mut() {
                     for r in before..self.res.len() {
-                        if cur.get(r).bits & OPEN != 0 {
+                        if is_open(cur.get(r).bits) {
                             cur.add(r, UNSURE);
                         }
                     }
@@ -1499,13 +1684,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                 None
             }
             StmtKind::Continue => {
+                if let (Some(&first), Some(cur)) = (self.loops.last(), &st) {
+                    let cur = cur.clone();
+                    self.loop_exit(&cur, s.span, first, "`continue`s here");
+                }
                 self.continue_to_loop(st);
                 None
             }
             StmtKind::Goto(label) => {
                 if let Some(cur) = st.as_mut() {
                     for slot in &mut cur.slots {
-                        if slot.bits & OPEN != 0 && slot.via.is_none() {
+                        if is_open(slot.bits) && slot.via.is_none() {
                             slot.via = Some(s.span);
                         }
                     }
@@ -1534,7 +1723,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// Resources that may be open in `st`.
     fn open(&self, st: &State) -> Vec<usize> {
         (0..self.res.len())
-            .filter(|&r| st.get(r).bits & OPEN != 0)
+            .filter(|&r| is_open(st.get(r).bits))
             .collect()
     }
 
@@ -1602,7 +1791,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // `new BufferedReader(in)` wraps `in`; a literal with named fields
                 // (`&stream{cancel: cancel}`) is an object that now owns it: a hand-off.
                 let wraps = match &inner.kind {
-                    ExprKind::Construct { fields, .. } => fields.iter().all(|(n, _)| n.is_none()),
+                    ExprKind::Construct { fields, ty } => {
+                        fields.iter().all(|(n, _)| n.is_none())
+                            && (self.api.lang != Lang::Java
+                                || ty.as_ref().is_some_and(|t| self.api.wrapper(t)))
+                    }
                     _ => path_of(inner).is_some(),
                 };
                 if wraps {
@@ -1612,6 +1805,23 @@ impl<'a, 'u> Fx<'a, 'u> {
                             continue;
                         }
                         aliased = true;
+                        if let Some(p) = path_of(inner).filter(|p| !self.res[r].vars.contains(p)) {
+                            self.res[r].aliases.push((name.clone(), p));
+                        }
+                        // `gz = new GZIPInputStream(in)` may throw with `in` open.
+                        if let ExprKind::Construct { ty: Some(t), .. } = &inner.kind {
+                            let throws = self.api.m.throwing_wrappers.iter().any(|w| w == t.simple())
+                                && !self.protected(r);
+                            let res = &self.res[r];
+                            if throws
+                                && res.exceptions
+                                && res.throws.is_none()
+                                && leaks(cur.get(r).bits)
+                                && !self.catch_releases(res, r)
+                            {
+                                self.res[r].throws = Some((inner.span, format!("new {}(…)", t.simple())));
+                            }
+                        }
                         self.res[r].vars.push(name.clone());
                     }
                     if aliased {
@@ -1627,12 +1837,16 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             }
             self.effects(v, st);
+            if let (Some(cur), Some(name)) = (st.as_ref(), &local) {
+                let cur = cur.clone();
+                self.overwrite(&cur, name, v, t.map_or(v.span, |t| t.span), values);
+            }
             if let (Some(cur), Some(t)) = (st.as_mut(), t) {
                 if local.is_none() && !matches!(t.kind, ExprKind::Name(ref n) if n == "_") {
                     // Stored in a field, a global, an element or through a pointer.
                     for r in self.open(cur) {
                         if self.passes(v, r) {
-                            cur.set(r, DONE);
+                            cur.set(r, HANDED);
                             self.res[r].handed_off = true;
                         }
                     }
@@ -1654,12 +1868,20 @@ impl<'a, 'u> Fx<'a, 'u> {
         for (t, spec) in
             bound_acquisitions(self.api, self.sums, self.unit, targets, values, declared)
         {
-            let Some(name) = self.local_target(t) else {
-                continue;
-            };
             let span = match targets.iter().position(|x| std::ptr::eq(x, t)) {
                 Some(i) if values.len() == targets.len() => values[i].span,
                 _ => values.first().map_or(t.span, |v| v.span),
+            };
+            let Some(name) = self.local_target(t) else {
+                // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`.
+                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.lock {
+                    let r = self.new_res(span, Vec::new(), &spec);
+                    self.res[r].exceptions = false;
+                    self.res[r].throws = None;
+                    let how = "its result is dropped here with `_`, so nothing can release it";
+                    self.lost(r, t.span, ExitKind::Discarded, how);
+                }
+                continue;
             };
             let r = self.new_res(span, vec![name], &spec);
             cur.set(r, OPEN);
@@ -1673,6 +1895,39 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// `name = value` where `name` holds a resource: unless `value` is that resource again
+    /// (`in = new BufferedReader(in)`), the name no longer reaches it, and a resource no name
+    /// reaches any more is lost. Go and Rust are left out: a `:=` or `let` of the same name may
+    /// be a new variable shadowing the old. In C only a new acquisition or `NULL` counts as an
+    /// overwrite, since `p = skip_spaces(p)` may well point into the same block.
+    fn overwrite(&mut self, cur: &State, name: &str, v: &Expr, at: Span, values: &[Expr]) {
+        if matches!(self.api.lang, Lang::Go | Lang::Rust) {
+            return;
+        }
+        // `w = w.append(x)`: possibly the same object again.
+        let mut again = false;
+        v.walk(&mut |x| again |= path_of(x).is_some_and(|p| under(&p, name)));
+        if again {
+            return;
+        }
+        let fresh = || {
+            matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))
+                || acquisition(self.api, self.sums, self.unit, v, None).is_some()
+        };
+        for r in self.open(cur) {
+            let Some(i) = self.res[r].vars.iter().position(|x| x == name) else {
+                continue;
+            };
+            if self.api.lang == Lang::C && !fresh() {
+                continue;
+            }
+            self.res[r].vars.remove(i);
+            if self.res[r].vars.is_empty() && values.len() == 1 {
+                self.lost(r, at, ExitKind::Normal, "overwritten here");
+            }
+        }
+    }
+
     /// A target that names a local variable (not a field, element, pointer or global).
     fn local_target(&self, t: &Expr) -> Option<String> {
         match &t.kind {
@@ -1681,7 +1936,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // assignments inside a function are (nearly always) to locals.
                 let own = self.func.params.iter().any(|p| p.name == *n)
                     || self.declared.contains_key(n.as_str());
-                let global = matches!(self.api.lang, Lang::C | Lang::Java)
+                let global = matches!(self.api.lang, Lang::C | Lang::Java | Lang::Go)
                     && self.unit.fields.iter().any(|f| f.name == *n)
                     && !own;
                 // A closure assigning a variable of the function around it hands the value out.
@@ -1704,20 +1959,22 @@ impl<'a, 'u> Fx<'a, 'u> {
             Some(v) => format!("`{v}` (from `{}`)", spec.callee),
             None => format!("what `{}` acquires", spec.callee),
         };
-        self.res.push(Res {
-            acq,
-            what,
-            vars,
-            release: spec.release.clone(),
-            owner: spec.owner.clone(),
-            storage: None,
-            exits: Vec::new(),
-            throws: None,
-            skipped: None,
-            handed_off: false,
-            exceptions,
-            context: Vec::new(),
-        });
+        let mut res = Res::new(acq, what, vars);
+        res.release = spec.release.clone();
+        res.owner = spec.owner.clone();
+        res.exceptions = exceptions;
+        res.drained_by = spec.drained_by.clone();
+        res.fails_released = spec.fails_released.clone();
+        res.lock = spec.lock;
+        res.reclaimed = spec.reclaimed;
+        // `new GZIPInputStream(new FileInputStream(p))`: the wrapper's constructor may throw
+        // with the inner stream open.
+        if let (Some(w), true) = (&spec.wrapper_throws, exceptions) {
+            if !self.catch_releases(&res, self.res.len()) {
+                res.throws = Some((acq, format!("new {w}(…)")));
+            }
+        }
+        self.res.push(res);
         self.res.len() - 1
     }
 
@@ -1742,7 +1999,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let Some(cur) = st.as_mut() {
                 for r in self.open(cur) {
                     if refers_res(&self.res[r], e) {
-                        cur.set(r, DONE);
+                        cur.set(r, RELEASED);
                         self.res[r].released(e.span);
                     }
                 }
@@ -1785,7 +2042,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let mut on_then = cur.clone();
         let mut on_else = cur;
         for r in 0..self.res.len() {
-            if on_then.get(r).bits & OPEN == 0 {
+            if !is_open(on_then.get(r).bits) {
                 continue;
             }
             let tested = r >= before || self.tests(cond, r);
@@ -1849,15 +2106,27 @@ impl<'a, 'u> Fx<'a, 'u> {
             out = self.block(body, st);
         } else {
             self.catch_acc.push(None);
+            let extent = match (body.first(), body.last()) {
+                (Some(a), Some(b)) => Span {
+                    start: a.span.start,
+                    end: b.span.end,
+                },
+                _ => Span::default(),
+            };
+            self.catches.push((catches, extent));
             out = self.block(body, st);
+            self.catches.pop();
             let mut thrown = self.catch_acc.pop().flatten();
             // Open at some statements that may throw and not yet acquired at others: which
             // statement threw is unknown.
             if let Some(cur) = thrown.as_mut() {
                 for r in 0..self.res.len() {
                     let b = cur.get(r).bits;
-                    if b & OPEN != 0 && b & NOT_HELD != 0 {
-                        cur.add(r, UNSURE);
+                    if is_open(b) && b & NOT_HELD != 0 {
+                        cur.add(r, CAUGHT_UNSURE);
+                    }
+                    if b & OPEN != 0 {
+                        cur.set(r, (cur.get(r).bits & !OPEN) | OPEN_CAUGHT);
                     }
                 }
             }
@@ -1870,7 +2139,9 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         if !finally.is_empty() {
             self.finally.pop();
+            self.in_finally.push(self.catches.len());
             out = self.block(finally, out);
+            self.in_finally.pop();
         }
         out
     }
@@ -1881,12 +2152,13 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// notes acquisitions into arguments or storage, `?` exits and calls that never return.
     fn effects(&mut self, e: &'u Expr, st: &mut Flow) {
         match &e.kind {
+            // The receiver and the arguments are evaluated before the call.
             ExprKind::Call(c) => {
-                self.call(c, e.span, st);
                 self.effects(&c.func, st);
                 for a in &c.args {
                     self.effects(a, st);
                 }
+                self.call(c, e.span, st);
             }
             ExprKind::Closure(id) => {
                 let id = *id;
@@ -1897,7 +2169,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         each_expr(self.unit, body, &mut |x| hit |= refers_res(&self.res[r], x));
                         if hit {
                             // Released or kept by the closure: either way, no longer ours.
-                            cur.set(r, DONE);
+                            cur.set(r, HANDED);
                             self.res[r].handed_off = true;
                         }
                     }
@@ -1907,7 +2179,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if let Some(cur) = st.as_mut() {
                     for r in self.open(cur) {
                         if fields.iter().any(|(_, v)| self.passes(v, r)) {
-                            cur.set(r, DONE);
+                            cur.set(r, HANDED);
                             self.res[r].handed_off = true;
                         }
                     }
@@ -1936,8 +2208,9 @@ impl<'a, 'u> Fx<'a, 'u> {
         };
         for r in self.open(cur) {
             if self.releases(c, r) {
-                cur.set(r, DONE);
+                cur.set(r, RELEASED);
                 self.res[r].released(span);
+                self.release_may_throw(c, span, r, cur);
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {
@@ -1945,7 +2218,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     && !self.api.borrows(c)
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
-                    cur.set(r, DONE);
+                    cur.set(r, HANDED);
                     self.res[r].handed_off = true;
                 }
             }
@@ -2002,15 +2275,17 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// this function around it, no `finally` that releases it. Calls of other kinds are not
     /// taken to throw: a static helper may well return something lazy (`Flux`).
     fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
-        if !matches!(self.api.lang, Lang::Java | Lang::Python)
-            || !self.catch_acc.is_empty()
-            || self.api.nothrow(c)
+        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main
         {
             return;
         }
         for r in 0..self.res.len() {
             let res = &self.res[r];
             if !res.exceptions || res.throws.is_some() || !leaks(cur.get(r).bits) {
+                continue;
+            }
+            // Caught around here: leaks only if the handler neither releases nor uses it.
+            if self.catch_releases(res, r) {
                 continue;
             }
             let uses = c.receiver().is_some_and(|x| refers_res(res, x))
@@ -2024,7 +2299,38 @@ impl<'a, 'u> Fx<'a, 'u> {
                 Some(p) => format!("{p}()"),
                 None => format!("{}()", c.name().unwrap_or("call")),
             };
+            // A handler that carries on past the `try` reaches a release after it.
+            let within = self
+                .catches
+                .last()
+                .filter(|(cs, _)| !cs.iter().all(|c| ends_with_exit(self.api, &c.body)))
+                .map(|(_, body)| *body);
             self.res[r].throws = Some((span, shown));
+            self.res[r].throws_within = within;
+        }
+    }
+
+    /// Java and Python: a release in a `finally` block, not inside a `try` of its own, may throw
+    /// (`fis.close()`), skipping the releases after it in that block.
+    fn release_may_throw(&mut self, c: &Call, span: Span, released: usize, cur: &State) {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python)
+            || self.in_finally.last() != Some(&self.catches.len())
+        {
+            return;
+        }
+        let shown = format!("{}()", callee(c).unwrap_or_else(|| "close".into()));
+        for r in 0..self.res.len() {
+            let res = &self.res[r];
+            let same_name = res.vars.iter().any(|v| self.res[released].vars.contains(v));
+            if r != released
+                && !same_name
+                && res.exceptions
+                && res.throws.is_none()
+                && leaks(cur.get(r).bits)
+                && !self.protected(r)
+            {
+                self.res[r].throws = Some((span, shown.clone()));
+            }
         }
     }
 
@@ -2053,20 +2359,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                         "what `{}()` stores in {shown} (released by `{}()`)",
                         st.acquirer, rel[0]
                     );
-                    self.res.push(Res {
-                        acq: span,
-                        what,
-                        vars: Vec::new(),
-                        release: Vec::new(),
-                        owner: None,
-                        storage: Some(s),
-                        exits: Vec::new(),
-                        throws: None,
-                        skipped: None,
-                        handed_off: false,
-                        exceptions: false,
-                        context: Vec::new(),
-                    });
+                    let mut res = Res::new(span, what, Vec::new());
+                    res.storage = Some(s);
+                    self.res.push(res);
                     self.res.len() - 1
                 }
             };
@@ -2095,22 +2390,37 @@ impl<'a, 'u> Fx<'a, 'u> {
         } else {
             &res.release
         };
-        if let Some(p) = &path {
-            for v in &res.vars {
-                for m in methods {
-                    let hit = if m == "()" {
+        let hit = |p: &str| {
+            res.vars.iter().any(|v| {
+                methods.iter().any(|m| {
+                    if m == "()" {
                         p == v
                     } else {
                         p.len() == v.len() + 1 + m.len()
                             && p.starts_with(v.as_str())
                             && p.ends_with(m.as_str())
                             && p.as_bytes()[v.len()] == b'.'
-                    };
-                    if hit {
-                        return true;
                     }
+                })
+            })
+        };
+        if let Some(p) = &path {
+            if hit(p) {
+                return true;
+            }
+            // `body := resp.Body; body.Close()` is `resp.Body.Close()`.
+            for (alias, orig) in &res.aliases {
+                if under(p, alias) && hit(&format!("{orig}{}", &p[alias.len()..])) {
+                    return true;
                 }
             }
+        }
+        // `stream.get().close()`: a release method on what an argument-less call returns.
+        if path.is_none()
+            && c.name().is_some_and(|n| methods.iter().any(|m| m == n))
+            && c.receiver().is_some_and(|x| refers_res(res, x))
+        {
+            return true;
         }
         c.args.iter().enumerate().any(|(i, a)| {
             res.vars.iter().any(|v| refers_to(a, v))
@@ -2238,7 +2548,18 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn mentions_block(&self, b: &'u Block, r: usize) -> bool {
-        let res = &self.res[r];
+        self.mentions_res(b, &self.res[r], r)
+    }
+
+    /// Whether the innermost `catch` / `except` blocks around here mention the resource: they
+    /// release or handle it, so an exception caught there does not leak it.
+    fn catch_releases(&self, res: &Res, r: usize) -> bool {
+        self.catches
+            .last()
+            .is_some_and(|(cs, _)| cs.iter().any(|c| self.mentions_res(&c.body, res, r)))
+    }
+
+    fn mentions_res(&self, b: &'u Block, res: &Res, r: usize) -> bool {
         let mut hit = false;
         each_expr(self.unit, b, &mut |e| {
             if hit {
@@ -2283,6 +2604,161 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// A normal exit (`Normal`), or another way of losing a resource (`Loop`, `Discarded`,
+    /// `DeferInLoop`): every resource open here on some path and handed off on none leaks,
+    /// unless a `finally` around the exit releases it.
+    fn normal_exit(&mut self, st: &State, at: Span, kind: ExitKind, how: &str) {
+        // A module's names live until the process ends, and so does what Go's, C's or Rust's
+        // `main` holds when it returns.
+        let ends_process = self.main && matches!(self.api.lang, Lang::Go | Lang::C | Lang::Rust);
+        if kind == ExitKind::Normal && (self.module || ends_process) {
+            return;
+        }
+        for r in 0..self.res.len() {
+            if leaks_normally(st.get(r).bits) {
+                self.lost(r, at, kind, how);
+            }
+        }
+    }
+
+    /// Records that resource `r` is lost at `at`.
+    fn lost(&mut self, r: usize, at: Span, kind: ExitKind, how: &str) {
+        let res = &self.res[r];
+        // What a helper stores in globals stays there by design (`job_open_pipes()`).
+        if res.reclaimed
+            || res.storage.is_some()
+            || res.others.len() >= 3
+            || res.others.iter().any(|o| o.1 == at)
+        {
+            return;
+        }
+        if self.protected(r) {
+            return;
+        }
+        let label = match kind {
+            ExitKind::Loop => format!("{how} with it still open: the next iteration replaces it"),
+            ExitKind::DeferInLoop | ExitKind::Discarded => how.to_string(),
+            _ => format!("{how}, with it still open"),
+        };
+        self.res[r].others.push((kind, at, label));
+    }
+
+    /// The end of a loop's body, or a `continue`: what this iteration acquired (resources from
+    /// `first` on) and still holds is replaced by the next one. Not when the body uses its
+    /// variable before acquiring it: then an iteration takes over what the last one left
+    /// (`prev.close(); prev = f`).
+    fn loop_exit(&mut self, st: &State, at: Span, first: usize, how: &str) {
+        for r in first..self.res.len() {
+            if !leaks_normally(st.get(r).bits) || self.res[r].storage.is_some() {
+                continue;
+            }
+            if self.carried(r) {
+                continue;
+            }
+            self.lost(r, at, ExitKind::Loop, how);
+        }
+    }
+
+    /// Whether a variable of resource `r` is read in this function before its acquisition.
+    fn carried(&self, r: usize) -> bool {
+        let res = &self.res[r];
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            hit |= e.span.end <= res.acq.start && path_of(e).is_some_and(|p| res.vars.contains(&p));
+        });
+        hit
+    }
+
+    /// Go: `defer f.Close()` inside a loop, for what the loop acquired: it runs only when the
+    /// function returns, so every iteration's resource stays open until then.
+    fn defer_in_loop(&mut self, e: &Expr, at: Span, first: usize, st: &State) {
+        let ExprKind::Call(c) = &e.peel().kind else {
+            return;
+        };
+        for r in first..self.res.len() {
+            if is_open(st.get(r).bits) && self.releases(c, r) {
+                self.lost(
+                    r,
+                    at,
+                    ExitKind::DeferInLoop,
+                    "deferred inside the loop: it runs only when the function returns",
+                );
+            }
+        }
+    }
+
+    /// Whether the loop condition `head` drains resource `r` (`rows.Next()`).
+    fn drained(&self, head: &[Expr], r: usize) -> bool {
+        let res = &self.res[r];
+        head.iter().any(|h| {
+            matches!(&h.peel().kind, ExprKind::Call(c)
+                if c.name().is_some_and(|n| res.drained_by.iter().any(|d| d == n))
+                    && c.receiver().is_some_and(|x| refers_res(res, x)))
+        })
+    }
+
+    /// A fresh resource whose result is dropped: an expression statement that acquires
+    /// (`os.Open(p)`, `http.Get(u)`), one made only to call a method on (`open(p).read()`;
+    /// Python, and Java where the statement drops the result too), or passed to a call that
+    /// only borrows it (`json.load(open(p))`). `open(p).close()` is fine.
+    fn discards(&mut self, e: &'u Expr, statement: bool) {
+        let fresh = |x: &Expr| acquisition(self.api, self.sums, self.unit, x, None);
+        let mut found: Vec<(Span, Spec)> = Vec::new();
+        if statement {
+            if let Some(spec) = fresh(e) {
+                found.push((e.peel().span, spec));
+            }
+        }
+        // `zipfile.ZipFile(p).open(n).close()`: a chain that ends in a release is closed.
+        let mut closed: Vec<Span> = Vec::new();
+        e.walk(&mut |x| {
+            if let ExprKind::Call(c) = &x.kind {
+                let method = c.name().unwrap_or("");
+                if self.api.m.release_methods.iter().any(|m| m == method) {
+                    closed.extend(c.receiver().map(|r| r.span));
+                }
+            }
+        });
+        let in_closed = |s: Span| closed.iter().any(|c| c.start <= s.start && s.end <= c.end);
+        e.walk(&mut |x| {
+            let ExprKind::Call(c) = &x.kind else {
+                return;
+            };
+            if let Some(recv) = c.receiver().filter(|r| !in_closed(r.span)) {
+                let top = statement && std::ptr::eq(x, e.peel());
+                let method = c.name().unwrap_or("");
+                if (self.api.lang == Lang::Python || top && self.api.lang == Lang::Java)
+                    && !self.api.m.release_methods.iter().any(|m| m == method)
+                {
+                    if let Some(spec) = fresh(recv).filter(|s| !s.release.iter().any(|m| m == method)) {
+                        found.push((recv.peel().span, spec));
+                    }
+                }
+            }
+            for (i, a) in c.args.iter().enumerate() {
+                if self.api.borrows(c) || self.sums.call_borrows_arg(self.unit, c, i) {
+                    if let Some(spec) = fresh(a) {
+                        found.push((a.peel().span, spec));
+                    }
+                }
+            }
+        });
+        for (at, spec) in found {
+            if spec.reclaimed || spec.lock {
+                continue;
+            }
+            let r = self.new_res(at, Vec::new(), &spec);
+            self.res[r].exceptions = false;
+            self.res[r].throws = None;
+            self.lost(
+                r,
+                at,
+                ExitKind::Discarded,
+                "its result is dropped here, so nothing can release it",
+            );
+        }
+    }
+
     fn protected(&mut self, r: usize) -> bool {
         for i in 0..self.finally.len() {
             let b = self.finally[i];
@@ -2302,36 +2778,85 @@ impl<'a, 'u> Fx<'a, 'u> {
         false
     }
 
-    fn report(self, rule: &Rule, out: &mut Vec<Finding>) {
+    /// One finding per acquisition, of the first kind `kinds` selects that it has: an error
+    /// exit, then the other ways to lose it (first found first), then an exception.
+    fn report(self, kinds: &[ExitKind], out: &mut Vec<Leak>) {
         let lang = self.api.lang;
-        for res in self.res {
-            if res.exits.is_empty() {
-                if let Some(f) = throw_finding(rule, lang, res) {
-                    out.push(f);
-                }
+        let locks_released = |res: &Res| {
+            // A lock taken here and released nowhere in this function is a lock helper's.
+            !res.lock || {
+                let mut hit = false;
+                each_expr(self.unit, &self.func.body, &mut |e| {
+                    if let ExprKind::Call(c) = &e.kind {
+                        hit |= c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
+                            && c.receiver().is_some_and(|x| refers_res(res, x))
+                            || self.api.is_release_fn(c) && c.args.iter().any(|a| refers_res(res, a));
+                    }
+                });
+                hit
+            }
+        };
+        let keep: Vec<bool> = self.res.iter().map(locks_released).collect();
+        for (res, keep) in self.res.into_iter().zip(keep) {
+            if !keep {
                 continue;
             }
-            let mut labels: Vec<(Span, String)> = res.exits;
-            for c in res.context {
-                if !labels.iter().any(|(s, _)| *s == c.0) {
-                    labels.push(c);
+            if !res.exits.is_empty() && kinds.contains(&ExitKind::Error) {
+                let mut labels: Vec<(Span, String)> = res.exits;
+                for c in res.context {
+                    if !labels.iter().any(|(s, _)| *s == c.0) {
+                        labels.push(c);
+                    }
+                }
+                labels.sort();
+                let finding = Finding {
+                    span: res.acq,
+                    message: String::new(),
+                    labels,
+                    demoted: false,
+                };
+                out.push((ExitKind::Error, res.what, finding));
+                continue;
+            }
+            let others: Vec<&(ExitKind, Span, String)> =
+                res.others.iter().filter(|o| kinds.contains(&o.0)).collect();
+            if let Some(&&(kind, ..)) = others.first() {
+                let mut labels: Vec<(Span, String)> = others
+                    .iter()
+                    .filter(|o| o.1 != res.acq)
+                    .map(|o| (o.1, o.2.clone()))
+                    .collect();
+                labels.sort();
+                let message = match kind {
+                    ExitKind::Discarded => others[0].2.clone(),
+                    _ => String::new(),
+                };
+                let finding = Finding {
+                    span: res.acq,
+                    message: if message.is_empty() {
+                        message
+                    } else {
+                        format!(": {message}")
+                    },
+                    labels,
+                    demoted: false,
+                };
+                out.push((kind, res.what, finding));
+                continue;
+            }
+            if kinds.contains(&ExitKind::Exception) {
+                if let Some(f) = throw_finding(lang, &res) {
+                    out.push((ExitKind::Exception, res.what, f));
                 }
             }
-            labels.sort();
-            out.push(Finding {
-                span: res.acq,
-                message: rule.message.replace("{value}", &res.what),
-                labels,
-                demoted: false,
-            });
         }
     }
 }
 
 /// A resource released on the normal path, which an exception from a call before that release
 /// leaves open: a warning, since the leak needs the call to throw.
-fn throw_finding(rule: &Rule, lang: Lang, res: Res) -> Option<Finding> {
-    let (at, call) = res.throws?;
+fn throw_finding(lang: Lang, res: &Res) -> Option<Finding> {
+    let (at, call) = res.throws.as_ref()?;
     let skipped = res.skipped?;
     if res.handed_off {
         return None;
@@ -2346,13 +2871,10 @@ fn throw_finding(rule: &Rule, lang: Lang, res: Res) -> Option<Finding> {
     };
     Some(Finding {
         span: res.acq,
-        message: format!(
-            "{} if `{call}` {throws}s",
-            rule.message.replace("{value}", &res.what)
-        ),
+        message: format!(" if `{call}` {throws}s"),
         labels: vec![
             (
-                at,
+                *at,
                 format!("`{call}` may {throws} here; `{var}` is then left open"),
             ),
             (
@@ -2362,6 +2884,21 @@ fn throw_finding(rule: &Rule, lang: Lang, res: Res) -> Option<Finding> {
         ],
         demoted: true,
     })
+}
+
+/// A loop with no condition (`for {}`, `loop {}`, `for (;;)`, `while True`, `while (1)`): it is
+/// left only by `break`, `return` or `throw`.
+fn endless(head: &[Expr]) -> bool {
+    match head {
+        [] => true,
+        [e] => match &e.peel().kind {
+            // `true` / `True`: the only four-byte boolean literals.
+            ExprKind::Lit(Lit::Bool) => e.peel().span.end - e.peel().span.start == 4,
+            ExprKind::Lit(Lit::Num(Some(n))) => *n != 0,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Whether a resource is held on one side of a condition.
@@ -2488,10 +3025,10 @@ mod tests {
         let mut a = State::default();
         a.set(0, OPEN);
         let mut b = State::default();
-        b.set(1, DONE);
+        b.set(1, RELEASED);
         let j = join(Some(a), Some(b)).unwrap();
         assert_eq!(j.get(0).bits, OPEN | NOT_HELD);
-        assert_eq!(j.get(1).bits, DONE | NOT_HELD);
+        assert_eq!(j.get(1).bits, RELEASED | NOT_HELD);
         assert_eq!(join(None, None).map(|s| s.slots.len()), None);
     }
 }

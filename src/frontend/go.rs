@@ -458,7 +458,8 @@ impl<'s> Go<'s> {
                 }
                 let scrutinee = n.child_by_field_id(F.value).map(|v| self.expr(v));
                 let mut arms = Vec::new();
-                let mut exhaustive = false;
+                // A `select` blocks until one of its cases runs.
+                let mut exhaustive = kind_of(n) == "select_statement";
                 for c in kids(n) {
                     match kind_of(c) {
                         "expression_case" | "type_case" | "communication_case" => {
