@@ -238,9 +238,111 @@ pub fn display(p: &Path) -> String {
 }
 
 /// Analyzes `files` on `opts.threads` workers and returns the merged, sorted report.
+///
+/// Two passes (see [`analyze_project`]); `--parse-only` runs the first alone, parsing only.
 pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
+    if opts.parse_only {
+        let per_file = on_workers(files, opts, true, |path, lang, report| {
+            analyze_file(path, lang, rules, opts, report, Scope::ParseOnly)
+        });
+        return merge(per_file.into_iter().map(|(r, _)| r));
+    }
+    analyze_project(files, rules, opts)
+}
+
+// ------------------------------------------------------------------ two passes over a project
+
+/// What pass 1 keeps of a file: its declarations, and the names its checks asked the file's own
+/// index about and did not find there.
+struct Pass1 {
+    decls: crate::index::FileDecls,
+    misses: std::collections::BTreeSet<Box<str>>,
+}
+
+/// How a file's checks see the rest of the project.
+enum Scope<'a> {
+    /// `--parse-only`: parse and stop.
+    ParseOnly,
+    /// Pass 1: every file is lowered and summarized; the wanted checks run against the file's
+    /// own index, and what they could not find there is recorded.
+    Collect(&'a mut Option<Pass1>),
+    /// Pass 2: the checks run against the whole project's index.
+    Project(&'a crate::index::Index),
+}
+
+/// The whole run over a project, in two passes:
+///
+/// 1. Every file is read, lowered once and summarized into its declarations
+///    ([`crate::index::summarize`]); the checks it wants run at once against an index of that file
+///    alone, which records each name it was asked about and could not resolve. The tree and the
+///    model are dropped; only the summary stays.
+/// 2. After the barrier the summaries are joined into the project index. A file is analyzed
+///    again, against that index, only if the project declares one of the names its checks
+///    missed: for every other file the index could not have changed a verdict, and its pass-1
+///    report stands.
+///
+/// The index is built in path order and a file's verdict depends only on it and the file, so
+/// the report is the same for any number of threads.
+fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
+    let first = on_workers(files, opts, true, |path, lang, report| {
+        let mut kept = None;
+        analyze_file(path, lang, rules, opts, report, Scope::Collect(&mut kept));
+        kept
+    });
+    let mut reports = Vec::with_capacity(files.len());
+    let mut decls = Vec::new();
+    let mut redo_candidates = Vec::new();
+    for (i, (report, kept)) in first.into_iter().enumerate() {
+        reports.push(report);
+        if let Some(p) = kept {
+            if !p.misses.is_empty() {
+                redo_candidates.push((i, p.decls.lang, p.misses));
+            }
+            decls.push(p.decls);
+        }
+    }
+    let index = crate::index::Index::build(decls);
+    let redo: Vec<(PathBuf, Lang)> = redo_candidates
+        .into_iter()
+        .filter(|(_, lang, misses)| misses.iter().any(|m| index.declares(*lang, m)))
+        .map(|(i, _, _)| files[i].clone())
+        .collect();
+    if !redo.is_empty() {
+        let again = on_workers(&redo, opts, false, |path, lang, report| {
+            analyze_file(path, lang, rules, opts, report, Scope::Project(&index))
+        });
+        let mut again = again.into_iter().map(|(r, _)| r);
+        let mut j = 0;
+        for (i, f) in files.iter().enumerate() {
+            if redo.get(j).is_some_and(|r| r == f) {
+                let mut r = again.next().unwrap_or_default();
+                // Counted once, in pass 1; the time of the second look is added.
+                for (lang, s) in std::mem::take(&mut reports[i].stats) {
+                    let t = r.stats.entry(lang).or_default();
+                    t.files = s.files;
+                    t.bytes = s.bytes;
+                    t.parsed = s.parsed;
+                    t.parse_time += s.parse_time;
+                    t.analysis_time += s.analysis_time;
+                }
+                reports[i] = r;
+                j += 1;
+            }
+        }
+    }
+    merge(reports)
+}
+
+/// Runs `f` on every file on `opts.threads` workers, largest files first, and returns each
+/// file's report and result in the order of `files`.
+fn on_workers<T: Send>(
+    files: &[(PathBuf, Lang)],
+    opts: &Options,
+    count_progress: bool,
+    f: impl Fn(&Path, Lang, &mut Report) -> T + Sync,
+) -> Vec<(Report, T)> {
     // Largest files first, so that no worker is left with a big file while the others idle;
-    // the report is sorted afterwards, so the order of work does not show.
+    // the results are put back in file order, so the order of work does not show.
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
@@ -249,26 +351,28 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
     order.sort_unstable_by(|a, b| b.cmp(a));
     let next = AtomicUsize::new(0);
     let threads = opts.threads.clamp(1, files.len().max(1));
-    let reports: Vec<Report> = std::thread::scope(|scope| {
+    let done: Vec<Vec<(usize, Report, T)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 std::thread::Builder::new()
                     // Parsers and lowering recurse; give them room for deep (if bounded) trees.
                     .stack_size(64 << 20)
                     .spawn_scoped(scope, || {
-                        let mut report = Report::default();
+                        let mut out = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&(_, f)) = order.get(i) else {
+                            let Some(&(_, k)) = order.get(i) else {
                                 break;
                             };
-                            let (path, lang) = &files[f];
-                            analyze_file(path, *lang, rules, opts, &mut report);
-                            if let Some(done) = &opts.progress {
+                            let (path, lang) = &files[k];
+                            let mut report = Report::default();
+                            let t = f(path, *lang, &mut report);
+                            out.push((k, report, t));
+                            if let (Some(done), true) = (&opts.progress, count_progress) {
                                 done.fetch_add(1, Ordering::Relaxed);
                             }
                         }
-                        report
+                        out
                     })
                     .expect("spawn a worker thread")
             })
@@ -278,6 +382,13 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
             .map(|w| w.join().unwrap_or_default())
             .collect()
     });
+    let mut all: Vec<(usize, Report, T)> = done.into_iter().flatten().collect();
+    all.sort_by_key(|(k, _, _)| *k);
+    all.into_iter().map(|(_, r, t)| (r, t)).collect()
+}
+
+/// Merges per-file reports into one, sorted, with occurrence numbers in the fingerprints.
+fn merge(reports: impl IntoIterator<Item = Report>) -> Report {
     let mut total = Report::default();
     for r in reports {
         total.diagnostics.extend(r.diagnostics);
@@ -310,10 +421,17 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
 
 /// Analyzes one file into `report`. A bug in leaklint is caught here, reported, and does not
 /// stop the other files.
-fn analyze_file(path: &Path, lang: Lang, rules: &RuleSet, opts: &Options, report: &mut Report) {
+fn analyze_file(
+    path: &Path,
+    lang: Lang,
+    rules: &RuleSet,
+    opts: &Options,
+    report: &mut Report,
+    scope: Scope,
+) {
     let shown = display(path);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze_source(path, &shown, lang, rules, opts, report)
+        analyze_source(path, &shown, lang, rules, opts, report, scope)
     }));
     if let Err(panic) = outcome {
         let what = panic
@@ -339,6 +457,7 @@ fn analyze_source(
     rules: &RuleSet,
     opts: &Options,
     report: &mut Report,
+    scope: Scope,
 ) {
     let mut warn = |message: String| report.warn(shown, message);
     let size = match std::fs::metadata(path) {
@@ -356,7 +475,7 @@ fn analyze_source(
         Ok(b) => b,
         Err(e) => return warn(format!("cannot read: {e}")),
     };
-    analyze_bytes(shown, lang, &bytes, rules, opts, report);
+    analyze_bytes(shown, lang, &bytes, rules, opts, report, scope);
 }
 
 /// Analyzes text read from standard input as if it were the file `name`.
@@ -364,7 +483,12 @@ pub fn analyze_stdin(name: &Path, bytes: &[u8], rules: &RuleSet, opts: &Options)
     let mut report = Report::default();
     let shown = display(name);
     match Lang::from_path(name) {
-        Some(lang) => analyze_bytes(&shown, lang, bytes, rules, opts, &mut report),
+        // Judged with the file's own index: the rest of the project is not read.
+        Some(lang) => {
+            let mut kept = None;
+            let scope = Scope::Collect(&mut kept);
+            analyze_bytes(&shown, lang, bytes, rules, opts, &mut report, scope)
+        }
         None => report.warn(
             &shown,
             "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
@@ -380,6 +504,7 @@ fn analyze_bytes(
     rules: &RuleSet,
     opts: &Options,
     report: &mut Report,
+    scope: Scope,
 ) {
     let mut warn = |message: String| report.warn(shown, message);
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
@@ -402,7 +527,7 @@ fn analyze_bytes(
     let stats = report.stats.entry(lang).or_default();
     stats.files += 1;
     stats.bytes += bytes.len() as u64;
-    if opts.parse_only {
+    if opts.parse_only || matches!(scope, Scope::ParseOnly) {
         let t = Instant::now();
         frontend::parse_only(lang, &text);
         stats.parsed += 1;
@@ -415,7 +540,9 @@ fn analyze_bytes(
     } else {
         (0..rules.rules.len()).collect()
     };
-    if wanted.is_empty() && suppressions.is_empty() {
+    // Pass 1 lowers every file, for its declarations.
+    let collecting = matches!(scope, Scope::Collect(_));
+    if wanted.is_empty() && suppressions.is_empty() && !collecting {
         return;
     }
     stats.parsed += 1;
@@ -436,10 +563,31 @@ fn analyze_bytes(
             return;
         }
     };
+    let project;
+    let (ctx, kept) = match scope {
+        Scope::Collect(kept) => {
+            let decls = crate::index::summarize(shown, &unit);
+            if wanted.is_empty() && suppressions.is_empty() {
+                *kept = Some(Pass1 {
+                    decls,
+                    misses: Default::default(),
+                });
+                return;
+            }
+            project = crate::index::Index::of_file(decls.clone());
+            (checks::Ctx::new(&project, Some(0)), Some((kept, decls)))
+        }
+        Scope::Project(index) => (checks::Ctx::new(index, index.file_of(shown)), None),
+        Scope::ParseOnly => return,
+    };
     let t = Instant::now();
     let mut found: Vec<(usize, Finding)> = Vec::new();
-    checks::run_all(rules, &wanted, &unit, &mut found);
+    checks::run_all(rules, &wanted, &unit, &ctx, &mut found);
     stats.analysis_time += t.elapsed();
+    if let Some((kept, decls)) = kept {
+        let misses = ctx.misses();
+        *kept = Some(Pass1 { decls, misses });
+    }
     apply_suppressions(&suppressions, rules, &text, &mut found);
 
     if unit.syntax_errors.is_empty() && unit.truncated_at.is_none() && found.is_empty() {

@@ -17,7 +17,13 @@ use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtK
 use crate::rules::{ApiModel, MapOp, Rule};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+pub fn check(
+    rule: &Rule,
+    model: &ApiModel,
+    unit: &Unit,
+    _ctx: &super::Ctx,
+    out: &mut Vec<Finding>,
+) {
     let normalizing = Patterns::new(&model.normalizers);
     let nondeterministic = Patterns::new(&model.nondeterministic);
     // A finding needs a key normalized by the rule's normalizers (the file's own normalizers

@@ -78,7 +78,13 @@ pub type Leak = (ExitKind, String, Finding);
 /// Runs the analysis over every function of `unit`, reporting for each acquisition at most one
 /// leak, of the first of these kinds that `kinds` selects and the resource has: an error exit,
 /// a normal exit (`Normal`, `Loop`, `Discarded`, `DeferInLoop`, in source order), an exception.
-pub fn check(model: &ApiModel, kinds: &[ExitKind], unit: &Unit, out: &mut Vec<Leak>) {
+pub fn check(
+    model: &ApiModel,
+    kinds: &[ExitKind],
+    unit: &Unit,
+    _ctx: &super::Ctx,
+    out: &mut Vec<Leak>,
+) {
     let api = Api {
         m: model,
         lang: unit.lang,
@@ -309,9 +315,10 @@ impl<'m> Api<'m> {
         if !self.names.contains(name) {
             // Known by the declared type alone: `ResultSet rs = helper.query()`.
             let d = declared?.simple();
-            let a = self.m.acquire.iter().find(|a| {
-                a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
-            })?;
+            let a =
+                self.m.acquire.iter().find(|a| {
+                    a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
+                })?;
             return Some(Spec::from_rule(a, Some(c)));
         }
         let mut path: Option<Option<String>> = None;
@@ -337,7 +344,9 @@ impl<'m> Api<'m> {
             let not_on = !a.not_on.is_empty()
                 && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
                     let h = h.to_ascii_lowercase();
-                    a.not_on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                    a.not_on
+                        .iter()
+                        .any(|o| h.ends_with(&o.to_ascii_lowercase()))
                 });
             let hit = hit && on && !not_on;
             let typed = match &a.declared {
@@ -371,16 +380,19 @@ impl<'m> Api<'m> {
         let wraps = args.iter().any(|(_, v)| {
             !a.wraps.is_empty() && matches!(v.peel().kind, ExprKind::Construct { .. })
                 || v.hint_name().is_some_and(|h| {
-                let h = h.to_ascii_lowercase();
-                a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
-            })
+                    let h = h.to_ascii_lowercase();
+                    a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
+                })
         });
         (!wraps).then(|| Spec::from_rule(a, None))
     }
 
     /// A Java type that closes what it wraps (rule data `wrappers`).
     fn wrapper(&self, t: &TypeRef) -> bool {
-        self.m.wrappers.iter().any(|w| t.simple().ends_with(w.as_str()))
+        self.m
+            .wrappers
+            .iter()
+            .any(|w| t.simple().ends_with(w.as_str()))
     }
 
     fn in_list(&self, list: &[String], c: &Call) -> bool {
@@ -1810,8 +1822,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                         // `gz = new GZIPInputStream(in)` may throw with `in` open.
                         if let ExprKind::Construct { ty: Some(t), .. } = &inner.kind {
-                            let throws = self.api.m.throwing_wrappers.iter().any(|w| w == t.simple())
-                                && !self.protected(r);
+                            let throws =
+                                self.api.m.throwing_wrappers.iter().any(|w| w == t.simple())
+                                    && !self.protected(r);
                             let res = &self.res[r];
                             if throws
                                 && res.exceptions
@@ -1819,7 +1832,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                                 && leaks(cur.get(r).bits)
                                 && !self.catch_releases(res, r)
                             {
-                                self.res[r].throws = Some((inner.span, format!("new {}(…)", t.simple())));
+                                self.res[r].throws =
+                                    Some((inner.span, format!("new {}(…)", t.simple())));
                             }
                         }
                         self.res[r].vars.push(name.clone());
@@ -2275,8 +2289,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// this function around it, no `finally` that releases it. Calls of other kinds are not
     /// taken to throw: a static helper may well return something lazy (`Flux`).
     fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
-        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main
-        {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main {
             return;
         }
         for r in 0..self.res.len() {
@@ -2730,7 +2743,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if (self.api.lang == Lang::Python || top && self.api.lang == Lang::Java)
                     && !self.api.m.release_methods.iter().any(|m| m == method)
                 {
-                    if let Some(spec) = fresh(recv).filter(|s| !s.release.iter().any(|m| m == method)) {
+                    if let Some(spec) =
+                        fresh(recv).filter(|s| !s.release.iter().any(|m| m == method))
+                    {
                         found.push((recv.peel().span, spec));
                     }
                 }
@@ -2790,7 +2805,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                     if let ExprKind::Call(c) = &e.kind {
                         hit |= c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
                             && c.receiver().is_some_and(|x| refers_res(res, x))
-                            || self.api.is_release_fn(c) && c.args.iter().any(|a| refers_res(res, a));
+                            || self.api.is_release_fn(c)
+                                && c.args.iter().any(|a| refers_res(res, a));
                     }
                 });
                 hit

@@ -8,7 +8,13 @@ use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, Type
 use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
 use std::collections::{BTreeMap, HashMap};
 
-pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+pub fn check(
+    rule: &Rule,
+    model: &ApiModel,
+    unit: &Unit,
+    _ctx: &super::Ctx,
+    out: &mut Vec<Finding>,
+) {
     let mut cx = Cx {
         unit,
         model,
