@@ -307,6 +307,13 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         .filter(|(_, lang, misses)| misses.iter().any(|m| index.declares(*lang, m)))
         .map(|(i, _, _)| files[i].clone())
         .collect();
+    if std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some() {
+        eprintln!(
+            "index: {} files, {} analyzed again",
+            files.len(),
+            redo.len()
+        );
+    }
     if !redo.is_empty() {
         let again = on_workers(&redo, opts, false, |path, lang, report| {
             analyze_file(path, lang, rules, opts, report, Scope::Project(&index))
@@ -547,7 +554,12 @@ fn analyze_bytes(
     }
     stats.parsed += 1;
     let t = Instant::now();
-    let lowered = frontend::lower(lang, &text);
+    // A file no check wants is read for its declarations only.
+    let lowered = if wanted.is_empty() && suppressions.is_empty() {
+        frontend::lower_declarations(lang, &text)
+    } else {
+        frontend::lower(lang, &text)
+    };
     stats.parse_time += t.elapsed();
     let unit = match lowered {
         Ok(unit) => unit,

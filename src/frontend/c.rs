@@ -47,12 +47,18 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_c::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
         message: "the C parser gave up on this file".into(),
     })?;
     let root = tree.root_node();
     let mut c = C(Lowerer::new(Lang::C, src, root));
+    c.0.declarations_only = declarations_only;
     let mut top = Vec::new();
     c.items(root, &mut top);
     c.0.unit.functions[0].body = top;
@@ -354,6 +360,7 @@ impl<'s> C<'s> {
         f.results = results;
         let body = n
             .child_by_field_id(F.body)
+            .filter(|_| !self.0.declarations_only)
             .map(|b| self.block(b))
             .unwrap_or_default();
         self.0.end_function(scope, body);

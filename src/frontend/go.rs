@@ -16,12 +16,18 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_go::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
         message: "the Go parser gave up on this file".into(),
     })?;
     let root = tree.root_node();
     let mut go = Go(Lowerer::new(Lang::Go, src, root));
+    go.0.declarations_only = declarations_only;
     let top = go.top_level(root);
     go.0.unit.functions[0].body = top;
     go.0.unit.attach_methods();
@@ -78,10 +84,12 @@ impl<'s> Go<'s> {
 
     /// Lowers a function declaration or literal as a function of its own.
     fn function(&mut self, kind: FnKind, name: String, n: Node) -> usize {
+        let keep = self.0.keeps_body(&name);
         let scope = self.0.begin_function(kind, name, n);
         self.signature(n);
         let body = n
             .child_by_field_id(F.body)
+            .filter(|_| keep)
             .map(|b| self.block(b))
             .unwrap_or_default();
         self.0.end_function(scope, body)

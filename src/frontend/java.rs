@@ -36,13 +36,22 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_java::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
         message: "the Java parser gave up on this file".into(),
     })?;
     let root = tree.root_node();
     let mut java = Java {
-        l: Lowerer::new(Lang::Java, src, root),
+        l: {
+            let mut l = Lowerer::new(Lang::Java, src, root);
+            l.declarations_only = declarations_only;
+            l
+        },
         init: Vec::new(),
         pending: Vec::new(),
         yields: Vec::new(),
@@ -455,7 +464,10 @@ impl<'s> Java<'s> {
             f.results = results;
             f.implements = implements;
         }
-        let body = if kind_of(n) == "block" {
+        let keep = self.l.keeps_body(&self.l.unit.functions[self.l.func].name);
+        let body = if !keep {
+            Vec::new()
+        } else if kind_of(n) == "block" {
             self.block(n)
         } else {
             match n.child_by_field_id(F.body) {

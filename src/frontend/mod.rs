@@ -29,6 +29,22 @@ pub fn lower(lang: Lang, src: &str) -> Result<Unit, ParseError> {
     }
 }
 
+/// Function bodies [`lower_declarations`] keeps: those the project index reads.
+pub const DECLARATION_BODIES: &[&str] = &["String", "toString", "__init__", "__str__", "__repr__"];
+
+/// Like [`lower`], but only declarations: types, fields, signatures, imports, and the bodies of
+/// [`DECLARATION_BODIES`]; every other function body is left empty. Pass 1 of the driver uses it
+/// for files no check wants, which only the project index reads.
+pub fn lower_declarations(lang: Lang, src: &str) -> Result<Unit, ParseError> {
+    match lang {
+        Lang::C => c::lower_with(src, true),
+        Lang::Go => go::lower_with(src, true),
+        Lang::Java => java::lower_with(src, true),
+        Lang::Python => python::lower_with(src, true),
+        Lang::Rust => rust::lower_with(src, true),
+    }
+}
+
 /// Parses `src` and discards the tree: the baseline the benchmark compares a full run against.
 pub fn parse_only(lang: Lang, src: &str) -> bool {
     match lang {

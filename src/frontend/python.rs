@@ -40,13 +40,22 @@ ts::grammar!(
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_python::LANGUAGE.into(), src).ok_or_else(|| ParseError {
         span: Default::default(),
         message: "the Python parser gave up on this file".into(),
     })?;
     let root = tree.root_node();
     let mut py = Py {
-        lo: Lowerer::new(Lang::Python, src, root),
+        lo: {
+            let mut lo = Lowerer::new(Lang::Python, src, root);
+            lo.declarations_only = declarations_only;
+            lo
+        },
         scope: Scope::default(),
         field_index: HashMap::new(),
     };
@@ -693,7 +702,10 @@ impl<'s> Py<'s> {
                 receiver,
             },
         );
-        let body = self.field_block(n, F.body);
+        let body = match self.lo.keeps_body(&name) {
+            true => self.field_block(n, F.body),
+            false => Vec::new(),
+        };
         self.scope = outer;
         let id = self.lo.end_function(scope, body);
         if let Some(t) = class.and_then(|c| self.lo.unit.type_named(&c)) {
