@@ -1046,23 +1046,16 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .filter(|b| b.base() != "object")
                     .collect();
-                if bases.is_empty() {
-                    return Some(TextFact::Unstable(
-                        "it has no __repr__ or __str__, so it prints as <Class object at 0x…>"
-                            .into(),
-                    ));
-                }
+                // The first base (in order, depth first) that defines a text method decides;
+                // one that only falls back to the default repr passes the question on.
                 for b in bases {
                     let k = self.resolve_in(key, b)?;
                     match self.text_depth(k, depth + 1)? {
-                        TextFact::Stable => {}
-                        unstable => return Some(unstable),
+                        TextFact::Unstable(why) if &*why == PY_DEFAULT_REPR => {}
+                        fact => return Some(fact),
                     }
                 }
-                Some(TextFact::Unstable(
-                    "neither it nor its bases define __repr__ or __str__, so it prints as <Class object at 0x…>"
-                        .into(),
-                ))
+                Some(TextFact::Unstable(PY_DEFAULT_REPR.into()))
             }
             Lang::Rust | Lang::C => None,
         }
@@ -1115,6 +1108,10 @@ impl<'a> Ctx<'a> {
         None
     }
 }
+
+/// Why a Python class with no text method of its own or its bases' prints unstably.
+const PY_DEFAULT_REPR: &str =
+    "it has no __repr__ or __str__, so it prints as <Class object at 0x…>";
 
 /// Standard Java types that are `Closeable` or `AutoCloseable`, by simple name.
 const STD_CLOSEABLE_JAVA: &[&str] = &[

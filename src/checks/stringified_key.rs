@@ -1,18 +1,28 @@
 //! `stringified-key`: a map key that is the string form of a value whose text is not a stable
 //! identity, followed from where it is formatted, through locals and fields, to the map access.
+//!
+//! A value of a project type is judged by what its declaration says (see
+//! [`crate::index::Ctx::text_fact`]): a Go struct printed with its fields holds a pointer, a time,
+//! a context, a channel, a function or a mutex; a Java class has no `toString()` or prints time,
+//! counters or the identity hash; a Python class falls back to the default repr or prints time
+//! or `id()`. A project type whose text is stable is not reported, whatever its name. Other
+//! values are judged by the rule data: declared types, then names.
 
 use super::support::{api_matches, map_access, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
+use crate::index::TextFact;
 use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
 use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
+use crate::types::TypeEnv;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
-pub fn check(
+pub fn check<'u>(
     rule: &Rule,
-    model: &ApiModel,
-    unit: &Unit,
-    _ctx: &super::Ctx,
+    model: &'u ApiModel,
+    unit: &'u Unit,
+    ctx: &'u super::Ctx<'u>,
     out: &mut Vec<Finding>,
 ) {
     let mut cx = Cx {
@@ -21,6 +31,8 @@ pub fn check(
         origins: BTreeMap::new(),
         locals: HashMap::new(),
         fields: HashMap::new(),
+        ctx,
+        envs: RefCell::new(HashMap::new()),
     };
     // Functions are numbered in source pre-order, so a closure comes after the function whose
     // variables it captures.
@@ -45,31 +57,6 @@ pub fn check(
     }
 }
 
-/// A finding needs an unstable value: a name or type the data lists, or an address or debug
-/// conversion. These are the literals such a value leaves in the text.
-pub fn required_literals(model: &ApiModel) -> Vec<String> {
-    let mut lits = Vec::new();
-    for name in &model.unstable_names {
-        // Names match by their last word, whatever its case: `ctx`, `parentCtx`, `CTX`.
-        let mut cap = name.clone();
-        cap[..1].make_ascii_uppercase();
-        lits.extend([name.to_lowercase(), cap, name.to_uppercase()]);
-    }
-    for ty in model.unstable_types.iter() {
-        let simple = ty.trim_start_matches('*');
-        let simple = crate::model::last_segment(simple);
-        lits.push(simple.to_string());
-    }
-    for verb in model.address_verbs.iter().chain(&model.debug_verbs) {
-        // printf `%p`, brace `:p}` / `:?}` / `:#?}`, Python's `!r}`.
-        lits.extend([format!("%{verb}"), format!("{verb}}}")]);
-    }
-    lits.retain(|l| !l.is_empty());
-    lits.sort();
-    lits.dedup();
-    lits
-}
-
 /// A formatting expression whose result is unstable.
 struct Origin {
     /// What was formatted, for the message: "`ctx` (context.Context)".
@@ -92,6 +79,9 @@ struct Cx<'u> {
     locals: HashMap<(FuncId, &'u str), Taint>,
     /// Fields assigned an unstable key anywhere in the file.
     fields: HashMap<&'u str, Taint>,
+    ctx: &'u super::Ctx<'u>,
+    /// Type environments, per function, built when a value's type is first asked.
+    envs: RefCell<HashMap<FuncId, std::rc::Rc<TypeEnv<'u>>>>,
 }
 
 impl<'u> Cx<'u> {
@@ -282,6 +272,14 @@ impl<'u> Cx<'u> {
             .find_map(|a| self.unstable(id, a, &api.verb))
     }
 
+    fn env(&self, id: FuncId) -> std::rc::Rc<TypeEnv<'u>> {
+        self.envs
+            .borrow_mut()
+            .entry(id)
+            .or_insert_with(|| std::rc::Rc::new(TypeEnv::new(self.ctx, self.unit, id)))
+            .clone()
+    }
+
     /// Whether formatting `e` with `verb` gives text that is not a stable identity; if so, a
     /// description of `e` for the message.
     fn unstable(&self, id: FuncId, e: &Expr, verb: &str) -> Option<String> {
@@ -289,6 +287,17 @@ impl<'u> Cx<'u> {
         let shown = describe(e);
         if m.address_verbs.iter().any(|v| v == verb) {
             return Some(format!("the address of `{shown}`"));
+        }
+        // A project type: its declaration decides.
+        let env = self.env(id);
+        if let Some(fact) = env.text_fact(e) {
+            return match fact {
+                TextFact::Stable => None,
+                TextFact::Unstable(why) => {
+                    let ty = env.type_of(e).map(|t| t.0).unwrap_or_default();
+                    Some(format!("`{shown}` ({ty}: {why})"))
+                }
+            };
         }
         if let Some(ty) = type_of(self.unit, id, e) {
             let ty = &unwrap_type(ty);
