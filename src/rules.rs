@@ -301,6 +301,10 @@ pub struct Acquire {
     /// where their error is non-nil, nothing is held.
     #[serde(default)]
     pub fails_released: Vec<String>,
+    /// Its own methods whose result, when not `None` / `nil`, says it is already released
+    /// (`proc.poll() is not None`: the process has exited).
+    #[serde(default)]
+    pub finished_if: Vec<String>,
     /// A lock or a semaphore: taken in one function and released in another by design, so it
     /// is reported only in a function that also releases it somewhere.
     #[serde(default)]

@@ -237,16 +237,23 @@ struct Spec {
     views: Vec<String>,
     /// Its methods cannot leave it open by throwing: see [`Acquire::throw_safe`].
     throw_safe: bool,
-    /// See [`Acquire::drained_by`], [`Acquire::fails_released`], [`Acquire::lock`],
-    /// [`Acquire::reclaimed`].
-    drained_by: Vec<String>,
-    fails_released: Vec<String>,
-    lock: bool,
-    reclaimed: bool,
+    traits: Traits,
     /// A wrapping construction around it that may throw (`new GZIPInputStream(…)`).
     wrapper_throws: Option<String>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     callee: String,
+}
+
+/// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
+/// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lock`] and
+/// [`Acquire::reclaimed`].
+#[derive(Clone, Debug, Default)]
+struct Traits {
+    drained_by: Vec<String>,
+    fails_released: Vec<String>,
+    finished_if: Vec<String>,
+    lock: bool,
+    reclaimed: bool,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -295,10 +302,13 @@ impl Spec {
                 }),
             views: a.views.clone(),
             throw_safe: a.throw_safe,
-            drained_by: a.drained_by.clone(),
-            fails_released: a.fails_released.clone(),
-            lock: a.lock,
-            reclaimed: a.reclaimed,
+            traits: Traits {
+                drained_by: a.drained_by.clone(),
+                fails_released: a.fails_released.clone(),
+                finished_if: a.finished_if.clone(),
+                lock: a.lock,
+                reclaimed: a.reclaimed,
+            },
             wrapper_throws: None,
             callee: shown,
         }
@@ -312,49 +322,56 @@ impl Spec {
 impl<'m> Api<'m> {
     fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
         let name = c.name()?;
-        if !self.names.contains(name) {
-            // Known by the declared type alone: `ResultSet rs = helper.query()`.
+        // Known by the declared type alone: `ResultSet rs = helper.query()`.
+        let by_type = || {
             let d = declared?.simple();
             let a =
                 self.m.acquire.iter().find(|a| {
                     a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
                 })?;
-            return Some(Spec::from_rule(a, Some(c)));
+            Some(Spec::from_rule(a, Some(c)))
+        };
+        if !self.names.contains(name) {
+            return by_type();
         }
         let mut path: Option<Option<String>> = None;
-        self.m.acquire.iter().find_map(|a| {
-            let hit = if let Some(p) = &a.call {
-                // Cheap test first: the last segment.
-                p.ends_with(name)
-                    && path
-                        .get_or_insert_with(|| callee(c))
-                        .as_deref()
-                        .is_some_and(|q| eq_norm(q, p))
-            } else if let Some(m) = &a.method {
-                c.receiver().is_some() && name == m.as_str()
-            } else {
-                false
-            };
-            // `on`: the receiver's name (or the method that made it) ends with one of these.
-            let on = a.on.is_empty()
-                || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
-                    let h = h.to_ascii_lowercase();
-                    a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
-                });
-            let not_on = !a.not_on.is_empty()
-                && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
-                    let h = h.to_ascii_lowercase();
-                    a.not_on
-                        .iter()
-                        .any(|o| h.ends_with(&o.to_ascii_lowercase()))
-                });
-            let hit = hit && on && !not_on;
-            let typed = match &a.declared {
-                None => true,
-                Some(t) => declared.is_some_and(|d| d.simple() == t),
-            };
-            (hit && typed).then(|| Spec::from_rule(a, Some(c)))
-        })
+        self.m
+            .acquire
+            .iter()
+            .find_map(|a| {
+                let hit = if let Some(p) = &a.call {
+                    // Cheap test first: the last segment.
+                    p.ends_with(name)
+                        && path
+                            .get_or_insert_with(|| callee(c))
+                            .as_deref()
+                            .is_some_and(|q| eq_norm(q, p))
+                } else if let Some(m) = &a.method {
+                    c.receiver().is_some() && name == m.as_str()
+                } else {
+                    false
+                };
+                // `on`: the receiver's name (or the method that made it) ends with one of these.
+                let on = a.on.is_empty()
+                    || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                        let h = h.to_ascii_lowercase();
+                        a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                    });
+                let not_on = !a.not_on.is_empty()
+                    && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                        let h = h.to_ascii_lowercase();
+                        a.not_on
+                            .iter()
+                            .any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                    });
+                let hit = hit && on && !not_on;
+                let typed = match &a.declared {
+                    None => true,
+                    Some(t) => declared.is_some_and(|d| d.simple() == t),
+                };
+                (hit && typed).then(|| Spec::from_rule(a, Some(c)))
+            })
+            .or_else(by_type)
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
@@ -1138,18 +1155,25 @@ fn unwrap_passthrough<'e>(api: &Api, e: &'e Expr) -> &'e Expr {
     e
 }
 
-/// Whether `e` is, or holds, the variable `var` itself (not a value computed from it).
+/// Whether `e` is, or holds, the variable `var` itself or a part of it (not a value computed
+/// from it).
 fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
+    passes_path(api, e, &|p| under(p, var))
+}
+
+/// Whether `e` is, or holds, a path that `accept` takes for the resource.
+fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
     let e = e.peel();
     if let Some(p) = path_of(e) {
-        return under(&p, var);
+        return accept(&p);
     }
+    let passes = |x: &Expr| passes_path(api, x, accept);
     match &e.kind {
-        ExprKind::Index(base, _) => passes_var(api, base, var),
-        ExprKind::Other(xs) => xs.iter().any(|x| passes_var(api, x, var)),
-        ExprKind::Binary(BinOp::Other, a, b) => passes_var(api, a, var) || passes_var(api, b, var),
-        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes_var(api, v, var)),
-        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(|a| passes_var(api, a, var)),
+        ExprKind::Index(base, _) => passes(base),
+        ExprKind::Other(xs) => xs.iter().any(passes),
+        ExprKind::Binary(BinOp::Other, a, b) => passes(a) || passes(b),
+        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes(v)),
+        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(passes),
         _ => false,
     }
 }
@@ -1371,10 +1395,7 @@ struct Res {
     aliases: Vec<(String, String)>,
     /// Normal exits, loops, drops and deferred releases that leave it open, in order found.
     others: Vec<(ExitKind, Span, String)>,
-    drained_by: Vec<String>,
-    fails_released: Vec<String>,
-    lock: bool,
-    reclaimed: bool,
+    traits: Traits,
     /// Java and Python: the first call that uses the resource while it is certainly open and
     /// may throw out of the function, with the call as shown.
     throws: Option<(Span, String)>,
@@ -1404,10 +1425,7 @@ impl Res {
             context: Vec::new(),
             aliases: Vec::new(),
             others: Vec::new(),
-            drained_by: Vec::new(),
-            fails_released: Vec::new(),
-            lock: false,
-            reclaimed: false,
+            traits: Traits::default(),
             throws: None,
             throws_within: None,
             skipped: None,
@@ -1463,6 +1481,8 @@ struct Fx<'a, 'u> {
     /// For a closure or nested function: names bound or taken as parameters by the functions
     /// around it.
     outer: HashSet<&'u str>,
+    /// Go: the package-level variables of the file.
+    package_vars: HashSet<&'u str>,
     /// A Python module body: its names live as long as the program, so only overwrites, drops
     /// and loops leak there.
     module: bool,
@@ -1501,6 +1521,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             finally_cache: HashMap::new(),
             declared: declared_names(&unit.functions[id].body),
             outer: outer_names(unit, id),
+            package_vars: if unit.lang == Lang::Go {
+                declared_or_bound(&unit.functions[0].body)
+            } else {
+                HashSet::new()
+            },
             module: unit.functions[id].kind == FnKind::TopLevel,
             main: unit.functions[id].name == "main"
                 && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
@@ -1764,10 +1789,13 @@ impl<'a, 'u> Fx<'a, 'u> {
                     .open(cur)
                     .into_iter()
                     .filter(|&r| {
-                        self.res[r]
-                            .owner
+                        let res = &self.res[r];
+                        res.owner
                             .as_ref()
                             .is_some_and(|o| o.calls(c, &o.release_on_error))
+                            // `rows.Columns()` fails only on rows already closed.
+                            || c.name().is_some_and(|n| res.traits.fails_released.iter().any(|m| m == n))
+                                && c.receiver().is_some_and(|x| refers_res(res, x))
                     })
                     .collect();
                 if !undone.is_empty() {
@@ -1789,6 +1817,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.views.push((owner, view));
                 }
             }
+        }
+        for v in values {
+            self.discards(v, false);
         }
         let pairs: Vec<(Option<&'u Expr>, &'u Expr)> = if targets.len() == values.len() {
             targets.iter().map(Some).zip(values).collect()
@@ -1888,7 +1919,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             };
             let Some(name) = self.local_target(t) else {
                 // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`.
-                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.lock {
+                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.traits.lock {
                     let r = self.new_res(span, Vec::new(), &spec);
                     self.res[r].exceptions = false;
                     self.res[r].throws = None;
@@ -1950,9 +1981,13 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // assignments inside a function are (nearly always) to locals.
                 let own = self.func.params.iter().any(|p| p.name == *n)
                     || self.declared.contains_key(n.as_str());
-                let global = matches!(self.api.lang, Lang::C | Lang::Java | Lang::Go)
-                    && self.unit.fields.iter().any(|f| f.name == *n)
-                    && !own;
+                let global = !own
+                    && match self.api.lang {
+                        Lang::C | Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
+                        // A package-level `var` (not a struct's field of the same name).
+                        Lang::Go => self.package_vars.contains(n.as_str()),
+                        Lang::Python | Lang::Rust => false,
+                    };
                 // A closure assigning a variable of the function around it hands the value out.
                 let captured = !own && self.outer.contains(n.as_str());
                 (!global && !captured).then(|| n.clone())
@@ -1977,10 +2012,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         res.release = spec.release.clone();
         res.owner = spec.owner.clone();
         res.exceptions = exceptions;
-        res.drained_by = spec.drained_by.clone();
-        res.fails_released = spec.fails_released.clone();
-        res.lock = spec.lock;
-        res.reclaimed = spec.reclaimed;
+        res.traits = spec.traits.clone();
         // `new GZIPInputStream(new FileInputStream(p))`: the wrapper's constructor may throw
         // with the inner stream open.
         if let (Some(w), true) = (&spec.wrapper_throws, exceptions) {
@@ -2441,8 +2473,21 @@ impl<'a, 'u> Fx<'a, 'u> {
         })
     }
 
+    /// Whether `e` is, or holds, resource `r`: one of its variables, or the part of it that its
+    /// release names (`resp.Body` for `Body.Close`); not another field (`resp.StatusCode`).
     fn passes(&self, e: &Expr, r: usize) -> bool {
-        self.res[r].vars.iter().any(|v| passes_var(self.api, e, v))
+        let res = &self.res[r];
+        passes_path(self.api, e, &|p| {
+            res.vars.iter().any(|v| {
+                p == v
+                    || under(p, v) && {
+                        let field = p[v.len() + 1..].split('.').next().unwrap_or("");
+                        res.release
+                            .iter()
+                            .any(|m| m.strip_prefix(field).is_some_and(|t| t.starts_with('.')))
+                    }
+            })
+        })
     }
 
     /// Whether a condition tests the resource itself or its error companion (`err != nil`,
@@ -2454,7 +2499,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             match &e.kind {
                 ExprKind::Call(c) => {
                     let probe =
-                        matches!(c.name(), Some("is_null" | "is_none" | "is_err" | "IsValid"));
+                        matches!(c.name(), Some("is_null" | "is_none" | "is_err" | "IsValid"))
+                            || c.name()
+                                .is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n));
                     if probe
                         && c.receiver()
                             .is_some_and(|x| res.vars.iter().any(|v| refers_to(x, v)))
@@ -2479,6 +2526,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     if let Some(p) = path_of(e) {
                         if res.vars.contains(&p) || self.is_companion(&p, r) {
                             return true;
+                        }
+                        // `resp.StatusCode`: a field of the resource, not a test of whether
+                        // it was acquired.
+                        if matches!(e.peel().kind, ExprKind::Field(..)) {
+                            continue;
                         }
                     }
                     stack.extend(e.children());
@@ -2506,6 +2558,16 @@ impl<'a, 'u> Fx<'a, 'u> {
                     // True: both sides hold; false: at least one does not.
                     BinOp::And => (either(ta, tb), both(fa, fb)),
                     _ => (both(ta, tb), either(fa, fb)),
+                })
+            }
+            // `proc.poll() is not None`: where it holds, the process has exited.
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b)
+                if matches!(b.peel().kind, ExprKind::Lit(Lit::Nil)) && self.finished(a, r) =>
+            {
+                Some(if *op == BinOp::Ne {
+                    (No, Yes)
+                } else {
+                    (Yes, No)
                 })
             }
             ExprKind::Binary(op, a, b) => {
@@ -2554,6 +2616,14 @@ impl<'a, 'u> Fx<'a, 'u> {
             return self.is_companion(&p, r).then_some(true);
         }
         (r >= before && matches!(e.kind, ExprKind::Call(_))).then_some(false)
+    }
+
+    /// `x.poll()` on resource `r`, where the data says a result tells it is released.
+    fn finished(&self, e: &Expr, r: usize) -> bool {
+        let res = &self.res[r];
+        matches!(&e.peel().kind, ExprKind::Call(c)
+            if c.name().is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n))
+                && c.receiver().is_some_and(|x| refers_res(res, x)))
     }
 
     fn is_companion(&self, var: &str, r: usize) -> bool {
@@ -2638,7 +2708,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn lost(&mut self, r: usize, at: Span, kind: ExitKind, how: &str) {
         let res = &self.res[r];
         // What a helper stores in globals stays there by design (`job_open_pipes()`).
-        if res.reclaimed
+        if res.traits.reclaimed
             || res.storage.is_some()
             || res.others.len() >= 3
             || res.others.iter().any(|o| o.1 == at)
@@ -2672,12 +2742,20 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
-    /// Whether a variable of resource `r` is read in this function before its acquisition.
+    /// Whether a variable of resource `r` is read in this function before its acquisition
+    /// (assigning it is not reading it).
     fn carried(&self, r: usize) -> bool {
         let res = &self.res[r];
         let mut hit = false;
-        each_expr(self.unit, &self.func.body, &mut |e| {
-            hit |= e.span.end <= res.acq.start && path_of(e).is_some_and(|p| res.vars.contains(&p));
+        let mut read = |e: &Expr| {
+            e.walk(&mut |x| {
+                hit |=
+                    x.span.end <= res.acq.start && path_of(x).is_some_and(|p| res.vars.contains(&p))
+            })
+        };
+        crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
+            StmtKind::Bind { values, .. } => values.iter().for_each(&mut read),
+            _ => s.exprs().into_iter().for_each(&mut read),
         });
         hit
     }
@@ -2705,7 +2783,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let res = &self.res[r];
         head.iter().any(|h| {
             matches!(&h.peel().kind, ExprKind::Call(c)
-                if c.name().is_some_and(|n| res.drained_by.iter().any(|d| d == n))
+                if c.name().is_some_and(|n| res.traits.drained_by.iter().any(|d| d == n))
                     && c.receiver().is_some_and(|x| refers_res(res, x)))
         })
     }
@@ -2750,6 +2828,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
             }
+            // `cvt(open(…))` passes its argument through: what it returns is the resource.
+            if self.api.passthrough(c) {
+                return;
+            }
             for (i, a) in c.args.iter().enumerate() {
                 if self.api.borrows(c) || self.sums.call_borrows_arg(self.unit, c, i) {
                     if let Some(spec) = fresh(a) {
@@ -2759,7 +2841,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         });
         for (at, spec) in found {
-            if spec.reclaimed || spec.lock {
+            if spec.traits.reclaimed || spec.traits.lock {
                 continue;
             }
             let r = self.new_res(at, Vec::new(), &spec);
@@ -2799,7 +2881,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let lang = self.api.lang;
         let locks_released = |res: &Res| {
             // A lock taken here and released nowhere in this function is a lock helper's.
-            !res.lock || {
+            !res.traits.lock || {
                 let mut hit = false;
                 each_expr(self.unit, &self.func.body, &mut |e| {
                     if let ExprKind::Call(c) = &e.kind {
@@ -2963,6 +3045,21 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
         f = func.parent;
     }
     out
+}
+
+/// Names a block binds at its own level (Go's package-level `var`s in the top level).
+fn declared_or_bound(body: &Block) -> HashSet<&str> {
+    body.iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Bind { targets, .. } => Some(targets),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|t| match &t.kind {
+            ExprKind::Name(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {
