@@ -705,12 +705,17 @@ impl<'a> Ctx<'a> {
                     }
                     return None;
                 }
-                // A fully qualified name (`org.a.Segment`), or `Outer.Inner` in the file.
-                for p in ix.packages_for(lang, q) {
-                    if let Some(k) = ix.type_in(lang, p, simple) {
-                        return Some(k);
+                // A fully qualified name (`org.a.Segment`, `crate::a::Segment`); in Go and
+                // Python a qualifier must be imported to mean a package.
+                if matches!(lang, Lang::Java | Lang::Rust) {
+                    let q = q.strip_prefix("crate::").unwrap_or(q);
+                    for p in ix.packages_for(lang, q) {
+                        if let Some(k) = ix.type_in(lang, p, simple) {
+                            return Some(k);
+                        }
                     }
                 }
+                // `Outer.Inner` in the file.
                 if lang != Lang::Go {
                     if let Some(k) = ix.type_in(lang, &f.package, simple) {
                         if ix.type_in(lang, &f.package, head).is_some() {
@@ -1175,3 +1180,138 @@ const GO_UNSTABLE_FIELDS: &[&str] = &[
     "atomic.Value",
     "unsafe.Pointer",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The index of `files` (path, source) and a context for the first.
+    fn project(files: &[(&str, &str)]) -> Index {
+        let decls = files
+            .iter()
+            .map(|(path, src)| {
+                let lang = Lang::from_path(std::path::Path::new(path)).unwrap();
+                summarize(path, &crate::frontend::lower(lang, src).unwrap())
+            })
+            .collect();
+        Index::build(decls)
+    }
+
+    fn resource(ix: &Index, file: &str, ty: &str) -> Option<String> {
+        let ctx = Ctx::new(ix, ix.file_of(file));
+        ctx.resource_type(&TypeRef::new(ty))
+            .map(|r| format!("{} {}", r.name, r.close_method))
+    }
+
+    #[test]
+    fn java_resource_types_through_project_and_standard_supertypes() {
+        let ix = project(&[
+            ("src/a/Use.java", "package a;\nimport b.Segment;\nimport b.*;\nclass Use {}\n"),
+            (
+                "src/b/Segment.java",
+                "package b;\npublic class Segment extends Base {}\nclass Base implements java.io.Closeable { public void close() {} }\n\
+                 interface KeyValueIterator<K, V> extends Iterator<K>, AutoCloseable {}\nclass Plain {}\n",
+            ),
+        ]);
+        assert_eq!(
+            resource(&ix, "src/a/Use.java", "Segment").as_deref(),
+            Some("b.Segment close")
+        );
+        // Through the wildcard import.
+        assert_eq!(
+            resource(&ix, "src/a/Use.java", "KeyValueIterator<String,byte[]>").as_deref(),
+            Some("b.KeyValueIterator close")
+        );
+        assert_eq!(resource(&ix, "src/a/Use.java", "Plain"), None);
+        assert_eq!(resource(&ix, "src/a/Use.java", "Unknown"), None);
+    }
+
+    #[test]
+    fn go_resource_types_by_close_method_or_embedded_closer() {
+        let ix = project(&[
+            (
+                "cmd/main.go",
+                "package main\nimport (\n\"example.com/m/server/v3/wal\"\nst \"example.com/m/store\"\n)\n",
+            ),
+            ("server/wal/segment.go", "package wal\ntype Segment struct{ f *os.File }\ntype Meta struct{ n int }\n"),
+            ("server/wal/close.go", "package wal\nfunc (s *Segment) Close() error { return nil }\n"),
+            ("server/wal/wrap.go", "package wal\ntype Wrapped struct{ *Segment; n int }\n"),
+            (
+                "store/store.go",
+                "package store\ntype Reader struct{ io.ReadCloser }\ntype Wrapped struct{ *wal.Segment }\n",
+            ),
+        ]);
+        let m = "cmd/main.go";
+        assert_eq!(
+            resource(&ix, m, "*wal.Segment").as_deref(),
+            Some("server/wal.Segment Close")
+        );
+        assert_eq!(resource(&ix, m, "wal.Meta"), None);
+        assert_eq!(
+            resource(&ix, m, "st.Reader").as_deref(),
+            Some("store.Reader Close")
+        );
+        assert_eq!(
+            resource(&ix, m, "wal.Wrapped").as_deref(),
+            Some("server/wal.Wrapped Close")
+        );
+        // Embedding a project resource promotes its Close.
+        let ctx = Ctx::new(&ix, ix.file_of("store/store.go"));
+        assert!(
+            ctx.resource_type(&TypeRef::new("Wrapped")).is_none(),
+            "wal is not imported there"
+        );
+    }
+
+    #[test]
+    fn python_resource_types_by_close_or_exit() {
+        let ix = project(&[
+            ("pkg/use.py", "from .conn import Conn, Pool\nfrom pkg import conn as c\n"),
+            (
+                "pkg/conn.py",
+                "class Conn:\n    def close(self):\n        pass\nclass Pool:\n    def __exit__(self, *a):\n        pass\n\
+                 class Sub(Conn):\n    pass\nclass Plain:\n    pass\n",
+            ),
+        ]);
+        let u = "pkg/use.py";
+        assert_eq!(
+            resource(&ix, u, "Conn").as_deref(),
+            Some("pkg.conn.Conn close")
+        );
+        assert_eq!(
+            resource(&ix, u, "Pool").as_deref(),
+            Some("pkg.conn.Pool __exit__")
+        );
+        assert_eq!(
+            resource(&ix, u, "c.Sub").as_deref(),
+            Some("pkg.conn.Sub close")
+        );
+        assert_eq!(resource(&ix, u, "c.Plain"), None);
+    }
+
+    #[test]
+    fn misses_name_what_the_index_could_not_resolve() {
+        let ix = project(&[("a.go", "package a\ntype T struct{}\n")]);
+        let ctx = Ctx::new(&ix, Some(0));
+        assert!(ctx.resolve(&TypeRef::new("T")).is_some());
+        assert!(ctx.resolve(&TypeRef::new("*other.Segment")).is_none());
+        let misses: Vec<String> = ctx.misses().iter().map(|m| m.to_string()).collect();
+        assert_eq!(misses, ["Segment"]);
+        assert!(!ix.declares(Lang::Go, "Segment"));
+        assert!(ix.declares(Lang::Go, "T"));
+    }
+
+    #[test]
+    fn the_index_is_the_same_whatever_the_order_of_files() {
+        let a = ("x/a.java", "package x;\nclass A extends B {}\n");
+        let b = ("y/b.java", "package x;\nclass B {}\nclass A {}\n");
+        let one = project(&[a, b]);
+        let two = project(&[b, a]);
+        let key = |ix: &Index| {
+            let ctx = Ctx::new(ix, ix.file_of("y/b.java"));
+            ctx.resolve(&TypeRef::new("A"))
+                .map(|k| ix.qualified_name(k) + &k.file.to_string())
+        };
+        assert_eq!(key(&one), key(&two));
+    }
+}

@@ -250,3 +250,43 @@ fn markers_are_parsed_from_comments_only() {
     assert_eq!(markers(weak, Lang::Python, "want[warning]"), expect);
     assert_eq!(markers(weak, Lang::Python, "want").len(), 1);
 }
+
+#[test]
+fn facts_across_files_give_the_same_report_for_any_thread_count() {
+    // One type declared in one file decides findings in many others; the second pass re-reads
+    // those files. The report must not depend on how the work was spread.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("wal")).unwrap();
+    std::fs::write(
+        root.join("wal/segment.go"),
+        "package wal\nimport \"time\"\ntype Segment struct{ Path string; Opened time.Time }\n",
+    )
+    .unwrap();
+    let mut files = vec![(root.join("wal/segment.go"), Lang::Go)];
+    for i in 0..24 {
+        let p = root.join(format!("wal/use{i}.go"));
+        std::fs::write(
+            &p,
+            format!(
+                "package wal\nimport \"fmt\"\nvar byKey{i} = map[string]int{{}}\n\
+                 func add{i}(s *Segment) {{ byKey{i}[fmt.Sprintf(\"%v\", s)] = {i} }}\n"
+            ),
+        )
+        .unwrap();
+        files.push((p, Lang::Go));
+    }
+    let rules = RuleSet::builtin();
+    let run = |threads| {
+        let opts = Options {
+            threads,
+            ..Options::default()
+        };
+        let r = driver::analyze(&files, &rules, &opts);
+        format!("{:?}", r.diagnostics)
+    };
+    let one = run(1);
+    assert_eq!(one.matches("stringified-map-key").count(), 24, "{one}");
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(8));
+}
