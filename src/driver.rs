@@ -340,6 +340,20 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     merge(reports)
 }
 
+/// The one line that says a run judged files without the rest of their project: when files
+/// are named one by one (pre-commit passes the staged files) or read from standard input, the
+/// project index holds only those, and facts declared in the other files are unknown.
+pub fn subset_note(paths: &[PathBuf], stdin: bool) -> Option<String> {
+    if stdin {
+        return Some(
+            "leaklint: judged standard input with its own declarations only; the rest of the project was not indexed".into(),
+        );
+    }
+    paths.iter().any(|p| p.is_file()).then(|| {
+        "leaklint: judged the named files with an index of the paths given only; declarations in the rest of the project were not read (name a folder to index it)".into()
+    })
+}
+
 /// Runs `f` on every file on `opts.threads` workers, largest files first, and returns each
 /// file's report and result in the order of `files`.
 fn on_workers<T: Send>(

@@ -322,6 +322,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     if !args.quiet {
         print_warnings(&report, args.verbose);
+        if let Some(note) = driver::subset_note(&args.paths, args.stdin_filename.is_some()) {
+            eprintln!("{note}");
+        }
     }
     if let Some(file) = &args.write_baseline {
         baseline::write(file, &report.diagnostics)?;
