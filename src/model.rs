@@ -1,4 +1,6 @@
 //! The language-neutral model. Frontends lower a parse tree into it; checks read only it.
+//! `docs/model.md` describes every node, how names resolve to project types through the index,
+//! and what "unknown" does.
 //!
 //! No tree-sitter or syn type crosses this seam. Spans are byte offsets into the file's text;
 //! lines and columns are computed once, by [`crate::source::LineIndex`], when a diagnostic is
