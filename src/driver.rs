@@ -256,7 +256,7 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
 /// index about and did not find there.
 struct Pass1 {
     decls: crate::index::FileDecls,
-    misses: std::collections::BTreeSet<Box<str>>,
+    misses: Vec<crate::index::Miss>,
 }
 
 /// How a file's checks see the rest of the project.
@@ -277,7 +277,7 @@ enum Scope<'a> {
 ///    alone, which records each name it was asked about and could not resolve. The tree and the
 ///    model are dropped; only the summary stays.
 /// 2. After the barrier the summaries are joined into the project index. A file is analyzed
-///    again, against that index, only if the project declares one of the names its checks
+///    again, against that index, only if that index answers one of the questions its checks
 ///    missed: for every other file the index could not have changed a verdict, and its pass-1
 ///    report stands.
 ///
@@ -296,7 +296,7 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         reports.push(report);
         if let Some(p) = kept {
             if !p.misses.is_empty() {
-                redo_candidates.push((i, p.decls.lang, p.misses));
+                redo_candidates.push((i, p.decls.path.clone(), p.misses));
             }
             decls.push(p.decls);
         }
@@ -304,14 +304,24 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     let index = crate::index::Index::build(decls);
     let redo: Vec<(PathBuf, Lang)> = redo_candidates
         .into_iter()
-        .filter(|(_, lang, misses)| misses.iter().any(|m| index.declares(*lang, m)))
+        .filter(|(_, path, misses)| {
+            index
+                .file_of(path)
+                .is_some_and(|f| misses.iter().any(|m| index.answers(f, m)))
+        })
         .map(|(i, _, _)| files[i].clone())
         .collect();
     if std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some() {
+        let fs = index.files();
+        let count = |f: &dyn Fn(&crate::index::FileDecls) -> usize| fs.iter().map(f).sum::<usize>();
         eprintln!(
-            "index: {} files, {} analyzed again",
+            "index: {} files, {} analyzed again; {} types, {} fields, {} functions, {} imports",
             files.len(),
-            redo.len()
+            redo.len(),
+            count(&|f| f.types.len()),
+            count(&|f| f.types.iter().map(|t| t.fields.len()).sum()),
+            count(&|f| f.functions.len()),
+            count(&|f| f.imports.len()),
         );
     }
     if !redo.is_empty() {

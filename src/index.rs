@@ -18,7 +18,7 @@ use crate::model::{
     walk_stmts, Expr, ExprKind, FnKind, FuncId, Import, Lang, Lit, TypeKind, TypeRef, Unit,
 };
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// Index of a file in [`Index`], in path order.
 pub type FileId = usize;
@@ -139,8 +139,6 @@ pub struct Index {
     packages: HashMap<(Lang, Box<str>), Vec<Box<str>>>,
     /// `(lang, package key, owner or "", name)` → the function.
     functions: HashMap<FnName, FnKey>,
-    /// `(lang, simple name)` of every type and function: what a miss could have found.
-    names: HashSet<(Lang, Box<str>)>,
     /// C types by simple name (C has no packages): the first by path.
     c_types: HashMap<Box<str>, Vec<TypeKey>>,
 }
@@ -165,7 +163,6 @@ impl Index {
                 ix.types
                     .entry((f.lang, pkg.clone(), t.name.clone()))
                     .or_insert(key);
-                ix.names.insert((f.lang, t.name.clone()));
                 if f.lang == Lang::C {
                     ix.c_types.entry(t.name.clone()).or_default().push(key);
                 }
@@ -178,7 +175,6 @@ impl Index {
                         file: fid,
                         index: i as u32,
                     });
-                ix.names.insert((f.lang, func.name.clone()));
             }
         }
         ix.files = files;
@@ -219,10 +215,18 @@ impl Index {
         }
     }
 
-    /// Whether any file declares a type or function of this simple name in `lang`: a question
-    /// one file's index could not answer may have an answer here.
-    pub fn declares(&self, lang: Lang, simple: &str) -> bool {
-        self.names.contains(&(lang, simple.into()))
+    /// Whether this index answers a question that file `file` asked of its own index and
+    /// could not get answered: the question is asked again, from that file.
+    pub fn answers(&self, file: FileId, miss: &Miss) -> bool {
+        let ctx = Ctx::new(self, Some(file));
+        match miss {
+            Miss::Type(text) => ctx.resolve_from(Some(file), text).is_some(),
+            Miss::Function(path) => ctx.function_key(path).is_some(),
+            Miss::Method { owner, name } => {
+                let f = &self.files[file];
+                self.fn_in(f.lang, &f.package, owner, name).is_some()
+            }
+        }
     }
 
     fn type_in(&self, lang: Lang, pkg: &str, name: &str) -> Option<TypeKey> {
@@ -495,10 +499,14 @@ fn body_text(unit: &Unit, id: FuncId, owner: Option<&crate::model::TypeDecl>) ->
                         None => false,
                     };
                     // `hashCode()` of this object: the identity hash unless overridden.
+                    let own = call.receiver().is_none_or(|r| {
+                        matches!(&r.peel().kind, ExprKind::Name(n) if n == "this" || n == "super")
+                    });
                     let hit = hit
                         || (*p == "hashCode"
                             && call.name() == Some("hashCode")
-                            && call.args.is_empty());
+                            && call.args.is_empty()
+                            && own);
                     if hit {
                         why = Some(format!("its {method}() prints {what}"));
                         return;
@@ -569,7 +577,19 @@ pub struct Ctx<'a> {
     /// The checked file in the index; `None` when it is not in it (standard input), in which case
     /// only project-wide lookups answer.
     pub file: Option<FileId>,
-    misses: RefCell<BTreeSet<Box<str>>>,
+    misses: RefCell<BTreeSet<Miss>>,
+}
+
+/// A question the index could not answer, as asked from the checked file: replayed against
+/// the project's index ([`Index::answers`]) to tell whether a verdict depends on it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Miss {
+    /// A type, as written (pointers and generics removed), resolved from the checked file.
+    Type(Box<str>),
+    /// A function, by the path a call writes.
+    Function(Box<str>),
+    /// A method of a type of the checked file's package, declared apart (Go).
+    Method { owner: Box<str>, name: Box<str> },
 }
 
 /// How deep supertype and field chains are followed.
@@ -590,16 +610,18 @@ impl<'a> Ctx<'a> {
         EMPTY.get_or_init(Index::default)
     }
 
-    /// The simple names the checks asked about and the index did not declare. With one file's
-    /// index, a verdict can change with the whole project's only if the project declares one of
-    /// them ([`Index::declares`]).
-    pub fn misses(&self) -> BTreeSet<Box<str>> {
-        self.misses.borrow().clone()
+    /// The questions the checks asked that the index could not answer. With one file's index,
+    /// a verdict can change with the whole project's only if the project's answers one of them
+    /// ([`Index::answers`]).
+    pub fn misses(&self) -> Vec<Miss> {
+        self.misses.borrow().iter().cloned().collect()
     }
 
-    fn miss(&self, simple: &str) {
-        if !simple.is_empty() {
-            self.misses.borrow_mut().insert(simple.into());
+    /// Records a miss asked from the checked file (questions asked from another file's scope
+    /// are only asked of a project index, where misses no longer matter).
+    fn miss(&self, scope: Option<FileId>, miss: Miss) {
+        if scope == self.file {
+            self.misses.borrow_mut().insert(miss);
         }
     }
 
@@ -615,7 +637,7 @@ impl<'a> Ctx<'a> {
     pub fn resolve(&self, ty: &TypeRef) -> Option<TypeKey> {
         let found = self.resolve_from(self.file, ty.base());
         if found.is_none() {
-            self.miss(ty.simple());
+            self.miss(self.file, Miss::Type(ty.base().into()));
         }
         found
     }
@@ -757,7 +779,7 @@ impl<'a> Ctx<'a> {
     pub fn resolve_at(&self, file: FileId, ty: &TypeRef) -> Option<TypeKey> {
         let found = self.resolve_from(Some(file), ty.base());
         if found.is_none() {
-            self.miss(ty.simple());
+            self.miss(Some(file), Miss::Type(ty.base().into()));
         }
         found
     }
@@ -770,11 +792,7 @@ impl<'a> Ctx<'a> {
 
     /// A supertype of `key`, as written in `key`'s own file.
     fn resolve_in(&self, key: TypeKey, ty: &TypeRef) -> Option<TypeKey> {
-        let found = self.resolve_from(Some(key.file), ty.base());
-        if found.is_none() {
-            self.miss(ty.simple());
-        }
-        found
+        self.resolve_at(key.file, ty)
     }
 
     /// A project function by the path a call writes: `helper` (same package, or imported),
@@ -782,7 +800,7 @@ impl<'a> Ctx<'a> {
     pub fn function(&self, path: &str) -> Option<FnKey> {
         let found = self.function_key(path);
         if found.is_none() {
-            self.miss(crate::model::last_segment(path));
+            self.miss(self.file, Miss::Function(path.into()));
         }
         found
     }
@@ -847,9 +865,10 @@ impl<'a> Ctx<'a> {
             return Some((ty.file, m.results.clone()));
         }
         let f = &ix.files[ty.file];
-        if let Some(k) = ix.fn_in(f.lang, &f.package, &info.name, name) {
+        if let Some(k) = self.method_apart(ty, name) {
             return Some((k.file, ix.fn_info(k).results.clone()));
         }
+        let _ = f;
         for sup in info.supertypes.iter().chain(&info.embedded) {
             if let Some(k) = self.resolve_in(ty, sup) {
                 if let Some(r) = self.method_depth(k, name, depth + 1) {
@@ -858,6 +877,22 @@ impl<'a> Ctx<'a> {
             }
         }
         None
+    }
+
+    /// A method of `ty` declared apart from it (Go, Rust `impl`), in any file of its package.
+    fn method_apart(&self, ty: TypeKey, name: &str) -> Option<FnKey> {
+        let ix = self.index;
+        let f = &ix.files[ty.file];
+        let owner = &ix.type_info(ty).name;
+        let found = ix.fn_in(f.lang, &f.package, owner, name);
+        if found.is_none() {
+            let miss = Miss::Method {
+                owner: owner.clone(),
+                name: name.into(),
+            };
+            self.miss(Some(ty.file), miss);
+        }
+        found
     }
 
     /// Whether a method of that name exists on the type, with no parameters where the
@@ -996,7 +1031,7 @@ impl<'a> Ctx<'a> {
         match f.lang {
             Lang::Go => {
                 // A `String()` method declared apart from the type.
-                if let Some(k) = ix.fn_in(f.lang, &f.package, &info.name, "String") {
+                if let Some(k) = self.method_apart(key, "String") {
                     return ix.fn_info(k).text.clone();
                 }
                 if info.kind != TypeKind::Struct {
@@ -1295,10 +1330,22 @@ mod tests {
         let ctx = Ctx::new(&ix, Some(0));
         assert!(ctx.resolve(&TypeRef::new("T")).is_some());
         assert!(ctx.resolve(&TypeRef::new("*other.Segment")).is_none());
-        let misses: Vec<String> = ctx.misses().iter().map(|m| m.to_string()).collect();
-        assert_eq!(misses, ["Segment"]);
-        assert!(!ix.declares(Lang::Go, "Segment"));
-        assert!(ix.declares(Lang::Go, "T"));
+        assert_eq!(ctx.misses(), [Miss::Type("other.Segment".into())]);
+        assert!(!ix.answers(0, &ctx.misses()[0]));
+        // The same question asked of a project that declares it, through the file's import.
+        let whole = project(&[
+            (
+                "a/a.go",
+                "package a
+import \"example.com/m/other\"\ntype T struct{}\n",
+            ),
+            ("other/s.go", "package other\ntype Segment struct{}\n"),
+            ("third/s.go", "package third\ntype String struct{}\n"),
+        ]);
+        let a = whole.file_of("a/a.go").unwrap();
+        assert!(whole.answers(a, &Miss::Type("other.Segment".into())));
+        // A name the project declares, but not where this file looks: no dependence.
+        assert!(!whole.answers(a, &Miss::Type("String".into())));
     }
 
     #[test]
