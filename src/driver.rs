@@ -9,7 +9,7 @@ use crate::model::Span;
 use crate::rules::{RuleSet, Severity};
 use crate::suppress::{self, Suppression};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -292,13 +292,56 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     let mut reports = Vec::with_capacity(files.len());
     let mut decls = Vec::new();
     let mut redo_candidates = Vec::new();
+    let mut unparsed = Vec::new();
     for (i, (report, kept)) in first.into_iter().enumerate() {
-        reports.push(report);
-        if let Some(p) = kept {
-            if !p.misses.is_empty() {
-                redo_candidates.push((i, p.decls.path.clone(), p.misses));
+        match kept {
+            Some(p) => {
+                if !p.misses.is_empty() {
+                    redo_candidates.push((i, p.decls.path.clone(), p.misses));
+                }
+                decls.push(p.decls);
             }
-            decls.push(p.decls);
+            // Not read as source (binary, unreadable, too large) or not parsed.
+            None if report.warnings.is_empty() => unparsed.push(files[i].clone()),
+            None => {}
+        }
+        reports.push(report);
+    }
+    // The files no check wanted were not parsed. Those that may declare what the checks asked
+    // about (and, in turn, what those declarations name) are parsed now, for their
+    // declarations only.
+    let mut names: BTreeSet<String> = redo_candidates
+        .iter()
+        .flat_map(|(_, _, misses)| misses.iter().map(miss_name))
+        .collect();
+    let mut searched: BTreeSet<String> = BTreeSet::new();
+    let mut declaration_time: BTreeMap<Lang, (u64, Duration)> = BTreeMap::new();
+    for _round in 0..8 {
+        let fresh: Vec<String> = names.difference(&searched).cloned().collect();
+        if fresh.is_empty() || unparsed.is_empty() {
+            break;
+        }
+        searched.extend(fresh.iter().cloned());
+        let Some(finder) = declaration_finder(&fresh) else {
+            break;
+        };
+        let hits = on_workers(&unparsed, opts, false, |path, _, _| {
+            std::fs::read(path).is_ok_and(|b| finder.is_match(&b))
+        });
+        let (hit, rest): (Vec<_>, Vec<_>) =
+            unparsed.into_iter().zip(hits).partition(|(_, (_, h))| *h);
+        unparsed = rest.into_iter().map(|(f, _)| f).collect();
+        let hit: Vec<(PathBuf, Lang)> = hit.into_iter().map(|(f, _)| f).collect();
+        let found = on_workers(&hit, opts, false, |path, lang, _| {
+            declarations_of(path, lang)
+        });
+        for ((_, lang), (_, d)) in hit.iter().zip(found) {
+            let Some((d, took)) = d else { continue };
+            names.extend(declared_names(&d));
+            let e = declaration_time.entry(*lang).or_default();
+            e.0 += 1;
+            e.1 += took;
+            decls.push(d);
         }
     }
     let index = crate::index::Index::build(decls);
@@ -315,14 +358,24 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         let fs = index.files();
         let count = |f: &dyn Fn(&crate::index::FileDecls) -> usize| fs.iter().map(f).sum::<usize>();
         eprintln!(
-            "index: {} files, {} analyzed again; {} types, {} fields, {} functions, {} imports",
+            "index: {} files, {} indexed, {} analyzed again; {} types, {} fields, {} functions, {} imports",
             files.len(),
+            fs.len(),
             redo.len(),
             count(&|f| f.types.len()),
             count(&|f| f.types.iter().map(|t| t.fields.len()).sum()),
             count(&|f| f.functions.len()),
             count(&|f| f.imports.len()),
         );
+    }
+    for (lang, (n, took)) in declaration_time {
+        let t = reports
+            .first_mut()
+            .map(|r| r.stats.entry(lang).or_default());
+        if let Some(t) = t {
+            t.parsed += n;
+            t.parse_time += took;
+        }
     }
     if !redo.is_empty() {
         let again = on_workers(&redo, opts, false, |path, lang, report| {
@@ -348,6 +401,78 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         }
     }
     merge(reports)
+}
+
+/// The declarations of a file no check wants, and how long they took to read.
+fn declarations_of(path: &Path, lang: Lang) -> Option<(crate::index::FileDecls, Duration)> {
+    let bytes = std::fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let t = Instant::now();
+    let unit = std::panic::catch_unwind(|| frontend::lower_declarations(lang, &text))
+        .ok()?
+        .ok()?;
+    let d = crate::index::summarize(&display(path), &unit);
+    Some((d, t.elapsed()))
+}
+
+/// The simple name a miss asks about.
+fn miss_name(m: &crate::index::Miss) -> String {
+    use crate::index::Miss;
+    let text = match m {
+        Miss::Type(t) | Miss::Function(t) => t,
+        Miss::Method { owner, .. } => owner,
+    };
+    crate::model::last_segment(text).to_string()
+}
+
+/// The names a file's declarations refer to: what the checks may ask about next (supertypes,
+/// embedded and field types, result types), and its own types (whose methods may stand apart).
+fn declared_names(d: &crate::index::FileDecls) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in &d.types {
+        out.push(t.name.to_string());
+        for r in t.supertypes.iter().chain(&t.embedded).chain(&t.superclass) {
+            out.push(r.simple().to_string());
+        }
+        for (_, ty) in &t.fields {
+            out.extend(ty.as_ref().map(|ty| ty.simple().to_string()));
+        }
+    }
+    for f in &d.functions {
+        out.extend(f.results.iter().map(|r| r.simple().to_string()));
+    }
+    out.retain(|n| n.len() > 1);
+    out
+}
+
+/// A search for the text that declares one of `names` in any language (`type X`, `func X(`,
+/// a Go receiver `X) `, `class X`, `interface X`, `def X(`, `struct X`, …). It may find more
+/// than declarations; it never misses one written the usual way.
+fn declaration_finder(names: &[String]) -> Option<aho_corasick::AhoCorasick> {
+    let mut pats = Vec::new();
+    for n in names.iter().filter(|n| n.len() > 1) {
+        for p in [
+            format!("type {n}"),
+            format!("func {n}"),
+            format!(" {n}) "),
+            format!("*{n}) "),
+            format!("\t{n} "),
+            format!("class {n}"),
+            format!("interface {n}"),
+            format!("enum {n}"),
+            format!("record {n}"),
+            format!("def {n}"),
+            format!("struct {n}"),
+            format!("trait {n}"),
+            format!("fn {n}"),
+        ] {
+            pats.push(p);
+        }
+    }
+    if pats.is_empty() {
+        return None;
+    }
+    aho_corasick::AhoCorasick::new(pats).ok()
 }
 
 /// The one line that says a run judged files without the rest of their project: when files
@@ -571,19 +696,12 @@ fn analyze_bytes(
     } else {
         (0..rules.rules.len()).collect()
     };
-    // Pass 1 lowers every file, for its declarations.
-    let collecting = matches!(scope, Scope::Collect(_));
-    if wanted.is_empty() && suppressions.is_empty() && !collecting {
+    if wanted.is_empty() && suppressions.is_empty() {
         return;
     }
     stats.parsed += 1;
     let t = Instant::now();
-    // A file no check wants is read for its declarations only.
-    let lowered = if wanted.is_empty() && suppressions.is_empty() {
-        frontend::lower_declarations(lang, &text)
-    } else {
-        frontend::lower(lang, &text)
-    };
+    let lowered = frontend::lower(lang, &text);
     stats.parse_time += t.elapsed();
     let unit = match lowered {
         Ok(unit) => unit,
@@ -603,13 +721,6 @@ fn analyze_bytes(
     let (ctx, kept) = match scope {
         Scope::Collect(kept) => {
             let decls = crate::index::summarize(shown, &unit);
-            if wanted.is_empty() && suppressions.is_empty() {
-                *kept = Some(Pass1 {
-                    decls,
-                    misses: Default::default(),
-                });
-                return;
-            }
             project = crate::index::Index::of_file(decls.clone());
             (checks::Ctx::new(&project, Some(0)), Some((kept, decls)))
         }

@@ -28,12 +28,9 @@ pub struct Finding {
 /// anything, derived from the data so that the pre-check can never hide a finding; `None`
 /// where a check has no such literals beyond the rule's own `prefilter`.
 pub fn required_literals(check: CheckKind, model: &crate::rules::ApiModel) -> Option<Vec<String>> {
-    // `stringified-key` once required a listed name or type in the text; a project type whose
-    // text is unstable (known only from the index) leaves no such literal, so it has none now.
-    let _ = model;
     match check {
-        CheckKind::StringifiedKey
-        | CheckKind::MustRelease
+        CheckKind::StringifiedKey => Some(stringified_key::required_literals(model)),
+        CheckKind::MustRelease
         | CheckKind::StickyInSession
         | CheckKind::ClientPerCall
         | CheckKind::KeyConsistency

@@ -57,6 +57,42 @@ pub fn check<'u>(
     }
 }
 
+/// A finding needs an unstable value: a name or type the data lists, an address or debug
+/// conversion, or a project type (known only from the index) formatted by one of the rule's
+/// stringifying calls. These are the literals such a value leaves in the text. A project type
+/// formatted only by concatenation or an f-string, in a file with none of them, is not seen.
+pub fn required_literals(model: &ApiModel) -> Vec<String> {
+    let mut lits = Vec::new();
+    for name in &model.unstable_names {
+        // Names match by their last word, whatever its case: `ctx`, `parentCtx`, `CTX`.
+        let mut cap = name.clone();
+        cap[..1].make_ascii_uppercase();
+        lits.extend([name.to_lowercase(), cap, name.to_uppercase()]);
+    }
+    for ty in model.unstable_types.iter() {
+        let simple = ty.trim_start_matches('*');
+        let simple = crate::model::last_segment(simple);
+        lits.push(simple.to_string());
+    }
+    for verb in model.address_verbs.iter().chain(&model.debug_verbs) {
+        // printf `%p`, brace `:p}` / `:?}` / `:#?}`, Python's `!r}`.
+        lits.extend([format!("%{verb}"), format!("{verb}}}")]);
+    }
+    for api in &model.stringify {
+        // `fmt.Sprintf(`, `String.valueOf(`, `str(`, `.toString(`.
+        if let Some(call) = &api.call {
+            lits.push(format!("{call}("));
+        }
+        if let Some(m) = &api.method {
+            lits.push(format!(".{m}("));
+        }
+    }
+    lits.retain(|l| !l.is_empty());
+    lits.sort();
+    lits.dedup();
+    lits
+}
+
 /// A formatting expression whose result is unstable.
 struct Origin {
     /// What was formatted, for the message: "`ctx` (context.Context)".
