@@ -263,8 +263,8 @@ struct Pass1 {
 enum Scope<'a> {
     /// `--parse-only`: parse and stop.
     ParseOnly,
-    /// Pass 1: every file is lowered and summarized; the wanted checks run against the file's
-    /// own index, and what they could not find there is recorded.
+    /// Pass 1: a file a check wants is lowered and summarized, and its checks run against the
+    /// file's own index, which records what they could not find there.
     Collect(&'a mut Option<Pass1>),
     /// Pass 2: the checks run against the whole project's index.
     Project(&'a crate::index::Index),
@@ -272,17 +272,18 @@ enum Scope<'a> {
 
 /// The whole run over a project, in two passes:
 ///
-/// 1. Every file is read, lowered once and summarized into its declarations
-///    ([`crate::index::summarize`]); the checks it wants run at once against an index of that file
-///    alone, which records each name it was asked about and could not resolve. The tree and the
+/// 1. Every file is read; a file a check wants is lowered once and summarized into its
+///    declarations ([`crate::index::summarize`]), and its checks run at once against an index
+///    of that file alone, which records each question it could not answer. The tree and the
 ///    model are dropped; only the summary stays.
-/// 2. After the barrier the summaries are joined into the project index. A file is analyzed
-///    again, against that index, only if that index answers one of the questions its checks
-///    missed: for every other file the index could not have changed a verdict, and its pass-1
-///    report stands.
+/// 2. The files no check wants are searched for the declarations of what was asked (and, in
+///    turn, of what those declarations name); those found are lowered for their declarations
+///    only. The summaries are joined into the project index. A file is analyzed again, against
+///    it, only if it answers one of the questions the file's checks asked: for every other file
+///    the index could not have changed a verdict, and its pass-1 report stands.
 ///
 /// The index is built in path order and a file's verdict depends only on it and the file, so
-/// the report is the same for any number of threads.
+/// the report is the same for any number of threads. See `docs/model.md`.
 fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
     let first = on_workers(files, opts, true, |path, lang, report| {
         let mut kept = None;
