@@ -16,6 +16,7 @@
 
 use crate::index::{Ctx, FileId, ResourceType, TextFact, TypeKey};
 use crate::model::{walk_stmts, Expr, ExprKind, FnKind, FuncId, Lang, StmtKind, TypeRef, Unit};
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// A type as written, and where: `None` for the checked file, else the index file whose
@@ -30,21 +31,38 @@ struct Ty {
 /// What a local holds: a type, or `None` once two bindings disagree or one is unknown.
 type Slot = Option<Ty>;
 
+/// Where a local's value comes from, kept until its type is asked.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Declared(&'a TypeRef),
+    Value(&'a Expr),
+    /// Result `i` of a call bound to several targets (`a, err := f()`).
+    Result(&'a Expr, usize),
+    Unknown,
+}
+
 pub struct TypeEnv<'a> {
     ctx: &'a Ctx<'a>,
     unit: &'a Unit,
     func: FuncId,
-    locals: HashMap<&'a str, Slot>,
+    /// Each local's bindings, in source order; a parameter replaces what enclosing functions
+    /// bound under its name.
+    sources: HashMap<&'a str, Vec<Source<'a>>>,
+    /// Types worked out so far. A local being worked out is `None` meanwhile, so that a binding
+    /// that refers to itself (`x = f(x)`) stays unknown instead of looping.
+    memo: RefCell<HashMap<&'a str, Slot>>,
 }
 
 impl<'a> TypeEnv<'a> {
-    /// The environment of function `func` of `unit`.
+    /// The environment of function `func` of `unit`. Nothing is resolved until asked: the
+    /// bindings are only collected, so that the index is asked only about what a check needs.
     pub fn new(ctx: &'a Ctx<'a>, unit: &'a Unit, func: FuncId) -> TypeEnv<'a> {
         let mut env = TypeEnv {
             ctx,
             unit,
             func,
-            locals: HashMap::new(),
+            sources: HashMap::new(),
+            memo: RefCell::new(HashMap::new()),
         };
         // Outermost first: a closure sees the locals of the functions around it.
         let mut chain: Vec<FuncId> =
@@ -61,8 +79,8 @@ impl<'a> TypeEnv<'a> {
         let f = &unit.functions[id];
         for p in &f.params {
             if !p.name.is_empty() && p.name != "_" {
-                // A parameter shadows whatever the enclosing function bound.
-                self.locals.insert(&p.name, p.ty.clone().map(local));
+                let src = p.ty.as_ref().map_or(Source::Unknown, Source::Declared);
+                self.sources.insert(&p.name, vec![src]);
             }
         }
         walk_stmts(&f.body, &mut |s| match &s.kind {
@@ -71,29 +89,26 @@ impl<'a> TypeEnv<'a> {
                 values,
                 declared,
             } => {
-                let types: Vec<Slot> = if let Some(t) = declared {
-                    vec![Some(local(t.clone())); targets.len()]
-                } else if values.len() == targets.len() {
-                    values.iter().map(|v| self.ty(v, 0)).collect()
-                } else if let [v] = values.as_slice() {
-                    // `a, err := f()`: the call's results in order.
-                    let results = self.results_of(v);
-                    (0..targets.len())
-                        .map(|i| results.as_ref().and_then(|r| r.get(i).cloned()))
-                        .collect()
-                } else {
-                    vec![None; targets.len()]
-                };
-                for (t, ty) in targets.iter().zip(types) {
+                for (i, t) in targets.iter().enumerate() {
+                    let src = if let Some(d) = declared {
+                        Source::Declared(d)
+                    } else if values.len() == targets.len() {
+                        Source::Value(&values[i])
+                    } else if let [v] = values.as_slice() {
+                        Source::Result(v, i)
+                    } else {
+                        Source::Unknown
+                    };
                     if let ExprKind::Name(n) = &t.peel().kind {
-                        self.bind(n, ty);
+                        self.bind(n, src);
                     }
                 }
             }
             StmtKind::Try { catches, .. } => {
                 for c in catches {
                     if let Some(p) = &c.param {
-                        self.bind(&p.name, p.ty.clone().map(local));
+                        let src = p.ty.as_ref().map_or(Source::Unknown, Source::Declared);
+                        self.bind(&p.name, src);
                     }
                 }
             }
@@ -101,20 +116,43 @@ impl<'a> TypeEnv<'a> {
         });
     }
 
-    fn bind(&mut self, name: &'a str, ty: Slot) {
+    fn bind(&mut self, name: &'a str, src: Source<'a>) {
         if name == "_" || name.is_empty() {
             return;
         }
-        match self.locals.get(name) {
-            // A second binding with the same type keeps it; any other makes it unknown.
-            Some(old) if *old != ty => {
-                self.locals.insert(name, None);
-            }
-            Some(_) => {}
-            None => {
-                self.locals.insert(name, ty);
+        self.sources.entry(name).or_default().push(src);
+    }
+
+    /// A local's type: the type every one of its bindings gives it, else unknown.
+    fn local_type(&self, name: &'a str, depth: usize) -> Slot {
+        if let Some(t) = self.memo.borrow().get(name) {
+            return t.clone();
+        }
+        let sources = self.sources.get(name)?;
+        self.memo.borrow_mut().insert(name, None);
+        let mut found: Option<Ty> = None;
+        for src in sources {
+            let t = match *src {
+                Source::Declared(t) => Some(local(t.clone())),
+                Source::Value(v) => self.ty(v, depth + 1),
+                Source::Result(v, i) => self.results_of(v).and_then(|r| r.get(i).cloned()),
+                Source::Unknown => None,
+            };
+            match (t, &found) {
+                (None, _) => {
+                    found = None;
+                    break;
+                }
+                (Some(t), None) => found = Some(t),
+                (Some(t), Some(f)) if t == *f => {}
+                (Some(_), Some(_)) => {
+                    found = None;
+                    break;
+                }
             }
         }
+        self.memo.borrow_mut().insert(name, found.clone());
+        found
     }
 
     /// The type of an expression as written where it is declared, when it is known.
@@ -168,8 +206,8 @@ impl<'a> TypeEnv<'a> {
     /// A name: a local, the receiver, a field of the owner (Java's bare field names), a global
     /// of the file.
     fn name_type(&self, n: &str) -> Option<Ty> {
-        if let Some(slot) = self.locals.get(n) {
-            return slot.clone();
+        if let Some((&key, _)) = self.sources.get_key_value(n) {
+            return self.local_type(key, 0);
         }
         if matches!(n, "this" | "self") {
             return self.method()?.owner.as_deref().map(TypeRef::new).map(local);
@@ -204,7 +242,7 @@ impl<'a> TypeEnv<'a> {
     fn is_package(&self, e: &Expr) -> bool {
         match &e.peel().kind {
             ExprKind::Name(n) => {
-                !self.locals.contains_key(n.as_str()) && self.unit.import_named(n).is_some()
+                !self.sources.contains_key(n.as_str()) && self.unit.import_named(n).is_some()
             }
             _ => false,
         }
