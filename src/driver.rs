@@ -426,21 +426,25 @@ fn miss_name(m: &crate::index::Miss) -> String {
     crate::model::last_segment(text).to_string()
 }
 
-/// The names a file's declarations refer to: what the checks may ask about next (supertypes,
-/// embedded and field types, result types), and its own types (whose methods may stand apart).
+/// The names a file's declarations refer to that the index's facts follow: supertypes and
+/// embedded types (resources, text inherited), a Go struct's field types (its `%v` text), and,
+/// in Go and Rust, its own types (whose methods may stand in other files). Field types elsewhere
+/// and result types are not followed: a question about them stays unknown.
 fn declared_names(d: &crate::index::FileDecls) -> Vec<String> {
     let mut out = Vec::new();
+    let apart = matches!(d.lang, Lang::Go | Lang::Rust);
     for t in &d.types {
-        out.push(t.name.to_string());
+        if apart {
+            out.push(t.name.to_string());
+        }
         for r in t.supertypes.iter().chain(&t.embedded).chain(&t.superclass) {
             out.push(r.simple().to_string());
         }
-        for (_, ty) in &t.fields {
-            out.extend(ty.as_ref().map(|ty| ty.simple().to_string()));
+        if d.lang == Lang::Go {
+            for (_, ty) in &t.fields {
+                out.extend(ty.as_ref().map(|ty| ty.simple().to_string()));
+            }
         }
-    }
-    for f in &d.functions {
-        out.extend(f.results.iter().map(|r| r.simple().to_string()));
     }
     out.retain(|n| n.len() > 1);
     out

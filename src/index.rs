@@ -617,6 +617,21 @@ impl<'a> Ctx<'a> {
         self.misses.borrow().iter().cloned().collect()
     }
 
+    /// Runs `f` and returns what it returns and the misses it caused, without recording them:
+    /// a check that asks about many values but relies on few records only those it relied on
+    /// ([`Ctx::record`]).
+    pub fn capture<T>(&self, f: impl FnOnce() -> T) -> (T, Vec<Miss>) {
+        let outer = self.misses.take();
+        let out = f();
+        let caused = self.misses.replace(outer);
+        (out, caused.into_iter().collect())
+    }
+
+    /// Records misses [`Ctx::capture`] held back.
+    pub fn record(&self, misses: &[Miss]) {
+        self.misses.borrow_mut().extend(misses.iter().cloned());
+    }
+
     /// Records a miss asked from the checked file (questions asked from another file's scope
     /// are only asked of a project index, where misses no longer matter).
     fn miss(&self, scope: Option<FileId>, miss: Miss) {

@@ -33,6 +33,7 @@ pub fn check<'u>(
         fields: HashMap::new(),
         ctx,
         envs: RefCell::new(HashMap::new()),
+        pending: RefCell::new(Vec::new()),
     };
     // Functions are numbered in source pre-order, so a closure comes after the function whose
     // variables it captures.
@@ -45,12 +46,18 @@ pub fn check<'u>(
     }
     for (span, labels) in uses {
         let origin = &cx.origins[&span];
+        // A value the file's own index could not judge: whether it is unstable depends on the
+        // project, so the questions it raised are what this file's verdict depends on.
+        let Some(value) = &origin.value else {
+            ctx.record(&origin.pending);
+            continue;
+        };
         let mut labels = labels;
         labels.sort();
         labels.dedup();
         out.push(Finding {
             span,
-            message: rule.message.replace("{value}", &origin.value),
+            message: rule.message.replace("{value}", value),
             labels,
             demoted: false,
         });
@@ -95,8 +102,11 @@ pub fn required_literals(model: &ApiModel) -> Vec<String> {
 
 /// A formatting expression whose result is unstable.
 struct Origin {
-    /// What was formatted, for the message: "`ctx` (context.Context)".
-    value: String,
+    /// What was formatted, for the message: "`ctx` (context.Context)"; `None` for a value
+    /// whose type the index could not resolve, followed in case it reaches a map key.
+    value: Option<String>,
+    /// The questions the index could not answer about the value.
+    pending: Vec<crate::index::Miss>,
 }
 
 /// Where a tainted string came from: the formatting expression, and the field store it
@@ -118,6 +128,8 @@ struct Cx<'u> {
     ctx: &'u super::Ctx<'u>,
     /// Type environments, per function, built when a value's type is first asked.
     envs: RefCell<HashMap<FuncId, std::rc::Rc<TypeEnv<'u>>>>,
+    /// The misses of the values judged since the last formatting expression began.
+    pending: RefCell<Vec<crate::index::Miss>>,
 }
 
 impl<'u> Cx<'u> {
@@ -241,6 +253,7 @@ impl<'u> Cx<'u> {
             ExprKind::Name(n) => self.local(id, n),
             ExprKind::Field(_, n) => self.fields.get(n.as_str()).copied(),
             ExprKind::Format(f) => {
+                self.pending.borrow_mut().clear();
                 if let Some(value) = f
                     .args
                     .iter()
@@ -248,8 +261,12 @@ impl<'u> Cx<'u> {
                 {
                     return Some(self.origin(e.span, value));
                 }
+                let pending = std::mem::take(&mut *self.pending.borrow_mut());
                 // `prefix + key`: concatenating a tainted string keeps it tainted.
-                f.args.iter().find_map(|a| self.taint_of(id, &a.expr))
+                f.args
+                    .iter()
+                    .find_map(|a| self.taint_of(id, &a.expr))
+                    .or_else(|| self.pending_origin(e.span, pending))
             }
             ExprKind::Call(call) => {
                 let api = self
@@ -257,15 +274,41 @@ impl<'u> Cx<'u> {
                     .stringify
                     .iter()
                     .find(|api| api_matches(api, call))?;
-                let value = self.stringified_value(id, api, call)?;
-                Some(self.origin(e.span, value))
+                self.pending.borrow_mut().clear();
+                match self.stringified_value(id, api, call) {
+                    Some(value) => Some(self.origin(e.span, value)),
+                    None => {
+                        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+                        self.pending_origin(e.span, pending)
+                    }
+                }
             }
             _ => None,
         }
     }
 
+    /// A value not judged unstable here, but only because the file's index lacked a type: it
+    /// is followed like an unstable one, and reported never; reaching a map key, it makes the
+    /// file's verdict depend on the project.
+    fn pending_origin(&mut self, span: Span, pending: Vec<crate::index::Miss>) -> Option<Taint> {
+        if pending.is_empty() {
+            return None;
+        }
+        self.origins.entry(span).or_insert(Origin {
+            value: None,
+            pending,
+        });
+        Some(Taint {
+            origin: span,
+            field_store: None,
+        })
+    }
+
     fn origin(&mut self, span: Span, value: String) -> Taint {
-        self.origins.entry(span).or_insert(Origin { value });
+        self.origins.entry(span).or_insert(Origin {
+            value: Some(value),
+            pending: Vec::new(),
+        });
         Taint {
             origin: span,
             field_store: None,
@@ -324,9 +367,18 @@ impl<'u> Cx<'u> {
         if m.address_verbs.iter().any(|v| v == verb) {
             return Some(format!("the address of `{shown}`"));
         }
-        // A project type: its declaration decides.
+        // A type the data calls stable (`string`, `int`) is not the project's.
+        if type_of(self.unit, id, e)
+            .is_some_and(|ty| type_matches(&m.stable_types, &unwrap_type(ty)))
+        {
+            return None;
+        }
+        // A project type: its declaration decides. What the index could not answer is held
+        // back: it matters only if the value reaches a map key.
         let env = self.env(id);
-        if let Some(fact) = env.text_fact(e) {
+        let (fact, misses) = self.ctx.capture(|| env.text_fact(e));
+        self.pending.borrow_mut().extend(misses);
+        if let Some(fact) = fact {
             return match fact {
                 TextFact::Stable => None,
                 TextFact::Unstable(why) => {
