@@ -15,7 +15,7 @@
 //! would change with the whole project's.
 
 use crate::model::{
-    walk_stmts, Expr, ExprKind, FnKind, FuncId, Import, Lang, Lit, TypeKind, TypeRef, Unit,
+    walk_stmts, Expr, ExprKind, FnKind, FuncId, Lang, Lit, TypeKind, TypeRef, Unit,
 };
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -33,9 +33,30 @@ pub struct FileDecls {
     pub package: String,
     /// Go's declared package name (`wal`), which imports bind; the package key otherwise.
     pub package_name: String,
-    pub imports: Vec<Import>,
+    pub imports: Box<[ImportInfo]>,
     pub types: Vec<TypeInfo>,
     pub functions: Vec<FnInfo>,
+}
+
+/// An import, summarized: see [`crate::model::Import`].
+#[derive(Clone, Debug)]
+pub struct ImportInfo {
+    pub path: Box<str>,
+    pub alias: Option<Box<str>>,
+    pub wildcard: bool,
+}
+
+impl ImportInfo {
+    /// The name the import binds in the file.
+    pub fn local_name(&self) -> &str {
+        if let Some(a) = &self.alias {
+            return a;
+        }
+        self.path
+            .rsplit(['/', '.', ':'])
+            .find(|s| !s.is_empty())
+            .unwrap_or(&self.path)
+    }
 }
 
 /// A declared type, summarized.
@@ -70,9 +91,22 @@ pub struct FnInfo {
     /// The owner type's simple name, for a method.
     pub owner: Option<Box<str>>,
     pub results: Vec<TypeRef>,
-    pub facts: FnFacts,
+    /// `None` when nothing is known (see [`FnInfo::facts`]).
+    pub known: Option<Box<FnFacts>>,
     /// For a text method (`String()`, `toString()`, `__str__`, `__repr__`): what it prints.
     pub text: Option<TextFact>,
+}
+
+impl FnInfo {
+    /// The function's facts; all empty (unknown) when none were found.
+    pub fn facts(&self) -> &FnFacts {
+        static NONE: FnFacts = FnFacts {
+            returns_resource: None,
+            releases: Vec::new(),
+            keeps: Vec::new(),
+        };
+        self.known.as_deref().unwrap_or(&NONE)
+    }
 }
 
 /// Per-function facts other files may rely on, in the manner of go/analysis `Fact`s. The slots
@@ -126,19 +160,28 @@ pub struct FnKey {
     pub index: u32,
 }
 
-/// `(lang, package key, owner or "", name)`.
-type FnName = (Lang, Box<str>, Box<str>, Box<str>);
+/// The hash of a key of the index (deterministic: the same in every run).
+fn key_hash(parts: &[&str], lang: Lang) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    lang.hash(&mut h);
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
 
 /// Every file's declarations, joined.
 #[derive(Default)]
 pub struct Index {
     files: Vec<FileDecls>,
-    /// `(lang, package key, simple name)` → the type; the first by path when several declare it.
-    types: HashMap<(Lang, Box<str>, Box<str>), TypeKey>,
+    /// Hashes of `(lang, package key, simple name)` with the type, sorted (by hash, then path
+    /// order): the first that matches is the first by path. The strings stay in `files`.
+    types: Vec<(u64, TypeKey)>,
     /// `(lang, last segment of the package key)` → package keys.
     packages: HashMap<(Lang, Box<str>), Vec<Box<str>>>,
-    /// `(lang, package key, owner or "", name)` → the function.
-    functions: HashMap<FnName, FnKey>,
+    /// Hashes of `(lang, package key, owner or "", name)` with the function, sorted likewise.
+    functions: Vec<(u64, FnKey)>,
     /// C types by simple name (C has no packages): the first by path.
     c_types: HashMap<Box<str>, Vec<TypeKey>>,
 }
@@ -161,22 +204,27 @@ impl Index {
                     index: i as u32,
                 };
                 ix.types
-                    .entry((f.lang, pkg.clone(), t.name.clone()))
-                    .or_insert(key);
+                    .push((key_hash(&[&f.package, &t.name], f.lang), key));
                 if f.lang == Lang::C {
                     ix.c_types.entry(t.name.clone()).or_default().push(key);
                 }
             }
             for (i, func) in f.functions.iter().enumerate() {
-                let owner = func.owner.clone().unwrap_or_default();
-                ix.functions
-                    .entry((f.lang, pkg.clone(), owner, func.name.clone()))
-                    .or_insert(FnKey {
+                let owner = func.owner.as_deref().unwrap_or_default();
+                let h = key_hash(&[&f.package, owner, &func.name], f.lang);
+                ix.functions.push((
+                    h,
+                    FnKey {
                         file: fid,
                         index: i as u32,
-                    });
+                    },
+                ));
             }
         }
+        ix.types.sort_unstable();
+        ix.functions.sort_unstable();
+        ix.types.shrink_to_fit();
+        ix.functions.shrink_to_fit();
         ix.files = files;
         ix
     }
@@ -230,13 +278,33 @@ impl Index {
     }
 
     fn type_in(&self, lang: Lang, pkg: &str, name: &str) -> Option<TypeKey> {
-        self.types.get(&(lang, pkg.into(), name.into())).copied()
+        let h = key_hash(&[pkg, name], lang);
+        let from = self.types.partition_point(|(x, _)| *x < h);
+        self.types[from..]
+            .iter()
+            .take_while(|(x, _)| *x == h)
+            .map(|(_, k)| *k)
+            .find(|k| {
+                let f = &self.files[k.file];
+                f.lang == lang && f.package == pkg && &*self.type_info(*k).name == name
+            })
     }
 
     fn fn_in(&self, lang: Lang, pkg: &str, owner: &str, name: &str) -> Option<FnKey> {
-        self.functions
-            .get(&(lang, pkg.into(), owner.into(), name.into()))
-            .copied()
+        let h = key_hash(&[pkg, owner, name], lang);
+        let from = self.functions.partition_point(|(x, _)| *x < h);
+        self.functions[from..]
+            .iter()
+            .take_while(|(x, _)| *x == h)
+            .map(|(_, k)| *k)
+            .find(|k| {
+                let f = &self.files[k.file];
+                let info = self.fn_info(*k);
+                f.lang == lang
+                    && f.package == pkg
+                    && info.owner.as_deref().unwrap_or_default() == owner
+                    && &*info.name == name
+            })
     }
 
     /// The package keys an import path names: Java's exact package; Python's module by dotted
@@ -389,7 +457,7 @@ pub fn summarize(path: &str, unit: &Unit) -> FileDecls {
             name: f.name.as_str().into(),
             owner: f.owner.as_deref().map(Into::into),
             results: f.results.clone(),
-            facts,
+            known: (!facts.is_empty()).then(|| Box::new(facts)),
             text,
         });
     }
@@ -398,7 +466,15 @@ pub fn summarize(path: &str, unit: &Unit) -> FileDecls {
         lang: unit.lang,
         package,
         package_name,
-        imports: unit.imports.clone(),
+        imports: unit
+            .imports
+            .iter()
+            .map(|i| ImportInfo {
+                path: i.path.as_str().into(),
+                alias: i.alias.as_deref().map(Into::into),
+                wildcard: i.wildcard,
+            })
+            .collect(),
         types,
         functions,
     }
