@@ -313,7 +313,7 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     // declarations only.
     let mut names: BTreeSet<String> = redo_candidates
         .iter()
-        .flat_map(|(_, _, misses)| misses.iter().map(miss_name))
+        .flat_map(|(_, _, misses)| misses.iter().flat_map(miss_names))
         .collect();
     let mut searched: BTreeSet<String> = BTreeSet::new();
     let mut declaration_time: BTreeMap<Lang, (u64, Duration)> = BTreeMap::new();
@@ -417,13 +417,21 @@ fn declarations_of(path: &Path, lang: Lang) -> Option<(crate::index::FileDecls, 
 }
 
 /// The simple name a miss asks about.
-fn miss_name(m: &crate::index::Miss) -> String {
+fn miss_names(m: &crate::index::Miss) -> Vec<String> {
     use crate::index::Miss;
-    let text = match m {
-        Miss::Type(t) | Miss::Function(t) => t,
-        Miss::Method { owner, .. } => owner,
-    };
-    crate::model::last_segment(text).to_string()
+    let last = |t: &str| crate::model::last_segment(t).to_string();
+    match m {
+        Miss::Type(t) => vec![last(t)],
+        // `Util.open`: the function, or a method of the class `Util`.
+        Miss::Function(t) => {
+            let mut out = vec![last(t)];
+            if let Some((q, _)) = t.rsplit_once(['.', ':']) {
+                out.push(last(q));
+            }
+            out
+        }
+        Miss::Method { owner, .. } => vec![last(owner)],
+    }
 }
 
 /// The names a file's declarations refer to that the index's facts follow: supertypes and

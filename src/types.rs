@@ -248,6 +248,17 @@ impl<'a> TypeEnv<'a> {
         }
     }
 
+    /// Whether `e` is the name of a class (Java, Python: `Util` of `Util.open()`), not a value.
+    fn names_type(&self, e: &Expr) -> bool {
+        let ExprKind::Name(n) = &e.peel().kind else {
+            return false;
+        };
+        matches!(self.unit.lang, Lang::Java | Lang::Python)
+            && !self.sources.contains_key(n.as_str())
+            && n.starts_with(|c: char| c.is_ascii_uppercase())
+            && (self.unit.type_named(n).is_some() || self.ctx.resolve(&TypeRef::new(n)).is_some())
+    }
+
     /// A type of the checked file named by `t`, when `t` is written there unqualified.
     fn own_decl(&self, t: &Ty) -> Option<&'a crate::model::TypeDecl> {
         if t.scope.is_some() || t.text.base().contains(['.', ':']) {
@@ -286,8 +297,14 @@ impl<'a> TypeEnv<'a> {
         };
         let name = call.name()?;
         match call.receiver() {
-            Some(recv) if !self.is_package(recv) => {
-                let rt = self.ty(recv, 1)?;
+            Some(recv) if !self.is_package(recv) || self.names_type(recv) => {
+                // A static method of a class named by the receiver (`Util.open()`), else a
+                // method of the receiver's type.
+                let rt = match self.ty(recv, 1) {
+                    Some(t) => t,
+                    None if self.names_type(recv) => local(TypeRef::new(&recv.path()?)),
+                    None => return None,
+                };
                 if let Some(m) = self.own_decl(&rt).and_then(|d| d.method(name)) {
                     return Some(m.results.iter().cloned().map(local).collect());
                 }
@@ -400,6 +417,22 @@ mod tests {
         assert_eq!(type_at(&files, "g", "return").as_deref(), Some("Conn"));
         // `jobs.get(…)` is a method of a type the project does not declare.
         assert_eq!(type_at(&files, "f", "return"), None);
+    }
+
+    #[test]
+    fn java_static_methods_of_project_classes() {
+        let files = [
+            (
+                "app/Use.java",
+                "package app;\nimport lib.Conns;\nclass Use { void f() { var c = Conns.open(\"h\"); var d = Other.open(); } }\n",
+            ),
+            (
+                "lib/Conns.java",
+                "package lib;\npublic class Conns { public static Conn open(String h) { return null; } }\n",
+            ),
+        ];
+        assert_eq!(type_at(&files, "f", "c").as_deref(), Some("Conn"));
+        assert_eq!(type_at(&files, "f", "d"), None);
     }
 
     #[test]
