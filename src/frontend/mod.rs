@@ -301,4 +301,39 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn declarations_only_keeps_signatures_and_the_bodies_the_index_reads() {
+        let cases = [
+            (
+                Lang::Go,
+                "package p\ntype T struct{ n int }\nfunc (t T) String() string { return fmt.Sprint(t.n) }\nfunc Open() (*T, error) { x := 1; return nil, nil }\n",
+            ),
+            (
+                Lang::Java,
+                "class T { int n; public String toString() { return \"\" + n; } T open() { int x = 1; return this; } }",
+            ),
+            (
+                Lang::Python,
+                "class T:\n    def __init__(self):\n        self.n = Conn()\n    def open(self):\n        x = 1\n        return x\n",
+            ),
+        ];
+        for (lang, src) in cases {
+            let full = lower(lang, src).unwrap();
+            let decl = lower_declarations(lang, src).unwrap();
+            assert_eq!(full.types.len(), decl.types.len(), "{lang}");
+            for (a, b) in full.functions.iter().zip(&decl.functions) {
+                assert_eq!((&a.name, &a.results), (&b.name, &b.results), "{lang}");
+                let kept = DECLARATION_BODIES.contains(&a.name.as_str()) || a.name.is_empty();
+                assert_eq!(
+                    b.body.is_empty(),
+                    a.body.is_empty() || !kept,
+                    "{lang}: {}",
+                    a.name
+                );
+            }
+            let fields = |u: &Unit| u.types.iter().map(|t| t.fields.len()).sum::<usize>();
+            assert_eq!(fields(&full), fields(&decl), "{lang}");
+        }
+    }
 }
