@@ -16,7 +16,7 @@
 //!   read is ignored; one that cannot be written is skipped silently.
 
 use crate::diagnostic::{Diagnostic, Label, Location, Position};
-use crate::driver::{Render, Report, Warning};
+use crate::driver::{Pass1, Render, Report, Warning};
 use crate::model::{Lang, Span};
 use crate::rules::{RuleSet, Severity};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,9 @@ struct Entry {
     /// Where the parser skipped a region: `line:column`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     p: Vec<String>,
+    /// What the file gives the project index, and what its checks asked of it in vain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    k: Option<Pass1>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -138,11 +141,16 @@ impl Cache {
         bytes: &[u8],
         render: Option<Render>,
         report: &mut Report,
-        analyze: impl FnOnce(&mut Report),
+        kept: &mut Option<Pass1>,
+        analyze: impl FnOnce(&mut Report, &mut Option<Pass1>),
     ) {
         let key = content_key(lang, bytes);
         if let Some(e) = self.old.get(&key).filter(|e| e.size == bytes.len() as u64) {
             replay(e, shown, lang, bytes, render, report);
+            *kept = e.k.clone().map(|mut k| {
+                k.decls.relocate(shown);
+                k
+            });
             self.used.lock().unwrap().insert(key, e.clone());
             return;
         }
@@ -152,7 +160,7 @@ impl Cache {
             report.partial_parses.len(),
         );
         let (errors0, skipped0) = (report.internal_errors, report.skipped);
-        analyze(report);
+        analyze(report, kept);
         // A file skipped (binary, unparsable) is judged afresh each time, and counted so.
         if report.internal_errors != errors0 || report.skipped != skipped0 {
             return;
@@ -195,6 +203,7 @@ impl Cache {
                 .iter()
                 .map(|p| p[shown.len()..].trim_start_matches(':').to_string())
                 .collect(),
+            k: kept.clone(),
         };
         self.used.lock().unwrap().insert(key, entry);
     }

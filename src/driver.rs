@@ -9,7 +9,7 @@ use crate::model::Span;
 use crate::rules::{RuleSet, Severity};
 use crate::suppress::{self, Suppression};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -324,9 +324,281 @@ pub fn display(p: &Path) -> String {
 }
 
 /// Analyzes `files` on `opts.threads` workers and returns the merged, sorted report.
+///
+/// Two passes (see [`analyze_project`]); `--parse-only` runs the first alone, parsing only.
 pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
+    if opts.parse_only {
+        let per_file = on_workers(files, opts, true, |path, lang, report| {
+            analyze_file(path, lang, rules, opts, report, Scope::ParseOnly)
+        });
+        return merge(per_file.into_iter().map(|(r, _)| r));
+    }
+    analyze_project(files, rules, opts)
+}
+
+// ------------------------------------------------------------------ two passes over a project
+
+/// What pass 1 keeps of a file: its declarations, and the names its checks asked the file's own
+/// index about and did not find there.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct Pass1 {
+    pub decls: crate::index::FileDecls,
+    pub misses: Vec<crate::index::Miss>,
+}
+
+/// How a file's checks see the rest of the project.
+enum Scope<'a> {
+    /// `--parse-only`: parse and stop.
+    ParseOnly,
+    /// Pass 1: a file a check wants is lowered and summarized, and its checks run against the
+    /// file's own index, which records what they could not find there.
+    Collect(&'a mut Option<Pass1>),
+    /// Pass 2: the checks run against the whole project's index.
+    Project(&'a crate::index::Index),
+}
+
+/// The whole run over a project, in two passes:
+///
+/// 1. Every file is read; a file a check wants is lowered once and summarized into its
+///    declarations ([`crate::index::summarize`]), and its checks run at once against an index
+///    of that file alone, which records each question it could not answer. The tree and the
+///    model are dropped; only the summary stays.
+/// 2. The files no check wants are searched for the declarations of what was asked (and, in
+///    turn, of what those declarations name); those found are lowered for their declarations
+///    only. The summaries are joined into the project index. A file is analyzed again, against
+///    it, only if it answers one of the questions the file's checks asked: for every other file
+///    the index could not have changed a verdict, and its pass-1 report stands.
+///
+/// The index is built in path order and a file's verdict depends only on it and the file, so
+/// the report is the same for any number of threads. See `docs/model.md`.
+fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
+    let first = on_workers(files, opts, true, |path, lang, report| {
+        let mut kept = None;
+        analyze_file(path, lang, rules, opts, report, Scope::Collect(&mut kept));
+        kept
+    });
+    let mut reports = Vec::with_capacity(files.len());
+    let mut decls = Vec::new();
+    let mut redo_candidates = Vec::new();
+    let mut unparsed = Vec::new();
+    for (i, (report, kept)) in first.into_iter().enumerate() {
+        match kept {
+            Some(p) => {
+                if !p.misses.is_empty() {
+                    redo_candidates.push((i, p.decls.path.clone(), p.misses));
+                }
+                decls.push(p.decls);
+            }
+            // Not read as source (binary, unreadable, too large) or not parsed.
+            None if report.warnings.is_empty() => unparsed.push(files[i].clone()),
+            None => {}
+        }
+        reports.push(report);
+    }
+    // The files no check wanted were not parsed. Those that may declare what the checks asked
+    // about (and, in turn, what those declarations name) are parsed now, for their
+    // declarations only.
+    let mut names: BTreeSet<String> = redo_candidates
+        .iter()
+        .flat_map(|(_, _, misses)| misses.iter().flat_map(miss_names))
+        .collect();
+    let mut searched: BTreeSet<String> = BTreeSet::new();
+    let mut declaration_time: BTreeMap<Lang, (u64, Duration)> = BTreeMap::new();
+    for _round in 0..8 {
+        let fresh: Vec<String> = names.difference(&searched).cloned().collect();
+        if fresh.is_empty() || unparsed.is_empty() {
+            break;
+        }
+        searched.extend(fresh.iter().cloned());
+        let Some(finder) = declaration_finder(&fresh) else {
+            break;
+        };
+        let hits = on_workers(&unparsed, opts, false, |path, _, _| {
+            std::fs::read(path).is_ok_and(|b| finder.is_match(&b))
+        });
+        let (hit, rest): (Vec<_>, Vec<_>) =
+            unparsed.into_iter().zip(hits).partition(|(_, (_, h))| *h);
+        unparsed = rest.into_iter().map(|(f, _)| f).collect();
+        let hit: Vec<(PathBuf, Lang)> = hit.into_iter().map(|(f, _)| f).collect();
+        let found = on_workers(&hit, opts, false, |path, lang, _| {
+            declarations_of(path, lang)
+        });
+        for ((_, lang), (_, d)) in hit.iter().zip(found) {
+            let Some((d, took)) = d else { continue };
+            names.extend(declared_names(&d));
+            let e = declaration_time.entry(*lang).or_default();
+            e.0 += 1;
+            e.1 += took;
+            decls.push(d);
+        }
+    }
+    let index = crate::index::Index::build(decls);
+    let redo: Vec<(PathBuf, Lang)> = redo_candidates
+        .into_iter()
+        .filter(|(_, path, misses)| {
+            index
+                .file_of(path)
+                .is_some_and(|f| misses.iter().any(|m| index.answers(f, m)))
+        })
+        .map(|(i, _, _)| files[i].clone())
+        .collect();
+    if std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some() {
+        let fs = index.files();
+        let count = |f: &dyn Fn(&crate::index::FileDecls) -> usize| fs.iter().map(f).sum::<usize>();
+        eprintln!(
+            "index: {} files, {} indexed, {} analyzed again; {} types, {} fields, {} functions, {} imports",
+            files.len(),
+            fs.len(),
+            redo.len(),
+            count(&|f| f.types.len()),
+            count(&|f| f.types.iter().map(|t| t.fields.len()).sum()),
+            count(&|f| f.functions.len()),
+            count(&|f| f.imports.len()),
+        );
+    }
+    for (lang, (n, took)) in declaration_time {
+        let t = reports
+            .first_mut()
+            .map(|r| r.stats.entry(lang).or_default());
+        if let Some(t) = t {
+            t.parsed += n;
+            t.parse_time += took;
+        }
+    }
+    if !redo.is_empty() {
+        let again = on_workers(&redo, opts, false, |path, lang, report| {
+            analyze_file(path, lang, rules, opts, report, Scope::Project(&index))
+        });
+        let mut again = again.into_iter().map(|(r, _)| r);
+        let mut j = 0;
+        for (i, f) in files.iter().enumerate() {
+            if redo.get(j).is_some_and(|r| r == f) {
+                let mut r = again.next().unwrap_or_default();
+                // Counted once, in pass 1; the time of the second look is added.
+                for (lang, s) in std::mem::take(&mut reports[i].stats) {
+                    let t = r.stats.entry(lang).or_default();
+                    t.files = s.files;
+                    t.bytes = s.bytes;
+                    t.parsed = s.parsed;
+                    t.parse_time += s.parse_time;
+                    t.analysis_time += s.analysis_time;
+                }
+                reports[i] = r;
+                j += 1;
+            }
+        }
+    }
+    merge(reports)
+}
+
+/// The declarations of a file no check wants, and how long they took to read.
+fn declarations_of(path: &Path, lang: Lang) -> Option<(crate::index::FileDecls, Duration)> {
+    let bytes = std::fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let t = Instant::now();
+    let unit = std::panic::catch_unwind(|| frontend::lower_declarations(lang, &text))
+        .ok()?
+        .ok()?;
+    let d = crate::index::summarize(&display(path), &unit);
+    Some((d, t.elapsed()))
+}
+
+/// The simple name a miss asks about.
+fn miss_names(m: &crate::index::Miss) -> Vec<String> {
+    use crate::index::Miss;
+    let last = |t: &str| crate::model::last_segment(t).to_string();
+    match m {
+        Miss::Type(t) => vec![last(t)],
+        // `Util.open`: the function, or a method of the class `Util`.
+        Miss::Function(t) => {
+            let mut out = vec![last(t)];
+            if let Some((q, _)) = t.rsplit_once(['.', ':']) {
+                out.push(last(q));
+            }
+            out
+        }
+        Miss::Method { owner, .. } => vec![last(owner)],
+    }
+}
+
+/// The names a file's declarations refer to that the index's facts follow: supertypes and
+/// embedded types (resources, text inherited), a Go struct's field types (its `%v` text), and,
+/// in Go and Rust, its own types (whose methods may stand in other files). Field types elsewhere
+/// and result types are not followed: a question about them stays unknown.
+fn declared_names(d: &crate::index::FileDecls) -> Vec<String> {
+    let mut out = Vec::new();
+    let apart = matches!(d.lang, Lang::Go | Lang::Rust);
+    for t in &d.types {
+        if apart {
+            out.push(t.name.to_string());
+        }
+        for r in t.supertypes.iter().chain(&t.embedded).chain(&t.superclass) {
+            out.push(r.simple().to_string());
+        }
+        if d.lang == Lang::Go {
+            for (_, ty) in &t.fields {
+                out.extend(ty.as_ref().map(|ty| ty.simple().to_string()));
+            }
+        }
+    }
+    out.retain(|n| n.len() > 1);
+    out
+}
+
+/// A search for the text that declares one of `names` in any language (`type X`, `func X(`,
+/// a Go receiver `X) `, `class X`, `interface X`, `def X(`, `struct X`, …). It may find more
+/// than declarations; it never misses one written the usual way.
+fn declaration_finder(names: &[String]) -> Option<aho_corasick::AhoCorasick> {
+    let mut pats = Vec::new();
+    for n in names.iter().filter(|n| n.len() > 1) {
+        for p in [
+            format!("type {n}"),
+            format!("func {n}"),
+            format!(" {n}) "),
+            format!("*{n}) "),
+            format!("\t{n} "),
+            format!("class {n}"),
+            format!("interface {n}"),
+            format!("enum {n}"),
+            format!("record {n}"),
+            format!("def {n}"),
+            format!("struct {n}"),
+            format!("trait {n}"),
+            format!("fn {n}"),
+        ] {
+            pats.push(p);
+        }
+    }
+    if pats.is_empty() {
+        return None;
+    }
+    aho_corasick::AhoCorasick::new(pats).ok()
+}
+
+/// The one line that says a run judged files without the rest of their project: when files
+/// are named one by one (pre-commit passes the staged files) or read from standard input, the
+/// project index holds only those, and facts declared in the other files are unknown.
+pub fn subset_note(paths: &[PathBuf], stdin: bool) -> Option<String> {
+    if stdin {
+        return Some(
+            "leaklint: judged standard input with its own declarations only; the rest of the project was not indexed".into(),
+        );
+    }
+    paths.iter().any(|p| p.is_file()).then(|| {
+        "leaklint: judged the named files with an index of the paths given only; declarations in the rest of the project were not read (name a folder to index it)".into()
+    })
+}
+
+/// Runs `f` on every file on `opts.threads` workers, largest files first, and returns each
+/// file's report and result in the order of `files`.
+fn on_workers<T: Send>(
+    files: &[(PathBuf, Lang)],
+    opts: &Options,
+    count_progress: bool,
+    f: impl Fn(&Path, Lang, &mut Report) -> T + Sync,
+) -> Vec<(Report, T)> {
     // Largest files first, so that no worker is left with a big file while the others idle;
-    // the report is sorted afterwards, so the order of work does not show.
+    // the results are put back in file order, so the order of work does not show.
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
@@ -335,26 +607,28 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
     order.sort_unstable_by(|a, b| b.cmp(a));
     let next = AtomicUsize::new(0);
     let threads = opts.threads.clamp(1, files.len().max(1));
-    let reports: Vec<Report> = std::thread::scope(|scope| {
+    let done: Vec<Vec<(usize, Report, T)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 std::thread::Builder::new()
                     // Parsers and lowering recurse; give them room for deep (if bounded) trees.
                     .stack_size(64 << 20)
                     .spawn_scoped(scope, || {
-                        let mut report = Report::default();
+                        let mut out = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&(_, f)) = order.get(i) else {
+                            let Some(&(_, k)) = order.get(i) else {
                                 break;
                             };
-                            let (path, lang) = &files[f];
-                            analyze_file(path, *lang, rules, opts, &mut report);
-                            if let Some(done) = &opts.progress {
+                            let (path, lang) = &files[k];
+                            let mut report = Report::default();
+                            let t = f(path, *lang, &mut report);
+                            out.push((k, report, t));
+                            if let (Some(done), true) = (&opts.progress, count_progress) {
                                 done.fetch_add(1, Ordering::Relaxed);
                             }
                         }
-                        report
+                        out
                     })
                     .expect("spawn a worker thread")
             })
@@ -364,6 +638,13 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
             .map(|w| w.join().unwrap_or_default())
             .collect()
     });
+    let mut all: Vec<(usize, Report, T)> = done.into_iter().flatten().collect();
+    all.sort_by_key(|(k, _, _)| *k);
+    all.into_iter().map(|(_, r, t)| (r, t)).collect()
+}
+
+/// Merges per-file reports into one, sorted, with occurrence numbers in the fingerprints.
+fn merge(reports: impl IntoIterator<Item = Report>) -> Report {
     let mut total = Report::default();
     for r in reports {
         total.absorb(r);
@@ -379,10 +660,17 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
 
 /// Analyzes one file into `report`. A bug in leaklint is caught here, reported, and does not
 /// stop the other files.
-fn analyze_file(path: &Path, lang: Lang, rules: &RuleSet, opts: &Options, report: &mut Report) {
+fn analyze_file(
+    path: &Path,
+    lang: Lang,
+    rules: &RuleSet,
+    opts: &Options,
+    report: &mut Report,
+    scope: Scope,
+) {
     let shown = display(path);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze_source(path, &shown, lang, rules, opts, report)
+        analyze_source(path, &shown, lang, rules, opts, report, scope)
     }));
     if let Err(panic) = outcome {
         let what = panic
@@ -408,6 +696,7 @@ fn analyze_source(
     rules: &RuleSet,
     opts: &Options,
     report: &mut Report,
+    scope: Scope,
 ) {
     let mut warn = |message: String| report.skip(shown, message);
     let size = match std::fs::metadata(path) {
@@ -425,11 +714,27 @@ fn analyze_source(
         Ok(b) => b,
         Err(e) => return warn(format!("cannot read: {e}")),
     };
-    match &opts.cache {
-        Some(cache) => cache.analyze(shown, lang, &bytes, opts.render, report, |report| {
-            analyze_bytes(shown, lang, &bytes, rules, opts, report)
-        }),
-        None => analyze_bytes(shown, lang, &bytes, rules, opts, report),
+    match (&opts.cache, scope) {
+        (Some(cache), Scope::Collect(kept)) => cache.analyze(
+            shown,
+            lang,
+            &bytes,
+            opts.render,
+            report,
+            kept,
+            |report, kept| {
+                analyze_bytes(
+                    shown,
+                    lang,
+                    &bytes,
+                    rules,
+                    opts,
+                    report,
+                    Scope::Collect(kept),
+                )
+            },
+        ),
+        (_, scope) => analyze_bytes(shown, lang, &bytes, rules, opts, report, scope),
     }
 }
 
@@ -438,7 +743,12 @@ pub fn analyze_stdin(name: &Path, bytes: &[u8], rules: &RuleSet, opts: &Options)
     let mut report = Report::default();
     let shown = display(name);
     match Lang::from_path(name) {
-        Some(lang) => analyze_bytes(&shown, lang, bytes, rules, opts, &mut report),
+        // Judged with the file's own index: the rest of the project is not read.
+        Some(lang) => {
+            let mut kept = None;
+            let scope = Scope::Collect(&mut kept);
+            analyze_bytes(&shown, lang, bytes, rules, opts, &mut report, scope)
+        }
         None => report.skip(
             &shown,
             "not a C, Go, Java, Python or Rust file name; nothing analyzed".into(),
@@ -458,6 +768,7 @@ fn analyze_bytes(
     rules: &RuleSet,
     opts: &Options,
     report: &mut Report,
+    scope: Scope,
 ) {
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return report.skip(shown, "skipped: binary file".into());
@@ -480,7 +791,7 @@ fn analyze_bytes(
     let stats = report.stats.entry(lang).or_default();
     stats.files += 1;
     stats.bytes += bytes.len() as u64;
-    if opts.parse_only {
+    if opts.parse_only || matches!(scope, Scope::ParseOnly) {
         let t = Instant::now();
         frontend::parse_only(lang, &text);
         stats.parsed += 1;
@@ -514,6 +825,8 @@ fn analyze_bytes(
     let mut truncated_at: Option<Span> = None;
     let mut skipped_pieces = 0;
     let mut piece_warnings = Vec::new();
+    let mut summary: Option<crate::index::FileDecls> = None;
+    let mut misses = BTreeSet::new();
     for (k, ranges) in parts.iter().enumerate() {
         let t = Instant::now();
         let lowered = if pieces.is_empty() {
@@ -558,7 +871,24 @@ fn analyze_bytes(
         let mine = |s: &Span| k == 0 || s.start as usize >= ranges[0].end;
         let t = Instant::now();
         let mut out = Vec::new();
-        checks::run_all(rules, &wanted, &unit, &mut out);
+        match &scope {
+            Scope::Project(project) => {
+                let ctx = checks::Ctx::new(project, project.file_of(shown));
+                checks::run_all(rules, &wanted, &unit, &ctx, &mut out);
+            }
+            // Pass 1 (or standard input): the piece is summarized and judged by its own index.
+            _ => {
+                let decls = crate::index::summarize(shown, &unit);
+                let own = crate::index::Index::of_file(decls.clone());
+                let ctx = checks::Ctx::new(&own, Some(0));
+                checks::run_all(rules, &wanted, &unit, &ctx, &mut out);
+                misses.extend(ctx.misses());
+                match &mut summary {
+                    Some(whole) => whole.absorb_piece(decls),
+                    None => summary = Some(decls),
+                }
+            }
+        }
         for (i, f) in out.into_iter().filter(|(_, f)| mine(&f.span)) {
             // What needs the piece's model is taken now: the fixes, the function around it.
             let fixes = crate::fix::for_finding(&rules.rules[i], &unit, &text, &index, &f);
@@ -573,6 +903,10 @@ fn analyze_bytes(
     }
     for message in piece_warnings {
         report.warn(shown, message);
+    }
+    if let (Scope::Collect(kept), Some(decls)) = (scope, summary) {
+        let misses = misses.into_iter().collect();
+        *kept = Some(Pass1 { decls, misses });
     }
     apply_suppressions(&suppressions, rules, &text, &mut found);
 

@@ -399,6 +399,9 @@ fn check(args: CheckArgs, g: &GlobalArgs) -> Result<ExitCode, String> {
                 "leaklint: warning: no file was analyzed: no C, Go, Java, Python or Rust file under the paths given, or all were excluded"
             );
         }
+        if let Some(note) = driver::subset_note(&args.paths, args.stdin_filename.is_some()) {
+            eprintln!("{note}");
+        }
     }
     if let Some(file) = &args.write_baseline {
         baseline::write(file, &all, &root)?;

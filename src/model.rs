@@ -1,4 +1,6 @@
 //! The language-neutral model. Frontends lower a parse tree into it; checks read only it.
+//! `docs/model.md` describes every node, how names resolve to project types through the index,
+//! and what "unknown" does.
 //!
 //! No tree-sitter or syn type crosses this seam. Spans are byte offsets into the file's text;
 //! lines and columns are computed once, by [`crate::source::LineIndex`], when a diagnostic is
@@ -28,7 +30,9 @@ impl Span {
 
 /// The languages leaklint reads. Every per-language table is an exhaustive `match` on this, so a
 /// new language makes the compiler list each place to fill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Lang {
     C,
     Go,
@@ -109,6 +113,16 @@ pub struct Unit {
     /// Set when lowering stopped descending because the tree nests deeper than
     /// [`MAX_DEPTH`]; the deeper part of the file was not analyzed.
     pub truncated_at: Option<Span>,
+    /// The file's package or module as the file declares it: Go's `package wal`, Java's
+    /// `package org.a.b`. `None` where the language leaves it to the file's path (Python, Rust)
+    /// or has none (C); the project index derives it from the path then.
+    pub package: Option<String>,
+    /// Imports, in source order: Go `import`, Java `import`, Python `import` / `from … import`,
+    /// Rust `use`, C `#include`.
+    pub imports: Vec<Import>,
+    /// Type declarations (classes, structs, interfaces, records, enums, traits), nested ones
+    /// included, in source order.
+    pub types: Vec<TypeDecl>,
 }
 
 /// Lowering stops descending below this depth, so that a pathological file cannot overflow the
@@ -123,7 +137,66 @@ impl Unit {
             fields: Vec::new(),
             syntax_errors: Vec::new(),
             truncated_at: None,
+            package: None,
+            imports: Vec::new(),
+            types: Vec::new(),
         }
+    }
+
+    /// Adds a type declaration and returns its index in [`Unit::types`].
+    pub fn add_type(&mut self, kind: TypeKind, name: String, span: Span) -> TypeId {
+        self.types.push(TypeDecl {
+            name,
+            kind,
+            span,
+            fields: Vec::new(),
+            methods: Vec::new(),
+            supertypes: Vec::new(),
+            superclass: None,
+            embedded: Vec::new(),
+            annotations: Vec::new(),
+        });
+        self.types.len() - 1
+    }
+
+    /// The type declared in this file under `name` (its simple name), when exactly one is.
+    pub fn type_named(&self, name: &str) -> Option<TypeId> {
+        let mut found = self
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.name == name);
+        let (first, _) = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
+    /// Attaches every function with an [`Function::owner`] to the type of that name declared in
+    /// this file, as a method with a body, unless the type already lists it (Java, Python and
+    /// Rust traits declare methods inside the type; Go methods and Rust `impl` blocks stand
+    /// apart). Owners declared in another file are joined by the project index.
+    pub fn attach_methods(&mut self) {
+        for id in 0..self.functions.len() {
+            let f = &self.functions[id];
+            let Some(owner) = f.owner.as_deref() else {
+                continue;
+            };
+            let Some(t) = self.type_named(owner) else {
+                continue;
+            };
+            if self.types[t].methods.iter().any(|m| m.func == Some(id)) {
+                continue;
+            }
+            let m = Method::of(f, id);
+            self.types[t].methods.push(m);
+        }
+    }
+
+    /// The import a file-local name stands for: `http` for `import "net/http"`, `np` for
+    /// `import numpy as np`, `List` for `import java.util.List`.
+    pub fn import_named(&self, local: &str) -> Option<&Import> {
+        self.imports
+            .iter()
+            .find(|i| !i.wildcard && i.local_name() == local)
     }
 
     /// Adds a function nested in `parent` (the top level has none) and returns its id.
@@ -172,6 +245,114 @@ impl Unit {
     }
 }
 
+/// Index of a type in [`Unit::types`].
+pub type TypeId = usize;
+
+/// An import: what it names and under which local name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    /// What is imported, in the language's own notation: `net/http` (Go), `java.util.List`,
+    /// `os.path` (Python `import os.path`), `a.b.C` (Python `from a.b import C`, a leading `.`
+    /// per relative level), `std::fs::File` (Rust), `stdio.h` (C).
+    pub path: String,
+    /// The local name given with `as` / a Go import name; `None` when the import binds its
+    /// last segment (or, for Python `import a.b`, its first).
+    pub alias: Option<String>,
+    /// `import a.b.*`, `from m import *`, `use a::*`, Go's `import . "p"`.
+    pub wildcard: bool,
+    pub span: Span,
+}
+
+impl Import {
+    /// The name the import binds in the file: the alias, else the last segment of the path
+    /// (`http` of `net/http`, `List` of `java.util.List`, `File` of `std::fs::File`).
+    pub fn local_name(&self) -> &str {
+        if let Some(a) = &self.alias {
+            return a;
+        }
+        self.path
+            .rsplit(['/', '.', ':'])
+            .find(|s| !s.is_empty())
+            .unwrap_or(&self.path)
+    }
+}
+
+/// What kind of type a [`TypeDecl`] declares.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum TypeKind {
+    Class,
+    /// Go, Rust and C `struct` (C `union` too), Go named non-interface types.
+    Struct,
+    Interface,
+    Record,
+    Enum,
+    Trait,
+}
+
+/// A declared type: its members and what it extends, as written.
+#[derive(Clone, Debug)]
+pub struct TypeDecl {
+    /// The simple name (`LRU`, `Segment`); qualified names come from the file's package.
+    pub name: String,
+    pub kind: TypeKind,
+    pub span: Span,
+    /// Fields with their declared types (Python: class attributes and `self.x = …` of its
+    /// methods, typed by annotation or by the constructor called). Go embedded fields are in
+    /// [`TypeDecl::embedded`], not here.
+    pub fields: Vec<Param>,
+    /// Methods: those declared inside the type (abstract ones included, with no body) and, after
+    /// [`Unit::attach_methods`], those declared apart in the same file (Go, Rust `impl`).
+    pub methods: Vec<Method>,
+    /// Superclasses, implemented interfaces, Python bases, traits a Rust type implements in
+    /// this file, interfaces a Go interface embeds: as written (`Closeable`, `io.Closer`).
+    pub supertypes: Vec<TypeRef>,
+    /// The class a Java class `extends` (also in `supertypes`); `None` for a Java class that
+    /// extends `Object`, and wherever the language does not tell classes from interfaces.
+    pub superclass: Option<TypeRef>,
+    /// Go embedded struct fields (`*bufio.Reader`, `io.Closer`): their methods are promoted.
+    pub embedded: Vec<TypeRef>,
+    /// Annotations and decorators on the declaration, by name without arguments or `@`
+    /// (`dataclass`, `attr.s`, `ToString`, `Data`): some generate methods the text lacks.
+    pub annotations: Vec<String>,
+}
+
+impl TypeDecl {
+    pub fn method(&self, name: &str) -> Option<&Method> {
+        self.methods.iter().find(|m| m.name == name)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Param> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// A method signature of a type; `func` is its body's function when it has one.
+#[derive(Clone, Debug)]
+pub struct Method {
+    pub name: String,
+    /// Parameters without the receiver (`self`, Go's receiver).
+    pub params: Vec<Param>,
+    pub results: Vec<TypeRef>,
+    pub func: Option<FuncId>,
+    pub span: Span,
+}
+
+impl Method {
+    /// The signature of function `id` (`f`), its receiver dropped.
+    pub fn of(f: &Function, id: FuncId) -> Method {
+        let skip = usize::from(f.receiver.is_some() && !f.params.is_empty());
+        Method {
+            name: f.name.clone(),
+            params: f.params[skip..].to_vec(),
+            results: f.results.clone(),
+            func: Some(id),
+            span: f.span,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FnKind {
     TopLevel,
@@ -199,6 +380,13 @@ pub struct Function {
     /// Declared result types, in order (Go's `(T, error)`, Java's return type, Rust's `-> T`).
     pub results: Vec<TypeRef>,
     pub body: Block,
+    /// For a method: the simple name of the type it belongs to (the enclosing class, the Go
+    /// receiver's base type, the Rust `impl` self type).
+    pub owner: Option<String>,
+    /// For a method with an explicit receiver: Go's `(s *Segment)`, Python's `self`, Rust's
+    /// `self`. It is also `params[0]` (checks read parameters in order); Java's implicit
+    /// `this` is not a parameter, so it is `None` there.
+    pub receiver: Option<Param>,
 }
 
 impl Function {
@@ -213,6 +401,8 @@ impl Function {
             params: Vec::new(),
             results: Vec::new(),
             body: Vec::new(),
+            owner: None,
+            receiver: None,
         }
     }
 }
@@ -236,7 +426,7 @@ pub struct Param {
 
 /// A declared type as written, whitespace removed (`context.Context`, `*http.Request`,
 /// `Map<String,Object>`, `&mut HashMap<String,Conn>`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeRef(pub String);
 
 impl TypeRef {

@@ -744,6 +744,33 @@ fn a_second_run_reads_the_cache_and_changes_are_seen() {
     assert!(!other.path().join(".leaklint_cache").exists());
 }
 
+/// A verdict that rests on another file's declarations: the cache keeps each file's own
+/// declarations and questions, not a verdict given with the project, so a warm run judges the
+/// same way, and an edit of the other file changes the verdict.
+#[test]
+fn the_cache_keeps_facts_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "wal/registry.go",
+        "package wal\n\nimport \"fmt\"\n\ntype registry struct{ open map[string]*Segment }\n\n\
+         func (r *registry) track(s *Segment) {\n\tr.open[fmt.Sprintf(\"%v\", *s)] = s\n}\n",
+    );
+    let segment = |field: &str| {
+        format!("package wal\n\nimport \"time\"\n\ntype Segment struct {{\n\tPath string\n\t{field}\n}}\n")
+    };
+    write(dir.path(), "wal/segment.go", &segment("Opened time.Time"));
+    let first = leaklint(dir.path(), &["--format", "json"]);
+    assert_eq!(found(&first).len(), 1, "{}", first.stdout);
+    let second = leaklint(dir.path(), &["--format", "json", "--statistics"]);
+    assert_eq!(first.stdout, second.stdout);
+    // Only the file whose question the project answers is judged again.
+    assert_eq!(parsed(&second), 1, "{}", second.stderr);
+    write(dir.path(), "wal/segment.go", &segment("Seq uint64"));
+    let third = leaklint(dir.path(), &["--format", "json"]);
+    assert_eq!(found(&third).len(), 0, "{}", third.stdout);
+}
+
 // ---- README ----------------------------------------------------------------------------------
 
 #[test]

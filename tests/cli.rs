@@ -389,3 +389,27 @@ fn a_leak_only_on_exception_is_a_warning_and_config_still_lowers_the_rule() {
         run.stdout
     );
 }
+
+#[test]
+fn named_files_are_judged_without_the_rest_of_the_project_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "wal/segment.go",
+        "package wal\nimport \"time\"\ntype Segment struct{ Opened time.Time }\n",
+    );
+    write(
+        dir.path(),
+        "wal/use.go",
+        "package wal\nimport \"fmt\"\nvar m = map[string]int{}\nfunc add(s *Segment) { m[fmt.Sprintf(\"%v\", s)] = 1 }\n",
+    );
+    let note = "judged the named files with an index of the paths given only";
+    // The folder: the declaration in segment.go decides the finding in use.go.
+    let whole = leaklint(&["--format", "json", "wal"], dir.path());
+    assert_eq!(json(&whole).len(), 1, "{}", whole.stdout);
+    assert!(!whole.stderr.contains(note), "{}", whole.stderr);
+    // The file alone: the type is unknown, nothing is reported, and the run says why.
+    let alone = leaklint(&["--format", "json", "wal/use.go"], dir.path());
+    assert_eq!(json(&alone).len(), 0, "{}", alone.stdout);
+    assert!(alone.stderr.contains(note), "{}", alone.stderr);
+}

@@ -8,6 +8,11 @@
 //!   forces the marker to become `want:`.
 //!
 //! Any missing or unexpected diagnostic fails, and all mismatches are reported at once.
+//!
+//! Each file directly under `fixtures/<rule-id>/` is a project of its own. A folder
+//! `fixtures/<rule-id>/<case>/` is one project of several files, analyzed together, so that a
+//! fact in one file (a type's declaration, a helper's result) decides a finding in another; its
+//! markers may sit in any of its files.
 
 use leaklint::driver::{self, Options};
 use leaklint::model::Lang;
@@ -39,34 +44,81 @@ fn markers(text: &str, lang: Lang, kind: &str) -> BTreeSet<(u32, String)> {
     out
 }
 
-fn fixture_files() -> Vec<(PathBuf, Lang)> {
+/// A fixture project: the files analyzed together.
+struct Project {
+    /// The rule folder it belongs to (`fixtures/<rule-id>`).
+    rule_dir: PathBuf,
+    /// Set for a multi-file case folder.
+    case: Option<PathBuf>,
+    files: Vec<(PathBuf, Lang)>,
+}
+
+fn source_files(dir: &Path) -> Vec<(PathBuf, Lang)> {
+    let mut out = Vec::new();
+    for f in std::fs::read_dir(dir).unwrap() {
+        let f = f.unwrap().path();
+        if f.is_dir() {
+            out.extend(source_files(&f));
+        } else if let Some(lang) = Lang::from_path(&f) {
+            out.push((f, lang));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn fixture_projects() -> Vec<Project> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut files = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("fixtures/ exists") {
-        let dir = dir.unwrap().path();
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let f = f.unwrap().path();
-            if let Some(lang) = Lang::from_path(&f) {
-                files.push((f, lang));
+    let mut projects = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("fixtures/ exists")
+        .map(|d| d.unwrap().path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() {
+                projects.push(Project {
+                    rule_dir: dir.clone(),
+                    case: Some(e.clone()),
+                    files: source_files(&e),
+                });
+            } else if let Some(lang) = Lang::from_path(&e) {
+                projects.push(Project {
+                    rule_dir: dir.clone(),
+                    case: None,
+                    files: vec![(e, lang)],
+                });
             }
         }
     }
-    files.sort();
-    files
+    projects
 }
 
 #[test]
 fn every_fixture_gets_exactly_the_diagnostics_it_marks() {
     let rules = RuleSet::builtin();
-    let files = fixture_files();
-    assert!(!files.is_empty(), "no fixtures found");
+    let projects = fixture_projects();
+    assert!(!projects.is_empty(), "no fixtures found");
     let opts = Options {
         threads: 4,
         max_file_size: u64::MAX,
         ..Options::default()
     };
-    let report = driver::analyze(&files, &rules, &opts);
     let mut problems = Vec::new();
+    let mut files = Vec::new();
+    let mut report = driver::Report::default();
+    for p in &projects {
+        let r = driver::analyze(&p.files, &rules, &opts);
+        report.diagnostics.extend(r.diagnostics);
+        report.warnings.extend(r.warnings);
+        files.extend(p.files.iter().cloned());
+    }
     for w in &report.warnings {
         problems.push(format!("{}: unexpected warning: {}", w.path, w.message));
     }
@@ -131,15 +183,15 @@ fn every_fixture_gets_exactly_the_diagnostics_it_marks() {
 #[test]
 fn every_rule_has_fixtures_for_each_of_its_languages() {
     let rules = RuleSet::builtin();
-    let files = fixture_files();
+    let projects = fixture_projects();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut missing = Vec::new();
     for rule in &rules.rules {
         for lang in rule.langs() {
             let dir = root.join(&rule.id);
-            let has = files
+            let has = projects
                 .iter()
-                .any(|(f, l)| *l == lang && f.parent() == Some(dir.as_path()));
+                .any(|p| p.rule_dir == dir && p.files.iter().any(|(_, l)| *l == lang));
             if !has {
                 missing.push(format!(
                     "{} has no {} fixture in {}",
@@ -150,12 +202,12 @@ fn every_rule_has_fixtures_for_each_of_its_languages() {
             }
         }
     }
-    for (f, _) in &files {
-        let dir = f.parent().unwrap().file_name().unwrap().to_string_lossy();
+    for p in &projects {
+        let dir = p.rule_dir.file_name().unwrap().to_string_lossy();
         if rules.get(&dir).is_none() {
             missing.push(format!(
                 "{}: fixture folder `{dir}` names no rule",
-                f.display()
+                p.rule_dir.display()
             ));
         }
     }
@@ -167,15 +219,20 @@ fn fixtures_contain_positives_and_negatives() {
     // A fixture without a `want:` tests nothing positive; without an `ok:` it shows no tricky
     // negative beside the positives.
     let mut problems = Vec::new();
-    for (path, lang) in fixture_files() {
-        let text = std::fs::read_to_string(&path).unwrap();
-        if markers(&text, lang, "want").is_empty()
-            && markers(&text, lang, "want[warning]").is_empty()
-        {
-            problems.push(format!("{}: no want: marker", path.display()));
+    for p in fixture_projects() {
+        let (mut wants, mut oks) = (0, 0);
+        for (path, lang) in &p.files {
+            let text = std::fs::read_to_string(path).unwrap();
+            wants +=
+                markers(&text, *lang, "want").len() + markers(&text, *lang, "want[warning]").len();
+            oks += markers(&text, *lang, "ok").len();
         }
-        if markers(&text, lang, "ok").is_empty() {
-            problems.push(format!("{}: no ok: marker", path.display()));
+        let shown = p.case.as_ref().unwrap_or(&p.files[0].0).display();
+        if wants == 0 {
+            problems.push(format!("{shown}: no want: marker"));
+        }
+        if oks == 0 {
+            problems.push(format!("{shown}: no ok: marker"));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -192,4 +249,44 @@ fn markers_are_parsed_from_comments_only() {
     let expect: BTreeSet<_> = [(1, "r".to_string())].into();
     assert_eq!(markers(weak, Lang::Python, "want[warning]"), expect);
     assert_eq!(markers(weak, Lang::Python, "want").len(), 1);
+}
+
+#[test]
+fn facts_across_files_give_the_same_report_for_any_thread_count() {
+    // One type declared in one file decides findings in many others; the second pass re-reads
+    // those files. The report must not depend on how the work was spread.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("wal")).unwrap();
+    std::fs::write(
+        root.join("wal/segment.go"),
+        "package wal\nimport \"time\"\ntype Segment struct{ Path string; Opened time.Time }\n",
+    )
+    .unwrap();
+    let mut files = vec![(root.join("wal/segment.go"), Lang::Go)];
+    for i in 0..24 {
+        let p = root.join(format!("wal/use{i}.go"));
+        std::fs::write(
+            &p,
+            format!(
+                "package wal\nimport \"fmt\"\nvar byKey{i} = map[string]int{{}}\n\
+                 func add{i}(s *Segment) {{ byKey{i}[fmt.Sprintf(\"%v\", s)] = {i} }}\n"
+            ),
+        )
+        .unwrap();
+        files.push((p, Lang::Go));
+    }
+    let rules = RuleSet::builtin();
+    let run = |threads| {
+        let opts = Options {
+            threads,
+            ..Options::default()
+        };
+        let r = driver::analyze(&files, &rules, &opts);
+        format!("{:?}", r.diagnostics)
+    };
+    let one = run(1);
+    assert_eq!(one.matches("stringified-map-key").count(), 24, "{one}");
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(8));
 }

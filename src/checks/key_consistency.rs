@@ -10,14 +10,19 @@
 //! get_node_name(host, port)`). Two accesses of the same container disagree when one stores and
 //! the other reads, deletes or tests, their keys have the same builder and argument names, and an
 //! argument is normalized on one side and raw on the other.
+//!
+//! A container is known by its name and, for a field, by the type that owns it: `self._container`
+//! in a method of `LRU` and in a method of `Headers` are two containers, and `other._container`
+//! is the field of `other`'s type when the type environment knows it.
 
 use super::support::{api_matches, call_matches, map_access, Patterns};
 use super::Finding;
-use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lit, Span, Stmt, StmtKind, Unit};
+use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, MapOp, Rule};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: &mut Vec<Finding>) {
     let normalizing = Patterns::new(&model.normalizers);
     let nondeterministic = Patterns::new(&model.nondeterministic);
     // A finding needs a key normalized by the rule's normalizers (the file's own normalizers
@@ -36,6 +41,8 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
         accesses: Vec::new(),
         aliases: HashMap::new(),
         recording: false,
+        ctx,
+        envs: RefCell::new(HashMap::new()),
     };
     // Project normalizers (a function that returns its argument rewritten), then field keys;
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
@@ -84,7 +91,10 @@ struct Val {
 struct Access {
     /// The function the access is in.
     func: FuncId,
+    /// The container's name, for messages.
     container: String,
+    /// The container's identity: its name, qualified by the owner type for a field.
+    key: String,
     op: MapOp,
     span: Span,
     shapes: Vec<Shape>,
@@ -102,9 +112,13 @@ struct Cx<'u> {
     /// Keys and states assigned to fields, by field name.
     fields: HashMap<String, Vec<(Shape, Arg)>>,
     accesses: Vec<Access>,
-    /// `a = b` between containers: `a` → `b`.
+    /// `a = b` between containers: `a` → `b` (container keys).
     aliases: HashMap<String, String>,
     recording: bool,
+    ctx: &'u super::Ctx<'u>,
+    /// The types of the names that hold containers (`other` of `other._container`), by
+    /// function, read from a type environment when first needed.
+    envs: RefCell<HashMap<(FuncId, String), Option<String>>>,
 }
 
 type Env = HashMap<String, Val>;
@@ -162,7 +176,7 @@ impl<'u> Cx<'u> {
                 if targets.len() == values.len() {
                     for (t, v) in targets.iter().zip(values) {
                         let val = self.val(v, env);
-                        self.bind(t, v, val, env);
+                        self.bind(id, t, v, val, env);
                     }
                 } else if let Some(v) = values.first() {
                     // `host, port = remap(host, port)`: each target gets the call's state.
@@ -171,7 +185,7 @@ impl<'u> Cx<'u> {
                         let mut val = val.clone();
                         val.arg.name = t.hint_name().unwrap_or_default().to_string();
                         val.shape = None;
-                        self.bind(t, v, val, env);
+                        self.bind(id, t, v, val, env);
                     }
                 }
             }
@@ -194,9 +208,12 @@ impl<'u> Cx<'u> {
         }
     }
 
-    fn bind(&mut self, target: &'u Expr, value: &'u Expr, val: Val, env: &mut Env) {
+    fn bind(&mut self, id: FuncId, target: &'u Expr, value: &'u Expr, val: Val, env: &mut Env) {
         // Container aliases: `self.nodes_cache = tmp_nodes_cache`.
-        if let (Some(a), Some(b)) = (last_segment(target), last_segment(value)) {
+        if let (Some(a), Some(b)) = (
+            self.container_key(id, target),
+            self.container_key(id, value),
+        ) {
             if matches!(value.peel().kind, ExprKind::Name(_) | ExprKind::Field(..)) && a != b {
                 self.aliases.insert(a, b);
             }
@@ -237,9 +254,13 @@ impl<'u> Cx<'u> {
             MapOp::Lookup if deleting => MapOp::Delete,
             op => op,
         };
-        let Some(container) = last_segment(container) else {
+        let Some(name) = last_segment(container) else {
             return;
         };
+        let Some(container_key) = self.container_key(id, container) else {
+            return;
+        };
+        let container = name;
         let shapes = self.shapes(key, env);
         // Only a key computed right here is recomputed: a local holding one is the stored key
         // reused. A subscript may index a slice or an array, so only explicit map calls count
@@ -250,11 +271,71 @@ impl<'u> Cx<'u> {
         self.accesses.push(Access {
             func: id,
             container,
+            key: container_key,
             op,
             span: e.span,
             shapes,
             random,
         });
+    }
+
+    /// A container's identity: a local or global by its name; a field by its owner type and
+    /// name (`LRU._container`), the owner being the method's type for `self.f` / `this.f` / the
+    /// Go receiver's `r.f`, else the type of the base when the type environment knows it.
+    fn container_key(&self, id: FuncId, e: &Expr) -> Option<String> {
+        let name = last_segment(e)?;
+        let unit = self.unit;
+        let method = super::support::chain(unit, id)
+            .map(|f| &unit.functions[f])
+            .find(|f| f.kind == FnKind::Method);
+        let ExprKind::Field(base, _) = &e.peel().kind else {
+            // Java's bare field name in a method of its class.
+            let owner = method
+                .and_then(|m| m.owner.as_deref())
+                .filter(|_| unit.lang == Lang::Java)
+                .and_then(|o| unit.type_named(o))
+                .map(|t| &unit.types[t])
+                .filter(|t| t.field(&name).is_some())
+                .filter(|_| !method.is_some_and(|m| m.params.iter().any(|p| p.name == name)));
+            return Some(match owner {
+                Some(t) => format!("{}.{name}", t.name),
+                None => name,
+            });
+        };
+        let own = match &base.peel().kind {
+            ExprKind::Name(b) => {
+                matches!(b.as_str(), "self" | "this")
+                    || method
+                        .and_then(|m| m.receiver.as_ref())
+                        .is_some_and(|r| r.name == *b)
+            }
+            _ => false,
+        };
+        let owner = if own {
+            method.and_then(|m| m.owner.clone())
+        } else {
+            self.base_type(id, base)
+        };
+        Some(match owner {
+            Some(o) => format!("{o}.{name}"),
+            None => name,
+        })
+    }
+
+    /// The simple name of the type of `base` in function `id`, from its type environment.
+    fn base_type(&self, id: FuncId, base: &Expr) -> Option<String> {
+        // Only a name is worth an environment: `a.b.c` chains are rare container bases.
+        let ExprKind::Name(n) = &base.peel().kind else {
+            return None;
+        };
+        let key = (id, n.clone());
+        if let Some(found) = self.envs.borrow().get(&key) {
+            return found.clone();
+        }
+        let env = crate::types::TypeEnv::new(self.ctx, self.unit, id);
+        let found = env.type_of(base).map(|t| t.simple().to_string());
+        self.envs.borrow_mut().insert(key, found.clone());
+        found
     }
 
     /// The file's top level (module body, static initialisers) or a Go `init` function.
@@ -459,6 +540,12 @@ fn last_segment(e: &Expr) -> Option<String> {
     }
 }
 
+/// Whether two container keys may name the same container: the same key, or a field whose
+/// owner is unknown on one side (`_container` and `LRU._container`).
+fn same_owner(a: &str, b: &str) -> bool {
+    a == b || !a.contains('.') || !b.contains('.')
+}
+
 fn same_name(a: &str, b: &str) -> bool {
     !a.is_empty()
         && a.trim_start_matches('_')
@@ -498,16 +585,29 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
         c
     };
     let mut found: BTreeMap<Span, Finding> = BTreeMap::new();
-    let mut by_container: BTreeMap<String, Vec<&Access>> = BTreeMap::new();
+    // Grouped by the container's name; within a group, accesses are compared only when their
+    // owners agree or one of them is unknown.
+    let mut by_container: BTreeMap<String, Vec<(&Access, String)>> = BTreeMap::new();
     for a in &cx.accesses {
-        by_container.entry(root(&a.container)).or_default().push(a);
+        let key = root(&a.key);
+        let name = crate::model::last_segment(&key).to_string();
+        by_container.entry(name).or_default().push((a, key));
     }
-    for accesses in by_container.values() {
-        for read in accesses.iter().filter(|a| a.op != MapOp::Insert) {
+    for group in by_container.values() {
+        for (read, read_key) in group.iter().filter(|(a, _)| a.op != MapOp::Insert) {
+            let read: &Access = read;
+            let accesses: Vec<&Access> = group
+                .iter()
+                .filter(|(_, k)| same_owner(k, read_key))
+                .map(|(a, _)| *a)
+                .collect();
             // Stores into the container under the read's own name come first.
-            let mut stores: Vec<&&Access> =
-                accesses.iter().filter(|a| a.op == MapOp::Insert).collect();
-            stores.sort_by_key(|s| (s.container != read.container, s.span));
+            let mut stores: Vec<&Access> = accesses
+                .iter()
+                .copied()
+                .filter(|a| a.op == MapOp::Insert)
+                .collect();
+            stores.sort_by_key(|s| (s.key != read.key, s.span));
             for store in stores {
                 let pair = store.shapes.iter().find_map(|s| {
                     read.shapes
@@ -563,7 +663,13 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
             }
         }
         // A key recomputed from a non-deterministic source matches nothing stored.
-        for read in accesses.iter().filter(|a| a.op != MapOp::Insert) {
+        for (read, read_key) in group.iter().filter(|(a, _)| a.op != MapOp::Insert) {
+            let read: &Access = read;
+            let accesses: Vec<&Access> = group
+                .iter()
+                .filter(|(_, k)| same_owner(k, read_key))
+                .map(|(a, _)| *a)
+                .collect();
             let Some((site, shown)) = &read.random else {
                 continue;
             };

@@ -7,6 +7,7 @@ mod sticky_in_session;
 mod stringified_key;
 mod support;
 
+pub use crate::index::Ctx;
 use crate::model::{Span, Unit};
 use crate::rules::{CheckKind, ExitKind, Rule, RuleSet};
 
@@ -29,20 +30,31 @@ pub struct Finding {
 pub fn required_literals(check: CheckKind, model: &crate::rules::ApiModel) -> Option<Vec<String>> {
     match check {
         CheckKind::StringifiedKey => Some(stringified_key::required_literals(model)),
-        _ => None,
+        CheckKind::MustRelease
+        | CheckKind::StickyInSession
+        | CheckKind::ClientPerCall
+        | CheckKind::KeyConsistency
+        | CheckKind::Suppressions => None,
     }
 }
 
 /// Runs the rules `wanted` (indices into `rules`) over `unit`, appending what each finds with
 /// the index of the rule that reports it. `must-release` runs once for all the rules that share
 /// its API facts; each of its findings goes to the first of them that reports its exit kind.
-pub fn run_all(rules: &RuleSet, wanted: &[usize], unit: &Unit, out: &mut Vec<(usize, Finding)>) {
+/// `ctx` gives every check the project index and the type environments (see [`crate::index`]).
+pub fn run_all(
+    rules: &RuleSet,
+    wanted: &[usize],
+    unit: &Unit,
+    ctx: &Ctx,
+    out: &mut Vec<(usize, Finding)>,
+) {
     let mut done: Vec<&str> = Vec::new();
     for &i in wanted {
         let rule = &rules.rules[i];
         if rule.check != CheckKind::MustRelease {
             let mut found = Vec::new();
-            run(rule, unit, &mut found);
+            run(rule, unit, ctx, &mut found);
             out.extend(found.into_iter().map(|f| (i, f)));
             continue;
         }
@@ -67,7 +79,7 @@ pub fn run_all(rules: &RuleSet, wanted: &[usize], unit: &Unit, out: &mut Vec<(us
             .flat_map(|&j| rules.rules[j].exits().iter().copied())
             .collect();
         let mut found = Vec::new();
-        must_release::check(model, &kinds, unit, &mut found);
+        must_release::check(model, &kinds, unit, ctx, &mut found);
         for (kind, what, mut f) in found {
             let Some(&j) = family
                 .iter()
@@ -82,15 +94,15 @@ pub fn run_all(rules: &RuleSet, wanted: &[usize], unit: &Unit, out: &mut Vec<(us
 }
 
 /// Runs `rule` over `unit`, appending what it finds.
-fn run(rule: &Rule, unit: &Unit, out: &mut Vec<Finding>) {
+fn run(rule: &Rule, unit: &Unit, ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(model) = rule.model(unit.lang) else {
         return;
     };
     match rule.check {
-        CheckKind::StringifiedKey => stringified_key::check(rule, model, unit, out),
+        CheckKind::StringifiedKey => stringified_key::check(rule, model, unit, ctx, out),
         CheckKind::StickyInSession => sticky_in_session::check(rule, model, unit, out),
         CheckKind::ClientPerCall => client_per_call::check(rule, model, unit, out),
-        CheckKind::KeyConsistency => key_consistency::check(rule, model, unit, out),
+        CheckKind::KeyConsistency => key_consistency::check(rule, model, unit, ctx, out),
         // Run by `run_all`, once for every rule sharing its facts.
         CheckKind::MustRelease => {}
         // The driver reports suppressions: only it sees every finding of a file.

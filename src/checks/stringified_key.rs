@@ -1,20 +1,39 @@
 //! `stringified-key`: a map key that is the string form of a value whose text is not a stable
 //! identity, followed from where it is formatted, through locals and fields, to the map access.
+//!
+//! A value of a project type is judged by what its declaration says (see
+//! [`crate::index::Ctx::text_fact`]): a Go struct printed with its fields holds a pointer, a time,
+//! a context, a channel, a function or a mutex; a Java class has no `toString()` or prints time,
+//! counters or the identity hash; a Python class falls back to the default repr or prints time
+//! or `id()`. A project type whose text is stable is not reported, whatever its name. Other
+//! values are judged by the rule data: declared types, then names.
 
 use super::support::{api_matches, map_access, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
+use crate::index::TextFact;
 use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
 use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
+use crate::types::TypeEnv;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
-pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>) {
+pub fn check<'u>(
+    rule: &Rule,
+    model: &'u ApiModel,
+    unit: &'u Unit,
+    ctx: &'u super::Ctx<'u>,
+    out: &mut Vec<Finding>,
+) {
     let mut cx = Cx {
         unit,
         model,
         origins: BTreeMap::new(),
         locals: HashMap::new(),
         fields: HashMap::new(),
+        ctx,
+        envs: RefCell::new(HashMap::new()),
+        pending: RefCell::new(Vec::new()),
     };
     // Functions are numbered in source pre-order, so a closure comes after the function whose
     // variables it captures.
@@ -27,20 +46,28 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
     }
     for (span, labels) in uses {
         let origin = &cx.origins[&span];
+        // A value the file's own index could not judge: whether it is unstable depends on the
+        // project, so the questions it raised are what this file's verdict depends on.
+        let Some(value) = &origin.value else {
+            ctx.record(&origin.pending);
+            continue;
+        };
         let mut labels = labels;
         labels.sort();
         labels.dedup();
         out.push(Finding {
             span,
-            message: rule.message.replace("{value}", &origin.value),
+            message: rule.message.replace("{value}", value),
             labels,
             demoted: false,
         });
     }
 }
 
-/// A finding needs an unstable value: a name or type the data lists, or an address or debug
-/// conversion. These are the literals such a value leaves in the text.
+/// A finding needs an unstable value: a name or type the data lists, an address or debug
+/// conversion, or a project type (known only from the index) formatted by one of the rule's
+/// stringifying calls. These are the literals such a value leaves in the text. A project type
+/// formatted only by concatenation or an f-string, in a file with none of them, is not seen.
 pub fn required_literals(model: &ApiModel) -> Vec<String> {
     let mut lits = Vec::new();
     for name in &model.unstable_names {
@@ -61,6 +88,15 @@ pub fn required_literals(model: &ApiModel) -> Vec<String> {
         // printf `%p`, brace `:p}` / `:?}` / `:#?}`, Python's `!r}`.
         lits.extend([format!("%{verb}"), format!("{verb}}}")]);
     }
+    for api in &model.stringify {
+        // `fmt.Sprintf(`, `String.valueOf(`, `str(`, `.toString(`.
+        if let Some(call) = &api.call {
+            lits.push(format!("{call}("));
+        }
+        if let Some(m) = &api.method {
+            lits.push(format!(".{m}("));
+        }
+    }
     lits.retain(|l| !l.is_empty());
     lits.sort();
     lits.dedup();
@@ -69,8 +105,11 @@ pub fn required_literals(model: &ApiModel) -> Vec<String> {
 
 /// A formatting expression whose result is unstable.
 struct Origin {
-    /// What was formatted, for the message: "`ctx` (context.Context)".
-    value: String,
+    /// What was formatted, for the message: "`ctx` (context.Context)"; `None` for a value
+    /// whose type the index could not resolve, followed in case it reaches a map key.
+    value: Option<String>,
+    /// The questions the index could not answer about the value.
+    pending: Vec<crate::index::Miss>,
 }
 
 /// Where a tainted string came from: the formatting expression, and the field store it
@@ -89,6 +128,11 @@ struct Cx<'u> {
     locals: HashMap<(FuncId, &'u str), Taint>,
     /// Fields assigned an unstable key anywhere in the file.
     fields: HashMap<&'u str, Taint>,
+    ctx: &'u super::Ctx<'u>,
+    /// Type environments, per function, built when a value's type is first asked.
+    envs: RefCell<HashMap<FuncId, std::rc::Rc<TypeEnv<'u>>>>,
+    /// The misses of the values judged since the last formatting expression began.
+    pending: RefCell<Vec<crate::index::Miss>>,
 }
 
 impl<'u> Cx<'u> {
@@ -212,6 +256,7 @@ impl<'u> Cx<'u> {
             ExprKind::Name(n) => self.local(id, n),
             ExprKind::Field(_, n) => self.fields.get(n.as_str()).copied(),
             ExprKind::Format(f) => {
+                self.pending.borrow_mut().clear();
                 if let Some(value) = f
                     .args
                     .iter()
@@ -219,8 +264,12 @@ impl<'u> Cx<'u> {
                 {
                     return Some(self.origin(e.span, value));
                 }
+                let pending = std::mem::take(&mut *self.pending.borrow_mut());
                 // `prefix + key`: concatenating a tainted string keeps it tainted.
-                f.args.iter().find_map(|a| self.taint_of(id, &a.expr))
+                f.args
+                    .iter()
+                    .find_map(|a| self.taint_of(id, &a.expr))
+                    .or_else(|| self.pending_origin(e.span, pending))
             }
             ExprKind::Call(call) => {
                 let api = self
@@ -228,15 +277,41 @@ impl<'u> Cx<'u> {
                     .stringify
                     .iter()
                     .find(|api| api_matches(api, call))?;
-                let value = self.stringified_value(id, api, call)?;
-                Some(self.origin(e.span, value))
+                self.pending.borrow_mut().clear();
+                match self.stringified_value(id, api, call) {
+                    Some(value) => Some(self.origin(e.span, value)),
+                    None => {
+                        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+                        self.pending_origin(e.span, pending)
+                    }
+                }
             }
             _ => None,
         }
     }
 
+    /// A value not judged unstable here, but only because the file's index lacked a type: it
+    /// is followed like an unstable one, and reported never; reaching a map key, it makes the
+    /// file's verdict depend on the project.
+    fn pending_origin(&mut self, span: Span, pending: Vec<crate::index::Miss>) -> Option<Taint> {
+        if pending.is_empty() {
+            return None;
+        }
+        self.origins.entry(span).or_insert(Origin {
+            value: None,
+            pending,
+        });
+        Some(Taint {
+            origin: span,
+            field_store: None,
+        })
+    }
+
     fn origin(&mut self, span: Span, value: String) -> Taint {
-        self.origins.entry(span).or_insert(Origin { value });
+        self.origins.entry(span).or_insert(Origin {
+            value: Some(value),
+            pending: Vec::new(),
+        });
         Taint {
             origin: span,
             field_store: None,
@@ -279,6 +354,14 @@ impl<'u> Cx<'u> {
             .find_map(|a| self.unstable(id, a, &api.verb))
     }
 
+    fn env(&self, id: FuncId) -> std::rc::Rc<TypeEnv<'u>> {
+        self.envs
+            .borrow_mut()
+            .entry(id)
+            .or_insert_with(|| std::rc::Rc::new(TypeEnv::new(self.ctx, self.unit, id)))
+            .clone()
+    }
+
     /// Whether formatting `e` with `verb` gives text that is not a stable identity; if so, a
     /// description of `e` for the message.
     fn unstable(&self, id: FuncId, e: &Expr, verb: &str) -> Option<String> {
@@ -286,6 +369,26 @@ impl<'u> Cx<'u> {
         let shown = describe(e);
         if m.address_verbs.iter().any(|v| v == verb) {
             return Some(format!("the address of `{shown}`"));
+        }
+        // A type the data calls stable (`string`, `int`) is not the project's.
+        if type_of(self.unit, id, e)
+            .is_some_and(|ty| type_matches(&m.stable_types, &unwrap_type(ty)))
+        {
+            return None;
+        }
+        // A project type: its declaration decides. What the index could not answer is held
+        // back: it matters only if the value reaches a map key.
+        let env = self.env(id);
+        let (fact, misses) = self.ctx.capture(|| env.text_fact(e));
+        self.pending.borrow_mut().extend(misses);
+        if let Some(fact) = fact {
+            return match fact {
+                TextFact::Stable => None,
+                TextFact::Unstable(why) => {
+                    let ty = env.type_of(e).map(|t| t.0).unwrap_or_default();
+                    Some(format!("`{shown}` ({ty}: {why})"))
+                }
+            };
         }
         if let Some(ty) = type_of(self.unit, id, e) {
             let ty = &unwrap_type(ty);

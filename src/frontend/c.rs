@@ -34,21 +34,28 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef,
-    Unit,
+    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Import, Lang, Lit, Param, Stmt, StmtKind,
+    TypeKind, TypeRef, Unit,
 };
 use tree_sitter::Node;
 
 ts::grammar!(
     tree_sitter_c::LANGUAGE;
     alternative, argument, arguments, body, condition, consequence, declarator, field, function,
-    index, initializer, label, left, name, operator, parameters, right, r#type, update, value
+    index, initializer, label, left, name, operator, parameters, path, right, r#type, update,
+    value
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_c::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut c = C(Lowerer::new(Lang::C, src, root));
+    c.0.declarations_only = declarations_only;
     let mut top = Vec::new();
     c.items(root, &mut top);
     c.0.unit.functions[0].body = top;
@@ -261,8 +268,27 @@ impl<'s> C<'s> {
         match kind_of(n) {
             "function_definition" => self.func_def(n, FnKind::Function),
             "declaration" => self.declaration(n, true, out),
-            "type_definition" => self.type_fields(n.child_by_field_id(F.r#type)),
-            "struct_specifier" | "union_specifier" => self.type_fields(Some(n)),
+            "type_definition" => {
+                // `typedef struct { … } Name;`: the struct is known by the typedef's name.
+                let mut cur = n.walk();
+                let alias = n
+                    .children_by_field_name("declarator", &mut cur)
+                    .find(|d| kind_of(d) == "type_identifier")
+                    .map(|d| self.text(d).to_string());
+                self.declare_struct(n.child_by_field_id(F.r#type), alias);
+            }
+            "struct_specifier" | "union_specifier" => self.declare_struct(Some(n), None),
+            "preproc_include" => {
+                if let Some(p) = n.child_by_field_id(F.path) {
+                    let text = self.text(p);
+                    self.0.unit.imports.push(Import {
+                        path: text.trim_matches(['"', '<', '>']).to_string(),
+                        alias: None,
+                        wildcard: true,
+                        span: span(n),
+                    });
+                }
+            }
             "enum_specifier" | "primitive_type" | "type_identifier" | "sized_type_specifier" => {}
             "linkage_specification" => {
                 if let Some(body) = n.child_by_field_id(F.body) {
@@ -331,6 +357,7 @@ impl<'s> C<'s> {
         f.results = results;
         let body = n
             .child_by_field_id(F.body)
+            .filter(|_| !self.0.declarations_only)
             .map(|b| self.block(b))
             .unwrap_or_default();
         self.0.end_function(scope, body);
@@ -392,6 +419,27 @@ impl<'s> C<'s> {
         out
     }
 
+    /// A struct or union with a body at file level: a type of the unit (named by its tag, else
+    /// by `alias`) with its fields, and its fields as fields of the unit.
+    fn declare_struct(&mut self, t: Option<Node>, alias: Option<String>) {
+        let Some(t) = t else { return };
+        let tag = t
+            .child_by_field_id(F.name)
+            .map(|n| self.text(n).to_string());
+        let has_body = t.child_by_field_id(F.body).is_some();
+        let name = tag.or(alias).filter(|_| has_body);
+        let Some(name) =
+            name.filter(|_| matches!(kind_of(t), "struct_specifier" | "union_specifier"))
+        else {
+            return self.type_fields(Some(t));
+        };
+        let decl = self.0.unit.add_type(TypeKind::Struct, name, span(t));
+        let before = self.0.unit.fields.len();
+        self.type_fields(Some(t));
+        let fields = self.0.unit.fields[before..].to_vec();
+        self.0.unit.types[decl].fields = fields;
+    }
+
     /// Fields of a struct or union specifier with a body, nested ones included.
     fn type_fields(&mut self, t: Option<Node>) {
         let Some(t) = t else { return };
@@ -437,7 +485,11 @@ impl<'s> C<'s> {
     /// initialiser); at file level also a field. Prototypes declare nothing.
     fn declaration(&mut self, n: Node, global: bool, out: &mut Block) {
         let base = n.child_by_field_id(F.r#type);
-        self.type_fields(base);
+        if global {
+            self.declare_struct(base, None);
+        } else {
+            self.type_fields(base);
+        }
         let mut cur = n.walk();
         let decls: Vec<Node> = n.children_by_field_name("declarator", &mut cur).collect();
         for d in decls {

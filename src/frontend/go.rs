@@ -3,22 +3,31 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    Block, Call, Expr, ExprKind, FnKind, Lang, Lit, Param, Stmt, StmtKind, TypeRef, Unit,
+    Block, Call, Expr, ExprKind, FnKind, Lang, Lit, Method, Param, Stmt, StmtKind, TypeId,
+    TypeKind, TypeRef, Unit,
 };
 use tree_sitter::Node;
 
 ts::grammar!(
     tree_sitter_go::LANGUAGE;
     alternative, arguments, body, condition, consequence, field, function, index, initializer,
-    label, left, name, operand, operator, parameters, receiver, result, right, r#type, value
+    label, left, name, operand, operator, parameters, path, receiver, result, right, r#type,
+    value
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_go::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut go = Go(Lowerer::new(Lang::Go, src, root));
+    go.0.declarations_only = declarations_only;
     let top = go.top_level(root);
     go.0.unit.functions[0].body = top;
+    go.0.unit.attach_methods();
     Ok(go.0.unit)
 }
 
@@ -41,6 +50,10 @@ impl<'s> Go<'s> {
             match kind_of(n) {
                 "function_declaration" | "method_declaration" => self.func_decl(n),
                 "type_declaration" => self.type_decl(n),
+                "package_clause" => {
+                    self.0.unit.package = kids(n).first().map(|p| self.text(*p).to_string());
+                }
+                "import_declaration" => self.imports(n),
                 "var_declaration" | "const_declaration" => {
                     for spec in self.specs(n) {
                         self.global(spec);
@@ -68,10 +81,12 @@ impl<'s> Go<'s> {
 
     /// Lowers a function declaration or literal as a function of its own.
     fn function(&mut self, kind: FnKind, name: String, n: Node) -> usize {
+        let keep = self.0.keeps_body(&name);
         let scope = self.0.begin_function(kind, name, n);
         self.signature(n);
         let body = n
             .child_by_field_id(F.body)
+            .filter(|_| keep)
             .map(|b| self.block(b))
             .unwrap_or_default();
         self.0.end_function(scope, body)
@@ -86,16 +101,54 @@ impl<'s> Go<'s> {
         if let Some(p) = n.child_by_field_id(F.parameters) {
             params.extend(self.params(p));
         }
-        let results = match n.child_by_field_id(F.result) {
+        let results = self.results(n);
+        let receiver = n
+            .child_by_field_id(F.receiver)
+            .and_then(|_| params.first().cloned());
+        let owner = receiver
+            .as_ref()
+            .and_then(|r| r.ty.as_ref())
+            .map(|t| t.simple().to_string());
+        let f = self.0.current();
+        f.params = params;
+        f.results = results;
+        f.receiver = receiver;
+        f.owner = owner;
+    }
+
+    /// The declared results of a function, method or interface method.
+    fn results(&self, n: Node) -> Vec<TypeRef> {
+        match n.child_by_field_id(F.result) {
             Some(r) if kind_of(r) == "parameter_list" => {
                 self.params(r).into_iter().filter_map(|p| p.ty).collect()
             }
             Some(r) => vec![TypeRef::new(self.text(r))],
             None => Vec::new(),
-        };
-        let f = self.0.current();
-        f.params = params;
-        f.results = results;
+        }
+    }
+
+    /// `import "net/http"`, `import ( f "fmt"; . "strings"; _ "embed" )`.
+    fn imports(&mut self, n: Node) {
+        let mut specs = Vec::new();
+        for c in kids(n) {
+            match kind_of(c) {
+                "import_spec" => specs.push(c),
+                "import_spec_list" => specs.extend(kids(c)),
+                _ => {}
+            }
+        }
+        for spec in specs {
+            let Some(path) = spec.child_by_field_id(F.path) else {
+                continue;
+            };
+            let name = spec.child_by_field_id(F.name).map(|c| self.text(c));
+            self.0.unit.imports.push(crate::model::Import {
+                path: unquote(self.text(path)),
+                alias: name.filter(|&a| a != ".").map(str::to_string),
+                wildcard: name == Some("."),
+                span: span(spec),
+            });
+        }
     }
 
     fn params(&self, list: Node) -> Vec<Param> {
@@ -124,28 +177,98 @@ impl<'s> Go<'s> {
 
     fn type_decl(&mut self, n: Node) {
         for spec in kids(n) {
-            let Some(ty) = spec.child_by_field_id(F.r#type) else {
-                continue;
-            };
-            if kind_of(ty) != "struct_type" {
+            if !matches!(kind_of(spec), "type_spec" | "type_alias") {
                 continue;
             }
-            let Some(list) = kids(ty)
-                .into_iter()
-                .find(|c| kind_of(c) == "field_declaration_list")
-            else {
+            let (Some(name), Some(ty)) = (
+                spec.child_by_field_id(F.name),
+                spec.child_by_field_id(F.r#type),
+            ) else {
                 continue;
             };
-            for field in kids(list) {
-                let fty = self.ty(field.child_by_field_id(F.r#type));
-                let mut cur = field.walk();
-                for name in field.children_by_field_name("name", &mut cur) {
-                    self.0.unit.fields.push(Param {
-                        name: self.text(name).to_string(),
-                        ty: fty.clone(),
-                        span: span(name),
+            let kind = match kind_of(ty) {
+                "interface_type" => TypeKind::Interface,
+                _ => TypeKind::Struct,
+            };
+            let name = self.text(name).to_string();
+            let t = self.0.unit.add_type(kind, name, span(spec));
+            match kind_of(ty) {
+                "struct_type" => self.struct_fields(ty, t),
+                "interface_type" => self.interface_elems(ty, t),
+                // `type Names []string`, `type Handler func(…)`: what it is defined as.
+                _ => {
+                    let def = TypeRef::new(self.text(ty));
+                    self.0.unit.types[t].supertypes.push(def);
+                }
+            }
+        }
+    }
+
+    fn struct_fields(&mut self, ty: Node, t: TypeId) {
+        let Some(list) = kids(ty)
+            .into_iter()
+            .find(|c| kind_of(c) == "field_declaration_list")
+        else {
+            return;
+        };
+        for field in kids(list) {
+            let fty = self.ty(field.child_by_field_id(F.r#type));
+            let mut cur = field.walk();
+            let names: Vec<Node> = field.children_by_field_name("name", &mut cur).collect();
+            if names.is_empty() {
+                // An embedded field: `io.Closer`, `*bufio.Reader`, `sync.Mutex`.
+                if let Some(fty) = fty {
+                    let star = self.text(field).trim_start().starts_with('*');
+                    let fty = match star && !fty.0.starts_with('*') {
+                        true => TypeRef::new(&format!("*{}", fty.0)),
+                        false => fty,
+                    };
+                    self.0.unit.types[t].embedded.push(fty);
+                }
+                continue;
+            }
+            for name in names {
+                let p = Param {
+                    name: self.text(name).to_string(),
+                    ty: fty.clone(),
+                    span: span(name),
+                };
+                self.0.unit.types[t].fields.push(p.clone());
+                self.0.unit.fields.push(p);
+            }
+        }
+    }
+
+    fn interface_elems(&mut self, ty: Node, t: TypeId) {
+        for el in kids(ty) {
+            match kind_of(el) {
+                "method_elem" => {
+                    let name = el
+                        .child_by_field_id(F.name)
+                        .map(|c| self.text(c).to_string())
+                        .unwrap_or_default();
+                    let params = el
+                        .child_by_field_id(F.parameters)
+                        .map(|p| self.params(p))
+                        .unwrap_or_default();
+                    let results = self.results(el);
+                    self.0.unit.types[t].methods.push(Method {
+                        name,
+                        params,
+                        results,
+                        func: None,
+                        span: span(el),
                     });
                 }
+                // An embedded interface (`io.Closer`) or a type set (`~int | ~string`).
+                "type_elem" => {
+                    let parts = kids(el);
+                    if let [one] = parts.as_slice() {
+                        let sup = TypeRef::new(self.text(*one));
+                        self.0.unit.types[t].supertypes.push(sup);
+                    }
+                }
+                _ => {}
             }
         }
     }

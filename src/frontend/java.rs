@@ -23,26 +23,36 @@
 use super::ts::{self, kids, span, Lowerer};
 use super::ParseError;
 use crate::model::{
-    Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param,
-    PassedTo, Span, Stmt, StmtKind, TypeRef, Unit,
+    Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Import, Lang, Lit,
+    Method, Param, PassedTo, Span, Stmt, StmtKind, TypeId, TypeKind, TypeRef, Unit,
 };
 use tree_sitter::Node;
 
 ts::grammar!(
     tree_sitter_java::LANGUAGE;
     alternative, arguments, array, body, condition, consequence, constructor, dimensions, field,
-    index, left, name, object, operator, parameters, resources, right, template_argument,
-    r#type, value
+    index, left, name, object, operator, parameters, resources, right, superclass,
+    template_argument, r#type, value
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let tree = ts::parse(&tree_sitter_java::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut java = Java {
-        l: Lowerer::new(Lang::Java, src, root),
+        l: {
+            let mut l = Lowerer::new(Lang::Java, src, root);
+            l.declarations_only = declarations_only;
+            l
+        },
         init: Vec::new(),
         pending: Vec::new(),
         yields: Vec::new(),
+        class: None,
     };
     for n in kids(root) {
         java.top_item(n);
@@ -60,6 +70,8 @@ struct Java<'s> {
     pending: Block,
     /// The values yielded inside the switch expressions being lowered, innermost last.
     yields: Vec<Vec<Expr>>,
+    /// The named type whose members are being lowered; `None` in an anonymous class body.
+    class: Option<TypeId>,
 }
 
 /// Declarations of named types.
@@ -154,7 +166,14 @@ impl<'s> Java<'s> {
 
     fn top_item(&mut self, n: Node) {
         match kind_of(n) {
-            "package_declaration" | "import_declaration" | "module_declaration" => {}
+            "package_declaration" => {
+                let name = kids(n)
+                    .into_iter()
+                    .find(|c| matches!(kind_of(c), "identifier" | "scoped_identifier"));
+                self.l.unit.package = name.map(|c| self.text(c).to_string());
+            }
+            "import_declaration" => self.import(n),
+            "module_declaration" => {}
             "method_declaration" => {
                 self.method(n, None);
             }
@@ -172,22 +191,80 @@ impl<'s> Java<'s> {
         }
     }
 
+    /// `import a.b.C;`, `import static a.b.C.m;`, `import a.b.*;`.
+    fn import(&mut self, n: Node) {
+        let parts = kids(n);
+        let Some(name) = parts
+            .iter()
+            .find(|c| matches!(kind_of(*c), "identifier" | "scoped_identifier"))
+        else {
+            return;
+        };
+        self.l.unit.imports.push(Import {
+            path: self.text(*name).to_string(),
+            alias: None,
+            wildcard: parts.iter().any(|c| kind_of(c) == "asterisk"),
+            span: span(n),
+        });
+    }
+
     /// A class, interface, enum, record or annotation type, at any nesting.
     fn type_decl(&mut self, n: Node) {
         if !self.l.enter(n) {
             return;
         }
         let name = self.field_name(n, F.name);
+        let kind = match kind_of(n) {
+            "interface_declaration" | "annotation_type_declaration" => TypeKind::Interface,
+            "enum_declaration" => TypeKind::Enum,
+            "record_declaration" => TypeKind::Record,
+            _ => TypeKind::Class,
+        };
+        let t = self.l.unit.add_type(kind, name.clone(), span(n));
+        // `extends A`, `implements B, C`, an interface's `extends B, C`.
+        let mut supers = Vec::new();
+        if let Some(sc) = n.child_by_field_id(F.superclass) {
+            let sup = kids(sc).into_iter().find(|c| is_type_node(kind_of(c)));
+            self.l.unit.types[t].superclass = self.ty(sup, None);
+            supers.extend(sup);
+        }
+        for m in kids(n).into_iter().filter(|c| kind_of(c) == "modifiers") {
+            for a in kids(m) {
+                if matches!(kind_of(a), "marker_annotation" | "annotation") {
+                    if let Some(name) = a.child_by_field_id(F.name) {
+                        let name = self.text(name).to_string();
+                        self.l.unit.types[t].annotations.push(name);
+                    }
+                }
+            }
+        }
+        for c in kids(n) {
+            if matches!(kind_of(c), "super_interfaces" | "extends_interfaces") {
+                for list in kids(c) {
+                    supers.extend(kids(list).into_iter().filter(|c| is_type_node(kind_of(c))));
+                }
+            }
+        }
+        for sup in supers {
+            if let Some(ty) = self.ty(Some(sup), None) {
+                self.l.unit.types[t].supertypes.push(ty);
+            }
+        }
+        let outer = self.class.replace(t);
         let record_params = (kind_of(n) == "record_declaration")
             .then(|| n.child_by_field_id(F.parameters))
             .flatten();
         if let Some(p) = record_params {
             let components = self.params(p);
+            self.l.unit.types[t]
+                .fields
+                .extend(components.iter().cloned());
             self.l.unit.fields.extend(components);
         }
         if let Some(body) = n.child_by_field_id(F.body) {
             self.members(body, &name, record_params);
         }
+        self.class = outer;
         self.l.leave();
     }
 
@@ -247,11 +324,15 @@ impl<'s> Java<'s> {
                 continue;
             };
             let ty = self.ty(ty_node, d.child_by_field_id(F.dimensions));
-            self.l.unit.fields.push(Param {
+            let p = Param {
                 name: self.text(name).to_string(),
                 ty: ty.clone(),
                 span: span(name),
-            });
+            };
+            if let Some(t) = self.class {
+                self.l.unit.types[t].fields.push(p.clone());
+            }
+            self.l.unit.fields.push(p);
             out.push((d, self.name(name), ty));
         }
         out
@@ -316,9 +397,44 @@ impl<'s> Java<'s> {
     /// A method or constructor of a named type. Abstract and native methods (no body) are not
     /// functions of the model.
     fn method(&mut self, n: Node, record_params: Option<Node>) -> Option<FuncId> {
-        n.child_by_field_id(F.body)?;
         let name = self.field_name(n, F.name);
-        Some(self.function(FnKind::Method, name, n, None, record_params))
+        let class = self.class;
+        if n.child_by_field_id(F.body).is_none() {
+            // An abstract or interface method: a signature of its type, not a function.
+            if let Some(t) = class {
+                let params = n
+                    .child_by_field_id(F.parameters)
+                    .map(|p| self.params(p))
+                    .unwrap_or_default();
+                let results = self.result_type(n).into_iter().collect();
+                self.l.unit.types[t].methods.push(Method {
+                    name,
+                    params,
+                    results,
+                    func: None,
+                    span: span(n),
+                });
+            }
+            return None;
+        }
+        let id = self.function(FnKind::Method, name, n, None, record_params);
+        if let Some(t) = class {
+            let owner = self.l.unit.types[t].name.clone();
+            self.l.unit.functions[id].owner = Some(owner);
+            let m = Method::of(&self.l.unit.functions[id], id);
+            self.l.unit.types[t].methods.push(m);
+        }
+        Some(id)
+    }
+
+    /// A method's declared result type; `None` for `void` and constructors.
+    fn result_type(&self, n: Node) -> Option<TypeRef> {
+        match n.child_by_field_id(F.r#type) {
+            Some(t) if kind_of(t) != "void_type" && kind_of(n) == "method_declaration" => {
+                self.ty(Some(t), n.child_by_field_id(F.dimensions))
+            }
+            _ => None,
+        }
     }
 
     /// Lowers a method, constructor, lambda or initializer block as a function of its own.
@@ -338,20 +454,17 @@ impl<'s> Java<'s> {
             .or(record_params)
             .map(|p| self.params(p))
             .unwrap_or_default();
-        let results = match n.child_by_field_id(F.r#type) {
-            Some(t) if kind_of(t) != "void_type" && kind_of(n) == "method_declaration" => self
-                .ty(Some(t), n.child_by_field_id(F.dimensions))
-                .into_iter()
-                .collect(),
-            _ => Vec::new(),
-        };
+        let results = self.result_type(n).into_iter().collect();
         {
             let f = self.l.current();
             f.params = params;
             f.results = results;
             f.implements = implements;
         }
-        let body = if kind_of(n) == "block" {
+        let keep = self.l.keeps_body(&self.l.unit.functions[self.l.func].name);
+        let body = if !keep {
+            Vec::new()
+        } else if kind_of(n) == "block" {
             self.block(n)
         } else {
             match n.child_by_field_id(F.body) {
@@ -440,6 +553,7 @@ impl<'s> Java<'s> {
         if !self.l.enter(body) {
             return out;
         }
+        let class = self.class.take();
         for m in kids(body) {
             match kind_of(m) {
                 "method_declaration" => {
@@ -466,6 +580,7 @@ impl<'s> Java<'s> {
                 _ => {}
             }
         }
+        self.class = class;
         self.l.leave();
         out
     }

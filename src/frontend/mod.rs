@@ -116,6 +116,22 @@ pub fn lower_part(
     }
 }
 
+/// Function bodies [`lower_declarations`] keeps: those the project index reads.
+pub const DECLARATION_BODIES: &[&str] = &["String", "toString", "__init__", "__str__", "__repr__"];
+
+/// Like [`lower`], but only declarations: types, fields, signatures, imports, and the bodies of
+/// [`DECLARATION_BODIES`]; every other function body is left empty. Pass 1 of the driver uses it
+/// for files no check wants, which only the project index reads.
+pub fn lower_declarations(lang: Lang, src: &str) -> Result<Unit, ParseError> {
+    match lang {
+        Lang::C => c::lower_with(src, true),
+        Lang::Go => go::lower_with(src, true),
+        Lang::Java => java::lower_with(src, true),
+        Lang::Python => python::lower_with(src, true),
+        Lang::Rust => rust::lower_with(src, true),
+    }
+}
+
 /// Parses `src` and discards the tree: the baseline the benchmark compares a full run against.
 pub fn parse_only(lang: Lang, src: &str) -> bool {
     match lang {
@@ -245,6 +261,222 @@ mod tests {
                     "{ops:?} {ints:?}"
                 );
             }
+        }
+    }
+
+    /// `(kind, name, fields, methods, supertypes, embedded)` of each declared type.
+    fn decls(lang: Lang, src: &str) -> Vec<String> {
+        let unit = lower(lang, src).expect("parses");
+        unit.types
+            .iter()
+            .map(|t| {
+                let fields: Vec<String> = t
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}:{}", f.name, f.ty.as_ref().map_or("?", |t| &t.0)))
+                    .collect();
+                let methods: Vec<String> = t
+                    .methods
+                    .iter()
+                    .map(|m| {
+                        let res: Vec<&str> = m.results.iter().map(|r| r.0.as_str()).collect();
+                        let body = if m.func.is_some() { "" } else { "!" };
+                        format!("{}{body}/{}->{}", m.name, m.params.len(), res.join(","))
+                    })
+                    .collect();
+                let sup: Vec<&str> = t.supertypes.iter().map(|s| s.0.as_str()).collect();
+                let emb: Vec<&str> = t.embedded.iter().map(|s| s.0.as_str()).collect();
+                format!(
+                    "{:?} {} [{}] [{}] [{}] [{}]",
+                    t.kind,
+                    t.name,
+                    fields.join(" "),
+                    methods.join(" "),
+                    sup.join(" "),
+                    emb.join(" ")
+                )
+            })
+            .collect()
+    }
+
+    fn imports(lang: Lang, src: &str) -> Vec<String> {
+        let unit = lower(lang, src).expect("parses");
+        unit.imports
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}={}{}",
+                    i.local_name(),
+                    i.path,
+                    if i.wildcard { "*" } else { "" }
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn go_declarations() {
+        let src = "package wal\nimport (\n\"io\"\nf \"fmt\"\n. \"strings\"\n)\n\
+                   type Segment struct { io.Closer; *bufio.Reader; name string; at, n int }\n\
+                   type Store interface { io.Closer; Open(p string) (*Segment, error) }\n\
+                   type Names []string\n\
+                   func (s *Segment) Close() error { return nil }\n\
+                   func (w Other) Close() {}\n";
+        let unit = lower(Lang::Go, src).unwrap();
+        assert_eq!(unit.package.as_deref(), Some("wal"));
+        assert_eq!(
+            imports(Lang::Go, src),
+            ["io=io", "f=fmt", "strings=strings*"]
+        );
+        assert_eq!(
+            decls(Lang::Go, src),
+            [
+                "Struct Segment [name:string at:int n:int] [Close/0->error] [] [io.Closer *bufio.Reader]",
+                "Interface Store [] [Open!/1->*Segment,error] [io.Closer] []",
+                "Struct Names [] [] [[]string] []",
+            ]
+        );
+        let close = unit.functions.iter().find(|f| f.name == "Close").unwrap();
+        assert_eq!(close.owner.as_deref(), Some("Segment"));
+        assert_eq!(close.receiver.as_ref().unwrap().name, "s");
+        // A method of a type declared in another file keeps its owner.
+        assert_eq!(
+            unit.functions.last().unwrap().owner.as_deref(),
+            Some("Other")
+        );
+    }
+
+    #[test]
+    fn java_declarations() {
+        let src = "package org.a;\nimport java.io.Closeable;\nimport java.util.*;\nimport static x.Y.z;\n\
+                   public class Seg extends Base implements Closeable, Iterable<String> {\n\
+                     private final long opened = 0; Map<String, Conn> conns;\n\
+                     public void close() {}\n  static class Inner { int n; }\n\
+                     Object f() { return new Runnable() { public void run() {} }; }\n}\n\
+                   interface Store extends AutoCloseable { Seg open(String p); }\n\
+                   enum Kind { A, B }\nrecord Key(String host, int port) {}\n";
+        let unit = lower(Lang::Java, src).unwrap();
+        assert_eq!(unit.package.as_deref(), Some("org.a"));
+        assert_eq!(
+            imports(Lang::Java, src),
+            ["Closeable=java.io.Closeable", "util=java.util*", "z=x.Y.z"]
+        );
+        assert_eq!(
+            decls(Lang::Java, src),
+            [
+                "Class Seg [opened:long conns:Map<String,Conn>] [close/0-> f/0->Object] [Base Closeable Iterable<String>] []",
+                "Class Inner [n:int] [] [] []",
+                "Interface Store [] [open!/1->Seg] [AutoCloseable] []",
+                "Enum Kind [] [] [] []",
+                "Record Key [host:String port:int] [] [] []",
+            ]
+        );
+        let run = unit.functions.iter().find(|f| f.name == "run").unwrap();
+        assert_eq!(
+            run.owner, None,
+            "an anonymous class's method has no named owner"
+        );
+        let close = unit.functions.iter().find(|f| f.name == "close").unwrap();
+        assert_eq!(close.owner.as_deref(), Some("Seg"));
+    }
+
+    #[test]
+    fn python_declarations() {
+        let src = "import os.path\nimport numpy as np\nfrom .pool import Pool as P, Conn\nfrom m import *\n\
+                   class Job(Base, metaclass=Meta):\n    kind: str = 'x'\n\
+                   \x20   def __init__(self, when):\n        self.when = datetime.now()\n        self.pool = Pool()\n\
+                   \x20   def __repr__(self) -> str:\n        return f'{self.when}'\n\
+                   \x20   def helper(self):\n        def inner(): pass\n";
+        let unit = lower(Lang::Python, src).unwrap();
+        assert_eq!(
+            imports(Lang::Python, src),
+            [
+                "os=os.path",
+                "np=numpy",
+                "P=.pool.Pool",
+                "Conn=.pool.Conn",
+                "m=m*"
+            ]
+        );
+        assert_eq!(
+            decls(Lang::Python, src),
+            ["Class Job [kind:str when:? pool:Pool] [__init__/1-> __repr__/0->str helper/0->] [Base] []"]
+        );
+        let inner = unit.functions.iter().find(|f| f.name == "inner").unwrap();
+        assert_eq!(inner.owner, None);
+        let repr = unit
+            .functions
+            .iter()
+            .find(|f| f.name == "__repr__")
+            .unwrap();
+        assert_eq!(repr.receiver.as_ref().unwrap().name, "self");
+    }
+
+    #[test]
+    fn rust_and_c_declarations() {
+        let src = "use std::{fs::File, io::{self, Read as R}, collections::*};\n\
+                   struct Conn { sock: TcpStream, opened: Instant }\n\
+                   trait Pool: Send { fn get(&self, k: &str) -> Conn; fn n(&self) -> usize { 0 } }\n\
+                   impl Drop for Conn { fn drop(&mut self) {} }\nimpl Conn { fn new() -> Conn { todo!() } }\n";
+        assert_eq!(
+            imports(Lang::Rust, src),
+            [
+                "File=std::fs::File",
+                "io=std::io",
+                "R=std::io::Read",
+                "collections=std::collections*"
+            ]
+        );
+        assert_eq!(
+            decls(Lang::Rust, src),
+            [
+                "Struct Conn [sock:TcpStream opened:Instant] [drop/0-> new/0->Conn] [Drop] []",
+                "Trait Pool [] [get!/1->Conn n/0->usize] [Send] []",
+            ]
+        );
+        let c = "#include <stdio.h>\nstruct conn { int fd; char *name; };\ntypedef struct { FILE *f; } log_t;\n";
+        assert_eq!(imports(Lang::C, c), ["h=stdio.h*"]);
+        assert_eq!(
+            decls(Lang::C, c),
+            [
+                "Struct conn [fd:int name:char*] [] [] []",
+                "Struct log_t [f:FILE*] [] [] []"
+            ]
+        );
+    }
+
+    #[test]
+    fn declarations_only_keeps_signatures_and_the_bodies_the_index_reads() {
+        let cases = [
+            (
+                Lang::Go,
+                "package p\ntype T struct{ n int }\nfunc (t T) String() string { return fmt.Sprint(t.n) }\nfunc Open() (*T, error) { x := 1; return nil, nil }\n",
+            ),
+            (
+                Lang::Java,
+                "class T { int n; public String toString() { return \"\" + n; } T open() { int x = 1; return this; } }",
+            ),
+            (
+                Lang::Python,
+                "class T:\n    def __init__(self):\n        self.n = Conn()\n    def open(self):\n        x = 1\n        return x\n",
+            ),
+        ];
+        for (lang, src) in cases {
+            let full = lower(lang, src).unwrap();
+            let decl = lower_declarations(lang, src).unwrap();
+            assert_eq!(full.types.len(), decl.types.len(), "{lang}");
+            for (a, b) in full.functions.iter().zip(&decl.functions) {
+                assert_eq!((&a.name, &a.results), (&b.name, &b.results), "{lang}");
+                let kept = DECLARATION_BODIES.contains(&a.name.as_str()) || a.name.is_empty();
+                assert_eq!(
+                    b.body.is_empty(),
+                    a.body.is_empty() || !kept,
+                    "{lang}: {}",
+                    a.name
+                );
+            }
+            let fields = |u: &Unit| u.types.iter().map(|t| t.fields.len()).sum::<usize>();
+            assert_eq!(fields(&full), fields(&decl), "{lang}");
         }
     }
 }

@@ -26,8 +26,8 @@ use super::ts::{self, expr_stmt, kids, span, Lowerer};
 use super::ParseError;
 use crate::format_string::{brace_placeholders, printf_verbs};
 use crate::model::{
-    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param,
-    Span, Stmt, StmtKind, TypeRef, Unit,
+    BinOp, Block, Call, Catch, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Import, Lang,
+    Lit, Method, Param, Span, Stmt, StmtKind, TypeKind, TypeRef, Unit,
 };
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
@@ -35,17 +35,26 @@ use tree_sitter::Node;
 ts::grammar!(
     tree_sitter_python::LANGUAGE;
     alias, alternative, arguments, attribute, body, cause, condition, consequence, definition,
-    expression, format_specifier, function, guard, key, left, name, object, operator,
-    parameters, return_type, right, r#type, type_conversion, value
+    expression, format_specifier, function, guard, key, left, module_name, name, object,
+    operator, parameters, return_type, right, superclasses, r#type, type_conversion, value
 );
 
 pub fn lower(src: &str) -> Result<Unit, ParseError> {
+    lower_with(src, false)
+}
+
+/// [`lower`], or only declarations: see [`super::lower_declarations`].
+pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError> {
     let (src, too_deep) = ts::limit_python_indentation(src);
     let src = &*src;
     let tree = ts::parse(&tree_sitter_python::LANGUAGE.into(), src)?;
     let root = tree.root_node();
     let mut py = Py {
-        lo: Lowerer::new(Lang::Python, src, root),
+        lo: {
+            let mut lo = Lowerer::new(Lang::Python, src, root);
+            lo.declarations_only = declarations_only;
+            lo
+        },
         scope: Scope::default(),
         field_index: HashMap::new(),
     };
@@ -239,10 +248,9 @@ impl<'s> Py<'s> {
             }
             "break_statement" => StmtKind::Break,
             "continue_statement" => StmtKind::Continue,
+            "import_statement" | "import_from_statement" => return self.import(n),
             // Nothing is evaluated.
             "pass_statement"
-            | "import_statement"
-            | "import_from_statement"
             | "future_import_statement"
             | "global_statement"
             | "nonlocal_statement"
@@ -489,6 +497,54 @@ impl<'s> Py<'s> {
     }
 
     /// The targets of an assignment, `for` or `with … as`: a tuple of targets is spread.
+    /// `import a.b as c`, `from .m import X as Y`, `from m import *`; the path of a `from`
+    /// import is the module and the name (`m.X`), with a leading `.` per relative level.
+    fn import(&mut self, n: Node) {
+        let module = n.child_by_field_id(F.module_name).map(|m| self.text(m));
+        let mut cur = n.walk();
+        let names: Vec<Node> = n.children_by_field_name("name", &mut cur).collect();
+        let join = |name: &str| match module {
+            Some(m) if m.ends_with('.') => format!("{m}{name}"),
+            Some(m) => format!("{m}.{name}"),
+            None => name.to_string(),
+        };
+        if names.is_empty() {
+            if let Some(m) = module {
+                self.lo.unit.imports.push(Import {
+                    path: m.to_string(),
+                    alias: None,
+                    wildcard: true,
+                    span: span(n),
+                });
+            }
+            return;
+        }
+        for c in names {
+            let (path, alias) = match kind_of(c) {
+                "aliased_import" => (
+                    c.child_by_field_id(F.name).map(|d| join(self.text(d))),
+                    c.child_by_field_id(F.alias)
+                        .map(|a| self.text(a).to_string()),
+                ),
+                _ => {
+                    let text = self.text(c);
+                    // `import a.b` binds `a`.
+                    let first = text.split('.').next().filter(|f| *f != text);
+                    let alias = module.is_none().then_some(first).flatten();
+                    (Some(join(text)), alias.map(str::to_string))
+                }
+            };
+            if let Some(path) = path {
+                self.lo.unit.imports.push(Import {
+                    path,
+                    alias,
+                    wildcard: false,
+                    span: span(c),
+                });
+            }
+        }
+    }
+
     fn targets(&mut self, n: Node) -> Vec<Expr> {
         match kind_of(n) {
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
@@ -525,29 +581,49 @@ impl<'s> Py<'s> {
     /// Adds a field once per owner: a later assignment only fills in a missing type, or adds a
     /// second entry when it contradicts the first (so that `Unit::field_type` stays unsure).
     fn add_field(&mut self, owner: String, name: String, ty: Option<TypeRef>, sp: Span) {
+        let class = (!owner.is_empty())
+            .then(|| self.lo.unit.type_named(&owner))
+            .flatten();
         let key = (owner, name);
         if let Some(&i) = self.field_index.get(&key) {
             let f = &mut self.lo.unit.fields[i];
-            match (&f.ty, ty) {
-                (None, ty) => f.ty = ty,
-                (Some(old), Some(new)) if *old != new => {
-                    self.lo.unit.fields.push(Param {
-                        name: key.1,
-                        ty: Some(new),
-                        span: sp,
-                    });
+            let added = match (&f.ty, ty) {
+                (None, ty) => {
+                    f.ty = ty.clone();
+                    if let Some(t) = class {
+                        let decl = &mut self.lo.unit.types[t];
+                        if let Some(df) = decl.fields.iter_mut().find(|d| d.name == key.1) {
+                            df.ty = ty;
+                        }
+                    }
+                    None
                 }
-                _ => {}
+                (Some(old), Some(new)) if *old != new => Some(Param {
+                    name: key.1,
+                    ty: Some(new),
+                    span: sp,
+                }),
+                _ => None,
+            };
+            if let Some(p) = added {
+                if let Some(t) = class {
+                    self.lo.unit.types[t].fields.push(p.clone());
+                }
+                self.lo.unit.fields.push(p);
             }
             return;
         }
         self.field_index
             .insert(key.clone(), self.lo.unit.fields.len());
-        self.lo.unit.fields.push(Param {
+        let p = Param {
             name: key.1,
             ty,
             span: sp,
-        });
+        };
+        if let Some(t) = class {
+            self.lo.unit.types[t].fields.push(p.clone());
+        }
+        self.lo.unit.fields.push(p);
     }
 
     /// Decorators and parameter defaults: evaluated where the definition stands.
@@ -604,8 +680,11 @@ impl<'s> Py<'s> {
         let scope = self.lo.begin_function(kind, name.clone(), n);
         let mut params = param_list.map(|p| self.params(p)).unwrap_or_default();
         let mut receiver = None;
-        if let (Some(class), Some(first), true) = (class, params.first_mut(), has_receiver) {
+        let mut receiver_param = None;
+        if let (Some(class), Some(first), true) = (class.clone(), params.first_mut(), has_receiver)
+        {
             first.ty.get_or_insert_with(|| TypeRef::new(&class));
+            receiver_param = Some(first.clone());
             receiver = Some(Receiver {
                 name: first.name.clone(),
                 class,
@@ -616,6 +695,8 @@ impl<'s> Py<'s> {
         let f = self.lo.current();
         f.params = params;
         f.results = results.into_iter().collect();
+        f.receiver = receiver_param;
+        f.owner = class.clone();
         let outer = std::mem::replace(
             &mut self.scope,
             Scope {
@@ -623,9 +704,16 @@ impl<'s> Py<'s> {
                 receiver,
             },
         );
-        let body = self.field_block(n, F.body);
+        let body = match self.lo.keeps_body(&name) {
+            true => self.field_block(n, F.body),
+            false => Vec::new(),
+        };
         self.scope = outer;
-        self.lo.end_function(scope, body);
+        let id = self.lo.end_function(scope, body);
+        if let Some(t) = class.and_then(|c| self.lo.unit.type_named(&c)) {
+            let m = Method::of(&self.lo.unit.functions[id], id);
+            self.lo.unit.types[t].methods.push(m);
+        }
     }
 
     fn params(&self, list: Node) -> Vec<Param> {
@@ -664,6 +752,32 @@ impl<'s> Py<'s> {
             .child_by_field_id(F.name)
             .map(|c| self.text(c).to_string())
             .unwrap_or_default();
+        let t = self
+            .lo
+            .unit
+            .add_type(TypeKind::Class, name.clone(), span(n));
+        for d in decorators {
+            if let Some(e) = kids(*d).into_iter().next() {
+                // `@dataclass(frozen=True)` → `dataclass`.
+                let e = match kind_of(e) {
+                    "call" => e.child_by_field_id(F.function).unwrap_or(e),
+                    _ => e,
+                };
+                let name = self.text(e).to_string();
+                self.lo.unit.types[t].annotations.push(name);
+            }
+        }
+        // Bases, not `metaclass=…` and other keywords.
+        for b in n
+            .child_by_field_id(F.superclasses)
+            .map(kids)
+            .unwrap_or_default()
+        {
+            if matches!(kind_of(b), "identifier" | "attribute" | "subscript") {
+                let base = TypeRef::new(self.text(b));
+                self.lo.unit.types[t].supertypes.push(base);
+            }
+        }
         let outer = std::mem::replace(
             &mut self.scope,
             Scope {

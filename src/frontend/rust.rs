@@ -13,8 +13,8 @@
 use super::ParseError;
 use crate::format_string::brace_placeholders;
 use crate::model::{
-    BinOp, Block, Call, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Lang, Lit, Param, Span,
-    Stmt, StmtKind, TypeRef, Unit, MAX_DEPTH,
+    BinOp, Block, Call, Expr, ExprKind, FnKind, Format, FormatArg, FuncId, Import, Lang, Lit,
+    Method, Param, Span, Stmt, StmtKind, TypeKind, TypeRef, Unit, MAX_DEPTH,
 };
 use proc_macro2::extra::DelimSpan;
 use syn::punctuated::Punctuated;
@@ -75,6 +75,12 @@ pub fn lower_range(src: &str, range: std::ops::Range<usize>) -> Result<Unit, Par
             message: format!("internal error while lowering Rust: {what}"),
         })
     })
+}
+
+/// [`lower`]: Rust files are always lowered whole (syn parses the bodies anyway, and the
+/// lowering is a small part of its cost).
+pub fn lower_with(src: &str, _declarations_only: bool) -> Result<Unit, ParseError> {
+    lower(src)
 }
 
 pub fn parse_only(src: &str) -> bool {
@@ -476,12 +482,19 @@ fn lower_file(src: &str, base: usize, file: &syn::File) -> Unit {
         depth: 0,
         impl_ty: Vec::new(),
         loops: Vec::new(),
+        trait_impls: Vec::new(),
     };
     let mut top = Vec::new();
     for item in &file.items {
         rs.item(item, &mut top);
     }
     rs.unit.functions[0].body = top;
+    for (own, tr) in std::mem::take(&mut rs.trait_impls) {
+        if let Some(t) = rs.unit.type_named(&own) {
+            rs.unit.types[t].supertypes.push(tr);
+        }
+    }
+    rs.unit.attach_methods();
     rs.unit
 }
 
@@ -537,6 +550,9 @@ struct Rs<'s> {
     impl_ty: Vec<String>,
     /// The enclosing loops and labeled blocks, innermost last.
     loops: Vec<BreakTarget>,
+    /// `impl Trait for Type`: the type's simple name and the trait, joined to the type's
+    /// declaration once the whole file is read.
+    trait_impls: Vec<(String, TypeRef)>,
 }
 
 impl<'s> Rs<'s> {
@@ -787,12 +803,18 @@ impl<'s> Rs<'s> {
                 self.function(kind, &f.sig, &f.block);
             }
             syn::Item::Impl(imp) => {
-                let own = self.ty(&imp.self_ty).0;
-                self.impl_ty.push(own);
+                let own = self.ty(&imp.self_ty);
+                let owner = own.simple().to_string();
+                if let Some((_, path, _)) = &imp.trait_ {
+                    let tr = TypeRef::new(self.text(self.path_span(path)));
+                    self.trait_impls.push((owner.clone(), tr));
+                }
+                self.impl_ty.push(own.0);
                 for it in &imp.items {
                     match it {
                         syn::ImplItem::Fn(m) => {
-                            self.function(FnKind::Method, &m.sig, &m.block);
+                            let id = self.function(FnKind::Method, &m.sig, &m.block);
+                            self.unit.functions[id].owner = Some(owner.clone());
                         }
                         syn::ImplItem::Const(c) => {
                             self.global(&c.ident, Some(&c.ty), Some(&c.expr), out)
@@ -803,13 +825,41 @@ impl<'s> Rs<'s> {
                 self.impl_ty.pop();
             }
             syn::Item::Trait(t) => {
+                let name = ident(&t.ident);
+                let decl =
+                    self.unit
+                        .add_type(TypeKind::Trait, name.clone(), self.sp(t.ident.span()));
+                for b in &t.supertraits {
+                    if let syn::TypeParamBound::Trait(tb) = b {
+                        let sup = TypeRef::new(self.text(self.path_span(&tb.path)));
+                        self.unit.types[decl].supertypes.push(sup);
+                    }
+                }
                 self.impl_ty.push("Self".into());
                 for it in &t.items {
                     match it {
                         syn::TraitItem::Fn(m) => {
-                            if let Some(body) = &m.default {
-                                self.function(FnKind::Method, &m.sig, body);
-                            }
+                            let method = if let Some(body) = &m.default {
+                                let id = self.function(FnKind::Method, &m.sig, body);
+                                self.unit.functions[id].owner = Some(name.clone());
+                                Method::of(&self.unit.functions[id], id)
+                            } else {
+                                let params: Vec<Param> = m
+                                    .sig
+                                    .inputs
+                                    .iter()
+                                    .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+                                    .map(|a| self.fn_arg(a))
+                                    .collect();
+                                Method {
+                                    name: ident(&m.sig.ident),
+                                    params,
+                                    results: self.results(&m.sig.output),
+                                    func: None,
+                                    span: self.sp(m.sig.ident.span()),
+                                }
+                            };
+                            self.unit.types[decl].methods.push(method);
                         }
                         syn::TraitItem::Const(c) => {
                             let value = c.default.as_ref().map(|(_, e)| e);
@@ -827,12 +877,34 @@ impl<'s> Rs<'s> {
                     }
                 }
             }
-            syn::Item::Struct(s) => self.fields(&s.fields),
-            syn::Item::Union(u) => self.named_fields(&u.fields),
+            syn::Item::Struct(s) => {
+                let t =
+                    self.unit
+                        .add_type(TypeKind::Struct, ident(&s.ident), self.sp(s.ident.span()));
+                let before = self.unit.fields.len();
+                self.fields(&s.fields);
+                let declared = self.unit.fields[before..].to_vec();
+                self.unit.types[t].fields = declared;
+            }
+            syn::Item::Union(u) => {
+                let t =
+                    self.unit
+                        .add_type(TypeKind::Struct, ident(&u.ident), self.sp(u.ident.span()));
+                let before = self.unit.fields.len();
+                self.named_fields(&u.fields);
+                let declared = self.unit.fields[before..].to_vec();
+                self.unit.types[t].fields = declared;
+            }
             syn::Item::Enum(en) => {
+                self.unit
+                    .add_type(TypeKind::Enum, ident(&en.ident), self.sp(en.ident.span()));
                 for v in &en.variants {
                     self.fields(&v.fields);
                 }
+            }
+            syn::Item::Use(u) => {
+                let span = self.spanned(u);
+                self.use_tree(&u.tree, String::new(), span);
             }
             syn::Item::Static(s) => self.global(&s.ident, Some(&s.ty), Some(&s.expr), out),
             syn::Item::Const(c) => self.global(&c.ident, Some(&c.ty), Some(&c.expr), out),
@@ -851,6 +923,33 @@ impl<'s> Rs<'s> {
             }
             _ => {}
         }
+    }
+
+    /// `use a::b::{C, D as E, f::*}`: one import per leaf.
+    fn use_tree(&mut self, tree: &syn::UseTree, prefix: String, span: Span) {
+        let join = |name: &str| match prefix.is_empty() {
+            true => name.to_string(),
+            false => format!("{prefix}::{name}"),
+        };
+        let (path, alias, wildcard) = match tree {
+            syn::UseTree::Path(p) => return self.use_tree(&p.tree, join(&ident(&p.ident)), span),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.use_tree(t, prefix.clone(), span);
+                }
+                return;
+            }
+            syn::UseTree::Name(n) if n.ident == "self" => (prefix.clone(), None, false),
+            syn::UseTree::Name(n) => (join(&ident(&n.ident)), None, false),
+            syn::UseTree::Rename(r) => (join(&ident(&r.ident)), Some(ident(&r.rename)), false),
+            syn::UseTree::Glob(_) => (prefix.clone(), None, true),
+        };
+        self.unit.imports.push(Import {
+            path,
+            alias,
+            wildcard,
+            span,
+        });
     }
 
     fn fields(&mut self, fields: &syn::Fields) {
@@ -920,9 +1019,14 @@ impl<'s> Rs<'s> {
         } else {
             Sink::Return
         };
+        let receiver = match sig.inputs.first() {
+            Some(syn::FnArg::Receiver(_)) => params.first().cloned(),
+            _ => None,
+        };
         let f = &mut self.unit.functions[scope.id];
         f.params = params;
         f.results = results;
+        f.receiver = receiver;
         let body = self.block(body, &sink);
         self.end(scope, body)
     }

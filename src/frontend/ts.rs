@@ -324,6 +324,9 @@ pub struct Lowerer<'s> {
     pub unit: Unit,
     pub func: FuncId,
     depth: usize,
+    /// Lower declarations only: function bodies are skipped except those
+    /// [`Lowerer::keeps_body`] names (see [`super::lower_declarations`]).
+    pub declarations_only: bool,
 }
 
 impl<'s> Lowerer<'s> {
@@ -335,6 +338,7 @@ impl<'s> Lowerer<'s> {
             unit,
             func: 0,
             depth: 0,
+            declarations_only: false,
         }
     }
 
@@ -358,6 +362,13 @@ impl<'s> Lowerer<'s> {
         }
         self.depth += 1;
         true
+    }
+
+    /// Whether the body of function `name` is lowered: always, unless only declarations are
+    /// wanted; then only the bodies the project index reads (text methods, Python's
+    /// `__init__`, which declares fields).
+    pub fn keeps_body(&self, name: &str) -> bool {
+        !self.declarations_only || super::DECLARATION_BODIES.contains(&name)
     }
 
     pub fn leave(&mut self) {

@@ -78,7 +78,13 @@ pub type Leak = (ExitKind, String, Finding);
 /// Runs the analysis over every function of `unit`, reporting for each acquisition at most one
 /// leak, of the first of these kinds that `kinds` selects and the resource has: an error exit,
 /// a normal exit (`Normal`, `Loop`, `Discarded`, `DeferInLoop`, in source order), an exception.
-pub fn check(model: &ApiModel, kinds: &[ExitKind], unit: &Unit, out: &mut Vec<Leak>) {
+pub fn check(
+    model: &ApiModel,
+    kinds: &[ExitKind],
+    unit: &Unit,
+    _ctx: &super::Ctx,
+    out: &mut Vec<Leak>,
+) {
     let api = Api {
         m: model,
         lang: unit.lang,
