@@ -8,9 +8,10 @@
 //! - Within it, entries are keyed by a 128-bit hash of the file's language and bytes; the size
 //!   is checked too. A file's path is not part of the key: its findings are re-labelled with
 //!   the path it has today.
-//! - It rests on each file's findings depending only on its own bytes and the rules. An
-//!   analysis that reads other files (facts across files) must add what it read to the key,
-//!   through `Cache::open`'s `salt`.
+//! - It rests on each file's first-pass findings depending only on its own bytes and the rules.
+//!   With them it keeps the file's declarations and the questions its checks asked the project
+//!   in vain; the second pass, which judges a file again with the whole project's index, is
+//!   never cached (see `driver::analyze_project`).
 //! - It lives in `.leaklint_cache/` at the report root ([`crate::paths::Root`]), which holds a
 //!   `.gitignore` of its own. `--no-cache` neither reads nor writes it. A cache that cannot be
 //!   read is ignored; one that cannot be written is skipped silently.
@@ -132,8 +133,9 @@ impl Cache {
         }
     }
 
-    /// Reports what `analyze` would report for the file `shown`, from the cache when its bytes
-    /// are known, else by running `analyze` and remembering what it added to `report`.
+    /// Reports what `analyze` would report for the file `shown`, and returns what it would
+    /// return (the file's part of the project index): from the cache when its bytes are known,
+    /// else by running `analyze` and remembering both.
     pub fn analyze(
         &self,
         shown: &str,
@@ -141,18 +143,16 @@ impl Cache {
         bytes: &[u8],
         render: Option<Render>,
         report: &mut Report,
-        kept: &mut Option<Pass1>,
-        analyze: impl FnOnce(&mut Report, &mut Option<Pass1>),
-    ) {
+        analyze: impl FnOnce(&mut Report) -> Option<Pass1>,
+    ) -> Option<Pass1> {
         let key = content_key(lang, bytes);
         if let Some(e) = self.old.get(&key).filter(|e| e.size == bytes.len() as u64) {
             replay(e, shown, lang, bytes, render, report);
-            *kept = e.k.clone().map(|mut k| {
+            self.used.lock().unwrap().insert(key, e.clone());
+            return e.k.clone().map(|mut k| {
                 k.decls.relocate(shown);
                 k
             });
-            self.used.lock().unwrap().insert(key, e.clone());
-            return;
         }
         let (d0, w0, p0) = (
             report.diagnostics.len(),
@@ -160,10 +160,10 @@ impl Cache {
             report.partial_parses.len(),
         );
         let (errors0, skipped0) = (report.internal_errors, report.skipped);
-        analyze(report, kept);
+        let kept = analyze(report);
         // A file skipped (binary, unparsable) is judged afresh each time, and counted so.
         if report.internal_errors != errors0 || report.skipped != skipped0 {
-            return;
+            return kept;
         }
         let entry = Entry {
             size: bytes.len() as u64,
@@ -206,6 +206,7 @@ impl Cache {
             k: kept.clone(),
         };
         self.used.lock().unwrap().insert(key, entry);
+        kept
     }
 
     /// Writes the entries this run used, and older ones while there are not too many.

@@ -715,25 +715,14 @@ fn analyze_source(
         Err(e) => return warn(format!("cannot read: {e}")),
     };
     match (&opts.cache, scope) {
-        (Some(cache), Scope::Collect(kept)) => cache.analyze(
-            shown,
-            lang,
-            &bytes,
-            opts.render,
-            report,
-            kept,
-            |report, kept| {
-                analyze_bytes(
-                    shown,
-                    lang,
-                    &bytes,
-                    rules,
-                    opts,
-                    report,
-                    Scope::Collect(kept),
-                )
-            },
-        ),
+        (Some(cache), Scope::Collect(kept)) => {
+            *kept = cache.analyze(shown, lang, &bytes, opts.render, report, |report| {
+                let mut kept = None;
+                let scope = Scope::Collect(&mut kept);
+                analyze_bytes(shown, lang, &bytes, rules, opts, report, scope);
+                kept
+            })
+        }
         (_, scope) => analyze_bytes(shown, lang, &bytes, rules, opts, report, scope),
     }
 }
