@@ -344,6 +344,10 @@ pub fn analyze(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Re
 pub struct Pass1 {
     pub decls: crate::index::FileDecls,
     pub misses: Vec<crate::index::Miss>,
+    /// Whether the leak rules looked at the file: the literal pre-check may leave them out of
+    /// a file whose only acquisitions are of the project's own resources.
+    #[serde(default)]
+    pub leaks_checked: bool,
 }
 
 /// How a file's checks see the rest of the project.
@@ -353,8 +357,9 @@ enum Scope<'a> {
     /// Pass 1: a file a check wants is lowered and summarized, and its checks run against the
     /// file's own index, which records what they could not find there.
     Collect(&'a mut Option<Pass1>),
-    /// Pass 2: the checks run against the whole project's index.
-    Project(&'a crate::index::Index),
+    /// Pass 2: the checks run against the whole project's index; with `true`, the leak rules
+    /// run whatever the literal pre-check says (the file names a project resource).
+    Project(&'a crate::index::Index, bool),
 }
 
 /// The whole run over a project, in two passes:
@@ -372,25 +377,37 @@ enum Scope<'a> {
 /// The index is built in path order and a file's verdict depends only on it and the file, so
 /// the report is the same for any number of threads. See `docs/model.md`.
 fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
+    let started = Instant::now();
     let first = on_workers(files, opts, true, |path, lang, report| {
         let mut kept = None;
         analyze_file(path, lang, rules, opts, report, Scope::Collect(&mut kept));
         kept
     });
+    if std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some() {
+        eprintln!("index: pass 1 took {:?}", started.elapsed());
+    }
     let mut reports = Vec::with_capacity(files.len());
     let mut decls = Vec::new();
     let mut redo_candidates = Vec::new();
     let mut unparsed = Vec::new();
+    // Files the leak rules did not look at, which may acquire a project resource.
+    let mut leaks_unchecked = Vec::new();
     for (i, (report, kept)) in first.into_iter().enumerate() {
         match kept {
             Some(p) => {
                 if !p.misses.is_empty() {
                     redo_candidates.push((i, p.decls.path.clone(), p.misses));
                 }
+                if !p.leaks_checked {
+                    leaks_unchecked.push(i);
+                }
                 decls.push(p.decls);
             }
             // Not read as source (binary, unreadable, too large) or not parsed.
-            None if report.warnings.is_empty() => unparsed.push(files[i].clone()),
+            None if report.warnings.is_empty() => {
+                unparsed.push(files[i].clone());
+                leaks_unchecked.push(i);
+            }
             None => {}
         }
         reports.push(report);
@@ -404,13 +421,23 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         .collect();
     let mut searched: BTreeSet<String> = BTreeSet::new();
     let mut declaration_time: BTreeMap<Lang, (u64, Duration)> = BTreeMap::new();
-    for _round in 0..8 {
-        let fresh: Vec<String> = names.difference(&searched).cloned().collect();
-        if fresh.is_empty() || unparsed.is_empty() {
+    for round in 0..8 {
+        // First the files that may declare a project resource, whoever asked: a file may
+        // acquire one without any literal the leak rules look for.
+        let finder = if round == 0 {
+            aho_corasick::AhoCorasick::new(CLOSE_DECLARATIONS).ok()
+        } else {
+            let fresh: Vec<String> = names.difference(&searched).cloned().collect();
+            if fresh.is_empty() {
+                break;
+            }
+            searched.extend(fresh.iter().cloned());
+            declaration_finder(&fresh)
+        };
+        if unparsed.is_empty() {
             break;
         }
-        searched.extend(fresh.iter().cloned());
-        let Some(finder) = declaration_finder(&fresh) else {
+        let Some(finder) = finder else {
             break;
         };
         let hits = on_workers(&unparsed, opts, false, |path, _, _| {
@@ -432,21 +459,63 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
             decls.push(d);
         }
     }
-    let index = crate::index::Index::build(decls);
-    let redo: Vec<(PathBuf, Lang)> = redo_candidates
+    let searched_at = started.elapsed();
+    let mut index = crate::index::Index::build(decls);
+    // Files the leak rules did not look at that call a project resource's constructor or a
+    // function returning one are judged again with the leak rules; those not yet indexed give
+    // the index their declarations first (their imports resolve the call).
+    let resources = index.resource_names();
+    let calls: Vec<String> = resources.iter().map(|n| format!("{n}(")).collect();
+    let mut leak_hits = Vec::new();
+    if let Some(finder) = (!calls.is_empty())
+        .then(|| aho_corasick::AhoCorasick::new(&calls).ok())
+        .flatten()
+    {
+        let unchecked: Vec<(PathBuf, Lang)> =
+            leaks_unchecked.iter().map(|&i| files[i].clone()).collect();
+        let hits = on_workers(&unchecked, opts, false, |path, _, _| {
+            std::fs::read(path).is_ok_and(|b| finder.is_match(&b))
+        });
+        leak_hits = leaks_unchecked
+            .iter()
+            .zip(hits)
+            .filter(|(_, (_, hit))| *hit)
+            .map(|(&i, _)| i)
+            .collect();
+        let new: Vec<(PathBuf, Lang)> = leak_hits
+            .iter()
+            .map(|&i| &files[i])
+            .filter(|(p, _)| index.file_of(&display(p)).is_none())
+            .cloned()
+            .collect();
+        if !new.is_empty() {
+            let found = on_workers(&new, opts, false, |path, lang, _| {
+                declarations_of(path, lang)
+            });
+            let mut decls = index.into_files();
+            decls.extend(found.into_iter().filter_map(|(_, d)| d.map(|(d, _)| d)));
+            index = crate::index::Index::build(decls);
+        }
+    }
+    // Judged again: files whose questions the project answers, and the leak hits (`true`).
+    let mut redo: BTreeMap<usize, bool> = redo_candidates
         .into_iter()
         .filter(|(_, path, misses)| {
             index
                 .file_of(path)
                 .is_some_and(|f| misses.iter().any(|m| index.answers(f, m)))
         })
-        .map(|(i, _, _)| files[i].clone())
+        .map(|(i, _, _)| (i, false))
         .collect();
+    redo.extend(leak_hits.into_iter().map(|i| (i, true)));
+    let redo: Vec<(usize, bool)> = redo.into_iter().collect();
     if std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some() {
         let fs = index.files();
         let count = |f: &dyn Fn(&crate::index::FileDecls) -> usize| fs.iter().map(f).sum::<usize>();
         eprintln!(
-            "index: {} files, {} indexed, {} analyzed again; {} types, {} fields, {} functions, {} imports",
+            "index: {:?} to search, {:?} to build; {} files, {} indexed, {} analyzed again; {} types, {} fields, {} functions, {} imports",
+            searched_at,
+            started.elapsed() - searched_at,
             files.len(),
             fs.len(),
             redo.len(),
@@ -466,26 +535,28 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         }
     }
     if !redo.is_empty() {
-        let again = on_workers(&redo, opts, false, |path, lang, report| {
-            analyze_file(path, lang, rules, opts, report, Scope::Project(&index))
+        let again_files: Vec<(PathBuf, Lang)> =
+            redo.iter().map(|&(i, _)| files[i].clone()).collect();
+        let leaks: std::collections::HashSet<&Path> = redo
+            .iter()
+            .filter(|&&(_, all)| all)
+            .map(|&(i, _)| files[i].0.as_path())
+            .collect();
+        let again = on_workers(&again_files, opts, false, |path, lang, report| {
+            let scope = Scope::Project(&index, leaks.contains(path));
+            analyze_file(path, lang, rules, opts, report, scope)
         });
-        let mut again = again.into_iter().map(|(r, _)| r);
-        let mut j = 0;
-        for (i, f) in files.iter().enumerate() {
-            if redo.get(j).is_some_and(|r| r == f) {
-                let mut r = again.next().unwrap_or_default();
-                // Counted once, in pass 1; the time of the second look is added.
-                for (lang, s) in std::mem::take(&mut reports[i].stats) {
-                    let t = r.stats.entry(lang).or_default();
-                    t.files = s.files;
-                    t.bytes = s.bytes;
-                    t.parsed = s.parsed;
-                    t.parse_time += s.parse_time;
-                    t.analysis_time += s.analysis_time;
-                }
-                reports[i] = r;
-                j += 1;
+        for (&(i, _), (mut r, _)) in redo.iter().zip(again) {
+            // Counted once, in pass 1; the time of the second look is added.
+            for (lang, s) in std::mem::take(&mut reports[i].stats) {
+                let t = r.stats.entry(lang).or_default();
+                t.files = s.files;
+                t.bytes = s.bytes;
+                t.parsed = s.parsed.max(t.parsed);
+                t.parse_time += s.parse_time;
+                t.analysis_time += s.analysis_time;
             }
+            reports[i] = r;
         }
     }
     merge(reports)
@@ -503,14 +574,23 @@ fn declarations_of(path: &Path, lang: Lang) -> Option<(crate::index::FileDecls, 
     Some((d, t.elapsed()))
 }
 
+/// Text that declares a close method, or a type that is closeable by inheritance: Java's
+/// `void close()` and `extends Closeable`, Go's `) Close() error`, Python's `def close(self`.
+const CLOSE_DECLARATIONS: &[&str] = &[
+    "void close()",
+    "Closeable",
+    ") Close() error",
+    "def close(self",
+];
+
 /// The simple name a miss asks about.
 fn miss_names(m: &crate::index::Miss) -> Vec<String> {
     use crate::index::Miss;
     let last = |t: &str| crate::model::last_segment(t).to_string();
     match m {
-        Miss::Type(t) => vec![last(t)],
+        Miss::Type(t) | Miss::Resource(t) => vec![last(t)],
         // `Util.open`: the function, or a method of the class `Util`.
-        Miss::Function(t) => {
+        Miss::Function(t) | Miss::Returns(t) => {
             let mut out = vec![last(t)];
             if let Some((q, _)) = t.rsplit_once(['.', ':']) {
                 out.push(last(q));
@@ -788,11 +868,21 @@ fn analyze_bytes(
         return;
     }
     let suppressions = suppress::parse(&text, lang);
-    let wanted: Vec<usize> = if opts.prefilter {
+    let mut wanted: Vec<usize> = if opts.prefilter {
         rules.wanting(lang, text.as_bytes())
     } else {
         (0..rules.rules.len()).collect()
     };
+    let is_leak_rule = |i: usize| {
+        let r = &rules.rules[i];
+        r.check == crate::rules::CheckKind::MustRelease && r.model(lang).is_some()
+    };
+    if let Scope::Project(_, true) = scope {
+        wanted.extend((0..rules.rules.len()).filter(|&i| is_leak_rule(i)));
+        wanted.sort_unstable();
+        wanted.dedup();
+    }
+    let leaks_checked = wanted.iter().any(|&i| is_leak_rule(i));
     if wanted.is_empty() && suppressions.is_empty() {
         return;
     }
@@ -861,7 +951,7 @@ fn analyze_bytes(
         let t = Instant::now();
         let mut out = Vec::new();
         match &scope {
-            Scope::Project(project) => {
+            Scope::Project(project, _) => {
                 let ctx = checks::Ctx::new(project, project.file_of(shown));
                 checks::run_all(rules, &wanted, &unit, &ctx, &mut out);
             }
@@ -872,6 +962,8 @@ fn analyze_bytes(
                 let ctx = checks::Ctx::new(&own, Some(0));
                 checks::run_all(rules, &wanted, &unit, &ctx, &mut out);
                 misses.extend(ctx.misses());
+                let mut decls = decls;
+                decls.absorb_facts(ctx.exports());
                 match &mut summary {
                     Some(whole) => whole.absorb_piece(decls),
                     None => summary = Some(decls),
@@ -895,7 +987,11 @@ fn analyze_bytes(
     }
     if let (Scope::Collect(kept), Some(decls)) = (scope, summary) {
         let misses = misses.into_iter().collect();
-        *kept = Some(Pass1 { decls, misses });
+        *kept = Some(Pass1 {
+            decls,
+            misses,
+            leaks_checked,
+        });
     }
     apply_suppressions(&suppressions, rules, &text, &mut found);
 

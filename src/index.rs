@@ -61,6 +61,31 @@ impl FileDecls {
         self.path = path.to_string();
     }
 
+    /// Joins facts the checks found ([`Ctx::export`]) to the functions they name; a function
+    /// left out of the summary for want of facts is added.
+    pub fn absorb_facts(&mut self, facts: Vec<Export>) {
+        for (name, owner, facts) in facts {
+            let known = self
+                .functions
+                .iter_mut()
+                .find(|f| f.name == name && f.owner == owner);
+            match known {
+                Some(f) => {
+                    let mut all = f.known.take().map(|b| *b).unwrap_or_default();
+                    all.absorb(facts);
+                    f.known = (!all.is_empty()).then(|| Box::new(all));
+                }
+                None => self.functions.push(FnInfo {
+                    name,
+                    owner,
+                    results: Vec::new(),
+                    known: (!facts.is_empty()).then(|| Box::new(facts)),
+                    text: None,
+                }),
+            }
+        }
+    }
+
     pub fn absorb_piece(&mut self, piece: FileDecls) {
         self.types.extend(piece.types);
         self.functions.extend(piece.functions);
@@ -139,12 +164,12 @@ impl FnInfo {
 }
 
 /// Per-function facts other files may rely on, in the manner of go/analysis `Fact`s. The slots
-/// are filled by the analyses that know them ([`summarize_function`]); a fact left empty means
+/// are filled by the checks that know them ([`Ctx::export`]); a fact left empty means
 /// "not known", never "known not to".
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FnFacts {
-    /// The function returns a fresh resource of this kind (`file`, `connection`, …), which the
-    /// caller must release.
+    /// The function returns a fresh resource, which the caller must release with this method
+    /// (`Close`, `close`).
     pub returns_resource: Option<Box<str>>,
     /// Parameters (by index, receiver excluded) the function releases.
     pub releases: Vec<u8>,
@@ -155,6 +180,18 @@ pub struct FnFacts {
 impl FnFacts {
     pub fn is_empty(&self) -> bool {
         *self == FnFacts::default()
+    }
+
+    fn absorb(&mut self, other: FnFacts) {
+        self.returns_resource = self.returns_resource.take().or(other.returns_resource);
+        for (mine, theirs) in [
+            (&mut self.releases, other.releases),
+            (&mut self.keeps, other.keeps),
+        ] {
+            mine.extend(theirs);
+            mine.sort_unstable();
+            mine.dedup();
+        }
     }
 }
 
@@ -173,6 +210,8 @@ pub struct ResourceType {
     pub name: String,
     /// The method that releases it (`close`, `Close`, `__exit__`).
     pub close_method: String,
+    /// For a function returning it: the place of a Go `error` result beside it.
+    pub error_result: Option<usize>,
 }
 
 /// A type of the index: the file that declares it and its place there.
@@ -216,6 +255,11 @@ pub struct Index {
 }
 
 impl Index {
+    /// The declarations joined, to join more with [`Index::build`].
+    pub fn into_files(self) -> Vec<FileDecls> {
+        self.files
+    }
+
     /// Joins the files' declarations. `files` may come in any order; they are sorted by path.
     pub fn build(mut files: Vec<FileDecls>) -> Index {
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -303,7 +347,44 @@ impl Index {
                 let f = &self.files[file];
                 self.fn_in(f.lang, &f.package, owner, name).is_some()
             }
+            Miss::Resource(text) => ctx.project_resource(&TypeRef::new(text)).is_some(),
+            Miss::Returns(path) => ctx.returned_resource(path).is_some(),
         }
+    }
+
+    /// The names by which code obtains a project resource: Java and Python classes that must
+    /// be closed (constructed by name), and plain functions that return a resource. A file
+    /// that writes none of them followed by `(` cannot acquire one.
+    pub fn resource_names(&self) -> BTreeSet<String> {
+        let ctx = Ctx::new(self, None);
+        let closes = |r: Option<ResourceType>| r.is_some_and(|r| r.close_method != "__exit__");
+        let mut out = BTreeSet::new();
+        for (file, f) in self.files.iter().enumerate() {
+            if matches!(f.lang, Lang::Java | Lang::Python) {
+                for (index, t) in f.types.iter().enumerate() {
+                    let key = TypeKey {
+                        file,
+                        index: index as u32,
+                    };
+                    if t.kind == TypeKind::Class && closes(ctx.resource_of(key)) {
+                        out.insert(t.name.to_string());
+                    }
+                }
+            }
+            for info in f.functions.iter().filter(|i| i.owner.is_none()) {
+                let returns = info.facts().returns_resource.is_some()
+                    || info.results.first().is_some_and(|r| {
+                        closes(
+                            ctx.resolve_from(Some(file), r.base())
+                                .and_then(|k| ctx.resource_of(k)),
+                        )
+                    });
+                if returns {
+                    out.insert(info.name.to_string());
+                }
+            }
+        }
+        out
     }
 
     fn type_in(&self, lang: Lang, pkg: &str, name: &str) -> Option<TypeKey> {
@@ -474,9 +555,8 @@ pub fn summarize(path: &str, unit: &Unit) -> FileDecls {
         if !matches!(f.kind, FnKind::Function | FnKind::Method) {
             continue;
         }
-        let facts = summarize_function(unit, id);
-        if f.results.is_empty() && facts.is_empty() && own_text_method(unit.lang, &f.name).is_none()
-        {
+        // Facts come later, from the checks ([`FileDecls::absorb_facts`]).
+        if f.results.is_empty() && own_text_method(unit.lang, &f.name).is_none() {
             continue;
         }
         let owner_decl = f
@@ -491,7 +571,7 @@ pub fn summarize(path: &str, unit: &Unit) -> FileDecls {
             name: f.name.as_str().into(),
             owner: f.owner.as_deref().map(Into::into),
             results: f.results.clone(),
-            known: (!facts.is_empty()).then(|| Box::new(facts)),
+            known: None,
             text,
         });
     }
@@ -512,12 +592,6 @@ pub fn summarize(path: &str, unit: &Unit) -> FileDecls {
         types,
         functions,
     }
-}
-
-/// The facts of one function that other files may use. The must-release analysis fills
-/// `returns_resource`, `releases` and `keeps`; until it does they stay empty (unknown).
-pub fn summarize_function(_unit: &Unit, _id: FuncId) -> FnFacts {
-    FnFacts::default()
 }
 
 /// The method whose body decides a type's text, by language.
@@ -688,7 +762,13 @@ pub struct Ctx<'a> {
     /// only project-wide lookups answer.
     pub file: Option<FileId>,
     misses: RefCell<BTreeSet<Miss>>,
+    /// Facts the checks found about the file's own functions ([`Ctx::export`]).
+    exports: RefCell<Vec<Export>>,
 }
+
+/// A fact a check found about a function of the checked file, for the project index: the
+/// function's name, its owner type's simple name for a method, and the facts.
+pub type Export = (Box<str>, Option<Box<str>>, FnFacts);
 
 /// A question the index could not answer, as asked from the checked file: replayed against
 /// the project's index ([`Index::answers`]) to tell whether a verdict depends on it.
@@ -700,6 +780,12 @@ pub enum Miss {
     Function(Box<str>),
     /// A method of a type of the checked file's package, declared apart (Go).
     Method { owner: Box<str>, name: Box<str> },
+    /// Whether a type, as written, is a project resource ([`Ctx::project_resource`]): unlike
+    /// [`Miss::Type`], the project answers it only when the type is one.
+    Resource(Box<str>),
+    /// Whether a function, by the path a call writes, returns a fresh resource
+    /// ([`Ctx::returned_resource`]): answered only when it does.
+    Returns(Box<str>),
 }
 
 /// How deep supertype and field chains are followed.
@@ -711,6 +797,7 @@ impl<'a> Ctx<'a> {
             index,
             file,
             misses: RefCell::new(BTreeSet::new()),
+            exports: RefCell::new(Vec::new()),
         }
     }
 
@@ -735,6 +822,17 @@ impl<'a> Ctx<'a> {
         let out = f();
         let caused = self.misses.replace(outer);
         (out, caused.into_iter().collect())
+    }
+
+    /// Offers facts about a function of the checked file to the project (pass 1 joins them to
+    /// the file's summary with [`FileDecls::absorb_facts`]).
+    pub fn export(&self, fact: Export) {
+        self.exports.borrow_mut().push(fact);
+    }
+
+    /// The facts offered with [`Ctx::export`].
+    pub fn exports(&self) -> Vec<Export> {
+        self.exports.take()
     }
 
     /// Records misses [`Ctx::capture`] held back.
@@ -1065,6 +1163,7 @@ impl<'a> Ctx<'a> {
         Some(ResourceType {
             name: self.index.qualified_name(key),
             close_method: close,
+            error_result: None,
         })
     }
 
@@ -1125,6 +1224,63 @@ impl<'a> Ctx<'a> {
             }
             Lang::Rust | Lang::C => None,
         }
+    }
+
+    /// [`Ctx::resource_type`] asked by a check that reports only resources: the question is
+    /// kept as [`Miss::Resource`], which the whole project answers only when the type is one.
+    /// Types released only by `__exit__` (context managers: locks, timers, scopes) are left out:
+    /// nothing but a `with` releases them.
+    pub fn project_resource(&self, ty: &TypeRef) -> Option<ResourceType> {
+        let (found, _) = self.capture(|| self.resource_type(ty));
+        let found = found.filter(|r| r.close_method != "__exit__");
+        if found.is_none() && self.file.is_some() {
+            self.miss(self.file, Miss::Resource(ty.base().into()));
+        }
+        found
+    }
+
+    /// The resource a call of the project function at `path` (as a call in the checked file
+    /// writes it) returns: one its summary says it returns (see [`FnFacts::returns_resource`]),
+    /// or a value of a project resource type that its declared result is. A Python class
+    /// called as a constructor counts as a function returning its instance. `None` when the
+    /// project declares no such function, or nothing says it returns a resource.
+    pub fn returned_resource(&self, path: &str) -> Option<ResourceType> {
+        let (found, _) = self.capture(|| self.returned_resource_of(path));
+        if found.is_none() && self.file.is_some() {
+            self.miss(self.file, Miss::Returns(path.into()));
+        }
+        found
+    }
+
+    fn returned_resource_of(&self, path: &str) -> Option<ResourceType> {
+        let lang = self.decls()?.lang;
+        let Some(k) = self.function_key(path) else {
+            // `Reader(path)` in Python constructs the class.
+            return (lang == Lang::Python)
+                .then(|| self.project_resource(&TypeRef::new(path)))
+                .flatten();
+        };
+        let info = self.index.fn_info(k);
+        let error_result = (lang == Lang::Go
+            && info.results.len() > 1
+            && info.results.last().is_some_and(|t| t.0 == "error"))
+        .then(|| info.results.len() - 1);
+        if let Some(release) = &info.facts().returns_resource {
+            return Some(ResourceType {
+                name: info.name.to_string(),
+                close_method: release.to_string(),
+                error_result,
+            });
+        }
+        let first = info.results.first()?;
+        let key = self.resolve_from(Some(k.file), first.base())?;
+        let found = self
+            .resource_of(key)
+            .filter(|r| r.close_method != "__exit__")?;
+        Some(ResourceType {
+            error_result,
+            ..found
+        })
     }
 
     /// What the text of a project type is when formatted with `verb` (`v`, `+v`, `s`, `r`, …):

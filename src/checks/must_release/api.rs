@@ -7,6 +7,8 @@ use super::*;
 
 pub(super) struct Api<'m> {
     pub(super) m: &'m ApiModel,
+    /// The project: its resource types and the functions of other files that return one.
+    pub(super) ctx: &'m crate::index::Ctx<'m>,
     pub(super) lang: Lang,
     /// Last segments of the acquiring calls and methods: a quick first test.
     pub(super) names: HashSet<&'m str>,
@@ -124,6 +126,30 @@ impl Owner {
 }
 
 impl Spec {
+    /// A project resource ([`crate::index::ResourceType`]) returned by `callee`: released by its
+    /// close method, or for one a summary reports, by the methods or functions it names.
+    pub(super) fn project(r: crate::index::ResourceType, callee: String) -> Spec {
+        Spec {
+            results: vec![0],
+            err_result: r.error_result,
+            out_arg: None,
+            receiver: false,
+            release: r
+                .close_method
+                .split(',')
+                .filter(|m| !m.is_empty())
+                .map(String::from)
+                .collect(),
+            owner: None,
+            views: Vec::new(),
+            throw_safe: false,
+            closed_with_owner: false,
+            traits: Traits::default(),
+            wrapper_throws: None,
+            callee,
+        }
+    }
+
     pub(super) fn from_rule(a: &Acquire, c: Option<&Call>) -> Spec {
         let shown = match (&a.call, &a.method, &a.new) {
             (Some(p), _, _) => p.clone(),
@@ -224,6 +250,36 @@ impl<'m> Api<'m> {
                 (hit && typed).then(|| Spec::from_rule(a, Some(c)))
             })
             .or_else(by_type)
+    }
+
+    /// A call of a function of another file that returns a fresh resource: its summary says
+    /// so, or its declared result is a project resource type; a Python call of a project class
+    /// with `close()`. Only calls the rule data and the file do not already explain, written
+    /// as a plain or package-qualified function call, are asked about.
+    pub(super) fn project_call(&self, sums: &Summaries, c: &Call) -> Option<Spec> {
+        let name = c.name()?;
+        if self.names.contains(name)
+            || self.listed.contains(name)
+            || sums.by_name.contains_key(name)
+        {
+            return None;
+        }
+        let path = match c.receiver().map(|r| &r.peel().kind) {
+            None => name.to_string(),
+            // `pkg.Open(…)`: a package the file imports, which `returned_resource` resolves.
+            Some(ExprKind::Name(q)) if matches!(self.lang, Lang::Go | Lang::Python) => {
+                format!("{q}.{name}")
+            }
+            _ => return None,
+        };
+        let r = self.ctx.returned_resource(&path)?;
+        Some(Spec::project(r, path))
+    }
+
+    /// `new T(…)` of a project class that implements `Closeable` / `AutoCloseable`.
+    pub(super) fn project_new(&self, ty: &TypeRef) -> Option<Spec> {
+        let r = self.ctx.project_resource(ty)?;
+        Some(Spec::project(r, format!("new {}", ty.simple())))
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
@@ -532,6 +588,9 @@ pub(super) fn acquisition(
             if let Some(s) = sums.returned_resource(unit, c) {
                 return Some(s);
             }
+            if let Some(s) = api.project_call(sums, c) {
+                return Some(s);
+            }
             if api.passthrough(c) {
                 return c
                     .args
@@ -542,6 +601,9 @@ pub(super) fn acquisition(
         }
         ExprKind::Construct { ty, fields } => {
             if let Some(s) = ty.as_ref().and_then(|t| api.acquire_new(t, fields)) {
+                return Some(s);
+            }
+            if let Some(s) = ty.as_ref().and_then(|t| api.project_new(t)) {
                 return Some(s);
             }
             // A wrapper built around a fresh resource owns it: `new BufferedReader(new FileReader(p))`.

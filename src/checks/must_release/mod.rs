@@ -82,11 +82,12 @@ pub fn check(
     model: &ApiModel,
     kinds: &[ExitKind],
     unit: &Unit,
-    _ctx: &super::Ctx,
+    ctx: &super::Ctx,
     out: &mut Vec<Leak>,
 ) {
     let api = Api {
         m: model,
+        ctx,
         lang: unit.lang,
         names: model
             .acquire
@@ -111,6 +112,7 @@ pub fn check(
         return;
     }
     let sums = Summaries::build(&api, unit);
+    export_facts(&sums, unit, ctx);
     for (id, f) in unit.functions.iter().enumerate() {
         // A Python module body runs like a function; other languages' top levels only declare.
         if f.kind == FnKind::TopLevel && unit.lang != Lang::Python {
@@ -136,8 +138,30 @@ pub fn check(
     }
 }
 
-/// Whether any expression of the file is an acquisition named in the rule data.
+/// Offers the project the file's functions that return a fresh resource as their first
+/// result, with what releases it, so that callers in other files see an acquisition.
+fn export_facts(sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
+    for (&id, spec) in &sums.returns {
+        let f = &unit.functions[id];
+        if !matches!(f.kind, FnKind::Function | FnKind::Method) || spec.results != [0] {
+            continue;
+        }
+        let facts = crate::index::FnFacts {
+            returns_resource: Some(spec.release.join(",").into()),
+            ..Default::default()
+        };
+        ctx.export((
+            f.name.as_str().into(),
+            f.owner.as_deref().map(Into::into),
+            facts,
+        ));
+    }
+}
+
+/// Whether any expression of the file is an acquisition named in the rule data, or of a
+/// project resource.
 fn acquires_anything(api: &Api, unit: &Unit) -> bool {
+    let no_summaries = Summaries::default();
     unit.functions.iter().any(|f| {
         let mut hit = false;
         crate::model::walk_stmts(&f.body, &mut |s| {
@@ -148,12 +172,14 @@ fn acquires_anything(api: &Api, unit: &Unit) -> bool {
                 e.walk(&mut |x| {
                     hit |= match &x.kind {
                         ExprKind::Call(c) => {
-                            api.acquire_call(c, None).is_some() || api.acquire_call_typed(c)
+                            api.acquire_call(c, None).is_some()
+                                || api.acquire_call_typed(c)
+                                || api.project_call(&no_summaries, c).is_some()
                         }
                         ExprKind::Construct {
                             ty: Some(t),
                             fields,
-                        } => api.acquire_new(t, fields).is_some(),
+                        } => api.acquire_new(t, fields).is_some() || api.project_new(t).is_some(),
                         _ => false,
                     }
                 });
