@@ -158,6 +158,7 @@ impl FnInfo {
             returns_resource: None,
             releases: Vec::new(),
             keeps: Vec::new(),
+            opens: false,
         };
         self.known.as_deref().unwrap_or(&NONE)
     }
@@ -175,6 +176,10 @@ pub struct FnFacts {
     pub releases: Vec<u8>,
     /// Parameters the function stores into a field or otherwise keeps.
     pub keeps: Vec<u8>,
+    /// A constructor (Java's, Python's `__init__`) that stores a fresh resource in a field of
+    /// the new object: the object holds it until closed.
+    #[serde(default)]
+    pub opens: bool,
 }
 
 impl FnFacts {
@@ -184,6 +189,7 @@ impl FnFacts {
 
     fn absorb(&mut self, other: FnFacts) {
         self.returns_resource = self.returns_resource.take().or(other.returns_resource);
+        self.opens |= other.opens;
         for (mine, theirs) in [
             (&mut self.releases, other.releases),
             (&mut self.keeps, other.keeps),
@@ -353,7 +359,8 @@ impl Index {
     }
 
     /// The names by which code obtains a project resource: Java and Python classes that must
-    /// be closed (constructed by name), and plain functions that return a resource. A file
+    /// be closed ([`Ctx::project_resource`], constructed by name), and plain functions that
+    /// return a resource. A file
     /// that writes none of them followed by `(` cannot acquire one.
     pub fn resource_names(&self) -> BTreeSet<String> {
         let ctx = Ctx::new(self, None);
@@ -366,20 +373,16 @@ impl Index {
                         file,
                         index: index as u32,
                     };
-                    if t.kind == TypeKind::Class && closes(ctx.resource_of(key)) {
+                    if t.kind == TypeKind::Class
+                        && closes(ctx.resource_of(key))
+                        && ctx.opens_when_built(key, 0)
+                    {
                         out.insert(t.name.to_string());
                     }
                 }
             }
             for info in f.functions.iter().filter(|i| i.owner.is_none()) {
-                let returns = info.facts().returns_resource.is_some()
-                    || info.results.first().is_some_and(|r| {
-                        closes(
-                            ctx.resolve_from(Some(file), r.base())
-                                .and_then(|k| ctx.resource_of(k)),
-                        )
-                    });
-                if returns {
+                if info.facts().returns_resource.is_some() {
                     out.insert(info.name.to_string());
                 }
             }
@@ -1226,13 +1229,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// [`Ctx::resource_type`] asked by a check that reports only resources: the question is
-    /// kept as [`Miss::Resource`], which the whole project answers only when the type is one.
-    /// Types released only by `__exit__` (context managers: locks, timers, scopes) are left out:
-    /// nothing but a `with` releases them.
+    /// A Java or Python class whose instances must be closed because building one opens
+    /// something: it is closeable ([`Ctx::resource_of`]), and its constructor, or a project
+    /// superclass's, stores a fresh resource in a field ([`FnFacts::opens`]). A closeable class
+    /// that opens lazily, or only wraps what it is given, holds nothing until used. The
+    /// question is kept as [`Miss::Resource`], which the whole project answers only when the
+    /// type is one. Types released only by `__exit__` (context managers) are left out: nothing
+    /// but a `with` releases them.
     pub fn project_resource(&self, ty: &TypeRef) -> Option<ResourceType> {
-        let (found, _) = self.capture(|| self.resource_type(ty));
-        let found = found.filter(|r| r.close_method != "__exit__");
+        let (found, _) = self.capture(|| {
+            let key = self.resolve(ty)?;
+            self.resource_of(key)
+                .filter(|r| r.close_method != "__exit__" && self.opens_when_built(key, 0))
+        });
         if found.is_none() && self.file.is_some() {
             self.miss(self.file, Miss::Resource(ty.base().into()));
         }
@@ -1240,16 +1249,43 @@ impl<'a> Ctx<'a> {
     }
 
     /// The resource a call of the project function at `path` (as a call in the checked file
-    /// writes it) returns: one its summary says it returns (see [`FnFacts::returns_resource`]),
-    /// or a value of a project resource type that its declared result is. A Python class
-    /// called as a constructor counts as a function returning its instance. `None` when the
-    /// project declares no such function, or nothing says it returns a resource.
+    /// writes it) returns: one its summary says it returns (see [`FnFacts::returns_resource`]);
+    /// a declared result type with a `Close` method is not enough, since constructors of such
+    /// types often open nothing. A Python class called as a constructor counts as a function
+    /// returning its instance ([`Ctx::project_resource`]). `None` when the project declares no
+    /// such function, or nothing says it returns a resource.
     pub fn returned_resource(&self, path: &str) -> Option<ResourceType> {
         let (found, _) = self.capture(|| self.returned_resource_of(path));
         if found.is_none() && self.file.is_some() {
             self.miss(self.file, Miss::Returns(path.into()));
         }
         found
+    }
+
+    /// Whether the constructor of `key` or of a project superclass opens a resource.
+    fn opens_when_built(&self, key: TypeKey, depth: usize) -> bool {
+        if depth > MAX_CHAIN {
+            return false;
+        }
+        let ix = self.index;
+        let f = &ix.files[key.file];
+        let info = ix.type_info(key);
+        let ctor: &str = match f.lang {
+            Lang::Java => &info.name,
+            Lang::Python => "__init__",
+            _ => return false,
+        };
+        if ix
+            .fn_in(f.lang, &f.package, &info.name, ctor)
+            .is_some_and(|k| ix.fn_info(k).facts().opens)
+        {
+            return true;
+        }
+        info.superclass
+            .iter()
+            .chain(info.supertypes.iter().filter(|_| f.lang == Lang::Python))
+            .filter_map(|sup| self.resolve_in(key, sup))
+            .any(|k| self.opens_when_built(k, depth + 1))
     }
 
     fn returned_resource_of(&self, path: &str) -> Option<ResourceType> {
@@ -1265,21 +1301,11 @@ impl<'a> Ctx<'a> {
             && info.results.len() > 1
             && info.results.last().is_some_and(|t| t.0 == "error"))
         .then(|| info.results.len() - 1);
-        if let Some(release) = &info.facts().returns_resource {
-            return Some(ResourceType {
-                name: info.name.to_string(),
-                close_method: release.to_string(),
-                error_result,
-            });
-        }
-        let first = info.results.first()?;
-        let key = self.resolve_from(Some(k.file), first.base())?;
-        let found = self
-            .resource_of(key)
-            .filter(|r| r.close_method != "__exit__")?;
+        let release = info.facts().returns_resource.as_ref()?;
         Some(ResourceType {
+            name: info.name.to_string(),
+            close_method: release.to_string(),
             error_result,
-            ..found
         })
     }
 

@@ -278,6 +278,10 @@ impl<'m> Api<'m> {
 
     /// `new T(…)` of a project class that implements `Closeable` / `AutoCloseable`.
     pub(super) fn project_new(&self, ty: &TypeRef) -> Option<Spec> {
+        // A Go or Rust composite literal runs no constructor: it opens nothing itself.
+        if self.lang != Lang::Java {
+            return None;
+        }
         let r = self.ctx.project_resource(ty)?;
         Some(Spec::project(r, format!("new {}", ty.simple())))
     }

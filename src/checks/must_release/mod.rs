@@ -112,7 +112,7 @@ pub fn check(
         return;
     }
     let sums = Summaries::build(&api, unit);
-    export_facts(&sums, unit, ctx);
+    export_facts(&api, &sums, unit, ctx);
     for (id, f) in unit.functions.iter().enumerate() {
         // A Python module body runs like a function; other languages' top levels only declare.
         if f.kind == FnKind::TopLevel && unit.lang != Lang::Python {
@@ -139,8 +139,9 @@ pub fn check(
 }
 
 /// Offers the project the file's functions that return a fresh resource as their first
-/// result, with what releases it, so that callers in other files see an acquisition.
-fn export_facts(sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
+/// result, with what releases it, so that callers in other files see an acquisition; and its
+/// constructors that open a resource into the new object.
+fn export_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
     for (&id, spec) in &sums.returns {
         let f = &unit.functions[id];
         if !matches!(f.kind, FnKind::Function | FnKind::Method) || spec.results != [0] {
@@ -155,6 +156,24 @@ fn export_facts(sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
             f.owner.as_deref().map(Into::into),
             facts,
         ));
+    }
+    // Constructors that open: Java's (named after the class), Python's `__init__`.
+    for (id, f) in unit.functions.iter().enumerate() {
+        let Some(owner) = f.owner.as_deref() else {
+            continue;
+        };
+        let ctor = match unit.lang {
+            Lang::Java => f.name == owner,
+            Lang::Python => f.name == "__init__",
+            _ => false,
+        };
+        if ctor && sums.opens_fields(api, unit, id) {
+            let facts = crate::index::FnFacts {
+                opens: true,
+                ..Default::default()
+            };
+            ctx.export((f.name.as_str().into(), Some(owner.into()), facts));
+        }
     }
 }
 

@@ -295,6 +295,7 @@ impl Summaries {
             if let StmtKind::Return(vs) = &s.kind {
                 for (k, v) in vs.iter().enumerate() {
                     let v = unwrap_passthrough(api, v);
+                    let v = wrapped_in_own_type(api, unit, v, &held).unwrap_or(v);
                     if let Some(p) = path_of(v) {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
@@ -331,6 +332,44 @@ impl Summaries {
             Some(spec)
         });
         (ret, out)
+    }
+
+    /// Whether function `id` stores a fresh resource in a field of its own object
+    /// (`self.f = open(p)`, `this.in = new FileInputStream(p)`, a Java field assigned by its
+    /// bare name), directly or through a local that holds one.
+    pub(super) fn opens_fields(&self, api: &Api, unit: &Unit, id: FuncId) -> bool {
+        let f = &unit.functions[id];
+        let held: HashSet<String> = self
+            .local_acquisitions(api, unit, id)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        let locals: HashSet<&str> = declared_names(&f.body)
+            .into_keys()
+            .chain(f.params.iter().map(|p| p.name.as_str()))
+            .collect();
+        let mut opens = false;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            else {
+                return;
+            };
+            for (t, v) in targets.iter().zip(values) {
+                let own_field = match &t.peel().kind {
+                    ExprKind::Field(base, _) => {
+                        matches!(&base.peel().kind, ExprKind::Name(b) if b == "self" || b == "this")
+                    }
+                    ExprKind::Name(n) => api.lang == Lang::Java && !locals.contains(n.as_str()),
+                    _ => false,
+                };
+                opens |= own_field
+                    && (acquisition(api, self, unit, v, None).is_some()
+                        || held.iter().any(|h| passes_var(api, v, h)));
+            }
+        });
+        opens
     }
 
     /// Pairs functions that store fresh resources in fields or globals with the functions
@@ -469,6 +508,39 @@ impl Summaries {
             s.out_arg.map(|_| s)
         })
     }
+}
+
+/// `&Segment{f: f}` returning a held `f` inside a value of a type this file declares with the
+/// same release method (`Close`): the caller holds the resource through it. The field's value.
+fn wrapped_in_own_type<'e>(
+    api: &Api,
+    unit: &Unit,
+    v: &'e Expr,
+    held: &[(String, Spec)],
+) -> Option<&'e Expr> {
+    let ExprKind::Construct {
+        ty: Some(ty),
+        fields,
+    } = &v.peel().kind
+    else {
+        return None;
+    };
+    let decl = &unit.types[unit.type_named(ty.simple())?];
+    fields.iter().map(|(_, x)| x).find(|x| {
+        path_of(x).is_some_and(|p| {
+            held.iter().any(|(h, spec)| {
+                // A resource without release methods of its own takes the rule's (`Close`).
+                let release = match spec.release.is_empty() {
+                    true => &api.m.release_methods,
+                    false => &spec.release,
+                };
+                *h == p
+                    && release
+                        .iter()
+                        .any(|r| decl.methods.iter().any(|m| m.name == *r))
+            })
+        }) && api.lang == Lang::Go
+    })
 }
 
 /// Whether function `f` stores the variable `var` in a field, a global or an element, or
