@@ -383,8 +383,12 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         analyze_file(path, lang, rules, opts, report, Scope::Collect(&mut kept));
         kept
     });
-    if std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some() {
-        eprintln!("index: pass 1 took {:?}", started.elapsed());
+    if debug_index() {
+        let kept = first.iter().filter(|(_, k)| k.is_some()).count();
+        eprintln!(
+            "index: pass 1 took {:?}, {kept} files summarized",
+            started.elapsed()
+        );
     }
     let mut reports = Vec::with_capacity(files.len());
     let mut decls = Vec::new();
@@ -419,11 +423,22 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         .iter()
         .flat_map(|(_, _, misses)| misses.iter().flat_map(miss_names))
         .collect();
+    // A Go name is declared in the package of the file that wrote it (its directory), or in
+    // a package named like the qualifier it was written with: other Go files are not read.
+    let mut go_dirs: BTreeSet<String> = BTreeSet::new();
+    let mut go_packages: BTreeSet<String> = BTreeSet::new();
+    for (_, path, misses) in redo_candidates
+        .iter()
+        .filter(|(_, p, _)| p.ends_with(".go"))
+    {
+        go_dirs.insert(parent_dir(path).to_string());
+        go_packages.extend(misses.iter().filter_map(go_qualifier));
+    }
     let mut searched: BTreeSet<String> = BTreeSet::new();
     let mut declaration_time: BTreeMap<Lang, (u64, Duration)> = BTreeMap::new();
     for round in 0..8 {
-        // First the files that may declare a project resource, whoever asked: a file may
-        // acquire one without any literal the leak rules look for.
+        // First the Java and Python files that may declare a project resource, whoever
+        // asked: a file may acquire one without any literal the leak rules look for.
         let finder = if round == 0 {
             aho_corasick::AhoCorasick::new(CLOSE_DECLARATIONS).ok()
         } else {
@@ -440,8 +455,17 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         let Some(finder) = finder else {
             break;
         };
-        let hits = on_workers(&unparsed, opts, false, |path, _, _| {
-            std::fs::read(path).is_ok_and(|b| finder.is_match(&b))
+        let may_declare = |path: &Path, lang: Lang| match lang {
+            Lang::Java | Lang::Python => true,
+            Lang::Go if round > 0 => {
+                let shown = display(path);
+                let dir = parent_dir(&shown);
+                go_dirs.contains(dir) || go_packages.contains(last_segment_of(dir))
+            }
+            _ => round > 0,
+        };
+        let hits = on_workers(&unparsed, opts, false, |path, lang, _| {
+            may_declare(path, lang) && std::fs::read(path).is_ok_and(|b| finder.is_match(&b))
         });
         let (hit, rest): (Vec<_>, Vec<_>) =
             unparsed.into_iter().zip(hits).partition(|(_, (_, h))| *h);
@@ -452,7 +476,13 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         });
         for ((_, lang), (_, d)) in hit.iter().zip(found) {
             let Some((d, took)) = d else { continue };
-            names.extend(declared_names(&d));
+            // The files that may declare resources were not asked about: all their types count.
+            let asked = (round > 0).then_some(&names);
+            let more = declared_names(&d, asked);
+            names.extend(more);
+            if d.lang == Lang::Go {
+                go_dirs.insert(parent_dir(&d.path).to_string());
+            }
             let e = declaration_time.entry(*lang).or_default();
             e.0 += 1;
             e.1 += took;
@@ -501,15 +531,19 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     let mut redo: BTreeMap<usize, bool> = redo_candidates
         .into_iter()
         .filter(|(_, path, misses)| {
-            index
+            let answered = index
                 .file_of(path)
-                .is_some_and(|f| misses.iter().any(|m| index.answers(f, m)))
+                .and_then(|f| misses.iter().find(|m| index.answers(f, m)));
+            if let (Some(m), true) = (answered, debug_index()) {
+                eprintln!("index: {path} judged again: the project answers {m:?}");
+            }
+            answered.is_some()
         })
         .map(|(i, _, _)| (i, false))
         .collect();
     redo.extend(leak_hits.into_iter().map(|i| (i, true)));
     let redo: Vec<(usize, bool)> = redo.into_iter().collect();
-    if std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some() {
+    if debug_index() {
         let fs = index.files();
         let count = |f: &dyn Fn(&crate::index::FileDecls) -> usize| fs.iter().map(f).sum::<usize>();
         eprintln!(
@@ -574,23 +608,48 @@ fn declarations_of(path: &Path, lang: Lang) -> Option<(crate::index::FileDecls, 
     Some((d, t.elapsed()))
 }
 
+/// Whether to say on stderr how the project index was built (`LEAKLINT_DEBUG_INDEX`).
+fn debug_index() -> bool {
+    std::env::var_os("LEAKLINT_DEBUG_INDEX").is_some()
+}
+
+/// The directory part of a shown path (`""` for a bare file name).
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The last segment of a directory path.
+fn last_segment_of(dir: &str) -> &str {
+    dir.rsplit('/').next().unwrap_or(dir)
+}
+
+/// The package qualifier a Go miss was written with: `wal` of `wal.Segment`.
+fn go_qualifier(m: &crate::index::Miss) -> Option<String> {
+    use crate::index::Miss;
+    match m {
+        Miss::Type(t) | Miss::Function(t) => t
+            .rsplit_once('.')
+            .map(|(q, _)| last_segment_of(q.trim_start_matches(['*', '&'])).to_string()),
+        _ => None,
+    }
+}
+
 /// Text that declares a close method, or a type that is closeable by inheritance: Java's
-/// `void close()` and `extends Closeable`, Go's `) Close() error`, Python's `def close(self`.
-const CLOSE_DECLARATIONS: &[&str] = &[
-    "void close()",
-    "Closeable",
-    ") Close() error",
-    "def close(self",
-];
+/// `void close()` and `extends Closeable`, Python's `def close(self`. (A Go function returns
+/// a resource only by a summary, from a file the leak rules read anyway.)
+const CLOSE_DECLARATIONS: &[&str] = &["void close()", "Closeable", "def close(self"];
 
 /// The simple name a miss asks about.
 fn miss_names(m: &crate::index::Miss) -> Vec<String> {
     use crate::index::Miss;
     let last = |t: &str| crate::model::last_segment(t).to_string();
     match m {
-        Miss::Type(t) | Miss::Resource(t) => vec![last(t)],
+        Miss::Type(t) => vec![last(t)],
+        // A resource is declared in a file the close round finds, and a function returns one
+        // by a summary of a file the leak rules read: nothing more to parse for them.
+        Miss::Resource(_) | Miss::Returns(_) => Vec::new(),
         // `Util.open`: the function, or a method of the class `Util`.
-        Miss::Function(t) | Miss::Returns(t) => {
+        Miss::Function(t) => {
             let mut out = vec![last(t)];
             if let Some((q, _)) = t.rsplit_once(['.', ':']) {
                 out.push(last(q));
@@ -601,16 +660,17 @@ fn miss_names(m: &crate::index::Miss) -> Vec<String> {
     }
 }
 
-/// The names a file's declarations refer to that the index's facts follow: supertypes and
-/// embedded types (resources, text inherited), a Go struct's field types (its `%v` text), and,
-/// in Go and Rust, its own types (whose methods may stand in other files). Field types elsewhere
-/// and result types are not followed: a question about them stays unknown.
-fn declared_names(d: &crate::index::FileDecls) -> Vec<String> {
+/// The names a file's declarations refer to that the index's facts follow, for the types
+/// that were asked about (`None`: all of them): supertypes and embedded types (resources, text
+/// inherited) and a Go struct's field types (its `%v` text). A Go or Rust type's methods
+/// declared apart are found with the type, by the receiver patterns of [`declaration_finder`].
+/// Other types are not followed: each would pull in more files, and a question about them
+/// stays unknown.
+fn declared_names(d: &crate::index::FileDecls, asked: Option<&BTreeSet<String>>) -> Vec<String> {
     let mut out = Vec::new();
-    let apart = matches!(d.lang, Lang::Go | Lang::Rust);
     for t in &d.types {
-        if apart {
-            out.push(t.name.to_string());
+        if asked.is_some_and(|a| !a.contains(&*t.name)) {
+            continue;
         }
         for r in t.supertypes.iter().chain(&t.embedded).chain(&t.superclass) {
             out.push(r.simple().to_string());

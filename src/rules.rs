@@ -153,6 +153,10 @@ pub struct ApiModel {
     /// Conversions that print an address (`p`).
     #[serde(default)]
     pub address_verbs: Vec<String>,
+    /// The literals a project type formatted into a key leaves in the text (Go: `%v`): a file
+    /// with none of them is not parsed for its sake. Without it, the `stringify` calls.
+    #[serde(default)]
+    pub typed_literals: Option<Vec<String>>,
     /// Conversions that print a debug dump; unstable for any declared type that is not stable.
     #[serde(default)]
     pub debug_verbs: Vec<String>,

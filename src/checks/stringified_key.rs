@@ -88,13 +88,18 @@ pub fn required_literals(model: &ApiModel) -> Vec<String> {
         // printf `%p`, brace `:p}` / `:?}` / `:#?}`, Python's `!r}`.
         lits.extend([format!("%{verb}"), format!("{verb}}}")]);
     }
-    for api in &model.stringify {
-        // `fmt.Sprintf(`, `String.valueOf(`, `str(`, `.toString(`.
-        if let Some(call) = &api.call {
-            lits.push(format!("{call}("));
-        }
-        if let Some(m) = &api.method {
-            lits.push(format!(".{m}("));
+    match &model.typed_literals {
+        Some(typed) => lits.extend(typed.iter().cloned()),
+        None => {
+            for api in &model.stringify {
+                // `String.valueOf(`, `str(`, `.toString(`.
+                if let Some(call) = &api.call {
+                    lits.push(format!("{call}("));
+                }
+                if let Some(m) = &api.method {
+                    lits.push(format!(".{m}("));
+                }
+            }
         }
     }
     lits.retain(|l| !l.is_empty());

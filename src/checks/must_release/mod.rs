@@ -180,7 +180,8 @@ fn export_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
 /// Whether any expression of the file is an acquisition named in the rule data, or of a
 /// project resource.
 fn acquires_anything(api: &Api, unit: &Unit) -> bool {
-    let no_summaries = Summaries::default();
+    // The file's own functions are summarized later; only their names are needed here.
+    let no_summaries = Summaries::names(unit);
     unit.functions.iter().any(|f| {
         let mut hit = false;
         crate::model::walk_stmts(&f.body, &mut |s| {

@@ -29,7 +29,8 @@ pub(super) struct Summaries {
 }
 
 impl Summaries {
-    pub(super) fn build(api: &Api, unit: &Unit) -> Summaries {
+    /// The file's functions by name, and nothing else known of them yet.
+    pub(super) fn names(unit: &Unit) -> Summaries {
         let mut s = Summaries::default();
         for (id, f) in unit.functions.iter().enumerate() {
             if matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested)
@@ -38,6 +39,11 @@ impl Summaries {
                 s.by_name.entry(f.name.clone()).or_default().push(id);
             }
         }
+        s
+    }
+
+    pub(super) fn build(api: &Api, unit: &Unit) -> Summaries {
+        let mut s = Summaries::names(unit);
         // Two rounds: the second sees helpers of helpers.
         for _ in 0..2 {
             let mut releases = HashMap::new();
