@@ -198,6 +198,9 @@ pub struct Function {
     pub params: Vec<Param>,
     /// Declared result types, in order (Go's `(T, error)`, Java's return type, Rust's `-> T`).
     pub results: Vec<TypeRef>,
+    /// Go's named results (`(n int, err error)`), in order; empty where they are unnamed. A bare
+    /// `return` returns them.
+    pub result_names: Vec<String>,
     pub body: Block,
 }
 
@@ -212,6 +215,7 @@ impl Function {
             implements: None,
             params: Vec::new(),
             results: Vec::new(),
+            result_names: Vec::new(),
             body: Vec::new(),
         }
     }

@@ -86,16 +86,25 @@ impl<'s> Go<'s> {
         if let Some(p) = n.child_by_field_id(F.parameters) {
             params.extend(self.params(p));
         }
+        let mut names = Vec::new();
         let results = match n.child_by_field_id(F.result) {
-            Some(r) if kind_of(r) == "parameter_list" => {
-                self.params(r).into_iter().filter_map(|p| p.ty).collect()
-            }
+            Some(r) if kind_of(r) == "parameter_list" => self
+                .params(r)
+                .into_iter()
+                .filter_map(|p| {
+                    if !p.name.is_empty() {
+                        names.push(p.name);
+                    }
+                    p.ty
+                })
+                .collect(),
             Some(r) => vec![TypeRef::new(self.text(r))],
             None => Vec::new(),
         };
         let f = self.0.current();
         f.params = params;
         f.results = results;
+        f.result_names = names;
     }
 
     fn params(&self, list: Node) -> Vec<Param> {
@@ -622,6 +631,10 @@ mod tests {
             ]
         );
         assert_eq!(f.results.len(), 2);
+        assert!(f.result_names.is_empty());
+        let g = unit("package p\nfunc g() (n, m int, err error) { return }\n");
+        assert_eq!(g.functions[1].result_names, ["n", "m", "err"]);
+        assert_eq!(g.functions[1].results.len(), 3);
         assert_eq!(u.field_type("ctxKey").unwrap().0, "string");
         assert_eq!(u.fields.len(), 3);
     }

@@ -42,7 +42,8 @@
 //!   a closure, or passed to any call that is not known to only borrow it (rule data
 //!   `borrowing_calls`, and functions of the same file that neither keep nor pass on their
 //!   parameter).
-//! - **Error exits**: Go returns whose last result is a non-nil `error`; Java and Python
+//! - **Error exits**: Go returns whose last result is a non-nil `error` (a bare `return` where
+//!   the named error result is known non-nil: under `if err != nil`); Java and Python
 //!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
 //!   Rust `?` and `return Err(…)`; C returns of `NULL`, `false`, a name in `error_values` or
 //!   named for failure (`C_ERR`, `ST_FAILED`), `-E…`, a negative number, every return after a
@@ -263,6 +264,10 @@ struct Fx<'a, 'u> {
     in_catch: usize,
     /// Conditions of the enclosing branches, innermost last.
     conds: Vec<Span>,
+    /// Go: the named error result (`err` of `(n int, err error)`), and for each enclosing
+    /// branch whether it is known non-nil there (`if err != nil`), until it is assigned again.
+    named_err: Option<&'u str>,
+    err_set: Vec<bool>,
     error_tail: bool,
     pending: Vec<Pending>,
     tries: Vec<Span>,
@@ -310,6 +315,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             finally: Vec::new(),
             in_catch: 0,
             conds: Vec::new(),
+            named_err: named_error_result(&unit.functions[id]),
+            err_set: Vec::new(),
             error_tail: false,
             pending: Vec::new(),
             tries: Vec::new(),
@@ -373,13 +380,21 @@ impl<'a, 'u> Fx<'a, 'u> {
                 st
             }
             StmtKind::Return(values) => {
-                // Go's bare `return` in a function with results returns its named results,
-                // which may be any of the resources.
-                if values.is_empty() && self.api.lang == Lang::Go && !self.func.results.is_empty() {
+                // Go's bare `return` in a function with results returns its named results: the
+                // resources they hold are the caller's (all of them, where the names are
+                // unknown).
+                let bare =
+                    values.is_empty() && self.api.lang == Lang::Go && !self.func.results.is_empty();
+                if bare {
                     if let Some(cur) = st.as_mut() {
                         for r in self.open(cur) {
-                            cur.set(r, HANDED);
-                            self.res[r].handed_off = true;
+                            let named = &self.func.result_names;
+                            if named.is_empty()
+                                || self.res[r].vars.iter().any(|v| named.contains(v))
+                            {
+                                cur.set(r, HANDED);
+                                self.res[r].handed_off = true;
+                            }
                         }
                     }
                 }
@@ -400,6 +415,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     let nested =
                         !self.conds.is_empty() || !self.jumps.is_empty() || self.in_catch > 0;
                     let how = error_return(self.api, self.func, values, nested)
+                        .or_else(|| {
+                            (bare && self.err_set.iter().any(|&b| b)).then(|| {
+                                format!("returns a non-nil `{}` here", self.named_err.unwrap_or(""))
+                            })
+                        })
                         .or_else(|| (self.in_catch > 0).then(|| catch_return(self.api.lang)))
                         .or_else(|| {
                             self.error_tail
@@ -608,6 +628,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if let Some(rs) = self.companions.get_mut(n) {
                     rs.retain(|&r| !is_open(cur.get(r).bits));
                 }
+            }
+            // The named error result assigned again (`err = nil`): no longer known non-nil.
+            if matches!(&t.kind, ExprKind::Name(n) if Some(n.as_str()) == self.named_err) {
+                self.err_set.iter_mut().for_each(|b| *b = false);
             }
         }
         // `err := cmd.Start()`: where `err` is non-nil, the pipes of `cmd` were closed.
@@ -1020,8 +1044,15 @@ impl<'a, 'u> Fx<'a, 'u> {
         if !preprocessor {
             self.conds.push(cond.span);
         }
+        let (err_then, err_else) = self
+            .named_err
+            .map_or((false, false), |n| non_nil_on(cond, n));
+        self.err_set.push(err_then);
         let a = self.block(then, Some(on_then));
+        self.err_set.pop();
+        self.err_set.push(err_else);
         let b = self.block(otherwise, Some(on_else));
+        self.err_set.pop();
         if !preprocessor {
             self.conds.pop();
         }
