@@ -420,6 +420,9 @@ pub struct Call {
     /// The callee expression: `Name("open")`, `Field(Name("fmt"), "Sprintf")`.
     pub func: Expr,
     pub args: Vec<Expr>,
+    /// Python: the names of the keyword arguments (`**` for `**kwargs`), which are the last
+    /// `keywords.len()` of `args`, in order. Empty elsewhere.
+    pub keywords: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -582,6 +585,13 @@ impl Expr {
 }
 
 impl Call {
+    /// The value of the keyword argument `name` (Python).
+    pub fn keyword(&self, name: &str) -> Option<&Expr> {
+        let first = self.args.len().checked_sub(self.keywords.len())?;
+        let k = self.keywords.iter().position(|k| k == name)?;
+        self.args.get(first + k)
+    }
+
     /// The method or function name: `Sprintf` for `fmt.Sprintf`, `get` for `m.get`.
     pub fn name(&self) -> Option<&str> {
         match &self.func.peel().kind {
@@ -767,6 +777,7 @@ mod tests {
             ExprKind::Call(Box::new(Call {
                 func: fmt_sprintf,
                 args: vec![],
+                keywords: vec![],
             })),
         );
         assert_eq!(call.hint_name(), Some("Sprintf"));

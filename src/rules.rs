@@ -278,6 +278,9 @@ pub struct Acquire {
     pub except: Vec<String>,
     /// Only when bound to a variable declared with this type (last segment: `Cursor`).
     pub declared: Option<String>,
+    /// Only when called with this keyword argument, `name=True` or `name=False` (Python
+    /// `requests.get(url, stream=True)`: only a streamed response holds its connection).
+    pub with_kwarg: Option<String>,
     /// Which results hold resources (Go's `r, w, err := os.Pipe()`: `[0, 1]`); default `[0]`.
     #[serde(default)]
     pub results: Vec<usize>,
@@ -302,6 +305,10 @@ pub struct Acquire {
     /// (`for rows.Next()`: rows close themselves when exhausted).
     #[serde(default)]
     pub drained_by: Vec<String>,
+    /// Attributes whose read consumes it to the end, which releases it (a streamed
+    /// response's `content`: requests gives the connection back once the body is read).
+    #[serde(default)]
+    pub drained_by_attrs: Vec<String>,
     /// Its own methods that can fail only once it is already released (`rows.Columns()`):
     /// where their error is non-nil, nothing is held.
     #[serde(default)]

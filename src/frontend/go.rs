@@ -511,7 +511,11 @@ impl<'s> Go<'s> {
                     .map(|a| kids(a).into_iter().map(|c| self.expr(c)).collect())
                     .unwrap_or_default();
                 self.0.mark_passed(&func, &args);
-                ExprKind::Call(Box::new(Call { func, args }))
+                ExprKind::Call(Box::new(Call {
+                    func,
+                    args,
+                    keywords: Vec::new(),
+                }))
             }
             "index_expression" => {
                 let base = n.child_by_field_id(F.operand);

@@ -96,11 +96,13 @@ pub(super) struct Spec {
 }
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
+/// [`Acquire::drained_by_attrs`],
 /// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lock`] and
 /// [`Acquire::reclaimed`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
+    pub(super) drained_by_attrs: Vec<String>,
     pub(super) fails_released: Vec<String>,
     pub(super) finished_if: Vec<String>,
     pub(super) lock: bool,
@@ -156,6 +158,7 @@ impl Spec {
             closed_with_owner: a.closed_with_owner,
             traits: Traits {
                 drained_by: a.drained_by.clone(),
+                drained_by_attrs: a.drained_by_attrs.clone(),
                 fails_released: a.fails_released.clone(),
                 finished_if: a.finished_if.clone(),
                 lock: a.lock,
@@ -216,7 +219,10 @@ impl<'m> Api<'m> {
                             .iter()
                             .any(|o| h.ends_with(&o.to_ascii_lowercase()))
                     });
-                let hit = hit && on && !not_on;
+                let hit = hit
+                    && on
+                    && !not_on
+                    && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k));
                 let typed = match &a.declared {
                     None => true,
                     Some(t) => declared.is_some_and(|d| d.simple() == t),
@@ -307,6 +313,17 @@ impl<'m> Api<'m> {
 }
 
 // ----- expression queries -----
+
+/// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
+/// (`True` is four bytes, `False` five).
+fn with_kwarg(c: &Call, entry: &str) -> bool {
+    let (name, value) = entry.split_once('=').unwrap_or((entry, "True"));
+    c.keyword(name).is_some_and(|v| {
+        let v = v.peel();
+        matches!(v.kind, ExprKind::Lit(Lit::Bool))
+            && (v.span.end - v.span.start) as usize == value.len()
+    })
+}
 
 /// The variable or field path an expression denotes, normalized (`this.lock` is `lock`).
 pub(super) fn path_of(e: &Expr) -> Option<String> {

@@ -1156,6 +1156,19 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(v, st);
                 }
             }
+            // `r.content` reads a streamed response to the end, which releases it.
+            ExprKind::Field(base, name) => {
+                self.effects(base, st);
+                if let (Some(cur), Some(p)) = (st.as_mut(), path_of(base)) {
+                    for r in self.open(cur) {
+                        let res = &mut self.res[r];
+                        if res.traits.drained_by_attrs.contains(name) && res.vars.contains(&p) {
+                            cur.set(r, RELEASED);
+                            res.released(e.span);
+                        }
+                    }
+                }
+            }
             ExprKind::Unary(inner) => {
                 if self.api.lang == Lang::Rust && is_rust_try(e) {
                     self.tries.push(e.span);
