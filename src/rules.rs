@@ -301,6 +301,12 @@ pub struct Acquire {
     /// closes with the transaction).
     #[serde(default)]
     pub not_on: Vec<String>,
+    /// Only when the receiver is declared (a parameter, local or field) with a type whose last
+    /// segment ends with one of these, or is made by a method of that name (`conn`, declared an
+    /// `HttpURLConnection`, or `url.openConnection()`, for `URLConnection`); not a `Socket`
+    /// that happens to be called `conn`.
+    #[serde(default)]
+    pub on_type: Vec<String>,
     /// Methods that, called in a loop's condition until they return false, release it
     /// (`for rows.Next()`: rows close themselves when exhausted).
     #[serde(default)]

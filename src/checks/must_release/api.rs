@@ -7,6 +7,8 @@ use super::*;
 
 pub(super) struct Api<'m> {
     pub(super) m: &'m ApiModel,
+    /// The file analyzed, for the declared types of receivers (`on_type`).
+    pub(super) unit: &'m Unit,
     pub(super) lang: Lang,
     /// Last segments of the acquiring calls and methods: a quick first test.
     pub(super) names: HashSet<&'m str>,
@@ -223,6 +225,10 @@ impl<'m> Api<'m> {
                     && on
                     && !not_on
                     && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k));
+                let hit = hit
+                    && (a.on_type.is_empty()
+                        || c.receiver()
+                            .is_some_and(|r| self.receiver_typed(c, r, &a.on_type)));
                 let typed = match &a.declared {
                     None => true,
                     Some(t) => declared.is_some_and(|d| d.simple() == t),
@@ -230,6 +236,62 @@ impl<'m> Api<'m> {
                 (hit && typed).then(|| Spec::from_rule(a, Some(c)))
             })
             .or_else(by_type)
+    }
+
+    /// Whether the receiver `r` of `c` is declared with a type ending with one of `types`, or
+    /// made by a method of that name (`openConnection` for `URLConnection`).
+    fn receiver_typed(&self, c: &Call, r: &Expr, types: &[String]) -> bool {
+        let fits = |t: &str| {
+            types
+                .iter()
+                .any(|x| t.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase()))
+        };
+        let r = r.peel();
+        if let ExprKind::Call(m) = &r.kind {
+            return m.name().is_some_and(fits);
+        }
+        let Some(p) = path_of(r) else {
+            return false;
+        };
+        if p.contains('.') {
+            return self
+                .unit
+                .field_type(last_segment(&p))
+                .is_some_and(|t| fits(t.simple()));
+        }
+        // A local or parameter of the innermost function around the call, else a field.
+        let at = c.func.span;
+        let func = self
+            .unit
+            .functions
+            .iter()
+            .filter(|f| f.span.start <= at.start && at.end <= f.span.end)
+            .min_by_key(|f| f.span.end - f.span.start);
+        let mut ty = func.and_then(|f| {
+            f.params
+                .iter()
+                .find(|x| x.name == p)
+                .and_then(|x| x.ty.as_ref())
+        });
+        if ty.is_none() {
+            if let Some(f) = func {
+                crate::model::walk_stmts(&f.body, &mut |s| {
+                    if let StmtKind::Bind {
+                        targets,
+                        declared: Some(t),
+                        ..
+                    } = &s.kind
+                    {
+                        if ty.is_none() && targets.iter().any(|x| path_of(x).as_deref() == Some(&p))
+                        {
+                            ty = Some(t);
+                        }
+                    }
+                });
+            }
+        }
+        ty.or_else(|| self.unit.field_type(&p))
+            .is_some_and(|t| fits(t.simple()))
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).

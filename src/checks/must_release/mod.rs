@@ -82,6 +82,7 @@ pub type Leak = (ExitKind, String, Finding);
 pub fn check(model: &ApiModel, kinds: &[ExitKind], unit: &Unit, out: &mut Vec<Leak>) {
     let api = Api {
         m: model,
+        unit,
         lang: unit.lang,
         names: model
             .acquire
