@@ -232,6 +232,11 @@ pub struct ApiModel {
     /// stream).
     #[serde(default)]
     pub owning_methods: Vec<String>,
+    /// Read by `must-release`: prefixes of the names of calls that keep what they are given
+    /// (`set`: `setBaseDir`, `set_dir`), for resources only lent to other calls
+    /// (`lent_to_calls`): passing one there, or a value made from it, is a hand-off.
+    #[serde(default)]
+    pub keeping_calls: Vec<String>,
     /// Read by `must-release`: calls that never return (`exit`, `abort`, `log.Fatal`); a path
     /// that reaches one is not an error exit.
     #[serde(default)]
@@ -331,6 +336,10 @@ pub struct Acquire {
     /// worth a finding, a normal one is not.
     #[serde(default)]
     pub reclaimed: bool,
+    /// A name for something outside the process (a temporary directory's path): calls it is
+    /// passed to only use it, so that is no hand-off; returning or storing it still is.
+    #[serde(default)]
+    pub lent_to_calls: bool,
     /// The receiver itself becomes held (`lock.lock()`).
     #[serde(default)]
     pub receiver: bool,

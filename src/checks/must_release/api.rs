@@ -99,7 +99,7 @@ pub(super) struct Spec {
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
 /// [`Acquire::drained_by_attrs`],
-/// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lock`] and
+/// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lent_to_calls`], [`Acquire::lock`] and
 /// [`Acquire::reclaimed`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
@@ -109,6 +109,7 @@ pub(super) struct Traits {
     pub(super) finished_if: Vec<String>,
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
+    pub(super) lent_to_calls: bool,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -165,6 +166,7 @@ impl Spec {
                 finished_if: a.finished_if.clone(),
                 lock: a.lock,
                 reclaimed: a.reclaimed,
+                lent_to_calls: a.lent_to_calls,
             },
             wrapper_throws: None,
             callee: shown,
@@ -346,6 +348,18 @@ impl<'m> Api<'m> {
 
     pub(super) fn is_release_fn(&self, c: &Call) -> bool {
         self.in_list(&self.m.release_functions, c)
+    }
+
+    /// A call named to keep what it is given (rule data `keeping_calls`: `setBaseDir`).
+    pub(super) fn keeps(&self, c: &Call) -> bool {
+        let Some(n) = c.name() else {
+            return false;
+        };
+        self.m.keeping_calls.iter().any(|k| {
+            n.strip_prefix(k.as_str()).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(|ch: char| ch.is_ascii_uppercase() || ch == '_')
+            })
+        })
     }
 
     pub(super) fn borrows(&self, c: &Call) -> bool {

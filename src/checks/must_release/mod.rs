@@ -41,7 +41,9 @@
 //!   wrapped by a construction (`new BufferedReader(in)`: the wrapper becomes an alias), captured by
 //!   a closure, or passed to any call that is not known to only borrow it (rule data
 //!   `borrowing_calls`, and functions of the same file that neither keep nor pass on their
-//!   parameter).
+//!   parameter). A path (a temporary directory, rule data `lent_to_calls`) is only lent to
+//!   calls, except those named to keep it (`keeping_calls`: `setBaseDir`, `NewSpool`); the
+//!   paths made from it (`filepath.Join(dir, …)`, `tmp.toFile()`) are other names for it.
 //! - **Error exits**: Go returns whose last result is a non-nil `error` (a bare `return` where
 //!   the named error result is known non-nil: under `if err != nil`); Java and Python
 //!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
@@ -687,6 +689,19 @@ impl<'a, 'u> Fx<'a, 'u> {
         let mut wrappers: Vec<*const Expr> = Vec::new();
         for (t, v) in pairs {
             let local = t.and_then(|t| self.local_target(t));
+            // `file = dir.toFile()`, `p := filepath.Join(dir, "x")`: a path made from a path
+            // names the same thing (releasing, returning or storing it counts). Not what any
+            // call returns: `err := os.MkdirAll(dir, 0o700)` is no path.
+            if let (Some(cur), Some(name)) = (st.as_ref(), &local) {
+                for r in self.open(cur) {
+                    if self.res[r].traits.lent_to_calls
+                        && !self.res[r].vars.contains(name)
+                        && self.passes(v, r)
+                    {
+                        self.res[r].vars.push(name.clone());
+                    }
+                }
+            }
             if let (Some(cur), Some(name)) = (st.as_mut(), &local) {
                 // `g := f`, `r = new BufferedReader(in)`: another name for the same resource.
                 let inner = v.peel();
@@ -1211,6 +1226,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             }
+            // A path is only lent to calls, unless the call keeps what it is given.
+            if self.res[r].traits.lent_to_calls {
+                if self.api.keeps(c) && c.args.iter().any(|a| self.passes(a, r)) {
+                    cur.set(r, HANDED);
+                    self.res[r].handed_off = true;
+                }
+                continue;
+            }
             for (i, a) in c.args.iter().enumerate() {
                 if self.passes(a, r)
                     && !self.api.borrows(c)
@@ -1461,6 +1484,10 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// (`resp.Body`), not another field (`resp.StatusCode`).
     fn passes(&self, e: &Expr, r: usize) -> bool {
         let res = &self.res[r];
+        // A path is in the paths made from it (`filepath.Join(dir, "x")`).
+        if res.traits.lent_to_calls {
+            return path_from(self.api, e, &|p| res.vars.iter().any(|v| under(p, v)));
+        }
         let parts: Vec<&str> = res
             .release
             .iter()
@@ -1720,6 +1747,34 @@ fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {
         }
     });
     out
+}
+
+/// Whether `e` is a path made from one that `accept` takes (`dir`, `filepath.Join(dir, "x")`,
+/// `dir + "/x"`, `dir.resolve("x")`, `tmp.toFile()`), or a value holding one (a literal, what
+/// a keeping call makes: `NewSpool(dir)`); not what other calls return (`os.MkdirAll(dir, …)`,
+/// `len(os.listdir(d))`).
+fn path_from(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return accept(&p);
+    }
+    let from = |x: &Expr| path_from(api, x, accept);
+    match &e.kind {
+        ExprKind::Binary(BinOp::Other, a, b) => from(a) || from(b),
+        ExprKind::Other(xs) => xs.iter().any(from),
+        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| from(v)),
+        ExprKind::Call(c) => {
+            let n = c.name().unwrap_or("");
+            if n.eq_ignore_ascii_case("join") || api.keeps(c) || api.passthrough(c) {
+                return c.args.iter().any(from);
+            }
+            ["to", "get", "resolve", "normalize"]
+                .iter()
+                .any(|p| n.starts_with(p))
+                && c.receiver().is_some_and(from)
+        }
+        _ => false,
+    }
 }
 
 fn refers_res(res: &Res, e: &Expr) -> bool {
