@@ -293,9 +293,16 @@ impl Summaries {
         let mut ret = None;
         crate::model::walk_stmts(&f.body, &mut |s| {
             if let StmtKind::Return(vs) = &s.kind {
-                for (k, v) in vs.iter().enumerate() {
-                    let v = unwrap_passthrough(api, v);
-                    if let Some(p) = path_of(v) {
+                // Go's bare `return` returns the named results.
+                let returned: Vec<Option<String>> = if vs.is_empty() && api.lang == Lang::Go {
+                    f.result_names.iter().cloned().map(Some).collect()
+                } else {
+                    vs.iter()
+                        .map(|v| path_of(unwrap_passthrough(api, v)))
+                        .collect()
+                };
+                for (k, p) in returned.into_iter().enumerate() {
+                    if let Some(p) = p {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
                             // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
