@@ -1226,6 +1226,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             }
+            // `list(r.iter_lines())`, `b"".join(r.iter_content())`: read to the end.
+            if (self.api.borrows(c) || c.name() == Some("join"))
+                && c.args.iter().any(|a| self.drains(a, r))
+            {
+                cur.set(r, RELEASED);
+                self.res[r].released(span);
+                continue;
+            }
             // A path is only lent to calls, unless the call keeps what it is given.
             if self.res[r].traits.lent_to_calls {
                 if self.api.keeps(c) && c.args.iter().any(|a| self.passes(a, r)) {
