@@ -1235,8 +1235,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                 continue;
             }
             // A path is only lent to calls, unless the call keeps what it is given.
+            // A function of this file may store it, as it may pass it on: that is not known.
             if self.res[r].traits.lent_to_calls {
-                if self.api.keeps(c) && c.args.iter().any(|a| self.passes(a, r)) {
+                let of_file = self.sums.callees(self.unit, c).next().is_some();
+                let kept = |i: usize| {
+                    self.api.keeps(c) || of_file && !self.sums.call_borrows_arg(self.unit, c, i)
+                };
+                if c.args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| kept(i) && self.passes(a, r))
+                {
                     cur.set(r, HANDED);
                     self.res[r].handed_off = true;
                 }
