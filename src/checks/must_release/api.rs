@@ -98,9 +98,8 @@ pub(super) struct Spec {
 }
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
-/// [`Acquire::drained_by_attrs`],
-/// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lent_to_calls`], [`Acquire::lock`] and
-/// [`Acquire::reclaimed`].
+/// [`Acquire::drained_by_attrs`], [`Acquire::fails_released`], [`Acquire::finished_if`],
+/// [`Acquire::lent_to_calls`], [`Acquire::lock`] and [`Acquire::reclaimed`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
