@@ -1175,12 +1175,21 @@ impl<'a, 'u> Fx<'a, 'u> {
             // `r.content` reads a streamed response to the end, which releases it.
             ExprKind::Field(base, name) => {
                 self.effects(base, st);
-                if let (Some(cur), Some(p)) = (st.as_mut(), path_of(base)) {
-                    for r in self.open(cur) {
-                        let res = &mut self.res[r];
-                        if res.traits.drained_by_attrs.contains(name) && res.vars.contains(&p) {
+                let Some(cur) = st.as_mut() else {
+                    return;
+                };
+                // Cheap test first: most resources have no such attribute.
+                let drained: Vec<usize> = (0..self.res.len())
+                    .filter(|&r| {
+                        self.res[r].traits.drained_by_attrs.contains(name)
+                            && is_open(cur.get(r).bits)
+                    })
+                    .collect();
+                if let (false, Some(p)) = (drained.is_empty(), path_of(base)) {
+                    for r in drained {
+                        if self.res[r].vars.contains(&p) {
                             cur.set(r, RELEASED);
-                            res.released(e.span);
+                            self.res[r].released(e.span);
                         }
                     }
                 }
