@@ -379,6 +379,9 @@ pub struct Function {
     pub params: Vec<Param>,
     /// Declared result types, in order (Go's `(T, error)`, Java's return type, Rust's `-> T`).
     pub results: Vec<TypeRef>,
+    /// Go's named results (`(n int, err error)`), in order; empty where they are unnamed. A bare
+    /// `return` returns them.
+    pub result_names: Vec<String>,
     pub body: Block,
     /// For a method: the simple name of the type it belongs to (the enclosing class, the Go
     /// receiver's base type, the Rust `impl` self type).
@@ -400,6 +403,7 @@ impl Function {
             implements: None,
             params: Vec::new(),
             results: Vec::new(),
+            result_names: Vec::new(),
             body: Vec::new(),
             owner: None,
             receiver: None,
@@ -606,6 +610,9 @@ pub struct Call {
     /// The callee expression: `Name("open")`, `Field(Name("fmt"), "Sprintf")`.
     pub func: Expr,
     pub args: Vec<Expr>,
+    /// Python: the names of the keyword arguments (`**` for `**kwargs`), which are the last
+    /// `keywords.len()` of `args`, in order. Empty elsewhere.
+    pub keywords: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -768,6 +775,13 @@ impl Expr {
 }
 
 impl Call {
+    /// The value of the keyword argument `name` (Python).
+    pub fn keyword(&self, name: &str) -> Option<&Expr> {
+        let first = self.args.len().checked_sub(self.keywords.len())?;
+        let k = self.keywords.iter().position(|k| k == name)?;
+        self.args.get(first + k)
+    }
+
     /// The method or function name: `Sprintf` for `fmt.Sprintf`, `get` for `m.get`.
     pub fn name(&self) -> Option<&str> {
         match &self.func.peel().kind {
@@ -953,6 +967,7 @@ mod tests {
             ExprKind::Call(Box::new(Call {
                 func: fmt_sprintf,
                 args: vec![],
+                keywords: vec![],
             })),
         );
         assert_eq!(call.hint_name(), Some("Sprintf"));

@@ -236,6 +236,11 @@ pub struct ApiModel {
     /// stream).
     #[serde(default)]
     pub owning_methods: Vec<String>,
+    /// Read by `must-release`: prefixes of the names of calls that keep what they are given
+    /// (`set`: `setBaseDir`, `set_dir`), for resources only lent to other calls
+    /// (`lent_to_calls`): passing one there, or a value made from it, is a hand-off.
+    #[serde(default)]
+    pub keeping_calls: Vec<String>,
     /// Read by `must-release`: calls that never return (`exit`, `abort`, `log.Fatal`); a path
     /// that reaches one is not an error exit.
     #[serde(default)]
@@ -282,6 +287,9 @@ pub struct Acquire {
     pub except: Vec<String>,
     /// Only when bound to a variable declared with this type (last segment: `Cursor`).
     pub declared: Option<String>,
+    /// Only when called with this keyword argument, `name=True` or `name=False` (Python
+    /// `requests.get(url, stream=True)`: only a streamed response holds its connection).
+    pub with_kwarg: Option<String>,
     /// Which results hold resources (Go's `r, w, err := os.Pipe()`: `[0, 1]`); default `[0]`.
     #[serde(default)]
     pub results: Vec<usize>,
@@ -302,10 +310,20 @@ pub struct Acquire {
     /// closes with the transaction).
     #[serde(default)]
     pub not_on: Vec<String>,
+    /// Only when the receiver is declared (a parameter, local or field) with a type whose last
+    /// segment ends with one of these, or is made by a method of that name (`conn`, declared an
+    /// `HttpURLConnection`, or `url.openConnection()`, for `URLConnection`); not a `Socket`
+    /// that happens to be called `conn`.
+    #[serde(default)]
+    pub on_type: Vec<String>,
     /// Methods that, called in a loop's condition until they return false, release it
     /// (`for rows.Next()`: rows close themselves when exhausted).
     #[serde(default)]
     pub drained_by: Vec<String>,
+    /// Attributes whose read consumes it to the end, which releases it (a streamed
+    /// response's `content`: requests gives the connection back once the body is read).
+    #[serde(default)]
+    pub drained_by_attrs: Vec<String>,
     /// Its own methods that can fail only once it is already released (`rows.Columns()`):
     /// where their error is non-nil, nothing is held.
     #[serde(default)]
@@ -322,6 +340,10 @@ pub struct Acquire {
     /// worth a finding, a normal one is not.
     #[serde(default)]
     pub reclaimed: bool,
+    /// A name for something outside the process (a temporary directory's path): calls it is
+    /// passed to only use it, so that is no hand-off; returning or storing it still is.
+    #[serde(default)]
+    pub lent_to_calls: bool,
     /// The receiver itself becomes held (`lock.lock()`).
     #[serde(default)]
     pub receiver: bool,

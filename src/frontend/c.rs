@@ -998,7 +998,11 @@ impl<'s> C<'s> {
                     .child_by_field_id(F.arguments)
                     .map(|a| self.all(a))
                     .unwrap_or_default();
-                ExprKind::Call(Box::new(Call { func, args }))
+                ExprKind::Call(Box::new(Call {
+                    func,
+                    args,
+                    keywords: Vec::new(),
+                }))
             }
             "subscript_expression" => {
                 match (

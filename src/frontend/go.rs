@@ -109,9 +109,20 @@ impl<'s> Go<'s> {
             .as_ref()
             .and_then(|r| r.ty.as_ref())
             .map(|t| t.simple().to_string());
+        // Named results, which a bare `return` returns.
+        let result_names = match n.child_by_field_id(F.result) {
+            Some(r) if kind_of(r) == "parameter_list" => self
+                .params(r)
+                .into_iter()
+                .map(|p| p.name)
+                .filter(|n| !n.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
         let f = self.0.current();
         f.params = params;
         f.results = results;
+        f.result_names = result_names;
         f.receiver = receiver;
         f.owner = owner;
     }
@@ -625,7 +636,11 @@ impl<'s> Go<'s> {
                     .map(|a| kids(a).into_iter().map(|c| self.expr(c)).collect())
                     .unwrap_or_default();
                 self.0.mark_passed(&func, &args);
-                ExprKind::Call(Box::new(Call { func, args }))
+                ExprKind::Call(Box::new(Call {
+                    func,
+                    args,
+                    keywords: Vec::new(),
+                }))
             }
             "index_expression" => {
                 let base = n.child_by_field_id(F.operand);
@@ -745,6 +760,10 @@ mod tests {
             ]
         );
         assert_eq!(f.results.len(), 2);
+        assert!(f.result_names.is_empty());
+        let g = unit("package p\nfunc g() (n, m int, err error) { return }\n");
+        assert_eq!(g.functions[1].result_names, ["n", "m", "err"]);
+        assert_eq!(g.functions[1].results.len(), 3);
         assert_eq!(u.field_type("ctxKey").unwrap().0, "string");
         assert_eq!(u.fields.len(), 3);
     }

@@ -787,7 +787,14 @@ impl<'s> Java<'s> {
                     .map(|a| self.args(a))
                     .unwrap_or_default();
                 self.mark_args(&func, &args);
-                StmtKind::Expr(Expr::new(sp, ExprKind::Call(Box::new(Call { func, args }))))
+                StmtKind::Expr(Expr::new(
+                    sp,
+                    ExprKind::Call(Box::new(Call {
+                        func,
+                        args,
+                        keywords: Vec::new(),
+                    })),
+                ))
             }
             k if is_type_decl(k) => {
                 self.type_decl(n);
@@ -1321,7 +1328,11 @@ impl<'s> Java<'s> {
             .map(|a| self.args(a))
             .unwrap_or_default();
         self.mark_args(&func, &args);
-        ExprKind::Call(Box::new(Call { func, args }))
+        ExprKind::Call(Box::new(Call {
+            func,
+            args,
+            keywords: Vec::new(),
+        }))
     }
 
     /// `new T(args)` and `new T(args) { … }`; see the module documentation.

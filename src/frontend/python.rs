@@ -13,7 +13,8 @@
 //!   the annotation, else from a constructor call (`Foo(…)`, `mod.Foo(…)`: a callee whose last
 //!   segment is capitalised), else it is `None`.
 //! * Call arguments: positional arguments (and `*args`) first, then the values of keyword
-//!   arguments (and `**kwargs`), each group in source order. Keyword names are dropped.
+//!   arguments (and `**kwargs`), each group in source order; `Call::keywords` names the second
+//!   group.
 //! * `del d[k]` is `Expr(Call { func: Name("del"), args: [Index(d, k)] })`, one statement per
 //!   target, so checks treat it like a removal method.
 //! * `for x in xs: body` is `Loop { head: [xs], body: [Bind { targets: [x], values: [] }, body…] }`;
@@ -241,6 +242,7 @@ impl<'s> Py<'s> {
                     let call = Call {
                         func: Expr::new(keyword, ExprKind::Name("del".into())),
                         args: vec![t],
+                        keywords: Vec::new(),
                     };
                     out.push(expr_stmt(Expr::new(sp, ExprKind::Call(Box::new(call)))));
                 }
@@ -965,6 +967,7 @@ impl<'s> Py<'s> {
             Some(f) => self.expr(f),
             None => Lowerer::opaque(n),
         };
+        let mut keywords = Vec::new();
         let args = match arguments {
             Some(a) if kind_of(a) == "argument_list" => {
                 let (keyword, positional): (Vec<Node>, Vec<Node>) = kids(a)
@@ -973,8 +976,15 @@ impl<'s> Py<'s> {
                 let mut args: Vec<Expr> = positional.into_iter().map(|c| self.expr(c)).collect();
                 for k in keyword {
                     let v = match k.child_by_field_id(F.value) {
-                        Some(v) if kind_of(k) == "keyword_argument" => self.expr(v),
-                        _ => self.expr(k),
+                        Some(v) if kind_of(k) == "keyword_argument" => {
+                            let name = k.child_by_field_id(F.name).map_or("", |n| self.text(n));
+                            keywords.push(name.to_string());
+                            self.expr(v)
+                        }
+                        _ => {
+                            keywords.push("**".into());
+                            self.expr(k)
+                        }
                     };
                     args.push(v);
                 }
@@ -985,7 +995,11 @@ impl<'s> Py<'s> {
             None => Vec::new(),
         };
         self.lo.mark_passed(&func, &args);
-        ExprKind::Call(Box::new(Call { func, args }))
+        ExprKind::Call(Box::new(Call {
+            func,
+            args,
+            keywords,
+        }))
     }
 
     /// The template of `"…".format`, when the callee is that.
@@ -1550,6 +1564,8 @@ mod tests {
         );
         assert_eq!(call.args.len(), 2);
         assert!(matches!(call.args[1].kind, ExprKind::Lit(Lit::Nil)));
+        assert_eq!(call.keywords, ["default"]);
+        assert!(call.keyword("default").is_some() && call.keyword("key").is_none());
 
         for src in ["k in d\n", "k not in d\n"] {
             let u = unit(src);

@@ -1791,14 +1791,28 @@ impl<'s> Rs<'s> {
                 let args = self.exprs(&m.args);
                 self.mark_passed(&func, &args);
                 let span = join(func_span, self.close(&m.paren_token.span));
-                (span, ExprKind::Call(Box::new(Call { func, args })))
+                (
+                    span,
+                    ExprKind::Call(Box::new(Call {
+                        func,
+                        args,
+                        keywords: Vec::new(),
+                    })),
+                )
             }
             E::Call(c) => {
                 let func = self.expr(&c.func);
                 let args = self.exprs(&c.args);
                 self.mark_passed(&func, &args);
                 let span = join(func.span, self.close(&c.paren_token.span));
-                (span, ExprKind::Call(Box::new(Call { func, args })))
+                (
+                    span,
+                    ExprKind::Call(Box::new(Call {
+                        func,
+                        args,
+                        keywords: Vec::new(),
+                    })),
+                )
             }
             E::Macro(m) => return self.macro_expr(&m.mac),
             E::Index(i) => {

@@ -9,6 +9,8 @@ pub(super) struct Api<'m> {
     pub(super) m: &'m ApiModel,
     /// The project: its resource types and the functions of other files that return one.
     pub(super) ctx: &'m crate::index::Ctx<'m>,
+    /// The file analyzed, for the declared types of receivers (`on_type`).
+    pub(super) unit: &'m Unit,
     pub(super) lang: Lang,
     /// Last segments of the acquiring calls and methods: a quick first test.
     pub(super) names: HashSet<&'m str>,
@@ -98,15 +100,17 @@ pub(super) struct Spec {
 }
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
-/// [`Acquire::fails_released`], [`Acquire::finished_if`], [`Acquire::lock`] and
-/// [`Acquire::reclaimed`].
+/// [`Acquire::drained_by_attrs`], [`Acquire::fails_released`], [`Acquire::finished_if`],
+/// [`Acquire::lent_to_calls`], [`Acquire::lock`] and [`Acquire::reclaimed`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
+    pub(super) drained_by_attrs: Vec<String>,
     pub(super) fails_released: Vec<String>,
     pub(super) finished_if: Vec<String>,
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
+    pub(super) lent_to_calls: bool,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -182,10 +186,12 @@ impl Spec {
             closed_with_owner: a.closed_with_owner,
             traits: Traits {
                 drained_by: a.drained_by.clone(),
+                drained_by_attrs: a.drained_by_attrs.clone(),
                 fails_released: a.fails_released.clone(),
                 finished_if: a.finished_if.clone(),
                 lock: a.lock,
                 reclaimed: a.reclaimed,
+                lent_to_calls: a.lent_to_calls,
             },
             wrapper_throws: None,
             callee: shown,
@@ -242,7 +248,14 @@ impl<'m> Api<'m> {
                             .iter()
                             .any(|o| h.ends_with(&o.to_ascii_lowercase()))
                     });
-                let hit = hit && on && !not_on;
+                let hit = hit
+                    && on
+                    && !not_on
+                    && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k));
+                let hit = hit
+                    && (a.on_type.is_empty()
+                        || c.receiver()
+                            .is_some_and(|r| self.receiver_typed(c, r, &a.on_type)));
                 let typed = match &a.declared {
                     None => true,
                     Some(t) => declared.is_some_and(|d| d.simple() == t),
@@ -284,6 +297,62 @@ impl<'m> Api<'m> {
         }
         let r = self.ctx.project_resource(ty)?;
         Some(Spec::project(r, format!("new {}", ty.simple())))
+    }
+
+    /// Whether the receiver `r` of `c` is declared with a type ending with one of `types`, or
+    /// made by a method of that name (`openConnection` for `URLConnection`).
+    fn receiver_typed(&self, c: &Call, r: &Expr, types: &[String]) -> bool {
+        let fits = |t: &str| {
+            types
+                .iter()
+                .any(|x| t.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase()))
+        };
+        let r = r.peel();
+        if let ExprKind::Call(m) = &r.kind {
+            return m.name().is_some_and(fits);
+        }
+        let Some(p) = path_of(r) else {
+            return false;
+        };
+        if p.contains('.') {
+            return self
+                .unit
+                .field_type(last_segment(&p))
+                .is_some_and(|t| fits(t.simple()));
+        }
+        // A local or parameter of the innermost function around the call, else a field.
+        let at = c.func.span;
+        let func = self
+            .unit
+            .functions
+            .iter()
+            .filter(|f| f.span.start <= at.start && at.end <= f.span.end)
+            .min_by_key(|f| f.span.end - f.span.start);
+        let mut ty = func.and_then(|f| {
+            f.params
+                .iter()
+                .find(|x| x.name == p)
+                .and_then(|x| x.ty.as_ref())
+        });
+        if ty.is_none() {
+            if let Some(f) = func {
+                crate::model::walk_stmts(&f.body, &mut |s| {
+                    if let StmtKind::Bind {
+                        targets,
+                        declared: Some(t),
+                        ..
+                    } = &s.kind
+                    {
+                        if ty.is_none() && targets.iter().any(|x| path_of(x).as_deref() == Some(&p))
+                        {
+                            ty = Some(t);
+                        }
+                    }
+                });
+            }
+        }
+        ty.or_else(|| self.unit.field_type(&p))
+            .is_some_and(|t| fits(t.simple()))
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
@@ -340,6 +409,18 @@ impl<'m> Api<'m> {
         self.in_list(&self.m.release_functions, c)
     }
 
+    /// A call named to keep what it is given (rule data `keeping_calls`: `setBaseDir`).
+    pub(super) fn keeps(&self, c: &Call) -> bool {
+        let Some(n) = c.name() else {
+            return false;
+        };
+        self.m.keeping_calls.iter().any(|k| {
+            n.strip_prefix(k.as_str()).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(|ch: char| ch.is_ascii_uppercase() || ch == '_')
+            })
+        })
+    }
+
     pub(super) fn borrows(&self, c: &Call) -> bool {
         self.in_list(&self.m.borrowing_calls, c)
     }
@@ -367,6 +448,17 @@ impl<'m> Api<'m> {
 }
 
 // ----- expression queries -----
+
+/// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
+/// (`True` is four bytes, `False` five).
+fn with_kwarg(c: &Call, entry: &str) -> bool {
+    let (name, value) = entry.split_once('=').unwrap_or((entry, "True"));
+    c.keyword(name).is_some_and(|v| {
+        let v = v.peel();
+        matches!(v.kind, ExprKind::Lit(Lit::Bool))
+            && (v.span.end - v.span.start) as usize == value.len()
+    })
+}
 
 /// The variable or field path an expression denotes, normalized (`this.lock` is `lock`).
 pub(super) fn path_of(e: &Expr) -> Option<String> {

@@ -70,6 +70,42 @@ pub(super) fn error_return(
     }
 }
 
+/// Go: the named error result of `func`, the last result when it is an `error`.
+pub(super) fn named_error_result(func: &crate::model::Function) -> Option<&str> {
+    let last = func.result_names.last()?;
+    (func.results.len() == func.result_names.len()
+        && func.results.last().is_some_and(|t| t.0 == "error")
+        && last != "_")
+        .then_some(last.as_str())
+}
+
+/// Whether `err` is certainly non-nil where `cond` holds, and where it does not:
+/// `err != nil`, `err != nil && …`, `!(err == nil)`, `err == nil || …` (on the false side).
+pub(super) fn non_nil_on(cond: &Expr, err: &str) -> (bool, bool) {
+    let is_err = |e: &Expr| matches!(&e.peel().kind, ExprKind::Name(n) if n == err);
+    let is_nil = |e: &Expr| matches!(e.peel().kind, ExprKind::Lit(Lit::Nil));
+    match &cond.peel().kind {
+        ExprKind::Not(x) => {
+            let (t, f) = non_nil_on(x, err);
+            (f, t)
+        }
+        ExprKind::Binary(BinOp::And, a, b) => {
+            let ((ta, fa), (tb, fb)) = (non_nil_on(a, err), non_nil_on(b, err));
+            (ta || tb, fa && fb)
+        }
+        ExprKind::Binary(BinOp::Or, a, b) => {
+            let ((ta, fa), (tb, fb)) = (non_nil_on(a, err), non_nil_on(b, err));
+            (ta && tb, fa || fb)
+        }
+        ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b)
+            if is_err(a) && is_nil(b) || is_nil(a) && is_err(b) =>
+        {
+            (*op == BinOp::Ne, *op == BinOp::Eq)
+        }
+        _ => (false, false),
+    }
+}
+
 pub(super) fn c_error_value(api: &Api, v: &Expr) -> Option<String> {
     let v = v.peel();
     match &v.kind {

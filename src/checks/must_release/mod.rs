@@ -41,8 +41,11 @@
 //!   wrapped by a construction (`new BufferedReader(in)`: the wrapper becomes an alias), captured by
 //!   a closure, or passed to any call that is not known to only borrow it (rule data
 //!   `borrowing_calls`, and functions of the same file that neither keep nor pass on their
-//!   parameter).
-//! - **Error exits**: Go returns whose last result is a non-nil `error`; Java and Python
+//!   parameter). A path (a temporary directory, rule data `lent_to_calls`) is only lent to
+//!   calls, except those named to keep it (`keeping_calls`: `setBaseDir`, `NewSpool`); the
+//!   paths made from it (`filepath.Join(dir, …)`, `tmp.toFile()`) are other names for it.
+//! - **Error exits**: Go returns whose last result is a non-nil `error` (a bare `return` where
+//!   the named error result is known non-nil: under `if err != nil`); Java and Python
 //!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
 //!   Rust `?` and `return Err(…)`; C returns of `NULL`, `false`, a name in `error_values` or
 //!   named for failure (`C_ERR`, `ST_FAILED`), `-E…`, a negative number, every return after a
@@ -88,6 +91,7 @@ pub fn check(
     let api = Api {
         m: model,
         ctx,
+        unit,
         lang: unit.lang,
         names: model
             .acquire
@@ -315,6 +319,10 @@ struct Fx<'a, 'u> {
     in_catch: usize,
     /// Conditions of the enclosing branches, innermost last.
     conds: Vec<Span>,
+    /// Go: the named error result (`err` of `(n int, err error)`), and for each enclosing
+    /// branch whether it is known non-nil there (`if err != nil`), until it is assigned again.
+    named_err: Option<&'u str>,
+    err_set: Vec<bool>,
     error_tail: bool,
     pending: Vec<Pending>,
     tries: Vec<Span>,
@@ -362,6 +370,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             finally: Vec::new(),
             in_catch: 0,
             conds: Vec::new(),
+            named_err: named_error_result(&unit.functions[id]),
+            err_set: Vec::new(),
             error_tail: false,
             pending: Vec::new(),
             tries: Vec::new(),
@@ -425,13 +435,21 @@ impl<'a, 'u> Fx<'a, 'u> {
                 st
             }
             StmtKind::Return(values) => {
-                // Go's bare `return` in a function with results returns its named results,
-                // which may be any of the resources.
-                if values.is_empty() && self.api.lang == Lang::Go && !self.func.results.is_empty() {
+                // Go's bare `return` in a function with results returns its named results: the
+                // resources they hold are the caller's (all of them, where the names are
+                // unknown).
+                let bare =
+                    values.is_empty() && self.api.lang == Lang::Go && !self.func.results.is_empty();
+                if bare {
                     if let Some(cur) = st.as_mut() {
                         for r in self.open(cur) {
-                            cur.set(r, HANDED);
-                            self.res[r].handed_off = true;
+                            let named = &self.func.result_names;
+                            if named.is_empty()
+                                || self.res[r].vars.iter().any(|v| named.contains(v))
+                            {
+                                cur.set(r, HANDED);
+                                self.res[r].handed_off = true;
+                            }
                         }
                     }
                 }
@@ -452,6 +470,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     let nested =
                         !self.conds.is_empty() || !self.jumps.is_empty() || self.in_catch > 0;
                     let how = error_return(self.api, self.func, values, nested)
+                        .or_else(|| {
+                            (bare && self.err_set.iter().any(|&b| b)).then(|| {
+                                format!("returns a non-nil `{}` here", self.named_err.unwrap_or(""))
+                            })
+                        })
                         .or_else(|| (self.in_catch > 0).then(|| catch_return(self.api.lang)))
                         .or_else(|| {
                             self.error_tail
@@ -661,6 +684,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     rs.retain(|&r| !is_open(cur.get(r).bits));
                 }
             }
+            // The named error result assigned again (`err = nil`): no longer known non-nil.
+            if matches!(&t.kind, ExprKind::Name(n) if Some(n.as_str()) == self.named_err) {
+                self.err_set.iter_mut().for_each(|b| *b = false);
+            }
         }
         // `err := cmd.Start()`: where `err` is non-nil, the pipes of `cmd` were closed.
         let err = match targets.last().map(|t| &t.kind) {
@@ -714,6 +741,19 @@ impl<'a, 'u> Fx<'a, 'u> {
         let mut wrappers: Vec<*const Expr> = Vec::new();
         for (t, v) in pairs {
             let local = t.and_then(|t| self.local_target(t));
+            // `file = dir.toFile()`, `p := filepath.Join(dir, "x")`: a path made from a path
+            // names the same thing (releasing, returning or storing it counts). Not what any
+            // call returns: `err := os.MkdirAll(dir, 0o700)` is no path.
+            if let (Some(cur), Some(name)) = (st.as_ref(), &local) {
+                for r in self.open(cur) {
+                    if self.res[r].traits.lent_to_calls
+                        && !self.res[r].vars.contains(name)
+                        && self.passes(v, r)
+                    {
+                        self.res[r].vars.push(name.clone());
+                    }
+                }
+            }
             if let (Some(cur), Some(name)) = (st.as_mut(), &local) {
                 // `g := f`, `r = new BufferedReader(in)`: another name for the same resource.
                 let inner = v.peel();
@@ -1072,8 +1112,15 @@ impl<'a, 'u> Fx<'a, 'u> {
         if !preprocessor {
             self.conds.push(cond.span);
         }
+        let (err_then, err_else) = self
+            .named_err
+            .map_or((false, false), |n| non_nil_on(cond, n));
+        self.err_set.push(err_then);
         let a = self.block(then, Some(on_then));
+        self.err_set.pop();
+        self.err_set.push(err_else);
         let b = self.block(otherwise, Some(on_else));
+        self.err_set.pop();
         if !preprocessor {
             self.conds.pop();
         }
@@ -1177,6 +1224,28 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(v, st);
                 }
             }
+            // `r.content` reads a streamed response to the end, which releases it.
+            ExprKind::Field(base, name) => {
+                self.effects(base, st);
+                let Some(cur) = st.as_mut() else {
+                    return;
+                };
+                // Cheap test first: most resources have no such attribute.
+                let drained: Vec<usize> = (0..self.res.len())
+                    .filter(|&r| {
+                        self.res[r].traits.drained_by_attrs.contains(name)
+                            && is_open(cur.get(r).bits)
+                    })
+                    .collect();
+                if let (false, Some(p)) = (drained.is_empty(), path_of(base)) {
+                    for r in drained {
+                        if self.res[r].vars.contains(&p) {
+                            cur.set(r, RELEASED);
+                            self.res[r].released(e.span);
+                        }
+                    }
+                }
+            }
             ExprKind::Unary(inner) => {
                 if self.api.lang == Lang::Rust && is_rust_try(e) {
                     self.tries.push(e.span);
@@ -1215,6 +1284,31 @@ impl<'a, 'u> Fx<'a, 'u> {
                             gone.push(d);
                         }
                     }
+                }
+                continue;
+            }
+            // `list(r.iter_lines())`, `b"".join(r.iter_content())`: read to the end.
+            if (self.api.borrows(c) || c.name() == Some("join"))
+                && c.args.iter().any(|a| self.drains(a, r))
+            {
+                cur.set(r, RELEASED);
+                self.res[r].released(span);
+                continue;
+            }
+            // A path is only lent to calls, unless the call keeps what it is given.
+            // A function of this file may store it, as it may pass it on: that is not known.
+            if self.res[r].traits.lent_to_calls {
+                let of_file = self.sums.callees(self.unit, c).next().is_some();
+                let kept = |i: usize| {
+                    self.api.keeps(c) || of_file && !self.sums.call_borrows_arg(self.unit, c, i)
+                };
+                if c.args
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| kept(i) && self.passes(a, r))
+                {
+                    cur.set(r, HANDED);
+                    self.res[r].handed_off = true;
                 }
                 continue;
             }
@@ -1468,6 +1562,10 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// (`resp.Body`), not another field (`resp.StatusCode`).
     fn passes(&self, e: &Expr, r: usize) -> bool {
         let res = &self.res[r];
+        // A path is in the paths made from it (`filepath.Join(dir, "x")`).
+        if res.traits.lent_to_calls {
+            return path_from(self.api, e, &|p| res.vars.iter().any(|v| under(p, v)));
+        }
         let parts: Vec<&str> = res
             .release
             .iter()
@@ -1727,6 +1825,34 @@ fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {
         }
     });
     out
+}
+
+/// Whether `e` is a path made from one that `accept` takes (`dir`, `filepath.Join(dir, "x")`,
+/// `dir + "/x"`, `dir.resolve("x")`, `tmp.toFile()`), or a value holding one (a literal, what
+/// a keeping call makes: `NewSpool(dir)`); not what other calls return (`os.MkdirAll(dir, …)`,
+/// `len(os.listdir(d))`).
+fn path_from(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
+    let e = e.peel();
+    if let Some(p) = path_of(e) {
+        return accept(&p);
+    }
+    let from = |x: &Expr| path_from(api, x, accept);
+    match &e.kind {
+        ExprKind::Binary(BinOp::Other, a, b) => from(a) || from(b),
+        ExprKind::Other(xs) => xs.iter().any(from),
+        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| from(v)),
+        ExprKind::Call(c) => {
+            let n = c.name().unwrap_or("");
+            if n.eq_ignore_ascii_case("join") || api.keeps(c) || api.passthrough(c) {
+                return c.args.iter().any(from);
+            }
+            ["to", "get", "resolve", "normalize"]
+                .iter()
+                .any(|p| n.starts_with(p))
+                && c.receiver().is_some_and(from)
+        }
+        _ => false,
+    }
 }
 
 fn refers_res(res: &Res, e: &Expr) -> bool {

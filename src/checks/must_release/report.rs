@@ -172,12 +172,19 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     /// Whether the loop condition `head` drains resource `r` (`rows.Next()`).
     pub(super) fn drained(&self, head: &[Expr], r: usize) -> bool {
-        let res = &self.res[r];
+        // `for line in enumerate(r.iter_lines())`: through the call that wraps it, too.
         head.iter().any(|h| {
-            matches!(&h.peel().kind, ExprKind::Call(c)
-                if c.name().is_some_and(|n| res.traits.drained_by.iter().any(|d| d == n))
-                    && c.receiver().is_some_and(|x| refers_res(res, x)))
+            self.drains(h, r)
+                || matches!(&h.peel().kind, ExprKind::Call(c) if c.args.iter().any(|a| self.drains(a, r)))
         })
+    }
+
+    /// `e` is a call of one of the methods that drain resource `r` (`r.iter_content()`).
+    pub(super) fn drains(&self, e: &Expr, r: usize) -> bool {
+        let res = &self.res[r];
+        matches!(&e.peel().kind, ExprKind::Call(c)
+            if c.name().is_some_and(|n| res.traits.drained_by.iter().any(|d| d == n))
+                && c.receiver().is_some_and(|x| refers_res(res, x)))
     }
 
     /// A fresh resource whose result is dropped: an expression statement that acquires

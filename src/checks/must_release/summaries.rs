@@ -299,10 +299,19 @@ impl Summaries {
         let mut ret = None;
         crate::model::walk_stmts(&f.body, &mut |s| {
             if let StmtKind::Return(vs) = &s.kind {
-                for (k, v) in vs.iter().enumerate() {
-                    let v = unwrap_passthrough(api, v);
-                    let v = wrapped_in_own_type(api, unit, v, &held).unwrap_or(v);
-                    if let Some(p) = path_of(v) {
+                // Go's bare `return` returns the named results.
+                let returned: Vec<Option<String>> = if vs.is_empty() && api.lang == Lang::Go {
+                    f.result_names.iter().cloned().map(Some).collect()
+                } else {
+                    vs.iter()
+                        .map(|v| {
+                            let v = unwrap_passthrough(api, v);
+                            path_of(wrapped_in_own_type(api, unit, v, &held).unwrap_or(v))
+                        })
+                        .collect()
+                };
+                for (k, p) in returned.into_iter().enumerate() {
+                    if let Some(p) = p {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
                             // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
