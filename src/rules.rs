@@ -261,6 +261,10 @@ pub struct ApiModel {
     /// Read by `must-release`: names that, returned, mean failure (C `C_ERR`, `EXIT_FAILURE`).
     #[serde(default)]
     pub error_values: Vec<String>,
+    /// Read by `must-release`: names an acquisition returns when it fails (C `MAP_FAILED`,
+    /// `INVALID_HANDLE_VALUE`): a test against one splits held from failed, as `== -1` does.
+    #[serde(default)]
+    pub failure_values: Vec<String>,
     /// Read by `must-release`: prefixes of C labels that error paths jump to (`err`, `fail`);
     /// a return after such a label is an error exit whatever it returns.
     #[serde(default)]

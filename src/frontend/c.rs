@@ -120,6 +120,13 @@ fn core(mut d: Node) -> Core {
     }
 }
 
+/// Whether a preprocessor conditional holds a `case` label, in any of its branches.
+fn holds_case(n: Node) -> bool {
+    preproc_kids(n).into_iter().any(|c| {
+        kind_of(c) == "case_statement" || is_preproc_conditional(kind_of(c)) && holds_case(c)
+    })
+}
+
 /// The code of a preprocessor conditional: every child but its condition or name. The
 /// alternative (`#else`, `#elif`) is included, last.
 fn preproc_kids(n: Node) -> Vec<Node> {
@@ -795,8 +802,9 @@ impl<'s> C<'s> {
         }
     }
 
-    /// The statements and `case` labels of a switch body, preprocessor conditionals flattened
-    /// (every branch, since a label may sit in either).
+    /// The statements and `case` labels of a switch body, preprocessor conditionals that hold
+    /// a label flattened (every branch, since a label may sit in either); one that holds only
+    /// statements stays whole, so that its `#else` is an alternative, not a sequel.
     fn switch_items<'t>(&mut self, n: Node<'t>, out: &mut Vec<Node<'t>>) {
         if !self.0.enter(n) {
             return;
@@ -807,7 +815,7 @@ impl<'s> C<'s> {
             kids(n)
         };
         for c in children {
-            if is_preproc_conditional(kind_of(c)) {
+            if is_preproc_conditional(kind_of(c)) && holds_case(c) {
                 self.switch_items(c, out);
             } else if !is_directive(kind_of(c)) {
                 out.push(c);

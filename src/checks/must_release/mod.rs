@@ -1633,8 +1633,9 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     /// Whether resource `r` is held when `cond` holds and when it does not, read from its
-    /// operators: `err != nil`, `f == nil`, `fd < 0`, `fd == -1`, `!p`, `p.is_null()`, and
-    /// `&&` / `||` of those. `None` when the operators do not tell.
+    /// operators: `err != nil`, `f == nil`, `fd < 0`, `fd == -1`, `p == MAP_FAILED` (the data's
+    /// `failure_values`), `!p`, `p.is_null()`, and `&&` / `||` of those. `None` when the
+    /// operators do not tell.
     fn split(&self, cond: &Expr, r: usize, before: usize) -> Option<(Held, Held)> {
         use Held::{Maybe, No, Yes};
         let e = cond.peel();
@@ -1672,6 +1673,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                 let failed_if_true = match (&other.peel().kind, op) {
                     (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
                     (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
+                    // `p == MAP_FAILED`, `h != INVALID_HANDLE_VALUE`.
+                    (ExprKind::Name(n), BinOp::Eq | BinOp::Ne)
+                        if !companion && self.api.m.failure_values.contains(n) =>
+                    {
+                        op == BinOp::Eq
+                    }
                     // A descriptor or a status: negative on failure.
                     (ExprKind::Lit(Lit::Num(Some(n))), op) if !companion => match (op, n) {
                         (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
