@@ -315,7 +315,10 @@ impl Summaries {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
                             // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
-                            if ret.is_none() && !kept_elsewhere(api, unit, f, &p) {
+                            if ret.is_none()
+                                && !kept_elsewhere(api, unit, f, &p)
+                                && !self.handed_to_keeper(api, unit, f, &p)
+                            {
                                 let mut spec = spec.clone();
                                 spec.results = vec![k];
                                 spec.out_arg = None;
@@ -347,6 +350,38 @@ impl Summaries {
             Some(spec)
         });
         (ret, out)
+    }
+
+    /// Whether function `f` passes the variable `var` to a call that keeps it: one the data
+    /// names (`keeping_calls`: `pthread_setspecific`), or a same-file function that keeps or
+    /// passes on that parameter (`logger_link_q(l)` linking it into a global list).
+    fn handed_to_keeper(
+        &self,
+        api: &Api,
+        unit: &Unit,
+        f: &crate::model::Function,
+        var: &str,
+    ) -> bool {
+        let mut kept = false;
+        each_expr(unit, &f.body, &mut |e| {
+            let ExprKind::Call(c) = &e.kind else {
+                return;
+            };
+            for (i, a) in c.args.iter().enumerate() {
+                if kept || !passes_var(api, a, var) {
+                    continue;
+                }
+                kept = api.keeps(c)
+                    || self.callees(unit, c).any(|(id, off)| {
+                        self.keeps
+                            .get(&id)
+                            .and_then(|k| k.get(i + off))
+                            .copied()
+                            .unwrap_or(false)
+                    });
+            }
+        });
+        kept
     }
 
     /// Whether function `id` stores a fresh resource in a field of its own object
