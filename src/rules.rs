@@ -262,7 +262,8 @@ pub struct ApiModel {
     #[serde(default)]
     pub error_values: Vec<String>,
     /// Read by `must-release`: names an acquisition returns when it fails (C `MAP_FAILED`,
-    /// `INVALID_HANDLE_VALUE`): a test against one splits held from failed, as `== -1` does.
+    /// `INVALID_HANDLE_VALUE`; `*` stands for any run of characters): a test against one splits
+    /// held from failed, as `== -1` does.
     #[serde(default)]
     pub failure_values: Vec<String>,
     /// Read by `must-release`: prefixes of C labels that error paths jump to (`err`, `fail`);

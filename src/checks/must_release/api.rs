@@ -405,6 +405,22 @@ impl<'m> Api<'m> {
         list.iter().any(|e| names_call(e, c, &mut path))
     }
 
+    /// A name an acquisition returns when it fails (rule data `failure_values`, where `*`
+    /// stands for any run of characters: `INVALID_*` covers a project's `INVALID_EPOLL_HANDLE`).
+    pub(super) fn failure_value(&self, name: &str) -> bool {
+        self.m
+            .failure_values
+            .iter()
+            .any(|v| match v.split_once('*') {
+                Some((head, tail)) => {
+                    name.len() >= head.len() + tail.len()
+                        && name.starts_with(head)
+                        && name.ends_with(tail)
+                }
+                None => v == name,
+            })
+    }
+
     pub(super) fn is_release_fn(&self, c: &Call) -> bool {
         self.in_list(&self.m.release_functions, c)
     }

@@ -1675,7 +1675,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
                     // `p == MAP_FAILED`, `h != INVALID_HANDLE_VALUE`.
                     (ExprKind::Name(n), BinOp::Eq | BinOp::Ne)
-                        if !companion && self.api.m.failure_values.contains(n) =>
+                        if !companion && self.api.failure_value(n) =>
                     {
                         op == BinOp::Eq
                     }
