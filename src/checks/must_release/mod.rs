@@ -1554,7 +1554,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         c.args.iter().enumerate().any(|(i, a)| {
             res.vars.iter().any(|v| refers_to(a, v))
                 && (self.api.is_release_fn(c) || self.sums.call_releases_arg(self.unit, c, i))
-        })
+        }) || res
+            .vars
+            .iter()
+            .any(|v| self.sums.call_releases_global(self.unit, c, v))
     }
 
     /// Whether `e` is, or holds, resource `r`: one of its variables or a part of it. Where its

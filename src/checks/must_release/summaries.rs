@@ -22,6 +22,9 @@ pub(super) struct Summaries {
     pub(super) keeps: HashMap<FuncId, Vec<bool>>,
     /// Functions that return a fresh resource.
     pub(super) returns: HashMap<FuncId, Spec>,
+    /// Globals a function releases itself, not through a parameter (C's
+    /// `pthread_mutex_unlock(&lru_locks[i])` in a helper given `i`).
+    pub(super) releases_globals: HashMap<FuncId, BTreeSet<String>>,
     /// Functions that acquire into a parameter.
     pub(super) out_param: HashMap<FuncId, Spec>,
     pub(super) storage: Vec<Storage>,
@@ -75,7 +78,56 @@ impl Summaries {
             s.out_param = out_param;
         }
         s.build_storage(api, unit);
+        s.build_global_releases(api, unit);
         s
+    }
+
+    /// [`Summaries::releases_globals`]: the roots of what each function's release calls
+    /// release that are neither its parameters nor its locals.
+    fn build_global_releases(&mut self, api: &Api, unit: &Unit) {
+        for ids in self.by_name.values() {
+            for &id in ids {
+                let f = &unit.functions[id];
+                let own: HashSet<&str> = declared_names(&f.body)
+                    .into_keys()
+                    .chain(f.params.iter().map(|p| p.name.as_str()))
+                    .collect();
+                let mut set = BTreeSet::new();
+                each_expr(unit, &f.body, &mut |e| {
+                    let ExprKind::Call(c) = &e.kind else {
+                        return;
+                    };
+                    if !api.is_release_fn(c) {
+                        return;
+                    }
+                    for a in &c.args {
+                        // `&lru_locks[i]`: the array, as the lock's holder names it.
+                        let mut a = a.peel();
+                        while let ExprKind::Index(base, _) = &a.kind {
+                            a = base.peel();
+                        }
+                        if let Some(p) = path_of(a) {
+                            let root = p.split('.').next().unwrap_or(&p);
+                            if !own.contains(root) {
+                                set.insert(p);
+                            }
+                        }
+                    }
+                });
+                if !set.is_empty() {
+                    self.releases_globals.insert(id, set);
+                }
+            }
+        }
+    }
+
+    /// Whether a call of a same-file function releases the global `var` itself.
+    pub(super) fn call_releases_global(&self, unit: &Unit, c: &Call, var: &str) -> bool {
+        self.callees(unit, c).any(|(id, _)| {
+            self.releases_globals
+                .get(&id)
+                .is_some_and(|set| set.iter().any(|p| p == var))
+        })
     }
 
     /// The same-file functions a call may reach, each with the offset of its first argument
