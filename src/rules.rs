@@ -315,6 +315,10 @@ pub struct Acquire {
     /// closes with the transaction).
     #[serde(default)]
     pub not_on: Vec<String>,
+    /// Only with this many arguments: `database/sql`'s `Prepare(query)`, not pgx's
+    /// `Prepare(ctx, name, sql)`, which returns a description, nothing to close.
+    #[serde(default)]
+    pub args: Option<usize>,
     /// Only when the receiver is declared (a parameter, local or field) with a type whose last
     /// segment ends with one of these, or is made by a method of that name (`conn`, declared an
     /// `HttpURLConnection`, or `url.openConnection()`, for `URLConnection`); not a `Socket`

@@ -3,8 +3,9 @@
 //! One thread runs the loop: it reads messages, keeps the open buffers, and analyzes a buffer
 //! with the same driver entry point as `--stdin-filename` ([`driver::analyze_stdin`]) when it
 //! is opened or saved, and a short pause ([`DEBOUNCE`]) after the last change. Each buffer is
-//! analyzed on its own — the checks read one file at a time — so nothing ever waits for a
-//! pass over the project.
+//! analyzed on its own, with an index of its own declarations only (the project index of the
+//! command line, `docs/model.md`, is not built here yet), so nothing ever waits for a pass over
+//! the project; the server says so once on standard error when it starts.
 //!
 //! - **Diagnostics**: severity, the rule id as `code`, `codeDescription` linking the rule's
 //!   docs, related sites as `relatedInformation`; an empty list when the buffer is closed.
@@ -43,6 +44,9 @@ const FIX_ALL: &str = "source.fixAll.leaklint";
 /// Runs the server on standard input and output until the editor shuts it down. Returns
 /// whether it was shut down as the protocol asks (`shutdown`, then `exit`).
 pub fn run() -> Result<bool, String> {
+    eprintln!(
+        "leaklint: each document is judged with its own declarations only; facts from the rest of the project are not used by the server yet"
+    );
     let (conn, io) = Connection::stdio();
     let clean = serve(&conn)?;
     drop(conn);

@@ -251,6 +251,7 @@ impl<'m> Api<'m> {
                 let hit = hit
                     && on
                     && !not_on
+                    && a.args.is_none_or(|n| n == c.args.len())
                     && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k));
                 let hit = hit
                     && (a.on_type.is_empty()
@@ -425,7 +426,8 @@ impl<'m> Api<'m> {
         self.in_list(&self.m.release_functions, c)
     }
 
-    /// A call named to keep what it is given (rule data `keeping_calls`: `setBaseDir`).
+    /// A call named to keep what it is given (rule data `keeping_calls`: `setBaseDir`; in C
+    /// also the last word, `Hashtable_put`).
     pub(super) fn keeps(&self, c: &Call) -> bool {
         let Some(n) = c.name() else {
             return false;
@@ -434,6 +436,10 @@ impl<'m> Api<'m> {
             n.strip_prefix(k.as_str()).is_some_and(|rest| {
                 rest.is_empty() || rest.starts_with(|ch: char| ch.is_ascii_uppercase() || ch == '_')
             })
+            // C's `Hashtable_put`, `g_hash_table_insert`: the verb ends the name.
+            || self.lang == Lang::C
+                && n.strip_suffix(k.as_str())
+                    .is_some_and(|head| head.ends_with('_'))
         })
     }
 
@@ -593,7 +599,13 @@ pub(super) fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
 /// Whether `e` is, or holds, a path that `accept` takes for the resource.
 pub(super) fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
     let e = e.peel();
-    if let Some(p) = path_of(e) {
+    // `this.` is Java's own object; elsewhere `this` is a variable like any other (C's
+    // `return &this->super` hands `this` back).
+    let path = match api.lang {
+        Lang::Java => path_of(e),
+        _ => e.path().map(norm),
+    };
+    if let Some(p) = path {
         return accept(&p);
     }
     let passes = |x: &Expr| passes_path(api, x, accept);
