@@ -850,7 +850,7 @@ impl Stmt {
 }
 
 /// Calls `f` on every statement of `block`, nested ones included, in source order.
-pub fn walk_stmts<'a>(block: &'a Block, f: &mut impl FnMut(&'a Stmt)) {
+pub fn walk_stmts<'a>(block: &'a [Stmt], f: &mut impl FnMut(&'a Stmt)) {
     let mut stack: Vec<&'a Stmt> = block.iter().rev().collect();
     while let Some(s) = stack.pop() {
         f(s);

@@ -181,6 +181,23 @@ fn export_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
     }
 }
 
+/// Whether the statements after a `defer` in its block surely return before the loop around
+/// it goes round: a `return` (or `panic`) at their top, with no `continue` or `break` before
+/// it. The deferred call then runs once, at that return; nothing piles up.
+fn returns_before_looping(rest: &[Stmt]) -> bool {
+    let Some(at) = rest
+        .iter()
+        .position(|s| matches!(s.kind, StmtKind::Return(_) | StmtKind::Throw(_)))
+    else {
+        return false;
+    };
+    let mut jumps = false;
+    crate::model::walk_stmts(&rest[..at], &mut |s| {
+        jumps |= matches!(s.kind, StmtKind::Continue | StmtKind::Break);
+    });
+    !jumps
+}
+
 /// Whether any expression of the file is an acquisition named in the rule data, or of a
 /// project resource.
 fn acquires_anything(api: &Api, unit: &Unit) -> bool {
@@ -317,6 +334,8 @@ struct Fx<'a, 'u> {
     catch_acc: Vec<Flow>,
     finally: Vec<&'u Block>,
     in_catch: usize,
+    /// Whether the `defer` being visited is followed, in its block, by a sure return.
+    defer_then_returns: bool,
     /// Conditions of the enclosing branches, innermost last.
     conds: Vec<Span>,
     /// Go: the named error result (`err` of `(n int, err error)`), and for each enclosing
@@ -369,6 +388,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             catch_acc: Vec::new(),
             finally: Vec::new(),
             in_catch: 0,
+            defer_then_returns: false,
             conds: Vec::new(),
             named_err: named_error_result(&unit.functions[id]),
             err_set: Vec::new(),
@@ -396,7 +416,10 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn block(&mut self, b: &'u Block, mut st: Flow) -> Flow {
-        for s in b {
+        for (i, s) in b.iter().enumerate() {
+            if matches!(s.kind, StmtKind::Defer(_)) {
+                self.defer_then_returns = returns_before_looping(&b[i + 1..]);
+            }
             st = self.stmt(s, st);
         }
         st
@@ -419,7 +442,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 st
             }
             StmtKind::Defer(e) => {
-                if let (Some(&first), Some(cur)) = (self.loops.last(), &st) {
+                if let (Some(&first), Some(cur), false) =
+                    (self.loops.last(), &st, self.defer_then_returns)
+                {
                     self.defer_in_loop(e, s.span, first, cur);
                 }
                 self.effects(e, &mut st);
