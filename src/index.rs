@@ -103,13 +103,7 @@ pub struct ImportInfo {
 impl ImportInfo {
     /// The name the import binds in the file.
     pub fn local_name(&self) -> &str {
-        if let Some(a) = &self.alias {
-            return a;
-        }
-        self.path
-            .rsplit(['/', '.', ':'])
-            .find(|s| !s.is_empty())
-            .unwrap_or(&self.path)
+        crate::model::import_local_name(&self.path, self.alias.as_deref())
     }
 }
 

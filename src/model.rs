@@ -263,17 +263,22 @@ pub struct Import {
     pub span: Span,
 }
 
+/// The name an import of `path` binds, under `alias` if it has one: the alias, else the last
+/// segment of the path.
+pub fn import_local_name<'a>(path: &'a str, alias: Option<&'a str>) -> &'a str {
+    if let Some(a) = alias {
+        return a;
+    }
+    path.rsplit(['/', '.', ':'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(path)
+}
+
 impl Import {
     /// The name the import binds in the file: the alias, else the last segment of the path
     /// (`http` of `net/http`, `List` of `java.util.List`, `File` of `std::fs::File`).
     pub fn local_name(&self) -> &str {
-        if let Some(a) = &self.alias {
-            return a;
-        }
-        self.path
-            .rsplit(['/', '.', ':'])
-            .find(|s| !s.is_empty())
-            .unwrap_or(&self.path)
+        import_local_name(&self.path, self.alias.as_deref())
     }
 }
 

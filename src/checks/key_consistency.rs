@@ -581,7 +581,7 @@ fn disagree(a: &Shape, b: &Shape) -> Option<usize> {
     found
 }
 
-fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
+fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
     let root = |c: &str| {
         let mut c = c.to_string();
         for _ in 0..8 {
@@ -601,14 +601,18 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
         let name = crate::model::last_segment(&key).to_string();
         by_container.entry(name).or_default().push((a, key));
     }
+    // The accesses of a group that may be the same container as the read under `read_key`.
+    let mates = |group: &[(&'a Access, String)], read_key: &str| -> Vec<&'a Access> {
+        group
+            .iter()
+            .filter(|(_, k)| same_owner(k, read_key))
+            .map(|(a, _)| *a)
+            .collect()
+    };
     for group in by_container.values() {
         for (read, read_key) in group.iter().filter(|(a, _)| a.op != MapOp::Insert) {
             let read: &Access = read;
-            let accesses: Vec<&Access> = group
-                .iter()
-                .filter(|(_, k)| same_owner(k, read_key))
-                .map(|(a, _)| *a)
-                .collect();
+            let accesses = mates(group, read_key);
             // Stores into the container under the read's own name come first.
             let mut stores: Vec<&Access> = accesses
                 .iter()
@@ -673,11 +677,7 @@ fn report(rule: &Rule, cx: &Cx, out: &mut Vec<Finding>) {
         // A key recomputed from a non-deterministic source matches nothing stored.
         for (read, read_key) in group.iter().filter(|(a, _)| a.op != MapOp::Insert) {
             let read: &Access = read;
-            let accesses: Vec<&Access> = group
-                .iter()
-                .filter(|(_, k)| same_owner(k, read_key))
-                .map(|(a, _)| *a)
-                .collect();
+            let accesses = mates(group, read_key);
             let Some((site, shown)) = &read.random else {
                 continue;
             };

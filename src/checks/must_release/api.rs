@@ -436,10 +436,12 @@ impl<'m> Api<'m> {
             n.strip_prefix(k.as_str()).is_some_and(|rest| {
                 rest.is_empty() || rest.starts_with(|ch: char| ch.is_ascii_uppercase() || ch == '_')
             })
-            // C's `Hashtable_put`, `g_hash_table_insert`: the verb ends the name.
+            // C's `Hashtable_put`, `g_hash_table_insert`, `RB_INSERT`: the verb ends the name.
             || self.lang == Lang::C
-                && n.strip_suffix(k.as_str())
-                    .is_some_and(|head| head.ends_with('_'))
+                && n.len() > k.len()
+                && n.is_char_boundary(n.len() - k.len())
+                && n[n.len() - k.len()..].eq_ignore_ascii_case(k)
+                && n[..n.len() - k.len()].ends_with('_')
         })
     }
 

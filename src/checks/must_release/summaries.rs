@@ -394,6 +394,19 @@ impl Summaries {
                 return None;
             }
             let (_, spec) = held.iter().find(|(h, _)| *h == p.name)?;
+            // `wc = xmalloc(…)` on the parameter itself rebinds a local copy; only `*p = …`
+            // (or a call that fills `p`) reaches the caller.
+            let mut rebound = false;
+            crate::model::walk_stmts(&f.body, &mut |s| {
+                if let StmtKind::Bind { targets, .. } = &s.kind {
+                    rebound |= targets
+                        .iter()
+                        .any(|t| matches!(&t.kind, ExprKind::Name(n) if *n == p.name));
+                }
+            });
+            if rebound {
+                return None;
+            }
             let mut spec = spec.clone();
             spec.out_arg = Some(i);
             spec.results = Vec::new();
