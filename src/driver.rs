@@ -368,11 +368,13 @@ enum Scope<'a> {
 ///    declarations ([`crate::index::summarize`]), and its checks run at once against an index
 ///    of that file alone, which records each question it could not answer. The tree and the
 ///    model are dropped; only the summary stays.
-/// 2. The files no check wants are searched for the declarations of what was asked (and, in
-///    turn, of what those declarations name); those found are lowered for their declarations
-///    only. The summaries are joined into the project index. A file is analyzed again, against
-///    it, only if it answers one of the questions the file's checks asked: for every other file
-///    the index could not have changed a verdict, and its pass-1 report stands.
+/// 2. The files no check wants are searched for closeable classes and for the declarations of
+///    what was asked (and, in turn, of what those declarations name); those found are lowered
+///    for their declarations only. The summaries are joined into the project index. A file is
+///    analyzed again, against it, only if it answers one of the questions the file's checks
+///    asked, or if the leak rules skipped it and it calls a project resource's constructor or
+///    a function returning one: for every other file the index could not have changed a
+///    verdict, and its pass-1 report stands.
 ///
 /// The index is built in path order and a file's verdict depends only on it and the file, so
 /// the report is the same for any number of threads. See `docs/model.md`.
