@@ -25,6 +25,8 @@ pub(super) struct Summaries {
     /// Globals a function releases itself, not through a parameter (C's
     /// `pthread_mutex_unlock(&lru_locks[i])` in a helper given `i`).
     pub(super) releases_globals: HashMap<FuncId, BTreeSet<String>>,
+    /// Parts of its own object a method releases (`mu` of Go's `s.mu.Unlock()`).
+    pub(super) releases_own: HashMap<FuncId, BTreeSet<String>>,
     /// Functions that acquire into a parameter.
     pub(super) out_param: HashMap<FuncId, Spec>,
     pub(super) storage: Vec<Storage>,
@@ -82,9 +84,17 @@ impl Summaries {
         s
     }
 
-    /// [`Summaries::releases_globals`]: the roots of what each function's release calls
-    /// release that are neither its parameters nor its locals.
+    /// [`Summaries::releases_globals`] and [`Summaries::releases_own`]: what each function's
+    /// release calls and release methods release that is neither a parameter nor a local of
+    /// it, or that is a part of its own object.
     fn build_global_releases(&mut self, api: &Api, unit: &Unit) {
+        let release_methods: HashSet<&str> = api
+            .m
+            .release_methods
+            .iter()
+            .chain(api.m.acquire.iter().flat_map(|a| &a.release))
+            .map(String::as_str)
+            .collect();
         for ids in self.by_name.values() {
             for &id in ids {
                 let f = &unit.functions[id];
@@ -92,11 +102,35 @@ impl Summaries {
                     .into_keys()
                     .chain(f.params.iter().map(|p| p.name.as_str()))
                     .collect();
+                // The function's own object: Go's receiver, Python's `self`.
+                let me = f
+                    .receiver
+                    .as_ref()
+                    .map(|r| r.name.as_str())
+                    .or_else(|| f.params.first().map(|p| p.name.as_str()))
+                    .filter(|n| f.receiver.is_some() || *n == "self");
                 let mut set = BTreeSet::new();
+                let mut mine = BTreeSet::new();
                 each_expr(unit, &f.body, &mut |e| {
                     let ExprKind::Call(c) = &e.kind else {
                         return;
                     };
+                    // `s.mu.Unlock()`, `self.lock.release()`, a Java field's `lock.unlock()`.
+                    let method = c.name().is_some_and(|n| release_methods.contains(n));
+                    if let (true, Some(p)) = (method, c.receiver().and_then(path_of)) {
+                        let root = p.split('.').next().unwrap_or(&p);
+                        match me.filter(|m| *m == root) {
+                            Some(m) if p.len() > m.len() => {
+                                mine.insert(p[m.len() + 1..].to_string());
+                            }
+                            Some(_) => {}
+                            None if !own.contains(root) => {
+                                set.insert(p);
+                            }
+                            None => {}
+                        }
+                        return;
+                    }
                     if !api.is_release_fn(c) {
                         return;
                     }
@@ -117,16 +151,32 @@ impl Summaries {
                 if !set.is_empty() {
                     self.releases_globals.insert(id, set);
                 }
+                if !mine.is_empty() {
+                    self.releases_own.insert(id, mine);
+                }
             }
         }
     }
 
-    /// Whether a call of a same-file function releases the global `var` itself.
+    /// Whether a call of a same-file function releases `var` itself: a global (or a Java
+    /// field) it names, or a part of the object it is called on (`s.grantAndUnlock()`
+    /// unlocking `s.mu`).
     pub(super) fn call_releases_global(&self, unit: &Unit, c: &Call, var: &str) -> bool {
+        let on = c.receiver().and_then(path_of);
         self.callees(unit, c).any(|(id, _)| {
             self.releases_globals
                 .get(&id)
                 .is_some_and(|set| set.iter().any(|p| p == var))
+                || on.as_deref().is_some_and(|on| {
+                    self.releases_own.get(&id).is_some_and(|set| {
+                        set.iter().any(|part| {
+                            var.len() == on.len() + 1 + part.len()
+                                && var.starts_with(on)
+                                && var[on.len()..].starts_with('.')
+                                && var.ends_with(part.as_str())
+                        })
+                    })
+                })
         })
     }
 
@@ -417,9 +467,10 @@ impl Summaries {
         (ret, out)
     }
 
-    /// Whether function `f` passes the variable `var` to a call that keeps it: one the data
-    /// names (`keeping_calls`: `pthread_setspecific`), or a same-file function that keeps or
-    /// passes on that parameter (`logger_link_q(l)` linking it into a global list).
+    /// Whether function `f` passes the variable `var` to a call that keeps it: in C one the
+    /// data names (`keeping_calls`: `pthread_setspecific`, `Hashtable_put`), or a same-file
+    /// function that keeps or passes on that parameter (`logger_link_q(l)` linking it into a
+    /// global list).
     fn handed_to_keeper(
         &self,
         api: &Api,
@@ -436,7 +487,9 @@ impl Summaries {
                 if kept || !passes_var(api, a, var) {
                     continue;
                 }
-                kept = api.keeps(c)
+                // Go's and Java's keepers (`New…`, `set…`) also name wrappers built around
+                // what the helper returns (`bufio.NewWriterSize(f, n)`): only C's are taken.
+                kept = api.lang == Lang::C && api.keeps(c)
                     || self.callees(unit, c).any(|(id, off)| {
                         self.keeps
                             .get(&id)
