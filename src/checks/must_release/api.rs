@@ -266,10 +266,10 @@ impl<'m> Api<'m> {
             .or_else(by_type)
     }
 
-    /// A call of a function of another file that returns a fresh resource: its summary says
-    /// so, or its declared result is a project resource type; a Python call of a project class
-    /// with `close()`. Only calls the rule data and the file do not already explain, written
-    /// as a plain or package-qualified function call, are asked about.
+    /// A call of a function of another file whose summary says it returns a fresh resource,
+    /// or a Python call of a project class whose constructor opens one (see
+    /// [`crate::index::Ctx::returned_resource`]). Only calls the rule data and the file do not
+    /// already explain, written as a plain or package-qualified function call, are asked about.
     pub(super) fn project_call(&self, sums: &Summaries, c: &Call) -> Option<Spec> {
         let name = c.name()?;
         if self.names.contains(name)
@@ -290,7 +290,8 @@ impl<'m> Api<'m> {
         Some(Spec::project(r, path))
     }
 
-    /// `new T(…)` of a project class that implements `Closeable` / `AutoCloseable`.
+    /// `new T(…)` of a project class that implements `Closeable` / `AutoCloseable` and whose
+    /// constructor opens something ([`crate::index::Ctx::project_resource`]).
     pub(super) fn project_new(&self, ty: &TypeRef) -> Option<Spec> {
         // A Go or Rust composite literal runs no constructor: it opens nothing itself.
         if self.lang != Lang::Java {
