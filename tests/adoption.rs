@@ -7,36 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{leaklint_in as run_in, Run};
+use common::{findings as found, leaklint_in as run_in, write, Run};
 
 fn leaklint(dir: &Path, args: &[&str]) -> Run {
     run_in(dir, args, "")
 }
 
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 fn json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
-}
-
-/// `(path, line)` of each finding in a JSON report.
-fn found(run: &Run) -> Vec<(String, u64)> {
-    json(run)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 const GO_LEAK: &str = "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n)\n\nfunc f(m map[string]int, ctx context.Context) {\n\tm[fmt.Sprintf(\"%v\", ctx)] = 1\n}\n";
@@ -87,24 +66,7 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::git(self.dir.path(), args);
     }
 
     fn commit(&self) {
@@ -120,7 +82,7 @@ fn diff_base_reports_a_leaking_return_added_under_an_unchanged_acquisition() {
     let repo = Repo::new();
     write(&repo.path(), "src/load.go", GO_OPEN);
     repo.commit();
-    write(&repo.path(), "src/load.go", &go_open_leaking());
+    write(&repo.path(), "src/load.go", go_open_leaking());
     let run = leaklint(&repo.path(), &["--format", "json", "--diff-base", "HEAD"]);
     // The finding sits on the `os.Open` line (9), which did not change; its leaking return did.
     assert_eq!(
@@ -144,12 +106,12 @@ fn diff_base_reports_a_leak_made_by_removing_a_release() {
         found(&leaklint(&repo.path(), &["--format", "json", "load.go"])),
         []
     );
-    write(&repo.path(), "load.go", &go_open_leaking());
+    write(&repo.path(), "load.go", go_open_leaking());
     // Unrelated lines removed elsewhere do not make an old finding new.
     write(
         &repo.path(),
         "other.go",
-        &GO_LEAK.replace("package p\n\n", "package p\n"),
+        GO_LEAK.replace("package p\n\n", "package p\n"),
     );
     let run = leaklint(&repo.path(), &["--format", "json", "--diff-base", "HEAD"]);
     assert_eq!(found(&run), [("load.go".to_string(), 9)], "{}", run.stderr);
@@ -593,7 +555,7 @@ fn assert_valid(schema: &Value, doc: &Value) {
 /// A tree with findings of several related locations, and a rule pack.
 fn findings_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "src/load.go", &go_open_leaking());
+    write(dir.path(), "src/load.go", go_open_leaking());
     write(dir.path(), "src/key.go", GO_LEAK);
     write(
         dir.path(),
@@ -759,14 +721,14 @@ fn the_cache_keeps_facts_across_files() {
     let segment = |field: &str| {
         format!("package wal\n\nimport \"time\"\n\ntype Segment struct {{\n\tPath string\n\t{field}\n}}\n")
     };
-    write(dir.path(), "wal/segment.go", &segment("Opened time.Time"));
+    write(dir.path(), "wal/segment.go", segment("Opened time.Time"));
     let first = leaklint(dir.path(), &["--format", "json"]);
     assert_eq!(found(&first).len(), 1, "{}", first.stdout);
     let second = leaklint(dir.path(), &["--format", "json", "--statistics"]);
     assert_eq!(first.stdout, second.stdout);
     // Only the file whose question the project answers is judged again.
     assert_eq!(parsed(&second), 1, "{}", second.stderr);
-    write(dir.path(), "wal/segment.go", &segment("Seq uint64"));
+    write(dir.path(), "wal/segment.go", segment("Seq uint64"));
     let third = leaklint(dir.path(), &["--format", "json"]);
     assert_eq!(found(&third).len(), 0, "{}", third.stdout);
 }

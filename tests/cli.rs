@@ -3,7 +3,7 @@
 use std::path::Path;
 
 mod common;
-use common::Run;
+use common::{write, Run};
 
 /// Runs leaklint in `dir`; it must finish within a minute and not panic.
 fn leaklint(args: &[&str], dir: &Path) -> Run {
@@ -12,12 +12,6 @@ fn leaklint(args: &[&str], dir: &Path) -> Run {
 
 const GO_LEAK: &str = "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n)\n\nfunc f(m map[string]int, ctx context.Context) {\n\tm[fmt.Sprintf(\"%v\", ctx)] = 1\n}\n";
 const GO_CLEAN: &str = "package p\n\nfunc g(m map[string]int, k string) { m[k] = 1 }\n";
-
-fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 fn json(run: &Run) -> Vec<serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(&run.stdout)

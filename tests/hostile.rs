@@ -6,36 +6,14 @@ use std::process::Command;
 use std::time::Duration;
 
 mod common;
-use common::Run;
+use common::{findings, write, Run};
 
 /// Runs leaklint in `dir`; fails if it takes over a minute or dies of a signal (an abort).
 fn leaklint(args: &[&str], dir: &Path) -> Run {
     common::leaklint_in(dir, args, "")
 }
 
-fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 const GO_LEAK: &str = "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n)\n\nfunc f(m map[string]int, ctx context.Context) {\n\tm[fmt.Sprintf(\"%v\", ctx)] = 1\n}\n";
-
-/// The paths and lines of the findings of a JSON report.
-fn findings(run: &Run) -> Vec<(String, u64)> {
-    let v: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
 
 /// Runs on `dir` (with `good/leak.go` added) and checks that the run ends with the leak
 /// reported and each of `expect` in the warnings.

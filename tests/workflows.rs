@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::Run;
+use common::{write, Run};
 
 fn leaklint_with_stdin(args: &[&str], dir: &Path, stdin: &str) -> Run {
     common::leaklint_in(dir, args, stdin)
@@ -16,12 +16,6 @@ fn leaklint(args: &[&str], dir: &Path) -> Run {
 }
 
 const GO_LEAK: &str = "package p\n\nimport (\n\t\"context\"\n\t\"fmt\"\n)\n\nfunc f(m map[string]int, ctx context.Context) {\n\tm[fmt.Sprintf(\"%v\", ctx)] = 1\n}\n";
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
@@ -266,26 +260,7 @@ fn baseline_reports_only_new_findings() {
 #[test]
 fn diff_base_keeps_findings_on_changed_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            ok.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ok.stderr)
-        );
-    };
+    let git = |args: &[&str]| common::git(dir.path(), args);
     git(&["init", "-q"]);
     write(dir.path(), "old.go", GO_LEAK);
     write(dir.path(), "edited.go", "package p\n");
@@ -403,19 +378,12 @@ fn pre_commit_hook() {
         .map(|l| format!("      {l}\n"))
         .collect();
     let work = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-            .args(args)
-            .current_dir(work.path())
-            .output()
-            .unwrap()
-    };
+    let git = |args: &[&str]| common::git(work.path(), args);
     git(&["init", "-q"]);
     write(
         work.path(),
         ".pre-commit-config.yaml",
-        &format!("repos:\n  - repo: local\n    hooks:\n{hook}"),
+        format!("repos:\n  - repo: local\n    hooks:\n{hook}"),
     );
     write(work.path(), "w.go", GO_LEAK);
     write(work.path(), "gen/x.go", GO_LEAK);
