@@ -417,10 +417,7 @@ impl Summaries {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
                             // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
-                            if ret.is_none()
-                                && !kept_elsewhere(api, unit, f, &p)
-                                && !self.handed_to_keeper(api, unit, f, &p)
-                            {
+                            if ret.is_none() && !self.kept_elsewhere(api, unit, f, &p) {
                                 let mut spec = spec.clone();
                                 spec.results = vec![k];
                                 spec.out_arg = None;
@@ -467,11 +464,12 @@ impl Summaries {
         (ret, out)
     }
 
-    /// Whether function `f` passes the variable `var` to a call that keeps it: in C one the
-    /// data names (`keeping_calls`: `pthread_setspecific`, `Hashtable_put`), or a same-file
-    /// function that keeps or passes on that parameter (`logger_link_q(l)` linking it into a
-    /// global list).
-    fn handed_to_keeper(
+    /// Whether function `f` keeps the variable `var` besides returning it: stores it in a
+    /// field, a global or an element; captures it in a closure; or passes it to a call that
+    /// keeps it, in C one the data names (`keeping_calls`: `pthread_setspecific`,
+    /// `Hashtable_put`), or a same-file function that keeps or passes on that parameter
+    /// (`logger_link_q(l)` linking it into a global list).
+    fn kept_elsewhere(
         &self,
         api: &Api,
         unit: &Unit,
@@ -479,24 +477,41 @@ impl Summaries {
         var: &str,
     ) -> bool {
         let mut kept = false;
-        each_expr(unit, &f.body, &mut |e| {
-            let ExprKind::Call(c) = &e.kind else {
-                return;
-            };
-            for (i, a) in c.args.iter().enumerate() {
-                if kept || !passes_var(api, a, var) {
-                    continue;
-                }
-                // Go's and Java's keepers (`New…`, `set…`) also name wrappers built around
-                // what the helper returns (`bufio.NewWriterSize(f, n)`): only C's are taken.
-                kept = api.lang == Lang::C && api.keeps(c)
-                    || self.callees(unit, c).any(|(id, off)| {
-                        self.keeps
-                            .get(&id)
-                            .and_then(|k| k.get(i + off))
-                            .copied()
-                            .unwrap_or(false)
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                kept |= targets.len() == values.len()
+                    && targets.iter().zip(values).any(|(t, v)| {
+                        !matches!(t.kind, ExprKind::Name(_)) && passes_var(api, v, var)
                     });
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| match &x.kind {
+                    ExprKind::Closure(id) => each_expr(unit, &unit.functions[*id].body, &mut |y| {
+                        kept |= path_of(y).is_some_and(|p| under(&p, var))
+                    }),
+                    ExprKind::Call(c) => {
+                        for (i, a) in c.args.iter().enumerate() {
+                            if kept || !passes_var(api, a, var) {
+                                continue;
+                            }
+                            // Go's and Java's keepers (`New…`, `set…`) also name wrappers built
+                            // around what the helper returns (`bufio.NewWriterSize(f, n)`):
+                            // only C's are taken.
+                            kept = api.lang == Lang::C && api.keeps(c)
+                                || self.callees(unit, c).any(|(id, off)| {
+                                    self.keeps
+                                        .get(&id)
+                                        .and_then(|k| k.get(i + off))
+                                        .copied()
+                                        .unwrap_or(false)
+                                });
+                        }
+                    }
+                    _ => {}
+                });
             }
         });
         kept
@@ -709,39 +724,6 @@ fn wrapped_in_own_type<'e>(
             })
         }) && api.lang == Lang::Go
     })
-}
-
-/// Whether function `f` stores the variable `var` in a field, a global or an element, or
-/// captures it in a closure: besides returning it, it keeps it.
-pub(super) fn kept_elsewhere(
-    api: &Api,
-    unit: &Unit,
-    f: &crate::model::Function,
-    var: &str,
-) -> bool {
-    let mut kept = false;
-    crate::model::walk_stmts(&f.body, &mut |s| {
-        if let StmtKind::Bind {
-            targets, values, ..
-        } = &s.kind
-        {
-            kept |= targets.len() == values.len()
-                && targets
-                    .iter()
-                    .zip(values)
-                    .any(|(t, v)| !matches!(t.kind, ExprKind::Name(_)) && passes_var(api, v, var));
-        }
-        for e in s.exprs() {
-            e.walk(&mut |x| {
-                if let ExprKind::Closure(id) = x.kind {
-                    each_expr(unit, &unit.functions[id].body, &mut |y| {
-                        kept |= path_of(y).is_some_and(|p| under(&p, var))
-                    });
-                }
-            });
-        }
-    });
-    kept
 }
 
 /// Words of an identifier, lower-cased: `aofCreatePipes` → `aof create pipes`.
