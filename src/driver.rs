@@ -629,7 +629,7 @@ fn last_segment_of(dir: &str) -> &str {
 fn go_qualifier(m: &crate::index::Miss) -> Option<String> {
     use crate::index::Miss;
     match m {
-        Miss::Type(t) | Miss::Function(t) => t
+        Miss::Type(t) | Miss::Unstable(t) | Miss::Function(t) => t
             .rsplit_once('.')
             .map(|(q, _)| last_segment_of(q.trim_start_matches(['*', '&'])).to_string()),
         _ => None,
@@ -646,7 +646,7 @@ fn miss_names(m: &crate::index::Miss) -> Vec<String> {
     use crate::index::Miss;
     let last = |t: &str| crate::model::last_segment(t).to_string();
     match m {
-        Miss::Type(t) => vec![last(t)],
+        Miss::Type(t) | Miss::Unstable(t) => vec![last(t)],
         // A resource is declared in a file the close round finds, and a function returns one
         // by a summary of a file the leak rules read: nothing more to parse for them.
         Miss::Resource(_) | Miss::Returns(_) => Vec::new(),

@@ -349,6 +349,10 @@ impl Index {
             }
             Miss::Resource(text) => ctx.project_resource(&TypeRef::new(text)).is_some(),
             Miss::Returns(path) => ctx.returned_resource(path).is_some(),
+            Miss::Unstable(text) => matches!(
+                ctx.text_fact(&TypeRef::new(text)),
+                Some(TextFact::Unstable(_))
+            ),
         }
     }
 
@@ -783,6 +787,9 @@ pub enum Miss {
     /// Whether a function, by the path a call writes, returns a fresh resource
     /// ([`Ctx::returned_resource`]): answered only when it does.
     Returns(Box<str>),
+    /// Whether a type, as written, prints unstable text ([`Ctx::text_fact`]): answered only
+    /// when it does.
+    Unstable(Box<str>),
 }
 
 /// How deep supertype and field chains are followed.
@@ -1647,6 +1654,21 @@ import \"example.com/m/other\"\ntype T struct{}\n",
         assert!(whole.answers(a, &Miss::Type("other.Segment".into())));
         // A name the project declares, but not where this file looks: no dependence.
         assert!(!whole.answers(a, &Miss::Type("String".into())));
+        // Whether a type prints unstable text is answered only when it does.
+        let text = project(&[
+            (
+                "a/a.go",
+                "package a\nimport \"example.com/m/other\"\ntype T struct{}\n",
+            ),
+            (
+                "other/s.go",
+                "package other\nimport \"time\"\ntype Stamp struct{ at time.Time }\ntype Name struct{ s string }\n",
+            ),
+        ]);
+        let a = text.file_of("a/a.go").unwrap();
+        assert!(text.answers(a, &Miss::Unstable("other.Stamp".into())));
+        assert!(!text.answers(a, &Miss::Unstable("other.Name".into())));
+        assert!(text.answers(a, &Miss::Type("other.Name".into())));
     }
 
     #[test]

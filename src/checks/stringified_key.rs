@@ -11,7 +11,7 @@
 use super::support::{api_matches, map_access, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
-use crate::index::TextFact;
+use crate::index::{Miss, TextFact};
 use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
 use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
 use crate::types::TypeEnv;
@@ -114,7 +114,7 @@ struct Origin {
     /// whose type the index could not resolve, followed in case it reaches a map key.
     value: Option<String>,
     /// The questions the index could not answer about the value.
-    pending: Vec<crate::index::Miss>,
+    pending: Vec<Miss>,
 }
 
 /// Where a tainted string came from: the formatting expression, and the field store it
@@ -137,7 +137,7 @@ struct Cx<'u> {
     /// Type environments, per function, built when a value's type is first asked.
     envs: RefCell<HashMap<FuncId, std::rc::Rc<TypeEnv<'u>>>>,
     /// The misses of the values judged since the last formatting expression began.
-    pending: RefCell<Vec<crate::index::Miss>>,
+    pending: RefCell<Vec<Miss>>,
 }
 
 impl<'u> Cx<'u> {
@@ -298,7 +298,7 @@ impl<'u> Cx<'u> {
     /// A value not judged unstable here, but only because the file's index lacked a type: it
     /// is followed like an unstable one, and reported never; reaching a map key, it makes the
     /// file's verdict depend on the project.
-    fn pending_origin(&mut self, span: Span, pending: Vec<crate::index::Miss>) -> Option<Taint> {
+    fn pending_origin(&mut self, span: Span, pending: Vec<Miss>) -> Option<Taint> {
         if pending.is_empty() {
             return None;
         }
@@ -384,7 +384,14 @@ impl<'u> Cx<'u> {
         // A project type: its declaration decides. What the index could not answer is held
         // back: it matters only if the value reaches a map key.
         let env = self.env(id);
-        let (fact, misses) = self.ctx.capture(|| env.text_fact(e));
+        let ((fact, ty), mut misses) = self.ctx.capture(|| (env.text_fact(e), env.type_of(e)));
+        // Only the type of `e` itself was unresolved: the project changes the verdict only if
+        // that type prints unstable text, so that is the question kept.
+        if let ([Miss::Type(t)], Some(ty)) = (misses.as_slice(), ty) {
+            if **t == *ty.base() {
+                misses = vec![Miss::Unstable(t.clone())];
+            }
+        }
         self.pending.borrow_mut().extend(misses);
         if let Some(fact) = fact {
             return match fact {
