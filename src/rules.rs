@@ -333,6 +333,10 @@ pub struct Acquire {
     /// response's `content`: requests gives the connection back once the body is read).
     #[serde(default)]
     pub drained_by_attrs: Vec<String>,
+    /// Functions that read it, or a field of it, to the end, which releases it
+    /// (`io.ReadAll(resp.Body)`: the transport takes the connection back at the end of the body).
+    #[serde(default)]
+    pub read_to_end_by: Vec<String>,
     /// Its own methods that can fail only once it is already released (`rows.Columns()`):
     /// where their error is non-nil, nothing is held.
     #[serde(default)]

@@ -100,12 +100,13 @@ pub(super) struct Spec {
 }
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
-/// [`Acquire::drained_by_attrs`], [`Acquire::fails_released`], [`Acquire::finished_if`],
+/// [`Acquire::drained_by_attrs`], [`Acquire::read_to_end_by`], [`Acquire::fails_released`], [`Acquire::finished_if`],
 /// [`Acquire::lent_to_calls`], [`Acquire::lock`] and [`Acquire::reclaimed`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
     pub(super) drained_by_attrs: Vec<String>,
+    pub(super) read_to_end_by: Vec<String>,
     pub(super) fails_released: Vec<String>,
     pub(super) finished_if: Vec<String>,
     pub(super) lock: bool,
@@ -187,6 +188,7 @@ impl Spec {
             traits: Traits {
                 drained_by: a.drained_by.clone(),
                 drained_by_attrs: a.drained_by_attrs.clone(),
+                read_to_end_by: a.read_to_end_by.clone(),
                 fails_released: a.fails_released.clone(),
                 finished_if: a.finished_if.clone(),
                 lock: a.lock,

@@ -1312,9 +1312,16 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             }
-            // `list(r.iter_lines())`, `b"".join(r.iter_content())`: read to the end.
+            // `list(r.iter_lines())`, `b"".join(r.iter_content())`, `io.ReadAll(resp.Body)`:
+            // read to the end.
+            let reads_to_end = || {
+                let t = &self.res[r].traits;
+                t.read_to_end_by.iter().any(|f| c.func.is_path(f))
+                    && c.args.iter().any(|a| refers_res(&self.res[r], a))
+            };
             if (self.api.borrows(c) || c.name() == Some("join"))
                 && c.args.iter().any(|a| self.drains(a, r))
+                || reads_to_end()
             {
                 cur.set(r, RELEASED);
                 self.res[r].released(span);
