@@ -249,6 +249,14 @@ pub struct ApiModel {
     /// throw (logging, formatting), so they do not make a leak-on-exception warning.
     #[serde(default)]
     pub nothrow_calls: Vec<String>,
+    /// Read by `must-release` (Python): keyword arguments that hand an opener an object the
+    /// caller owns (`tarfile.open(fileobj=f)`): the opener then holds nothing of its own.
+    #[serde(default)]
+    pub borrowing_kwargs: Vec<String>,
+    /// Read by `must-release` (Python): constructors of in-memory streams (`io.BytesIO`): an
+    /// opener over one, given directly or through a variable, holds nothing.
+    #[serde(default)]
+    pub in_memory: Vec<String>,
     /// Read by `must-release` (Java): types, by the end of their name, that wrap a stream and
     /// close it with themselves (`BufferedReader`, `…InputStream`). A construction of another
     /// type around a resource hands it to an owner whose release is unknown.

@@ -254,7 +254,12 @@ impl<'m> Api<'m> {
                     && on
                     && !not_on
                     && a.args.is_none_or(|n| n == c.args.len())
-                    && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k));
+                    && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k))
+                    && !self
+                        .m
+                        .borrowing_kwargs
+                        .iter()
+                        .any(|k| c.keyword(k).is_some());
                 let hit = hit
                     && (a.on_type.is_empty()
                         || c.receiver()
@@ -427,6 +432,22 @@ impl<'m> Api<'m> {
 
     pub(super) fn is_release_fn(&self, c: &Call) -> bool {
         self.in_list(&self.m.release_functions, c)
+    }
+
+    /// An opener given an in-memory stream (`zipfile.ZipFile(io.BytesIO(data))`), directly or
+    /// through one of `buffers`, the names bound to one: it holds nothing.
+    pub(super) fn over_buffer(&self, c: &Call, buffers: &[String]) -> bool {
+        !self.m.in_memory.is_empty()
+            && c.args.iter().any(|a| match &a.peel().kind {
+                ExprKind::Call(inner) => self.in_memory(inner),
+                ExprKind::Name(n) => buffers.contains(n),
+                _ => false,
+            })
+    }
+
+    /// A call of an in-memory stream's constructor (`io.BytesIO()`).
+    pub(super) fn in_memory(&self, c: &Call) -> bool {
+        self.m.in_memory.iter().any(|p| c.func.is_path(p))
     }
 
     /// A call named to keep what it is given (rule data `keeping_calls`: `setBaseDir`; in C

@@ -352,6 +352,8 @@ struct Fx<'a, 'u> {
     /// For a closure or nested function: names bound or taken as parameters by the functions
     /// around it.
     outer: HashSet<&'u str>,
+    /// Python: names bound to an in-memory stream (`buf = io.BytesIO()`).
+    buffers: Vec<String>,
     /// Go: the package-level variables of the file.
     package_vars: HashSet<&'u str>,
     /// A Python module body: its names live as long as the program, so only overwrites, drops
@@ -399,6 +401,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             finally_cache: HashMap::new(),
             declared: declared_names(&unit.functions[id].body),
             outer: outer_names(unit, id),
+            buffers: Vec::new(),
             package_vars: if unit.lang == Lang::Go {
                 declared_or_bound(&unit.functions[0].body)
             } else {
@@ -766,6 +769,11 @@ impl<'a, 'u> Fx<'a, 'u> {
         let mut wrappers: Vec<*const Expr> = Vec::new();
         for (t, v) in pairs {
             let local = t.and_then(|t| self.local_target(t));
+            if let (Some(name), ExprKind::Call(c)) = (&local, &v.peel().kind) {
+                if self.api.in_memory(c) {
+                    self.buffers.push(name.clone());
+                }
+            }
             // `file = dir.toFile()`, `p := filepath.Join(dir, "x")`: a path made from a path
             // names the same thing (releasing, returning or storing it counts). Not what any
             // call returns: `err := os.MkdirAll(dir, 0o700)` is no path.
@@ -905,6 +913,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         {
             // A wrapper of what is open already is another name for it, not a new resource.
             if wrappers.contains(&(t as *const Expr)) {
+                continue;
+            }
+            let over_buffer = |v: &Expr| matches!(&v.peel().kind, ExprKind::Call(c) if self.api.over_buffer(c, &self.buffers));
+            if values.iter().any(over_buffer) {
                 continue;
             }
             let span = match targets.iter().position(|x| std::ptr::eq(x, t)) {
