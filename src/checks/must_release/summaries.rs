@@ -395,11 +395,29 @@ impl Summaries {
     ) -> (Option<Spec>, Option<Spec>) {
         let f = &unit.functions[id];
         let held = self.local_acquisitions(api, unit, id);
-        if held.is_empty() {
-            return (None, None);
-        }
         let mut ret = None;
         crate::model::walk_stmts(&f.body, &mut |s| {
+            // `return socket.create_connection(addr)`: the helper's result is the resource,
+            // as it would be through a variable.
+            if let (StmtKind::Return(vs), None) = (&s.kind, &ret) {
+                if let [v] = vs.as_slice() {
+                    let v = v.peel();
+                    if matches!(v.kind, ExprKind::Call(_)) {
+                        if let Some(mut spec) = super::api::acquisition(api, self, unit, v, None)
+                            .filter(|s| s.binds_result() && !s.traits.lock)
+                        {
+                            spec.out_arg = None;
+                            spec.receiver = false;
+                            spec.callee = f.name.clone();
+                            ret = Some(spec);
+                            return;
+                        }
+                    }
+                }
+            }
+            if held.is_empty() {
+                return;
+            }
             if let StmtKind::Return(vs) = &s.kind {
                 // Go's bare `return` returns the named results.
                 let returned: Vec<Option<String>> = if vs.is_empty() && api.lang == Lang::Go {
@@ -437,7 +455,7 @@ impl Summaries {
         // Only C and Rust write through a parameter; elsewhere assigning one is local.
         let writes_through = matches!(api.lang, Lang::C | Lang::Rust);
         let out = f.params.iter().enumerate().find_map(|(i, p)| {
-            if !writes_through {
+            if !writes_through || held.is_empty() {
                 return None;
             }
             let (_, spec) = held.iter().find(|(h, _)| *h == p.name)?;
@@ -465,7 +483,8 @@ impl Summaries {
     }
 
     /// Whether function `f` keeps the variable `var` besides returning it: stores it in a
-    /// field, a global or an element; captures it in a closure; or passes it to a call that
+    /// field, a global or an element; captures it in a closure; registers one of its methods
+    /// (`self.addCleanup(sock.close)`); or passes it to a call that
     /// keeps it, in C one the data names (`keeping_calls`: `pthread_setspecific`,
     /// `Hashtable_put`), or a same-file function that keeps or passes on that parameter
     /// (`logger_link_q(l)` linking it into a global list).
@@ -495,6 +514,15 @@ impl Summaries {
                     ExprKind::Call(c) => {
                         for (i, a) in c.args.iter().enumerate() {
                             if kept || !passes_var(api, a, var) {
+                                continue;
+                            }
+                            // `self.addCleanup(sock.close)`, `atexit.register(f.close)`: a
+                            // method of it handed on, not called, is a release registered.
+                            if api.lang == Lang::Python
+                                && matches!(&a.peel().kind, ExprKind::Field(base, _)
+                                    if path_of(base).as_deref() == Some(var))
+                            {
+                                kept = true;
                                 continue;
                             }
                             // Go's and Java's keepers (`New…`, `set…`) also name wrappers built
