@@ -434,6 +434,15 @@ impl<'m> Api<'m> {
         self.in_list(&self.m.release_functions, c)
     }
 
+    /// An opener given an object its caller owns (`tarfile.open(fileobj=f)`): it reads
+    /// through that object and holds nothing of its own.
+    pub(super) fn over_object(&self, c: &Call) -> bool {
+        self.m
+            .borrowing_kwargs
+            .iter()
+            .any(|k| c.keyword(k).is_some())
+    }
+
     /// An opener given an in-memory stream (`zipfile.ZipFile(io.BytesIO(data))`), directly or
     /// through one of `buffers`, the names bound to one: it holds nothing.
     pub(super) fn over_buffer(&self, c: &Call, buffers: &[String]) -> bool {

@@ -795,7 +795,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                 let wraps = match &inner.kind {
                     // `zipfile.ZipFile(fileobj)` reads through an object already open.
                     ExprKind::Call(c) => {
-                        self.api.lang == Lang::Python && self.api.acquire_call(c, None).is_some()
+                        self.api.lang == Lang::Python
+                            && (self.api.acquire_call(c, None).is_some() || self.api.over_object(c))
                     }
                     ExprKind::Construct { fields, ty } => {
                         fields.iter().all(|(n, _)| n.is_none())
