@@ -497,6 +497,12 @@ impl<'s> C<'s> {
         } else {
             self.type_fields(base);
         }
+        // A `static` local lives as long as the program, like a global: it is listed with the
+        // unit's fields too.
+        let global = global
+            || kids(n).into_iter().any(|k| {
+                kind_of(k) == "storage_class_specifier" && self.text(k) == "static"
+            });
         let mut cur = n.walk();
         let decls: Vec<Node> = n.children_by_field_name("declarator", &mut cur).collect();
         for d in decls {

@@ -354,6 +354,8 @@ struct Fx<'a, 'u> {
     outer: HashSet<&'u str>,
     /// Go: the package-level variables of the file.
     package_vars: HashSet<&'u str>,
+    /// C: the `static` locals of this function, which outlive it like globals.
+    statics: HashSet<&'u str>,
     /// A Python module body: its names live as long as the program, so only overwrites, drops
     /// and loops leak there.
     module: bool,
@@ -404,6 +406,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             } else {
                 HashSet::new()
             },
+            statics: static_locals(unit, id),
             module: unit.functions[id].kind == FnKind::TopLevel,
             main: unit.functions[id].name == "main"
                 && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
@@ -880,7 +883,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                         _ => None,
                     };
                     for r in self.open(cur) {
-                        if self.passes(v, r) || view.is_some_and(|x| self.passes(x, r)) {
+                        if self.passes(v, r)
+                            || self.holder(v, r)
+                            || view.is_some_and(|x| self.passes(x, r))
+                        {
                             cur.set(r, HANDED);
                             self.res[r].handed_off = true;
                         }
@@ -978,13 +984,18 @@ impl<'a, 'u> Fx<'a, 'u> {
             ExprKind::Name(n) if n != "_" => {
                 // In C and Java a bare name may be a global or a field; in Go, Python and Rust
                 // assignments inside a function are (nearly always) to locals.
-                let own = self.func.params.iter().any(|p| p.name == *n)
-                    || self.declared.contains_key(n.as_str());
+                let own = (self.func.params.iter().any(|p| p.name == *n)
+                    || self.declared.contains_key(n.as_str()))
+                    && !self.statics.contains(n.as_str());
                 let global = !own
                     && match self.api.lang {
+                        // Every C variable is declared: a name that is neither a parameter nor
+                        // a local (a `static` local lives on) is a global, of this file or
+                        // another (`extern`).
+                        Lang::C => true,
                         // A `var` local has no declared type in the model, so only the fields
                         // this file declares are known to be fields.
-                        Lang::C | Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
+                        Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
                         // A package-level `var` (not a struct's field of the same name).
                         Lang::Go => self.package_vars.contains(n.as_str()),
                         Lang::Python | Lang::Rust => false,
@@ -1338,7 +1349,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {
-                if self.passes(a, r)
+                if (self.passes(a, r) || self.holder(a, r))
                     && !self.api.borrows(c)
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
@@ -1609,6 +1620,23 @@ impl<'a, 'u> Fx<'a, 'u> {
         })
     }
 
+    /// C: whether `e` is the struct that holds the resource in one of its fields (`w` for
+    /// `w->ipc`), or the address of another of its fields (`&w->list`): linking the node into a
+    /// list or storing it hands over everything it holds.
+    fn holder(&self, e: &Expr, r: usize) -> bool {
+        if self.api.lang != Lang::C {
+            return false;
+        }
+        let Some(p) = e.path().map(norm) else {
+            return false;
+        };
+        let addressed = matches!(e.kind, ExprKind::Unary(_));
+        self.res[r].vars.iter().any(|v| {
+            v.split_once('.')
+                .is_some_and(|(root, _)| p == root || addressed && under(&p, root))
+        })
+    }
+
     /// Whether a condition tests the resource itself or its error companion (`err != nil`,
     /// `fd < 0`, `!p`, `p.is_null()`), rather than the result of a call made with it.
     fn tests(&self, cond: &Expr, r: usize) -> bool {
@@ -1841,6 +1869,33 @@ fn declared_or_bound(body: &Block) -> HashSet<&str> {
             _ => None,
         })
         .collect()
+}
+
+/// C: the names of `static` locals declared in function `id`, which the frontend lists with
+/// the unit's fields (a declaration whose name is where a field of the unit is declared).
+fn static_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    if unit.lang != Lang::C {
+        return out;
+    }
+    let f = &unit.functions[id];
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Bind {
+            targets,
+            declared: Some(_),
+            ..
+        } = &s.kind
+        {
+            for t in targets {
+                if let ExprKind::Name(n) = &t.kind {
+                    if unit.fields.iter().any(|p| p.name == *n && p.span == t.span) {
+                        out.insert(n.as_str());
+                    }
+                }
+            }
+        }
+    });
+    out
 }
 
 fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {
