@@ -324,6 +324,11 @@ struct Fx<'a, 'u> {
     /// Error companions: Go's `err` of the call that acquired the resource, or of a call on
     /// its owner that releases it when it fails (`cmd.Start()` for a pipe of `cmd`).
     companions: HashMap<String, Vec<usize>>,
+    /// C: the status a call that acquires into an out-argument returned, bound to a local
+    /// (`ret = pipe2(fds, 0)`): non-zero or negative where the acquisition failed.
+    statuses: HashMap<String, Vec<usize>>,
+    /// Statuses of acquisitions not made yet: `(call, variable)`.
+    pending_statuses: Vec<(Span, String)>,
     /// Raw views taken of a local owner, `(owner, view variable)`: `fd = file.as_raw_fd()`.
     views: Vec<(String, String)>,
     /// Break and continue targets: `(is_loop, breaks, continues)`.
@@ -384,6 +389,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             func: &unit.functions[id],
             res: Vec::new(),
             companions: HashMap::new(),
+            statuses: HashMap::new(),
+            pending_statuses: Vec::new(),
             views: Vec::new(),
             jumps: Vec::new(),
             labels: HashMap::new(),
@@ -712,6 +719,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     rs.retain(|&r| !is_open(cur.get(r).bits));
                 }
             }
+            if let ExprKind::Name(n) = &t.kind {
+                self.statuses.remove(n);
+            }
             // The named error result assigned again (`err = nil`): no longer known non-nil.
             if matches!(&t.kind, ExprKind::Name(n) if Some(n.as_str()) == self.named_err) {
                 self.err_set.iter_mut().for_each(|b| *b = false);
@@ -862,6 +872,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                     {
                         if let Some(ExprKind::Name(err)) = t.map(|t| &t.kind) {
                             self.pending_errs.push((*at, err.clone()));
+                        }
+                        i += 1;
+                    }
+                    // `ret = pipe2(fds, 0)`: `ret` tells whether `fds` were made.
+                    Pending::Vars(at, _, spec)
+                        if self.api.lang == Lang::C
+                            && spec.out_arg.is_some()
+                            && *at == v.peel().span =>
+                    {
+                        if let Some(n) = t.and_then(|t| self.local_target(t)) {
+                            self.pending_statuses.push((*at, n));
                         }
                         i += 1;
                     }
@@ -1508,6 +1529,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                         let (_, err) = self.pending_errs.swap_remove(i);
                         self.companions.entry(err).or_default().push(r);
                     }
+                    if let Some(i) = self.pending_statuses.iter().position(|(at, _)| *at == span) {
+                        let (_, n) = self.pending_statuses.swap_remove(i);
+                        self.statuses.entry(n).or_default().push(r);
+                    }
                     r
                 }
                 Pending::Storage(span, s) => {
@@ -1672,7 +1697,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                 ExprKind::Closure(_) | ExprKind::Index(..) => {}
                 _ => {
                     if let Some(p) = path_of(e) {
-                        if res.vars.contains(&p) || self.is_companion(&p, r) {
+                        if res.vars.contains(&p) || self.is_companion(&p, r) || self.is_status(&p, r)
+                        {
                             return true;
                         }
                         // `resp.StatusCode`: a field of the resource, not a test of whether
@@ -1726,7 +1752,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                     (b, a, flip(*op))
                 };
                 let companion = self.subject(subject, r, before)?;
+                let status = path_of(subject.peel()).is_some_and(|p| self.is_status(&p, r));
                 let failed_if_true = match (&other.peel().kind, op) {
+                    // `ret != 0`, `ret < 0`, `ret == -1`: the status of an acquisition.
+                    (ExprKind::Lit(Lit::Num(Some(n))), op) if status => match (op, n) {
+                        (BinOp::Ne, 0) | (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => {
+                            true
+                        }
+                        (BinOp::Eq, 0) | (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => {
+                            false
+                        }
+                        _ => return None,
+                    },
                     (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
                     (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
                     // `p == MAP_FAILED`, `h != INVALID_HANDLE_VALUE`.
@@ -1752,6 +1789,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             {
                 Some((No, Yes))
             }
+            // `if (ret)`: a status is non-zero where the acquisition failed.
+            _ if path_of(e).is_some_and(|p| self.is_status(&p, r)) => Some((No, Yes)),
             // `if (p)`, `if (!p)`: a pointer or handle is null where the acquisition failed.
             _ if path_of(e).is_some() && self.subject(e, r, before) == Some(false) => {
                 Some((Yes, No))
@@ -1765,7 +1804,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn subject(&self, e: &Expr, r: usize, before: usize) -> Option<bool> {
         let e = e.peel();
         if let Some(p) = path_of(e) {
-            if self.res[r].vars.contains(&p) {
+            if self.res[r].vars.contains(&p) || self.is_status(&p, r) {
                 return Some(false);
             }
             return self.is_companion(&p, r).then_some(true);
@@ -1779,6 +1818,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         matches!(&e.peel().kind, ExprKind::Call(c)
             if c.name().is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n))
                 && c.receiver().is_some_and(|x| refers_res(res, x)))
+    }
+
+    fn is_status(&self, var: &str, r: usize) -> bool {
+        self.statuses.get(var).is_some_and(|rs| rs.contains(&r))
     }
 
     fn is_companion(&self, var: &str, r: usize) -> bool {
