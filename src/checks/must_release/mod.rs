@@ -269,6 +269,8 @@ struct Res {
     skipped: Option<Span>,
     /// Returned, stored, captured or passed on somewhere: not a plain acquire-use-release.
     handed_off: bool,
+    /// Closes with the object that made it (`closed_with_owner`), so goes where it goes.
+    with_owner: bool,
     /// Whether an exception may leak it: not for a receiver that merely has a `lock()` method
     /// (a `Lockable` mixin, a `StateDirectory`), only for one declared as a lock; not for a
     /// resource whose methods cannot leave it open (`throw_safe`).
@@ -294,6 +296,7 @@ impl Res {
             throws_within: None,
             skipped: None,
             handed_off: false,
+            with_owner: false,
             exceptions: false,
         }
     }
@@ -1044,6 +1047,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let mut res = Res::new(acq, what, vars);
         res.release = spec.release.clone();
         res.owner = spec.owner.clone();
+        res.with_owner = spec.closed_with_owner;
         res.exceptions = exceptions;
         res.traits = spec.traits.clone();
         // `cmd.Start()` on a parameter or a field: the caller still holds `cmd`, and may wait.
@@ -1141,7 +1145,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 for (state, held) in [(&mut on_then, split.0), (&mut on_else, split.1)] {
                     match held {
                         Held::Yes => {}
-                        Held::No => state.set(r, NOT_HELD),
+                        Held::No => self.not_held(state, r),
                         Held::Maybe => state.add(r, UNSURE),
                     }
                 }
@@ -1152,8 +1156,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             let xt = ends_with_exit(self.api, then);
             let xe = ends_with_exit(self.api, otherwise);
             match (mt, me, xt, xe) {
-                (false, true, _, _) | (false, false, true, false) => on_then.set(r, NOT_HELD),
-                (true, false, _, _) | (false, false, false, true) => on_else.set(r, NOT_HELD),
+                (false, true, _, _) | (false, false, true, false) => self.not_held(&mut on_then, r),
+                (true, false, _, _) | (false, false, false, true) => self.not_held(&mut on_else, r),
                 _ => {
                     on_then.add(r, UNSURE);
                     on_else.add(r, UNSURE);
@@ -1182,6 +1186,25 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.conds.pop();
         }
         join(a, b)
+    }
+
+    /// Where the acquisition of `r` failed, nothing made from it was made either: a
+    /// `Statement` of a connection that is null is not held.
+    fn not_held(&self, state: &mut State, r: usize) {
+        state.set(r, NOT_HELD);
+        let mut gone = vec![r];
+        while let Some(owner) = gone.pop() {
+            for d in self.open(state) {
+                if self.res[d]
+                    .owner
+                    .as_ref()
+                    .is_some_and(|o| self.res[owner].vars.contains(&o.path))
+                {
+                    state.set(d, NOT_HELD);
+                    gone.push(d);
+                }
+            }
+        }
     }
 
     fn try_stmt(
@@ -1325,9 +1348,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.releases(c, r) {
                 cur.set(r, RELEASED);
                 self.res[r].released(span);
-                self.release_may_throw(c, span, r, cur);
                 // What closes with it goes too: `conn.close()` closes its statements, and
-                // those their result sets.
+                // those their result sets (before asking what the release, if it throws,
+                // leaves open).
                 let mut gone = vec![r];
                 while let Some(owner) = gone.pop() {
                     for d in self.open(cur) {
@@ -1342,6 +1365,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                     }
                 }
+                self.release_may_throw(c, span, r, cur);
                 continue;
             }
             // `list(r.iter_lines())`, `b"".join(r.iter_content())`: read to the end.
@@ -1376,6 +1400,19 @@ impl<'a, 'u> Fx<'a, 'u> {
                 {
                     cur.set(r, HANDED);
                     self.res[r].handed_off = true;
+                    // A result set closes with its statement, wherever that goes
+                    // (`Closer.close(ps)`).
+                    for d in self.open(cur) {
+                        let follows = self.res[d].with_owner
+                            && self.res[d]
+                                .owner
+                                .as_ref()
+                                .is_some_and(|o| self.res[r].vars.contains(&o.path));
+                        if follows {
+                            cur.set(d, HANDED);
+                            self.res[d].handed_off = true;
+                        }
+                    }
                 }
             }
         }
