@@ -1041,6 +1041,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     .is_some_and(|t| t.simple().ends_with("Lock")));
         let what = match vars.first() {
             Some(v) if spec.callee.is_empty() => format!("`{v}`"),
+            // `lock.lock()` returns nothing: the receiver is what is held.
+            Some(v) if spec.receiver && spec.traits.lock => {
+                format!("`{v}` (locked by `{}()`)", spec.callee)
+            }
             Some(v) => format!("`{v}` (from `{}`)", spec.callee),
             None => format!("what `{}` acquires", spec.callee),
         };
@@ -1069,6 +1073,22 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     /// The declared type of a local, a parameter or a field of this file.
+    /// Java: whether the receiver of `lock()` may be a lock: its declared type (a local, a
+    /// parameter, a field of the file) is a `Lock` (`ReentrantLock`, `ReadLock`,
+    /// `StampedLock`, …) or unknown. `client.lock(id, keys)` on an `IpcClient` locks nothing
+    /// here that this function must unlock.
+    fn may_be_lock(&self, path: &str) -> bool {
+        if self.api.lang != Lang::Java {
+            return true;
+        }
+        let var = path.strip_prefix("this.").unwrap_or(path);
+        if var.contains('.') {
+            return true;
+        }
+        self.type_of(var)
+            .is_none_or(|t| t.simple().ends_with("Lock") || t.simple() == "var")
+    }
+
     fn type_of(&self, var: &str) -> Option<&'u TypeRef> {
         self.declared
             .get(var)
@@ -1438,7 +1458,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
             } else if spec.receiver {
-                if let Some(v) = c.receiver().and_then(path_of) {
+                if let Some(v) = c
+                    .receiver()
+                    .and_then(path_of)
+                    .filter(|v| !spec.traits.lock || self.may_be_lock(v))
+                {
                     self.pending
                         .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
