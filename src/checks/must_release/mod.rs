@@ -1495,7 +1495,11 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// this function around it, no `finally` that releases it. Calls of other kinds are not
     /// taken to throw: a static helper may well return something lazy (`Flux`).
     fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
-        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python)
+            || self.api.nothrow(c)
+            || self.sums.call_nothrow(self.unit, c)
+            || self.main
+        {
             return;
         }
         for r in 0..self.res.len() {
@@ -1534,6 +1538,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn release_may_throw(&mut self, c: &Call, span: Span, released: usize, cur: &State) {
         if !matches!(self.api.lang, Lang::Java | Lang::Python)
             || self.in_finally.last() != Some(&self.catches.len())
+            || self.sums.call_nothrow(self.unit, c)
         {
             return;
         }

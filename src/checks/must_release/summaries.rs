@@ -34,6 +34,10 @@ pub(super) struct Summaries {
     /// such a function returned: whose it is depends on the arguments, so it is not a fresh
     /// resource of the caller's.
     pub(super) owned_by_arg: HashSet<FuncId>,
+    /// Java: functions that cannot throw, their whole body inside a `try` whose
+    /// handler catches everything and does not raise again (`static void close(ResultSet rs)
+    /// { try { rs.close(); } catch (Throwable e) {} }`).
+    pub(super) nothrow: HashSet<FuncId>,
     pub(super) storage: Vec<Storage>,
     pub(super) storage_of: HashMap<String, usize>,
 }
@@ -90,9 +94,28 @@ impl Summaries {
             s.out_param = out_param;
             s.owned_by_arg = owned_by_arg;
         }
+        s.nothrow = s
+            .by_name
+            .values()
+            .flatten()
+            .copied()
+            .filter(|&id| api.lang == Lang::Java && swallows_everything(&unit.functions[id].body))
+            .collect();
         s.build_storage(api, unit);
         s.build_global_releases(api, unit);
         s
+    }
+
+    /// Whether every function of the file this call may reach cannot throw.
+    pub(super) fn call_nothrow(&self, unit: &Unit, c: &Call) -> bool {
+        let mut any = false;
+        for (id, _) in self.callees(unit, c) {
+            if !self.nothrow.contains(&id) {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 
     /// [`Summaries::releases_globals`] and [`Summaries::releases_own`]: what each function's
@@ -747,6 +770,35 @@ impl Summaries {
 
 /// `&Segment{f: f}` returning a held `f` inside a value of a type this file declares with the
 /// same release method (`Close`): the caller holds the resource through it. The field's value.
+/// Whether a body is one `try` with no `finally` whose handlers include one for every
+/// exception (`Throwable` or `Exception`) and none of which throws.
+fn swallows_everything(body: &Block) -> bool {
+    let [Stmt {
+        kind:
+            StmtKind::Try {
+                catches, finally, ..
+            },
+        ..
+    }] = body.as_slice()
+    else {
+        return false;
+    };
+    let all = catches.iter().any(|c| match &c.param {
+        None => false,
+        Some(p) => p.ty.as_ref().is_some_and(|t| {
+            t.0.split('|')
+                .any(|t| matches!(last_segment(t), "Throwable" | "Exception"))
+        }),
+    });
+    let mut raises = false;
+    for c in catches {
+        crate::model::walk_stmts(&c.body, &mut |s| {
+            raises |= matches!(s.kind, StmtKind::Throw(_));
+        });
+    }
+    finally.is_empty() && all && !raises
+}
+
 fn wrapped_in_own_type<'e>(
     api: &Api,
     unit: &Unit,
