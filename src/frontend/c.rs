@@ -513,9 +513,9 @@ impl<'s> C<'s> {
         // A `static` local lives as long as the program, like a global: it is listed with the
         // unit's fields too.
         let global = global
-            || kids(n).into_iter().any(|k| {
-                kind_of(k) == "storage_class_specifier" && self.text(k) == "static"
-            });
+            || kids(n)
+                .into_iter()
+                .any(|k| kind_of(k) == "storage_class_specifier" && self.text(k) == "static");
         let mut cur = n.walk();
         let decls: Vec<Node> = n.children_by_field_name("declarator", &mut cur).collect();
         for d in decls {

@@ -1763,7 +1763,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 ExprKind::Closure(_) | ExprKind::Index(..) => {}
                 _ => {
                     if let Some(p) = path_of(e) {
-                        if res.vars.contains(&p) || self.is_companion(&p, r) || self.is_status(&p, r)
+                        if res.vars.contains(&p)
+                            || self.is_companion(&p, r)
+                            || self.is_status(&p, r)
                         {
                             return true;
                         }
@@ -1822,9 +1824,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 let failed_if_true = match (&other.peel().kind, op) {
                     // `ret != 0`, `ret < 0`, `ret == -1`: the status of an acquisition.
                     (ExprKind::Lit(Lit::Num(Some(n))), op) if status => match (op, n) {
-                        (BinOp::Ne, 0) | (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => {
-                            true
-                        }
+                        (BinOp::Ne, 0) | (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
                         (BinOp::Eq, 0) | (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => {
                             false
                         }

@@ -507,7 +507,10 @@ impl Summaries {
         let mut returned: HashSet<String> = HashSet::new();
         crate::model::walk_stmts(&f.body, &mut |s| {
             if let StmtKind::Return(vs) = &s.kind {
-                returned.extend(vs.iter().filter_map(|v| path_of(unwrap_passthrough(api, v))));
+                returned.extend(
+                    vs.iter()
+                        .filter_map(|v| path_of(unwrap_passthrough(api, v))),
+                );
             }
         });
         if returned.is_empty() {
@@ -774,10 +777,9 @@ impl Summaries {
 /// exception (`Throwable` or `Exception`) and none of which throws.
 fn swallows_everything(body: &Block) -> bool {
     let [Stmt {
-        kind:
-            StmtKind::Try {
-                catches, finally, ..
-            },
+        kind: StmtKind::Try {
+            catches, finally, ..
+        },
         ..
     }] = body.as_slice()
     else {
