@@ -20,7 +20,11 @@
 //!
 //! - **Acquisitions** are rule data (`acquire`): a call, a method, a construction; bound to a
 //!   local, written into an out-argument (`pipe(fds)`), or the receiver (`lock.lock()`).
-//!   Acquisitions written straight into a field, a global or a collection are hand-offs. A
+//!   Acquisitions written straight into a field, a global or a collection are hand-offs (in C
+//!   a name neither a parameter nor a local is a global, of this file or `extern`, and a
+//!   `static` local is one too). Calls on a Mockito handle (`verify(m).createStatement()`,
+//!   `when(m)`, `then(m).should()`) record a call and acquire nothing; a Java `lock()` whose
+//!   receiver is declared of a type that is no `…Lock` locks nothing of this function's. A
 //!   Rust `mem::forget(file)` acquires the raw handles taken from `file` before it
 //!   (`fd = file.as_raw_fd()`; rule data `views`): the owner that would have closed them is gone.
 //! - **Failed acquisitions.** An `if` that tests a resource or its error companion (Go's `err`
@@ -30,6 +34,10 @@
 //!   call, `ok`, an unknown predicate), the shape of the branches decides: the branch that does
 //!   not touch the resource and ends by leaving (return, throw, goto, a call that never
 //!   returns) is the failure branch. When neither tells, both branches mark it "maybe not held".
+//!   C: the status a call that fills an out-argument returned, bound to a local (`ret =
+//!   pipe2(fds, 0)`), is non-zero or negative where it failed; branch hints (`unlikely(!p)`)
+//!   are lowered to the condition they wrap. Where an acquisition failed, nothing made from it
+//!   (its statements, their result sets) is held either.
 //! - **Releases**: a release method on the value or a path below it (`Close`, `Body.Close`, `()`
 //!   for Go's cancel functions), a release function given it (`close(fd)`, `free(p)`), a
 //!   function of the same file that releases its parameter, a method of the acquiring call's
@@ -39,7 +47,9 @@
 //! - **Hand-offs** end the obligation without a finding: returned, stored in a field, global,
 //!   element or out-parameter, put in a literal with named fields (`&stream{cancel: cancel}`),
 //!   wrapped by a construction (`new BufferedReader(in)`: the wrapper becomes an alias), captured by
-//!   a closure, or passed to any call that is not known to only borrow it (rule data
+//!   a closure (C: also the struct holding it in a field, or the address of another of its
+//!   fields, `LIST_APPEND(&list, &node->link)`), or passed to any call that is not known to
+//!   only borrow it (rule data
 //!   `borrowing_calls`, and functions of the same file that neither keep nor pass on their
 //!   parameter). A path (a temporary directory, rule data `lent_to_calls`) is only lent to
 //!   calls, except those named to keep it (`keeping_calls`: `setBaseDir`, `NewSpool`); the
@@ -64,7 +74,12 @@
 //!   and functions that store fresh resources into fields or globals and return success or
 //!   failure, paired with the functions that release every one of those fields (Redis's
 //!   `aofCreatePipes` / `aofClosePipes`): a call of the first is an acquisition that only a
-//!   call of the second (or of a function that calls it) releases.
+//!   call of the second (or of a function that calls it) releases. A function whose result is,
+//!   on some path, an allocation it records in a structure it was given (an arena: `a->list =
+//!   e; ret = e + 1`), or what such a function returned, returns no fresh resource. A Java
+//!   helper whose whole body is a `try` catching `Throwable` / `Exception` without throwing
+//!   again cannot throw. A resource that closes with its owner (`closed_with_owner`) goes where
+//!   the owner is handed.
 
 use super::Finding;
 use crate::model::{
