@@ -1089,10 +1089,12 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     /// The declared type of a local, a parameter or a field of this file.
     /// Java: whether the receiver of `lock()` may be a lock: its declared type (a local, a
-    /// parameter, a field of the file) is a `Lock` (`ReentrantLock`, `ReadLock`,
-    /// `StampedLock`, …) or unknown. `client.lock(id, keys)` on an `IpcClient` locks nothing
-    /// here that this function must unlock.
-    fn may_be_lock(&self, path: &str) -> bool {
+    /// parameter, a field of the file) is unknown or a `Lock` (`ReentrantLock`, `ReadLock`,
+    /// `StampedLock`, …), or the call is shaped like `Lock`'s (`lock()`,
+    /// `lockInterruptibly()`, `tryLock()`, `tryLock(time, unit)`: a `LockFile`'s `lock()`).
+    /// `client.lock(id, keys, time, unit)` on an `IpcClient` locks nothing that this function
+    /// must unlock.
+    fn may_be_lock(&self, c: &Call, path: &str) -> bool {
         if self.api.lang != Lang::Java {
             return true;
         }
@@ -1100,8 +1102,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         if var.contains('.') {
             return true;
         }
-        self.type_of(var)
-            .is_none_or(|t| t.simple().ends_with("Lock") || t.simple() == "var")
+        let lock_api = match c.name() {
+            Some("tryLock") => matches!(c.args.len(), 0 | 2),
+            _ => c.args.is_empty(),
+        };
+        lock_api
+            || self
+                .type_of(var)
+                .is_none_or(|t| t.simple().ends_with("Lock") || t.simple() == "var")
     }
 
     fn type_of(&self, var: &str) -> Option<&'u TypeRef> {
@@ -1476,7 +1484,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if let Some(v) = c
                     .receiver()
                     .and_then(path_of)
-                    .filter(|v| !spec.traits.lock || self.may_be_lock(v))
+                    .filter(|v| !spec.traits.lock || self.may_be_lock(c, v))
                 {
                     self.pending
                         .push(Pending::Vars(span, vec![v], Box::new(spec)));
