@@ -1075,7 +1075,14 @@ impl<'a, 'u> Fx<'a, 'u> {
             && res
                 .vars
                 .first()
-                .is_some_and(|v| v.contains('.') || self.func.params.iter().any(|p| p.name == *v));
+                .is_some_and(|v| v.contains('.') || self.func.params.iter().any(|p| p.name == *v))
+            // C: `pipe2(dco->pipefd, 0)` fills an array of the caller's struct.
+            || spec.out_arg.is_some()
+                && self.api.lang == Lang::C
+                && res.vars.first().is_some_and(|v| {
+                    v.split_once('.')
+                        .is_some_and(|(root, _)| self.func.params.iter().any(|p| p.name == root))
+                });
         // `new GZIPInputStream(new FileInputStream(p))`: the wrapper's constructor may throw
         // with the inner stream open.
         if let (Some(w), true) = (&spec.wrapper_throws, exceptions) {
