@@ -71,6 +71,19 @@ struct Core<'t> {
     func: Option<Node<'t>>,
 }
 
+/// Branch-prediction hints around a condition: the call stands for its first argument.
+const BRANCH_HINTS: &[&str] = &[
+    "likely",
+    "unlikely",
+    "LIKELY",
+    "UNLIKELY",
+    "__builtin_expect",
+    "__predict_true",
+    "__predict_false",
+    "G_LIKELY",
+    "G_UNLIKELY",
+];
+
 /// Follows a declarator down to the name it declares. Iterative: declarators nest arbitrarily.
 fn core(mut d: Node) -> Core {
     let mut wrapper: Option<Node> = None;
@@ -497,6 +510,12 @@ impl<'s> C<'s> {
         } else {
             self.type_fields(base);
         }
+        // A `static` local lives as long as the program, like a global: it is listed with the
+        // unit's fields too.
+        let global = global
+            || kids(n)
+                .into_iter()
+                .any(|k| kind_of(k) == "storage_class_specifier" && self.text(k) == "static");
         let mut cur = n.walk();
         let decls: Vec<Node> = n.children_by_field_name("declarator", &mut cur).collect();
         for d in decls {
@@ -1002,10 +1021,17 @@ impl<'s> C<'s> {
                     Some(f) => self.expr(f),
                     None => Lowerer::opaque(n),
                 };
-                let args = n
+                let mut args = n
                     .child_by_field_id(F.arguments)
                     .map(|a| self.all(a))
                     .unwrap_or_default();
+                // Branch hints (`unlikely(!p)`, `__builtin_expect(fd < 0, 0)`) are the
+                // condition they wrap.
+                if let (ExprKind::Name(f), false) = (&func.kind, args.is_empty()) {
+                    if BRANCH_HINTS.contains(&f.as_str()) {
+                        return args.swap_remove(0);
+                    }
+                }
                 ExprKind::Call(Box::new(Call {
                     func,
                     args,

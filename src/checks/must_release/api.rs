@@ -208,6 +208,11 @@ impl Spec {
 impl<'m> Api<'m> {
     pub(super) fn acquire_call(&self, c: &Call, declared: Option<&TypeRef>) -> Option<Spec> {
         let name = c.name()?;
+        // A mock being verified or stubbed (`verify(conn).createStatement()`,
+        // `doReturn(s).when(conn).createStatement()`) records a call; it opens nothing.
+        if self.lang == Lang::Java && c.receiver().is_some_and(mock_verb) {
+            return None;
+        }
         // Known by the declared type alone: `ResultSet rs = helper.query()`.
         let by_type = || {
             let d = declared?.simple();
@@ -627,6 +632,16 @@ pub(super) fn unwrap_passthrough<'e>(api: &Api, e: &'e Expr) -> &'e Expr {
 
 /// Whether `e` is, or holds, the variable `var` itself or a part of it (not a value computed
 /// from it).
+/// Java: whether `e` is Mockito's or BDDMockito's handle on a mock, on which a method call
+/// is recorded or stubbed, not made: `verify(m)`, `inOrder.verify(m, times(2))`, `when(m)`
+/// after `doReturn(…)`, `then(m).should()`.
+fn mock_verb(e: &Expr) -> bool {
+    matches!(&e.peel().kind, ExprKind::Call(c)
+        if !c.args.is_empty() && matches!(c.name(), Some("verify" | "when" | "given" | "then"))
+            || c.args.is_empty() && c.name() == Some("should")
+                && c.receiver().is_some_and(mock_verb))
+}
+
 pub(super) fn passes_var(api: &Api, e: &Expr, var: &str) -> bool {
     passes_path(api, e, &|p| under(p, var))
 }

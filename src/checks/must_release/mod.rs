@@ -20,7 +20,11 @@
 //!
 //! - **Acquisitions** are rule data (`acquire`): a call, a method, a construction; bound to a
 //!   local, written into an out-argument (`pipe(fds)`), or the receiver (`lock.lock()`).
-//!   Acquisitions written straight into a field, a global or a collection are hand-offs. A
+//!   Acquisitions written straight into a field, a global or a collection are hand-offs (in C
+//!   a name neither a parameter nor a local is a global, of this file or `extern`, and a
+//!   `static` local is one too). Calls on a Mockito handle (`verify(m).createStatement()`,
+//!   `when(m)`, `then(m).should()`) record a call and acquire nothing; a Java `lock()` whose
+//!   receiver is declared of a type that is no `…Lock` locks nothing of this function's. A
 //!   Rust `mem::forget(file)` acquires the raw handles taken from `file` before it
 //!   (`fd = file.as_raw_fd()`; rule data `views`): the owner that would have closed them is gone.
 //! - **Failed acquisitions.** An `if` that tests a resource or its error companion (Go's `err`
@@ -30,6 +34,10 @@
 //!   call, `ok`, an unknown predicate), the shape of the branches decides: the branch that does
 //!   not touch the resource and ends by leaving (return, throw, goto, a call that never
 //!   returns) is the failure branch. When neither tells, both branches mark it "maybe not held".
+//!   C: the status a call that fills an out-argument returned, bound to a local (`ret =
+//!   pipe2(fds, 0)`), is non-zero or negative where it failed; branch hints (`unlikely(!p)`)
+//!   are lowered to the condition they wrap. Where an acquisition failed, nothing made from it
+//!   (its statements, their result sets) is held either.
 //! - **Releases**: a release method on the value or a path below it (`Close`, `Body.Close`, `()`
 //!   for Go's cancel functions), a release function given it (`close(fd)`, `free(p)`), a
 //!   function of the same file that releases its parameter, a method of the acquiring call's
@@ -39,7 +47,9 @@
 //! - **Hand-offs** end the obligation without a finding: returned, stored in a field, global,
 //!   element or out-parameter, put in a literal with named fields (`&stream{cancel: cancel}`),
 //!   wrapped by a construction (`new BufferedReader(in)`: the wrapper becomes an alias), captured by
-//!   a closure, or passed to any call that is not known to only borrow it (rule data
+//!   a closure (C: also the struct holding it in a field, or the address of another of its
+//!   fields, `LIST_APPEND(&list, &node->link)`), or passed to any call that is not known to
+//!   only borrow it (rule data
 //!   `borrowing_calls`, and functions of the same file that neither keep nor pass on their
 //!   parameter). A path (a temporary directory, rule data `lent_to_calls`) is only lent to
 //!   calls, except those named to keep it (`keeping_calls`: `setBaseDir`, `NewSpool`); the
@@ -64,7 +74,12 @@
 //!   and functions that store fresh resources into fields or globals and return success or
 //!   failure, paired with the functions that release every one of those fields (Redis's
 //!   `aofCreatePipes` / `aofClosePipes`): a call of the first is an acquisition that only a
-//!   call of the second (or of a function that calls it) releases.
+//!   call of the second (or of a function that calls it) releases. A function whose result is,
+//!   on some path, an allocation it records in a structure it was given (an arena: `a->list =
+//!   e; ret = e + 1`), or what such a function returned, returns no fresh resource. A Java
+//!   helper whose whole body is a `try` catching `Throwable` / `Exception` without throwing
+//!   again cannot throw. A resource that closes with its owner (`closed_with_owner`) goes where
+//!   the owner is handed.
 
 use super::Finding;
 use crate::model::{
@@ -269,6 +284,8 @@ struct Res {
     skipped: Option<Span>,
     /// Returned, stored, captured or passed on somewhere: not a plain acquire-use-release.
     handed_off: bool,
+    /// Closes with the object that made it (`closed_with_owner`), so goes where it goes.
+    with_owner: bool,
     /// Whether an exception may leak it: not for a receiver that merely has a `lock()` method
     /// (a `Lockable` mixin, a `StateDirectory`), only for one declared as a lock; not for a
     /// resource whose methods cannot leave it open (`throw_safe`).
@@ -294,6 +311,7 @@ impl Res {
             throws_within: None,
             skipped: None,
             handed_off: false,
+            with_owner: false,
             exceptions: false,
         }
     }
@@ -324,6 +342,11 @@ struct Fx<'a, 'u> {
     /// Error companions: Go's `err` of the call that acquired the resource, or of a call on
     /// its owner that releases it when it fails (`cmd.Start()` for a pipe of `cmd`).
     companions: HashMap<String, Vec<usize>>,
+    /// C: the status a call that acquires into an out-argument returned, bound to a local
+    /// (`ret = pipe2(fds, 0)`): non-zero or negative where the acquisition failed.
+    statuses: HashMap<String, Vec<usize>>,
+    /// Statuses of acquisitions not made yet: `(call, variable)`.
+    pending_statuses: Vec<(Span, String)>,
     /// Raw views taken of a local owner, `(owner, view variable)`: `fd = file.as_raw_fd()`.
     views: Vec<(String, String)>,
     /// Break and continue targets: `(is_loop, breaks, continues)`.
@@ -356,6 +379,8 @@ struct Fx<'a, 'u> {
     buffers: Vec<String>,
     /// Go: the package-level variables of the file.
     package_vars: HashSet<&'u str>,
+    /// C: the `static` locals of this function, which outlive it like globals.
+    statics: HashSet<&'u str>,
     /// A Python module body: its names live as long as the program, so only overwrites, drops
     /// and loops leak there.
     module: bool,
@@ -384,6 +409,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             func: &unit.functions[id],
             res: Vec::new(),
             companions: HashMap::new(),
+            statuses: HashMap::new(),
+            pending_statuses: Vec::new(),
             views: Vec::new(),
             jumps: Vec::new(),
             labels: HashMap::new(),
@@ -407,6 +434,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             } else {
                 HashSet::new()
             },
+            statics: static_locals(unit, id),
             module: unit.functions[id].kind == FnKind::TopLevel,
             main: unit.functions[id].name == "main"
                 && matches!(unit.functions[id].kind, FnKind::Function | FnKind::Method),
@@ -712,6 +740,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     rs.retain(|&r| !is_open(cur.get(r).bits));
                 }
             }
+            if let ExprKind::Name(n) = &t.kind {
+                self.statuses.remove(n);
+            }
             // The named error result assigned again (`err = nil`): no longer known non-nil.
             if matches!(&t.kind, ExprKind::Name(n) if Some(n.as_str()) == self.named_err) {
                 self.err_set.iter_mut().for_each(|b| *b = false);
@@ -871,6 +902,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                         i += 1;
                     }
+                    // `ret = pipe2(fds, 0)`: `ret` tells whether `fds` were made.
+                    Pending::Vars(at, _, spec)
+                        if self.api.lang == Lang::C
+                            && spec.out_arg.is_some()
+                            && *at == v.peel().span =>
+                    {
+                        if let Some(n) = t.and_then(|t| self.local_target(t)) {
+                            self.pending_statuses.push((*at, n));
+                        }
+                        i += 1;
+                    }
                     _ => i += 1,
                 }
             }
@@ -889,7 +931,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                         _ => None,
                     };
                     for r in self.open(cur) {
-                        if self.passes(v, r) || view.is_some_and(|x| self.passes(x, r)) {
+                        if self.passes(v, r)
+                            || self.holder(v, r)
+                            || view.is_some_and(|x| self.passes(x, r))
+                        {
                             cur.set(r, HANDED);
                             self.res[r].handed_off = true;
                         }
@@ -991,13 +1036,18 @@ impl<'a, 'u> Fx<'a, 'u> {
             ExprKind::Name(n) if n != "_" => {
                 // In C and Java a bare name may be a global or a field; in Go, Python and Rust
                 // assignments inside a function are (nearly always) to locals.
-                let own = self.func.params.iter().any(|p| p.name == *n)
-                    || self.declared.contains_key(n.as_str());
+                let own = (self.func.params.iter().any(|p| p.name == *n)
+                    || self.declared.contains_key(n.as_str()))
+                    && !self.statics.contains(n.as_str());
                 let global = !own
                     && match self.api.lang {
+                        // Every C variable is declared: a name that is neither a parameter nor
+                        // a local (a `static` local lives on) is a global, of this file or
+                        // another (`extern`).
+                        Lang::C => true,
                         // A `var` local has no declared type in the model, so only the fields
                         // this file declares are known to be fields.
-                        Lang::C | Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
+                        Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
                         // A package-level `var` (not a struct's field of the same name).
                         Lang::Go => self.package_vars.contains(n.as_str()),
                         Lang::Python | Lang::Rust => false,
@@ -1019,12 +1069,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                     .is_some_and(|t| t.simple().ends_with("Lock")));
         let what = match vars.first() {
             Some(v) if spec.callee.is_empty() => format!("`{v}`"),
+            // `lock.lock()` returns nothing: the receiver is what is held.
+            Some(v) if spec.receiver && spec.traits.lock => {
+                format!("`{v}` (locked by `{}()`)", spec.callee)
+            }
             Some(v) => format!("`{v}` (from `{}`)", spec.callee),
             None => format!("what `{}` acquires", spec.callee),
         };
         let mut res = Res::new(acq, what, vars);
         res.release = spec.release.clone();
         res.owner = spec.owner.clone();
+        res.with_owner = spec.closed_with_owner;
         res.exceptions = exceptions;
         res.traits = spec.traits.clone();
         // `cmd.Start()` on a parameter or a field: the caller still holds `cmd`, and may wait.
@@ -1033,7 +1088,14 @@ impl<'a, 'u> Fx<'a, 'u> {
             && res
                 .vars
                 .first()
-                .is_some_and(|v| v.contains('.') || self.func.params.iter().any(|p| p.name == *v));
+                .is_some_and(|v| v.contains('.') || self.func.params.iter().any(|p| p.name == *v))
+            // C: `pipe2(dco->pipefd, 0)` fills an array of the caller's struct.
+            || spec.out_arg.is_some()
+                && self.api.lang == Lang::C
+                && res.vars.first().is_some_and(|v| {
+                    v.split_once('.')
+                        .is_some_and(|(root, _)| self.func.params.iter().any(|p| p.name == root))
+                });
         // `new GZIPInputStream(new FileInputStream(p))`: the wrapper's constructor may throw
         // with the inner stream open.
         if let (Some(w), true) = (&spec.wrapper_throws, exceptions) {
@@ -1046,6 +1108,30 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     /// The declared type of a local, a parameter or a field of this file.
+    /// Java: whether the receiver of `lock()` may be a lock: its declared type (a local, a
+    /// parameter, a field of the file) is unknown or a `Lock` (`ReentrantLock`, `ReadLock`,
+    /// `StampedLock`, …), or the call is shaped like `Lock`'s (`lock()`,
+    /// `lockInterruptibly()`, `tryLock()`, `tryLock(time, unit)`: a `LockFile`'s `lock()`).
+    /// `client.lock(id, keys, time, unit)` on an `IpcClient` locks nothing that this function
+    /// must unlock.
+    fn may_be_lock(&self, c: &Call, path: &str) -> bool {
+        if self.api.lang != Lang::Java {
+            return true;
+        }
+        let var = path.strip_prefix("this.").unwrap_or(path);
+        if var.contains('.') {
+            return true;
+        }
+        let lock_api = match c.name() {
+            Some("tryLock") => matches!(c.args.len(), 0 | 2),
+            _ => c.args.is_empty(),
+        };
+        lock_api
+            || self
+                .type_of(var)
+                .is_none_or(|t| t.simple().ends_with("Lock") || t.simple() == "var")
+    }
+
     fn type_of(&self, var: &str) -> Option<&'u TypeRef> {
         self.declared
             .get(var)
@@ -1122,7 +1208,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 for (state, held) in [(&mut on_then, split.0), (&mut on_else, split.1)] {
                     match held {
                         Held::Yes => {}
-                        Held::No => state.set(r, NOT_HELD),
+                        Held::No => self.not_held(state, r),
                         Held::Maybe => state.add(r, UNSURE),
                     }
                 }
@@ -1133,8 +1219,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             let xt = ends_with_exit(self.api, then);
             let xe = ends_with_exit(self.api, otherwise);
             match (mt, me, xt, xe) {
-                (false, true, _, _) | (false, false, true, false) => on_then.set(r, NOT_HELD),
-                (true, false, _, _) | (false, false, false, true) => on_else.set(r, NOT_HELD),
+                (false, true, _, _) | (false, false, true, false) => self.not_held(&mut on_then, r),
+                (true, false, _, _) | (false, false, false, true) => self.not_held(&mut on_else, r),
                 _ => {
                     on_then.add(r, UNSURE);
                     on_else.add(r, UNSURE);
@@ -1163,6 +1249,25 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.conds.pop();
         }
         join(a, b)
+    }
+
+    /// Where the acquisition of `r` failed, nothing made from it was made either: a
+    /// `Statement` of a connection that is null is not held.
+    fn not_held(&self, state: &mut State, r: usize) {
+        state.set(r, NOT_HELD);
+        let mut gone = vec![r];
+        while let Some(owner) = gone.pop() {
+            for d in self.open(state) {
+                if self.res[d]
+                    .owner
+                    .as_ref()
+                    .is_some_and(|o| self.res[owner].vars.contains(&o.path))
+                {
+                    state.set(d, NOT_HELD);
+                    gone.push(d);
+                }
+            }
+        }
     }
 
     fn try_stmt(
@@ -1306,9 +1411,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.releases(c, r) {
                 cur.set(r, RELEASED);
                 self.res[r].released(span);
-                self.release_may_throw(c, span, r, cur);
                 // What closes with it goes too: `conn.close()` closes its statements, and
-                // those their result sets.
+                // those their result sets (before asking what the release, if it throws,
+                // leaves open).
                 let mut gone = vec![r];
                 while let Some(owner) = gone.pop() {
                     for d in self.open(cur) {
@@ -1323,6 +1428,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                     }
                 }
+                self.release_may_throw(c, span, r, cur);
                 continue;
             }
             // `list(r.iter_lines())`, `b"".join(r.iter_content())`, `io.ReadAll(resp.Body)`:
@@ -1358,12 +1464,25 @@ impl<'a, 'u> Fx<'a, 'u> {
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {
-                if self.passes(a, r)
+                if (self.passes(a, r) || self.holder(a, r))
                     && !self.api.borrows(c)
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
                     cur.set(r, HANDED);
                     self.res[r].handed_off = true;
+                    // A result set closes with its statement, wherever that goes
+                    // (`Closer.close(ps)`).
+                    for d in self.open(cur) {
+                        let follows = self.res[d].with_owner
+                            && self.res[d]
+                                .owner
+                                .as_ref()
+                                .is_some_and(|o| self.res[r].vars.contains(&o.path));
+                        if follows {
+                            cur.set(d, HANDED);
+                            self.res[d].handed_off = true;
+                        }
+                    }
                 }
             }
         }
@@ -1389,7 +1508,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
             } else if spec.receiver {
-                if let Some(v) = c.receiver().and_then(path_of) {
+                if let Some(v) = c
+                    .receiver()
+                    .and_then(path_of)
+                    .filter(|v| !spec.traits.lock || self.may_be_lock(c, v))
+                {
                     self.pending
                         .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
@@ -1422,7 +1545,11 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// this function around it, no `finally` that releases it. Calls of other kinds are not
     /// taken to throw: a static helper may well return something lazy (`Flux`).
     fn may_throw(&mut self, c: &Call, span: Span, cur: &State) {
-        if !matches!(self.api.lang, Lang::Java | Lang::Python) || self.api.nothrow(c) || self.main {
+        if !matches!(self.api.lang, Lang::Java | Lang::Python)
+            || self.api.nothrow(c)
+            || self.sums.call_nothrow(self.unit, c)
+            || self.main
+        {
             return;
         }
         for r in 0..self.res.len() {
@@ -1461,6 +1588,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn release_may_throw(&mut self, c: &Call, span: Span, released: usize, cur: &State) {
         if !matches!(self.api.lang, Lang::Java | Lang::Python)
             || self.in_finally.last() != Some(&self.catches.len())
+            || self.sums.call_nothrow(self.unit, c)
         {
             return;
         }
@@ -1516,6 +1644,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     if let Some(i) = self.pending_errs.iter().position(|(at, _)| *at == span) {
                         let (_, err) = self.pending_errs.swap_remove(i);
                         self.companions.entry(err).or_default().push(r);
+                    }
+                    if let Some(i) = self.pending_statuses.iter().position(|(at, _)| *at == span) {
+                        let (_, n) = self.pending_statuses.swap_remove(i);
+                        self.statuses.entry(n).or_default().push(r);
                     }
                     r
                 }
@@ -1629,6 +1761,23 @@ impl<'a, 'u> Fx<'a, 'u> {
         })
     }
 
+    /// C: whether `e` is the struct that holds the resource in one of its fields (`w` for
+    /// `w->ipc`), or the address of another of its fields (`&w->list`): linking the node into a
+    /// list or storing it hands over everything it holds.
+    fn holder(&self, e: &Expr, r: usize) -> bool {
+        if self.api.lang != Lang::C {
+            return false;
+        }
+        let Some(p) = e.path().map(norm) else {
+            return false;
+        };
+        let addressed = matches!(e.kind, ExprKind::Unary(_));
+        self.res[r].vars.iter().any(|v| {
+            v.split_once('.')
+                .is_some_and(|(root, _)| p == root || addressed && under(&p, root))
+        })
+    }
+
     /// Whether a condition tests the resource itself or its error companion (`err != nil`,
     /// `fd < 0`, `!p`, `p.is_null()`), rather than the result of a call made with it.
     fn tests(&self, cond: &Expr, r: usize) -> bool {
@@ -1664,7 +1813,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                 ExprKind::Closure(_) | ExprKind::Index(..) => {}
                 _ => {
                     if let Some(p) = path_of(e) {
-                        if res.vars.contains(&p) || self.is_companion(&p, r) {
+                        if res.vars.contains(&p)
+                            || self.is_companion(&p, r)
+                            || self.is_status(&p, r)
+                        {
                             return true;
                         }
                         // `resp.StatusCode`: a field of the resource, not a test of whether
@@ -1718,7 +1870,16 @@ impl<'a, 'u> Fx<'a, 'u> {
                     (b, a, flip(*op))
                 };
                 let companion = self.subject(subject, r, before)?;
+                let status = path_of(subject.peel()).is_some_and(|p| self.is_status(&p, r));
                 let failed_if_true = match (&other.peel().kind, op) {
+                    // `ret != 0`, `ret < 0`, `ret == -1`: the status of an acquisition.
+                    (ExprKind::Lit(Lit::Num(Some(n))), op) if status => match (op, n) {
+                        (BinOp::Ne, 0) | (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
+                        (BinOp::Eq, 0) | (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => {
+                            false
+                        }
+                        _ => return None,
+                    },
                     (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
                     (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
                     // `p == MAP_FAILED`, `h != INVALID_HANDLE_VALUE`.
@@ -1744,6 +1905,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             {
                 Some((No, Yes))
             }
+            // `if (ret)`: a status is non-zero where the acquisition failed.
+            _ if path_of(e).is_some_and(|p| self.is_status(&p, r)) => Some((No, Yes)),
             // `if (p)`, `if (!p)`: a pointer or handle is null where the acquisition failed.
             _ if path_of(e).is_some() && self.subject(e, r, before) == Some(false) => {
                 Some((Yes, No))
@@ -1757,7 +1920,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn subject(&self, e: &Expr, r: usize, before: usize) -> Option<bool> {
         let e = e.peel();
         if let Some(p) = path_of(e) {
-            if self.res[r].vars.contains(&p) {
+            if self.res[r].vars.contains(&p) || self.is_status(&p, r) {
                 return Some(false);
             }
             return self.is_companion(&p, r).then_some(true);
@@ -1771,6 +1934,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         matches!(&e.peel().kind, ExprKind::Call(c)
             if c.name().is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n))
                 && c.receiver().is_some_and(|x| refers_res(res, x)))
+    }
+
+    fn is_status(&self, var: &str, r: usize) -> bool {
+        self.statuses.get(var).is_some_and(|rs| rs.contains(&r))
     }
 
     fn is_companion(&self, var: &str, r: usize) -> bool {
@@ -1861,6 +2028,33 @@ fn declared_or_bound(body: &Block) -> HashSet<&str> {
             _ => None,
         })
         .collect()
+}
+
+/// C: the names of `static` locals declared in function `id`, which the frontend lists with
+/// the unit's fields (a declaration whose name is where a field of the unit is declared).
+fn static_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    if unit.lang != Lang::C {
+        return out;
+    }
+    let f = &unit.functions[id];
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Bind {
+            targets,
+            declared: Some(_),
+            ..
+        } = &s.kind
+        {
+            for t in targets {
+                if let ExprKind::Name(n) = &t.kind {
+                    if unit.fields.iter().any(|p| p.name == *n && p.span == t.span) {
+                        out.insert(n.as_str());
+                    }
+                }
+            }
+        }
+    });
+    out
 }
 
 fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {

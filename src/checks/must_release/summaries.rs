@@ -29,6 +29,15 @@ pub(super) struct Summaries {
     pub(super) releases_own: HashMap<FuncId, BTreeSet<String>>,
     /// Functions that acquire into a parameter.
     pub(super) out_param: HashMap<FuncId, Spec>,
+    /// Functions whose result, on some path, is an allocation they record in a structure
+    /// they were given (an arena: `e->next = a->list; a->list = e; return e + 1;`), or what
+    /// such a function returned: whose it is depends on the arguments, so it is not a fresh
+    /// resource of the caller's.
+    pub(super) owned_by_arg: HashSet<FuncId>,
+    /// Java: functions that cannot throw, their whole body inside a `try` whose
+    /// handler catches everything and does not raise again (`static void close(ResultSet rs)
+    /// { try { rs.close(); } catch (Throwable e) {} }`).
+    pub(super) nothrow: HashSet<FuncId>,
     pub(super) storage: Vec<Storage>,
     pub(super) storage_of: HashMap<String, usize>,
 }
@@ -55,6 +64,7 @@ impl Summaries {
             let mut keeps = HashMap::new();
             let mut returns = HashMap::new();
             let mut out_param = HashMap::new();
+            let mut owned_by_arg = HashSet::new();
             for ids in s.by_name.values() {
                 for &id in ids {
                     let f = &unit.functions[id];
@@ -65,8 +75,12 @@ impl Summaries {
                         .unzip();
                     releases.insert(id, rel);
                     keeps.insert(id, keep);
+                    let owned = s.returns_kept(api, unit, id);
+                    if owned {
+                        owned_by_arg.insert(id);
+                    }
                     let (ret, out) = s.acquirer(api, unit, id);
-                    if let Some(r) = ret {
+                    if let (Some(r), false) = (ret, owned) {
                         returns.insert(id, r);
                     }
                     if let Some(o) = out {
@@ -78,10 +92,30 @@ impl Summaries {
             s.keeps = keeps;
             s.returns = returns;
             s.out_param = out_param;
+            s.owned_by_arg = owned_by_arg;
         }
+        s.nothrow = s
+            .by_name
+            .values()
+            .flatten()
+            .copied()
+            .filter(|&id| api.lang == Lang::Java && swallows_everything(&unit.functions[id].body))
+            .collect();
         s.build_storage(api, unit);
         s.build_global_releases(api, unit);
         s
+    }
+
+    /// Whether every function of the file this call may reach cannot throw.
+    pub(super) fn call_nothrow(&self, unit: &Unit, c: &Call) -> bool {
+        let mut any = false;
+        for (id, _) in self.callees(unit, c) {
+            if !self.nothrow.contains(&id) {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 
     /// [`Summaries::releases_globals`] and [`Summaries::releases_own`]: what each function's
@@ -482,6 +516,50 @@ impl Summaries {
         (ret, out)
     }
 
+    /// Whether function `id` returns, on some path, a value made from an allocation it keeps
+    /// elsewhere (`ret = (char *)e + sizeof(*e)` after `a->list = e`), or what a function of
+    /// [`Summaries::owned_by_arg`] returned (`ret = gc_malloc(n, gc)`).
+    fn returns_kept(&self, api: &Api, unit: &Unit, id: FuncId) -> bool {
+        let f = &unit.functions[id];
+        let held = self.local_acquisitions(api, unit, id);
+        let mut returned: HashSet<String> = HashSet::new();
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Return(vs) = &s.kind {
+                returned.extend(
+                    vs.iter()
+                        .filter_map(|v| path_of(unwrap_passthrough(api, v))),
+                );
+            }
+        });
+        if returned.is_empty() {
+            return false;
+        }
+        let mut found = false;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            else {
+                return;
+            };
+            if found || targets.len() != values.len() {
+                return;
+            }
+            for (t, v) in targets.iter().zip(values) {
+                let Some(p) = path_of(t).filter(|p| returned.contains(p)) else {
+                    continue;
+                };
+                let from_kept = held.iter().any(|(h, _)| {
+                    *h != p && passes_var(api, v, h) && self.kept_elsewhere(api, unit, f, h)
+                });
+                let from_owned = matches!(&v.peel().kind, ExprKind::Call(c)
+                    if self.callees(unit, c).any(|(cid, _)| self.owned_by_arg.contains(&cid)));
+                found |= from_kept || from_owned;
+            }
+        });
+        found
+    }
+
     /// Whether function `f` keeps the variable `var` besides returning it: stores it in a
     /// field, a global or an element; captures it in a closure; registers one of its methods
     /// (`self.addCleanup(sock.close)`); or passes it to a call that
@@ -723,6 +801,34 @@ impl Summaries {
 
 /// `&Segment{f: f}` returning a held `f` inside a value of a type this file declares with the
 /// same release method (`Close`): the caller holds the resource through it. The field's value.
+/// Whether a body is one `try` with no `finally` whose handlers include one for every
+/// exception (`Throwable` or `Exception`) and none of which throws.
+fn swallows_everything(body: &Block) -> bool {
+    let [Stmt {
+        kind: StmtKind::Try {
+            catches, finally, ..
+        },
+        ..
+    }] = body.as_slice()
+    else {
+        return false;
+    };
+    let all = catches.iter().any(|c| match &c.param {
+        None => false,
+        Some(p) => p.ty.as_ref().is_some_and(|t| {
+            t.0.split('|')
+                .any(|t| matches!(last_segment(t), "Throwable" | "Exception"))
+        }),
+    });
+    let mut raises = false;
+    for c in catches {
+        crate::model::walk_stmts(&c.body, &mut |s| {
+            raises |= matches!(s.kind, StmtKind::Throw(_));
+        });
+    }
+    finally.is_empty() && all && !raises
+}
+
 fn wrapped_in_own_type<'e>(
     api: &Api,
     unit: &Unit,
