@@ -327,12 +327,17 @@ pub struct Acquire {
     /// `Prepare(ctx, name, sql)`, which returns a description, nothing to close.
     #[serde(default)]
     pub args: Option<usize>,
-    /// Only when the receiver is declared (a parameter, local or field) with a type whose last
-    /// segment ends with one of these, or is made by a method of that name (`conn`, declared an
-    /// `HttpURLConnection`, or `url.openConnection()`, for `URLConnection`); not a `Socket`
-    /// that happens to be called `conn`.
+    /// Only on a receiver of one of these types (by the end of the type as written, without
+    /// pointers: `http.Client`; or made by a method of that name: `url.openConnection()` for
+    /// `URLConnection`). A receiver of a known type decides by its type alone, whatever its
+    /// name (`client` declared `*http.Client` matches; `httpClient` declared `*resty.Client`
+    /// does not); one of unknown type falls back to `on`, and matches nothing if `on` is empty.
     #[serde(default)]
     pub on_type: Vec<String>,
+    /// Not on a receiver known to be of one of these types (a statement prepared on a
+    /// `*sql.Tx` closes with the transaction, whatever the variable is called).
+    #[serde(default)]
+    pub not_on_type: Vec<String>,
     /// Methods that, called in a loop's condition until they return false, release it
     /// (`for rows.Next()`: rows close themselves when exhausted).
     #[serde(default)]

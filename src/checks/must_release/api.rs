@@ -242,12 +242,29 @@ impl<'m> Api<'m> {
                 } else {
                     false
                 };
+                if !hit {
+                    return None;
+                }
                 // `on`: the receiver's name (or the method that made it) ends with one of these.
-                let on = a.on.is_empty()
-                    || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
-                        let h = h.to_ascii_lowercase();
-                        a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
-                    });
+                let named = || {
+                    a.on.is_empty()
+                        || c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                            let h = h.to_ascii_lowercase();
+                            a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
+                        })
+                };
+                // A receiver's known type decides before its name does.
+                let typed = |types: &[String]| {
+                    if types.is_empty() {
+                        return None;
+                    }
+                    c.receiver().and_then(|r| self.receiver_typed(c, r, types))
+                };
+                let on = match typed(&a.on_type) {
+                    Some(fits) => fits,
+                    None => (a.on_type.is_empty() || !a.on.is_empty()) && named(),
+                };
+                let on = on && typed(&a.not_on_type) != Some(true);
                 let not_on = !a.not_on.is_empty()
                     && c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
                         let h = h.to_ascii_lowercase();
@@ -255,20 +272,11 @@ impl<'m> Api<'m> {
                             .iter()
                             .any(|o| h.ends_with(&o.to_ascii_lowercase()))
                     });
-                let hit = hit
-                    && on
+                let hit = on
                     && !not_on
                     && a.args.is_none_or(|n| n == c.args.len())
                     && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k))
-                    && !self
-                        .m
-                        .borrowing_kwargs
-                        .iter()
-                        .any(|k| c.keyword(k).is_some());
-                let hit = hit
-                    && (a.on_type.is_empty()
-                        || c.receiver()
-                            .is_some_and(|r| self.receiver_typed(c, r, &a.on_type)));
+                    && !self.over_object(c);
                 let typed = match &a.declared {
                     None => true,
                     Some(t) => declared.is_some_and(|d| d.simple() == t),
@@ -313,35 +321,43 @@ impl<'m> Api<'m> {
         Some(Spec::project(r, format!("new {}", ty.simple())))
     }
 
-    /// Whether the receiver `r` of `c` is declared with a type ending with one of `types`, or
-    /// made by a method of that name (`openConnection` for `URLConnection`).
-    fn receiver_typed(&self, c: &Call, r: &Expr, types: &[String]) -> bool {
+    /// Whether the receiver `r` of `c` is of a type ending with one of `types` (as written,
+    /// without pointers: `http.Client`), or made by a method of that name (`openConnection`
+    /// for `URLConnection`); `None` when its type is not known.
+    fn receiver_typed(&self, c: &Call, r: &Expr, types: &[String]) -> Option<bool> {
         let fits = |t: &str| {
-            types
-                .iter()
-                .any(|x| t.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase()))
+            let t = t.to_ascii_lowercase();
+            types.iter().any(|x| t.ends_with(&x.to_ascii_lowercase()))
         };
         let r = r.peel();
         if let ExprKind::Call(m) = &r.kind {
-            return m.name().is_some_and(fits);
+            if m.name().is_some_and(fits) {
+                return Some(true);
+            }
         }
-        let Some(p) = path_of(r) else {
-            return false;
-        };
-        if p.contains('.') {
-            return self
-                .unit
-                .field_type(last_segment(&p))
-                .is_some_and(|t| fits(t.simple()));
-        }
-        // A local or parameter of the innermost function around the call, else a field.
+        // The innermost function around the call.
         let at = c.func.span;
         let func = self
             .unit
             .functions
             .iter()
-            .filter(|f| f.span.start <= at.start && at.end <= f.span.end)
-            .min_by_key(|f| f.span.end - f.span.start);
+            .enumerate()
+            .filter(|(_, f)| f.span.start <= at.start && at.end <= f.span.end)
+            .min_by_key(|(_, f)| f.span.end - f.span.start);
+        if let Some((id, _)) = func {
+            let env = crate::types::TypeEnv::new(self.ctx, self.unit, id);
+            if let Some(t) = env.type_of(r) {
+                return Some(fits(t.base()));
+            }
+        }
+        let func = func.map(|(_, f)| f);
+        let p = path_of(r)?;
+        if p.contains('.') {
+            return self
+                .unit
+                .field_type(last_segment(&p))
+                .map(|t| fits(t.simple()));
+        }
         let mut ty = func.and_then(|f| {
             f.params
                 .iter()
@@ -366,7 +382,7 @@ impl<'m> Api<'m> {
             }
         }
         ty.or_else(|| self.unit.field_type(&p))
-            .is_some_and(|t| fits(t.simple()))
+            .map(|t| fits(t.base()))
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
