@@ -202,7 +202,8 @@ pub struct ApiModel {
     #[serde(default)]
     pub handler_registrations: Vec<CallPattern>,
     /// Read by `client-per-call`: functions that run once, or only in tests, by name (`main`,
-    /// `init`, `Test*`, `test_*`): nothing built in them is reported.
+    /// `init`, `Test*`, `test_*`): nothing built in them is reported. Read by
+    /// `second-connection` too: tests that exhaust a pool on purpose are not reported.
     #[serde(default)]
     pub run_once: Vec<String>,
     /// Read by `key-consistency`: calls that normalize a key (lower-case, trim, clean a path,

@@ -36,6 +36,9 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
     };
     let mut found: BTreeMap<Span, Finding> = BTreeMap::new();
     for id in 0..unit.functions.len() {
+        if in_test(model, unit, id) {
+            continue;
+        }
         let mut held = Vec::new();
         cx.block(id, &unit.functions[id].body, &mut held, &mut found);
     }
@@ -43,6 +46,19 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         f.message = rule.message.replace("{value}", &f.message);
     }
     out.extend(found.into_values());
+}
+
+/// Whether `id` or a function around it is named in `run_once`: a test, which may exhaust a
+/// pool on purpose.
+fn in_test(model: &ApiModel, unit: &Unit, id: FuncId) -> bool {
+    chain(unit, id).any(|f| {
+        let name = &unit.functions[f].name;
+        !name.is_empty()
+            && model.run_once.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == p,
+            })
+    })
 }
 
 /// A connection the function holds.
@@ -54,9 +70,13 @@ struct Held {
     pool: String,
     /// The acquisition.
     span: Span,
-    /// A session that takes its connection on first use: held only once used.
+    /// Held only once used: a session that takes its connection on first use, or a handle
+    /// bound with an error (`tx, err := db.Begin()`: `tx` is nil when `err` is set).
     lazy: bool,
+    /// A method of the handle was called, or its error tested in a condition.
     used: bool,
+    /// The error bound with the handle (`err`).
+    guard: Option<String>,
 }
 
 impl Held {
@@ -94,14 +114,27 @@ impl<'u> Cx<'u> {
 
     fn stmt(&self, id: FuncId, s: &'u Stmt, held: &mut Vec<Held>, found: &mut Found) {
         match &s.kind {
-            // Runs at the end of the function: neither a second acquisition nor a release here.
-            StmtKind::Defer(_) => {}
+            // Runs at the end of the function: neither a second acquisition nor a release
+            // here, but `defer tx.Rollback()` says `tx` is live.
+            StmtKind::Defer(e) => {
+                e.walk(&mut |x| mark_used(x, held));
+            }
             StmtKind::If {
                 cond,
                 then,
                 otherwise,
             } => {
                 self.exprs(id, std::slice::from_ref(cond), held, found);
+                // `if err != nil { … }`: past it, the handle bound with `err` is live.
+                cond.walk(&mut |x| {
+                    if let ExprKind::Name(n) = &x.kind {
+                        for h in held.iter_mut() {
+                            if h.guard.as_deref() == Some(n.as_str()) {
+                                h.used = true;
+                            }
+                        }
+                    }
+                });
                 let branches = [then, otherwise].map(|b| {
                     let mut h = held.clone();
                     self.block(id, b, &mut h, found);
@@ -196,8 +229,9 @@ impl<'u> Cx<'u> {
         }
         // Releases, and the uses that make a lazy session hold its connection.
         for e in &exprs {
-            e.walk(&mut |x| match &x.kind {
-                ExprKind::Call(c) => {
+            e.walk(&mut |x| {
+                mark_used(x, held);
+                if let ExprKind::Call(c) = &x.kind {
                     if let Some(var) = c.receiver().and_then(|r| r.path()) {
                         let releases = c
                             .name()
@@ -207,12 +241,6 @@ impl<'u> Cx<'u> {
                         }
                     }
                 }
-                ExprKind::Name(n) => {
-                    for h in held.iter_mut().filter(|h| h.var == *n) {
-                        h.used = true;
-                    }
-                }
-                _ => {}
             });
         }
     }
@@ -223,6 +251,10 @@ impl<'u> Cx<'u> {
             StmtKind::Bind {
                 targets, values, ..
             } if values.len() == 1 || values.len() == targets.len() => {
+                // `tx, err := db.Begin()`: the last target is the error.
+                let guard = (values.len() == 1 && targets.len() > 1)
+                    .then(|| targets.last().and_then(|t| t.path()))
+                    .flatten();
                 for (t, v) in targets.iter().zip(values) {
                     let ExprKind::Call(c) = &v.peel().kind else {
                         continue;
@@ -235,8 +267,9 @@ impl<'u> Cx<'u> {
                         var,
                         pool: take.pool,
                         span: v.span,
-                        lazy: take.lazy,
+                        lazy: take.lazy || guard.is_some(),
                         used: false,
+                        guard: guard.clone(),
                     });
                 }
             }
@@ -249,6 +282,7 @@ impl<'u> Cx<'u> {
                             span: v.span,
                             lazy: take.lazy,
                             used: true,
+                            guard: None,
                         });
                     }
                 }
@@ -371,6 +405,20 @@ impl<'u> Cx<'u> {
                 )
             }),
             _ => false,
+        }
+    }
+}
+
+/// A method called on a held handle makes it used (`s.execute(…)`, `tx.Rollback()`).
+fn mark_used(x: &Expr, held: &mut [Held]) {
+    if let ExprKind::Call(c) = &x.kind {
+        if let Some(var) = c.receiver().and_then(|r| r.path()) {
+            for h in held
+                .iter_mut()
+                .filter(|h| !h.var.is_empty() && h.var == var)
+            {
+                h.used = true;
+            }
         }
     }
 }
