@@ -340,7 +340,7 @@ impl<'u> Cx<'u> {
             if op == MapOp::Insert {
                 self.literal_writes.insert(lit.clone());
             }
-            if canonical != *lit {
+            if canonical != *lit && !official_spelling(lit) {
                 match self.container_form(id, container) {
                     Some(KeyForm::Mime) => self.raw_literals.push(RawLiteral {
                         span: e.span,
@@ -777,6 +777,15 @@ fn has_literal_subscript(unit: &Unit) -> bool {
         });
         hit
     })
+}
+
+/// Whether a header name mixes case inside a word (`Sec-WebSocket-Accept`, `ETag`,
+/// `WWW-Authenticate`): a spelling chosen on purpose, which code that renames headers to it
+/// (for peers that match names exactly) also reads and deletes by.
+fn official_spelling(s: &str) -> bool {
+    s.bytes().any(|c| c.is_ascii_lowercase())
+        && s.split('-')
+            .any(|w| w.bytes().skip(1).any(|c| c.is_ascii_uppercase()))
 }
 
 /// Go's `textproto.CanonicalMIMEHeaderKey`: the first letter and each letter after a hyphen
