@@ -48,16 +48,24 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
     out.extend(found.into_values());
 }
 
-/// Whether `id` or a function around it is named in `run_once`: a test, which may exhaust a
-/// pool on purpose.
+/// Whether `id` or a function around it, or the type that owns one, is named in `run_once`
+/// (`Test*`, `test_*`; `*Test` for a class): a test, which may exhaust a pool on purpose.
 fn in_test(model: &ApiModel, unit: &Unit, id: FuncId) -> bool {
-    chain(unit, id).any(|f| {
-        let name = &unit.functions[f].name;
+    let named = |name: &str| {
         !name.is_empty()
-            && model.run_once.iter().any(|p| match p.strip_suffix('*') {
-                Some(prefix) => name.starts_with(prefix),
-                None => name == p,
+            && model.run_once.iter().any(|p| {
+                if let Some(prefix) = p.strip_suffix('*') {
+                    name.starts_with(prefix)
+                } else if let Some(suffix) = p.strip_prefix('*') {
+                    name.ends_with(suffix)
+                } else {
+                    name == p
+                }
             })
+    };
+    chain(unit, id).any(|f| {
+        let f = &unit.functions[f];
+        named(&f.name) || f.owner.as_deref().is_some_and(named)
     })
 }
 
