@@ -25,6 +25,9 @@ pub enum CheckKind {
     /// A container written under a normalized key and read with the raw one, or the other way
     /// round (`src/checks/key_consistency.rs`).
     KeyConsistency,
+    /// A second connection taken from a pool while the function holds one from the same pool
+    /// (`src/checks/second_connection.rs`).
+    SecondConnection,
     /// Suppression comments that cover nothing or give no reason; run by the driver.
     Suppressions,
 }
@@ -199,7 +202,8 @@ pub struct ApiModel {
     #[serde(default)]
     pub handler_registrations: Vec<CallPattern>,
     /// Read by `client-per-call`: functions that run once, or only in tests, by name (`main`,
-    /// `init`, `Test*`, `test_*`): nothing built in them is reported.
+    /// `init`, `Test*`, `test_*`): nothing built in them is reported. Read by
+    /// `second-connection` too: tests that exhaust a pool on purpose are not reported.
     #[serde(default)]
     pub run_once: Vec<String>,
     /// Read by `key-consistency`: calls that normalize a key (lower-case, trim, clean a path,
@@ -211,6 +215,42 @@ pub struct ApiModel {
     /// numbers, UUIDs); a key recomputed from one for a delete or lookup matches nothing stored.
     #[serde(default)]
     pub nondeterministic: Vec<CallPattern>,
+    /// Read by `key-consistency`: containers that canonicalize their keys themselves. One with
+    /// `keys = "case-insensitive"` (`CaseInsensitiveDict`, `LinkedCaseInsensitiveMap`) finds a
+    /// key whatever its case, so a key lower-cased on one side only is no finding there; one
+    /// with `keys = "mime"` (Go's `http.Header`) canonicalizes in its methods only, so a
+    /// subscript with a literal that is not in canonical form reads or writes an entry those
+    /// methods never see.
+    #[serde(default)]
+    pub canonical_containers: Vec<CanonicalContainer>,
+    /// Read by `second-connection`: types of connection pools (type patterns: `sql.DB`,
+    /// `*DataSource`, `Engine`). A receiver of one of these types, or a name or field bound to
+    /// a `pool_constructors` call, is a pool.
+    #[serde(default)]
+    pub pool_types: Vec<String>,
+    /// Read by `second-connection`: calls whose result is a pool (`create_engine`,
+    /// `sessionmaker`).
+    #[serde(default)]
+    pub pool_constructors: Vec<CallPattern>,
+    /// Read by `second-connection`: pool constructors whose result is called to take a session
+    /// (`Session = sessionmaker(…)`; `Session()`). Such a session takes its connection on first
+    /// use, so it counts as held only once it has been used.
+    #[serde(default)]
+    pub session_factories: Vec<CallPattern>,
+    /// Read by `second-connection`: calls on a pool that take a connection and return a handle
+    /// holding it until released (`BeginTx`, `getConnection`, `connect`). A call by path
+    /// (`Session`) takes its pool from its first argument and, like a factory's session, holds
+    /// its connection from first use.
+    #[serde(default)]
+    pub connection_calls: Vec<CallPattern>,
+    /// Read by `second-connection`: calls on a pool that take a connection for their own
+    /// duration (`Query`, `Exec`); a finding while one from the same pool is held.
+    #[serde(default)]
+    pub pool_calls: Vec<CallPattern>,
+    /// Read by `second-connection`: methods on a held handle that give its connection back
+    /// (`Commit`, `Rollback`, `close`).
+    #[serde(default)]
+    pub connection_releases: Vec<String>,
     /// Read by `must-release`: calls that acquire a resource which must be released.
     #[serde(default)]
     pub acquire: Vec<Acquire>,
@@ -433,6 +473,40 @@ pub struct CallPattern {
     /// connection already open, which the construction only wraps (`new Jedis(connection)`).
     #[serde(default)]
     pub wraps: Vec<String>,
+    /// Normalizers: the call only changes letter case (`lower`, `toLowerCase`), which a
+    /// case-insensitive container ignores.
+    #[serde(default)]
+    pub folds_case: bool,
+}
+
+/// Read by `key-consistency`: a container that canonicalizes its keys. Give `type` (declared or
+/// constructed: `new T(…)`, `T{}`, `T()`, Go `make(T)`), or `field` / `method` with `on` (the
+/// field or method result of a value of those types: `r.Header`, `w.Header()`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanonicalContainer {
+    #[serde(rename = "type")]
+    pub ty: Option<String>,
+    pub field: Option<String>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub on: Vec<String>,
+    /// A construction canonicalizes only when given one of these arguments, by the end of its
+    /// path (`CASE_INSENSITIVE_ORDER` of `new TreeMap<>(String.CASE_INSENSITIVE_ORDER)`).
+    #[serde(default)]
+    pub with_arg: Vec<String>,
+    pub keys: KeyForm,
+}
+
+/// How a [`CanonicalContainer`] treats its keys.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyForm {
+    /// Any case finds the entry.
+    #[default]
+    CaseInsensitive,
+    /// The methods canonicalize to MIME form (`Content-Type`); a subscript does not.
+    Mime,
 }
 
 /// A call named in rule data: a function by path (`fmt.Sprintf`, `delete`) or a method by name
@@ -477,6 +551,8 @@ impl ApiModel {
             "client_constructors" => !self.client_constructors.is_empty(),
             "normalizers" => !self.normalizers.is_empty(),
             "nondeterministic" => !self.nondeterministic.is_empty(),
+            "canonical_containers" => !self.canonical_containers.is_empty(),
+            "connection_calls" => !self.connection_calls.is_empty(),
             _ => false,
         }
     }
@@ -598,7 +674,10 @@ fn needs(check: CheckKind) -> Option<&'static [&'static str]> {
         CheckKind::MustRelease => Some(&["acquire"]),
         CheckKind::StickyInSession => Some(&["session_calls", "session_types"]),
         CheckKind::ClientPerCall => Some(&["client_constructors"]),
-        CheckKind::KeyConsistency => Some(&["normalizers", "nondeterministic"]),
+        CheckKind::KeyConsistency => {
+            Some(&["normalizers", "nondeterministic", "canonical_containers"])
+        }
+        CheckKind::SecondConnection => Some(&["connection_calls"]),
         CheckKind::Suppressions => None,
     }
 }
@@ -727,6 +806,7 @@ fn check_name(check: CheckKind) -> &'static str {
         CheckKind::StickyInSession => "sticky-in-session",
         CheckKind::ClientPerCall => "client-per-call",
         CheckKind::KeyConsistency => "key-consistency",
+        CheckKind::SecondConnection => "second-connection",
         CheckKind::Suppressions => "suppressions",
     }
 }

@@ -15,10 +15,11 @@
 //! in a method of `LRU` and in a method of `Headers` are two containers, and `other._container`
 //! is the field of `other`'s type when the type environment knows it.
 
-use super::support::{api_matches, call_matches, map_access, Patterns};
+use super::support::{api_matches, call_matches, map_access, type_matches, Patterns};
 use super::Finding;
+use crate::model::TypeRef;
 use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, Unit};
-use crate::rules::{ApiModel, MapOp, Rule};
+use crate::rules::{ApiModel, CanonicalContainer, KeyForm, MapOp, Rule};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -28,7 +29,14 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
     // A finding needs a key normalized by the rule's normalizers (the file's own normalizers
     // are built on them) or computed by a non-deterministic call: without either in the file,
     // the three passes below cannot find anything.
-    if !normalizing.any_in(unit) && !nondeterministic.any_in(unit) {
+    // A subscript of a canonicalizing container (`http.Header`) with a string literal needs
+    // neither.
+    let mime = model
+        .canonical_containers
+        .iter()
+        .any(|c| c.keys == KeyForm::Mime)
+        && has_literal_subscript(unit);
+    if !mime && !normalizing.any_in(unit) && !nondeterministic.any_in(unit) {
         return;
     }
     let mut cx = Cx {
@@ -36,13 +44,18 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         normalizing,
         nondeterministic,
         unit,
-        normalizers: BTreeSet::new(),
+        normalizers: BTreeMap::new(),
+        case_insensitive: BTreeSet::new(),
         fields: HashMap::new(),
         accesses: Vec::new(),
         aliases: HashMap::new(),
         recording: false,
         ctx,
         envs: RefCell::new(HashMap::new()),
+        types: RefCell::new(HashMap::new()),
+        raw_literals: Vec::new(),
+        literal_writes: BTreeSet::new(),
+        literal_candidates: false,
     };
     // Project normalizers (a function that returns its argument rewritten), then field keys;
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
@@ -61,8 +74,9 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         report(rule, &cx, out);
     });
     // Owner types only tell containers apart, so the project's index can take findings away
-    // but never add one: a file with none does not depend on it.
-    if out.len() > before {
+    // but never add one: a file with none does not depend on it. A literal subscript of a
+    // container of unknown type is the exception: the index may tell it is an `http.Header`.
+    if out.len() > before || cx.literal_candidates {
         ctx.record(&misses);
     }
 }
@@ -80,6 +94,8 @@ struct Arg {
     state: State,
     /// Where the value was normalized.
     site: Option<Span>,
+    /// Normalized only by folding its case, which a case-insensitive container ignores.
+    case_only: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -108,6 +124,18 @@ struct Access {
     shapes: Vec<Shape>,
     /// The key is computed here from a non-deterministic call.
     random: Option<(Span, String)>,
+    /// The container finds a key whatever its case.
+    case_insensitive: bool,
+}
+
+/// A subscript of a container that canonicalizes its keys in its methods only (`http.Header`),
+/// with a literal that is not in canonical form.
+struct RawLiteral {
+    span: Span,
+    container: String,
+    literal: String,
+    canonical: String,
+    op: MapOp,
 }
 
 struct Cx<'u> {
@@ -115,8 +143,12 @@ struct Cx<'u> {
     normalizing: Patterns<'u>,
     nondeterministic: Patterns<'u>,
     unit: &'u Unit,
-    /// Functions of the file that return a normalized parameter.
-    normalizers: BTreeSet<FuncId>,
+    /// Functions of the file that return a normalized parameter, and whether they only fold
+    /// its case.
+    normalizers: BTreeMap<FuncId, bool>,
+    /// Containers that find a key whatever its case (`CaseInsensitiveDict()`), by container
+    /// key, from the constructions bound to them.
+    case_insensitive: BTreeSet<String>,
     /// Keys and states assigned to fields, by field name.
     fields: HashMap<String, Vec<(Shape, Arg)>>,
     accesses: Vec<Access>,
@@ -127,6 +159,13 @@ struct Cx<'u> {
     /// The types of the names that hold containers (`other` of `other._container`), by
     /// function, read from a type environment when first needed.
     envs: RefCell<HashMap<(FuncId, String), Option<String>>>,
+    /// The declared or inferred types of names, by function, for canonicalizing containers.
+    types: RefCell<HashMap<(FuncId, String), Option<TypeRef>>>,
+    raw_literals: Vec<RawLiteral>,
+    /// The string literals the file writes through a subscript (`h["ETag"] = …`).
+    literal_writes: BTreeSet<String>,
+    /// A literal subscript not in canonical form was seen on a container of unknown type.
+    literal_candidates: bool,
 }
 
 type Env = HashMap<String, Val>;
@@ -148,25 +187,34 @@ impl<'u> Cx<'u> {
                         name: p.name.clone(),
                         state: State::Raw,
                         site: None,
+                        case_only: false,
                     },
                     shape: None,
                 },
             );
         }
-        let mut returns_norm = false;
+        let mut returns_norm = None;
         self.block(id, &f.body, &mut env, &mut returns_norm);
-        if returns_norm && matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested) {
-            self.normalizers.insert(id);
+        if let Some(case_only) = returns_norm {
+            if matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested) {
+                self.normalizers.insert(id, case_only);
+            }
         }
     }
 
-    fn block(&mut self, id: FuncId, block: &'u [Stmt], env: &mut Env, returns_norm: &mut bool) {
+    fn block(
+        &mut self,
+        id: FuncId,
+        block: &'u [Stmt],
+        env: &mut Env,
+        returns_norm: &mut Option<bool>,
+    ) {
         for s in block {
             self.stmt(id, s, env, returns_norm);
         }
     }
 
-    fn stmt(&mut self, id: FuncId, s: &'u Stmt, env: &mut Env, returns_norm: &mut bool) {
+    fn stmt(&mut self, id: FuncId, s: &'u Stmt, env: &mut Env, returns_norm: &mut Option<bool>) {
         let targets: Vec<Span> = match &s.kind {
             StmtKind::Bind { targets, .. } => targets.iter().map(|t| t.span).collect(),
             _ => Vec::new(),
@@ -187,22 +235,37 @@ impl<'u> Cx<'u> {
                         self.bind(id, t, v, val, env);
                     }
                 } else if let Some(v) = values.first() {
-                    // `host, port = remap(host, port)`: each target gets the call's state.
                     let val = self.val(v, env);
-                    for t in targets {
-                        let mut val = val.clone();
-                        val.arg.name = t.hint_name().unwrap_or_default().to_string();
-                        val.shape = None;
-                        self.bind(id, t, v, val, env);
+                    // `real, err := filepath.EvalSymlinks(p)`: a normalizer of the rule gives
+                    // one value, and an error.
+                    if matches!(&v.peel().kind, ExprKind::Call(c) if self.normalizing.matches(c)) {
+                        for (i, t) in targets.iter().enumerate() {
+                            let mut val = val.clone();
+                            if i > 0 {
+                                val.arg.state = State::Unknown;
+                                val.arg.name = String::new();
+                                val.shape = None;
+                            }
+                            self.bind(id, t, v, val, env);
+                        }
+                    } else {
+                        // `host, port = remap(host, port)`: each target gets the call's state.
+                        for t in targets {
+                            let mut val = val.clone();
+                            val.arg.name = t.hint_name().unwrap_or_default().to_string();
+                            val.shape = None;
+                            self.bind(id, t, v, val, env);
+                        }
                     }
                 }
             }
-            StmtKind::Return(values)
-                if values
-                    .iter()
-                    .any(|v| self.val(v, env).arg.state == State::Norm) =>
-            {
-                *returns_norm = true;
+            StmtKind::Return(values) => {
+                for v in values {
+                    let arg = self.val(v, env).arg;
+                    if arg.state == State::Norm {
+                        *returns_norm = Some(returns_norm.unwrap_or(true) && arg.case_only);
+                    }
+                }
             }
             StmtKind::Scoped { bindings, body } => {
                 self.block(id, bindings, env, returns_norm);
@@ -217,6 +280,16 @@ impl<'u> Cx<'u> {
     }
 
     fn bind(&mut self, id: FuncId, target: &'u Expr, value: &'u Expr, val: Val, env: &mut Env) {
+        if self
+            .model
+            .canonical_containers
+            .iter()
+            .any(|c| c.keys == KeyForm::CaseInsensitive && constructs(c, value))
+        {
+            if let Some(k) = self.container_key(id, target) {
+                self.case_insensitive.insert(k);
+            }
+        }
         // Container aliases: `self.nodes_cache = tmp_nodes_cache`.
         if let (Some(a), Some(b)) = (
             self.container_key(id, target),
@@ -262,12 +335,36 @@ impl<'u> Cx<'u> {
             MapOp::Lookup if deleting => MapOp::Delete,
             op => op,
         };
+        if let ExprKind::Lit(Lit::Str(lit)) = &key.peel().kind {
+            let canonical = canonical_mime_key(lit);
+            if op == MapOp::Insert {
+                self.literal_writes.insert(lit.clone());
+            }
+            if canonical != *lit && !official_spelling(lit) {
+                match self.container_form(id, container) {
+                    Some(KeyForm::Mime) => self.raw_literals.push(RawLiteral {
+                        span: e.span,
+                        container: super::support::render(container),
+                        literal: lit.clone(),
+                        canonical,
+                        op,
+                    }),
+                    Some(KeyForm::CaseInsensitive) => {}
+                    None => self.literal_candidates = true,
+                }
+            }
+        }
         let Some(name) = last_segment(container) else {
             return;
         };
         let Some(container_key) = self.container_key(id, container) else {
             return;
         };
+        let case_insensitive = self.container_form(id, container) == Some(KeyForm::CaseInsensitive)
+            || self.case_insensitive.iter().any(|k| {
+                same_owner(k, &container_key)
+                    && crate::model::last_segment(k) == crate::model::last_segment(&container_key)
+            });
         let container = name;
         let shapes = self.shapes(key, env);
         // Only a key computed right here is recomputed: a local holding one is the stored key
@@ -284,7 +381,61 @@ impl<'u> Cx<'u> {
             span: e.span,
             shapes,
             random,
+            case_insensitive,
         });
+    }
+
+    /// How a container treats its keys, when rule data names it: by its type (declared,
+    /// inferred, or the construction a local is bound to), or as a field or method result of a
+    /// value of a named type (`r.Header`, `w.Header()`).
+    fn container_form(&self, id: FuncId, c: &Expr) -> Option<KeyForm> {
+        let c = c.peel();
+        self.model.canonical_containers.iter().find_map(|cc| {
+            let found = if let Some(ty) = &cc.ty {
+                let declared = cc.with_arg.is_empty()
+                    && self
+                        .type_of(id, c)
+                        .is_some_and(|t| type_matches(std::slice::from_ref(ty), &t));
+                declared
+                    || match &c.kind {
+                        ExprKind::Name(n) => super::support::chain(self.unit, id).any(|f| {
+                            super::support::local_value(&self.unit.functions[f].body, n)
+                                .is_some_and(|v| constructs(cc, v))
+                        }),
+                        _ => false,
+                    }
+            } else if let Some(field) = &cc.field {
+                matches!(&c.kind, ExprKind::Field(base, f) if f == field
+                    && self.type_of(id, base).is_some_and(|t| type_matches(&cc.on, &t)))
+            } else if let Some(method) = &cc.method {
+                matches!(&c.kind, ExprKind::Call(call) if call.name() == Some(method.as_str())
+                && call.args.is_empty()
+                && call.receiver().is_some_and(|r| {
+                    self.type_of(id, r).is_some_and(|t| type_matches(&cc.on, &t))
+                }))
+            } else {
+                false
+            };
+            found.then_some(cc.keys)
+        })
+    }
+
+    /// The type of a name or field in function `id`: declared in the file, else from the type
+    /// environment (names only, cached).
+    fn type_of(&self, id: FuncId, e: &Expr) -> Option<TypeRef> {
+        if let Some(t) = super::support::type_of(self.unit, id, e) {
+            return Some(t.clone());
+        }
+        let ExprKind::Name(n) = &e.peel().kind else {
+            return None;
+        };
+        let key = (id, n.clone());
+        if let Some(found) = self.types.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = crate::types::TypeEnv::new(self.ctx, self.unit, id).type_of(e);
+        self.types.borrow_mut().insert(key, found.clone());
+        found
     }
 
     /// A container's identity: a local or global by its name; a field by its owner type and
@@ -412,6 +563,7 @@ impl<'u> Cx<'u> {
             name: name.to_string(),
             state: State::Unknown,
             site: None,
+            case_only: false,
         };
         match &e.kind {
             ExprKind::Call(call) if self.is_normalizer(call) => {
@@ -428,10 +580,16 @@ impl<'u> Cx<'u> {
                     call.args.first()
                 };
                 let name = inner.map(|i| self.arg(i, env).name).unwrap_or_default();
+                let inner_arg = inner.map(|i| self.arg(i, env));
+                let case_only = self.folds_case(call)
+                    && inner_arg
+                        .as_ref()
+                        .is_none_or(|a| a.state != State::Norm || a.case_only);
                 Arg {
                     name,
                     state: State::Norm,
                     site: Some(e.span),
+                    case_only,
                 }
             }
             ExprKind::Call(call) => {
@@ -446,6 +604,7 @@ impl<'u> Cx<'u> {
                     name: String::new(),
                     state: if local { State::Raw } else { State::Unknown },
                     site: None,
+                    case_only: false,
                 }
             }
             ExprKind::Name(n) => match env.get(n) {
@@ -471,16 +630,19 @@ impl<'u> Cx<'u> {
                     _ => State::Unknown,
                 };
                 let site = assigned.and_then(|v| v.iter().find_map(|(_, a)| a.site));
+                let case_only = assigned.is_some_and(|v| v.iter().all(|(_, a)| a.case_only));
                 Arg {
                     name: f.clone(),
                     state,
                     site: if state == State::Norm { site } else { None },
+                    case_only: state == State::Norm && case_only,
                 }
             }
             ExprKind::Index(..) => Arg {
                 name: String::new(),
                 state: State::Raw,
                 site: None,
+                case_only: false,
             },
             ExprKind::Lit(Lit::Str(_)) => unknown(""),
             _ => unknown(""),
@@ -514,8 +676,26 @@ impl<'u> Cx<'u> {
         };
         own && self
             .normalizers
-            .iter()
+            .keys()
             .any(|&f| self.unit.functions[f].name == name)
+    }
+
+    /// Whether a normalizing call only folds case: a rule normalizer marked `folds_case`, or a
+    /// function of the file that returns such a call's result.
+    fn folds_case(&self, call: &crate::model::Call) -> bool {
+        if self.normalizing.matches(call) {
+            return self
+                .model
+                .normalizers
+                .iter()
+                .any(|p| p.folds_case && call_matches(p, call));
+        }
+        let name = call.name().unwrap_or_default();
+        let mut own = self
+            .normalizers
+            .iter()
+            .filter(|(&f, _)| self.unit.functions[f].name == name);
+        own.next().is_some_and(|(_, &c)| c) && own.all(|(_, &c)| c)
     }
 
     /// A non-deterministic call evaluated in `e` itself, if any.
@@ -530,6 +710,104 @@ impl<'u> Cx<'u> {
         });
         found
     }
+}
+
+/// Whether `v` constructs a container `cc` names: `new T(…)`, `T{…}`, `T(…)`, Go `make(T)`,
+/// with one of its `with_arg` arguments when it names some.
+fn constructs(cc: &CanonicalContainer, v: &Expr) -> bool {
+    let Some(ty) = &cc.ty else {
+        return false;
+    };
+    let pats = std::slice::from_ref(ty);
+    let with_arg = |args: Vec<&Expr>| {
+        cc.with_arg.is_empty()
+            || args.iter().any(|a| {
+                a.path()
+                    .is_some_and(|p| cc.with_arg.iter().any(|w| p.ends_with(w.as_str())))
+            })
+    };
+    match &v.peel().kind {
+        ExprKind::Construct {
+            ty: Some(t),
+            fields,
+        } => type_matches(pats, t) && with_arg(fields.iter().map(|(_, e)| e).collect()),
+        ExprKind::Call(call) => {
+            let Some(path) = call.func.path() else {
+                return false;
+            };
+            if path == "make" {
+                return call
+                    .args
+                    .first()
+                    .and_then(type_path)
+                    .is_some_and(|p| type_matches(pats, &TypeRef::new(&p)));
+            }
+            type_matches(pats, &TypeRef::new(&path)) && with_arg(call.args.iter().collect())
+        }
+        _ => false,
+    }
+}
+
+/// A type written as an expression (`http.Header` of `make(http.Header)`) as a path.
+fn type_path(e: &Expr) -> Option<String> {
+    if let Some(p) = e.path() {
+        return Some(p);
+    }
+    match &e.peel().kind {
+        ExprKind::Other(parts) if !parts.is_empty() => {
+            let names: Option<Vec<String>> = parts.iter().map(|p| p.path()).collect();
+            names.map(|n| n.join("."))
+        }
+        _ => None,
+    }
+}
+
+/// Whether any subscript in the unit has a string literal key.
+fn has_literal_subscript(unit: &Unit) -> bool {
+    unit.functions.iter().any(|f| {
+        let mut hit = false;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    hit = hit
+                        || matches!(&x.kind, ExprKind::Index(_, k)
+                            if matches!(k.peel().kind, ExprKind::Lit(Lit::Str(_))));
+                });
+            }
+        });
+        hit
+    })
+}
+
+/// Whether a header name mixes case inside a word (`Sec-WebSocket-Accept`, `ETag`,
+/// `WWW-Authenticate`): a spelling chosen on purpose, which code that renames headers to it
+/// (for peers that match names exactly) also reads and deletes by.
+fn official_spelling(s: &str) -> bool {
+    s.bytes().any(|c| c.is_ascii_lowercase())
+        && s.split('-')
+            .any(|w| w.bytes().skip(1).any(|c| c.is_ascii_uppercase()))
+}
+
+/// Go's `textproto.CanonicalMIMEHeaderKey`: the first letter and each letter after a hyphen
+/// upper-case, the rest lower-case; a key with a byte that is not a header token character (a
+/// space, `:`) is left as it is.
+fn canonical_mime_key(s: &str) -> String {
+    let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    if s.is_empty() || !s.bytes().all(token) {
+        return s.to_string();
+    }
+    let mut upper = true;
+    s.bytes()
+        .map(|c| {
+            let out = if upper {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            };
+            upper = c == b'-';
+            out as char
+        })
+        .collect()
 }
 
 fn identity(arg: Arg) -> Shape {
@@ -640,6 +918,11 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                 } else {
                     (store, s, read, r)
                 };
+                // A case-insensitive container finds the key whatever its case.
+                if norm_shape.args[i].case_only && (store.case_insensitive || read.case_insensitive)
+                {
+                    continue;
+                }
                 let name = &raw_shape.args[i].name;
                 let what = match raw.op {
                     MapOp::Insert => "stored under",
@@ -715,6 +998,28 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                 });
             }
         }
+    }
+    for raw in &cx.raw_literals {
+        // A write may spell a header for the wire on purpose (`h["ETag"]` for clients that
+        // match it exactly), and a read of what the file itself writes that way finds it.
+        if raw.op == MapOp::Insert || cx.literal_writes.contains(&raw.literal) {
+            continue;
+        }
+        let what = if raw.op == MapOp::Delete {
+            "deletes"
+        } else {
+            "reads"
+        };
+        let value = format!(
+            "`{}` is a header map whose methods canonicalize keys to `{}`, but this subscript {what} the entry `{}`, which `Get`, `Set`, `Add`, `Del` and `Values` never see",
+            raw.container, raw.canonical, raw.literal
+        );
+        found.entry(raw.span).or_insert(Finding {
+            span: raw.span,
+            message: rule.message.replace("{value}", &value),
+            labels: Vec::new(),
+            demoted: false,
+        });
     }
     out.extend(found.into_values());
 }

@@ -3,6 +3,7 @@
 mod client_per_call;
 mod key_consistency;
 mod must_release;
+mod second_connection;
 mod sticky_in_session;
 mod stringified_key;
 mod support;
@@ -34,6 +35,7 @@ pub fn required_literals(check: CheckKind, model: &crate::rules::ApiModel) -> Op
         | CheckKind::StickyInSession
         | CheckKind::ClientPerCall
         | CheckKind::KeyConsistency
+        | CheckKind::SecondConnection
         | CheckKind::Suppressions => None,
     }
 }
@@ -103,6 +105,7 @@ fn run(rule: &Rule, unit: &Unit, ctx: &Ctx, out: &mut Vec<Finding>) {
         CheckKind::StickyInSession => sticky_in_session::check(rule, model, unit, out),
         CheckKind::ClientPerCall => client_per_call::check(rule, model, unit, out),
         CheckKind::KeyConsistency => key_consistency::check(rule, model, unit, ctx, out),
+        CheckKind::SecondConnection => second_connection::check(rule, model, unit, ctx, out),
         // Run by `run_all`, once for every rule sharing its facts.
         CheckKind::MustRelease => {}
         // The driver reports suppressions: only it sees every finding of a file.
