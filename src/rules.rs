@@ -285,6 +285,12 @@ pub struct ApiModel {
     /// that reaches one is not an error exit.
     #[serde(default)]
     pub noreturn_calls: Vec<String>,
+    /// Read by `must-release`: a test's assertions that the statement before failed. Those
+    /// given an argument (Go's `assert.Error(t, err)`) assert that the call whose error that
+    /// is failed; those given none (`fail()` after a call inside a `try`) that the statement
+    /// before threw. Either way, that statement acquired nothing.
+    #[serde(default)]
+    pub expect_failure_calls: Vec<String>,
     /// Read by `must-release` (Java, Python): calls that use a resource but are not taken to
     /// throw (logging, formatting), so they do not make a leak-on-exception warning.
     #[serde(default)]

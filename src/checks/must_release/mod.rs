@@ -120,6 +120,7 @@ pub fn check(
             &model.passthrough_calls,
             &model.nothrow_calls,
             &model.noreturn_calls,
+            &model.expect_failure_calls,
         ]
         .into_iter()
         .flatten()
@@ -377,6 +378,10 @@ struct Fx<'a, 'u> {
     outer: HashSet<&'u str>,
     /// Python: names bound to an in-memory stream (`buf = io.BytesIO()`).
     buffers: Vec<String>,
+    /// Statements a test asserts failed: they acquire nothing ([`expected_failures`]).
+    expected_failures: HashSet<Span>,
+    /// Whether the statement being interpreted may acquire.
+    acquiring: bool,
     /// Go: the package-level variables of the file.
     package_vars: HashSet<&'u str>,
     /// C: the `static` locals of this function, which outlive it like globals.
@@ -429,6 +434,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             declared: declared_names(&unit.functions[id].body),
             outer: outer_names(unit, id),
             buffers: Vec::new(),
+            expected_failures: expected_failures(api, &unit.functions[id].body),
+            acquiring: true,
             package_vars: if unit.lang == Lang::Go {
                 declared_or_bound(&unit.functions[0].body)
             } else {
@@ -465,9 +472,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                 *acc = join(acc.take(), Some(cur.clone()));
             }
         }
+        self.acquiring = !self.expected_failures.contains(&s.span);
         match &s.kind {
             StmtKind::Expr(e) => {
-                self.discards(e, true);
+                if self.acquiring {
+                    self.discards(e, true);
+                }
                 self.effects(e, &mut st);
                 self.finish(&mut st);
                 st
@@ -958,7 +968,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             bound_acquisitions(self.api, self.sums, self.unit, targets, values, declared)
         {
             // A wrapper of what is open already is another name for it, not a new resource.
-            if wrappers.contains(&(t as *const Expr)) {
+            if wrappers.contains(&(t as *const Expr)) || !self.acquiring {
                 continue;
             }
             let over_buffer = |v: &Expr| matches!(&v.peel().kind, ExprKind::Call(c) if self.api.over_buffer(c, &self.buffers));
@@ -2106,6 +2116,43 @@ fn path_from(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
 
 fn refers_res(res: &Res, e: &Expr) -> bool {
     res.vars.iter().any(|v| refers_to(e, v))
+}
+
+/// The statements of `body` that a test asserts failed: one followed by an assertion on the
+/// error it bound (`_, err = db.Begin(); assert.Error(t, err)`), or by a bare `fail()`
+/// (`conn.createStatement(); fail();` inside a `try`).
+fn expected_failures(api: &Api, body: &Block) -> HashSet<Span> {
+    let mut out = HashSet::new();
+    if api.m.expect_failure_calls.is_empty() {
+        return out;
+    }
+    let mut stack = vec![body];
+    while let Some(b) = stack.pop() {
+        for (i, s) in b.iter().enumerate() {
+            stack.extend(s.blocks());
+            let Some(StmtKind::Expr(next)) = b.get(i + 1).map(|n| &n.kind) else {
+                continue;
+            };
+            let ExprKind::Call(c) = &next.peel().kind else {
+                continue;
+            };
+            if !api.in_list(&api.m.expect_failure_calls, c) {
+                continue;
+            }
+            let asserted = match &s.kind {
+                StmtKind::Bind { targets, .. } => c.args.iter().any(|a| {
+                    matches!(&a.peel().kind, ExprKind::Name(n)
+                        if targets.iter().any(|t| matches!(&t.kind, ExprKind::Name(m) if m == n)))
+                }),
+                StmtKind::Expr(_) => c.args.is_empty(),
+                _ => false,
+            };
+            if asserted || c.args.is_empty() && matches!(s.kind, StmtKind::Bind { .. }) {
+                out.insert(s.span);
+            }
+        }
+    }
+    out
 }
 
 fn catch_return(lang: Lang) -> String {
