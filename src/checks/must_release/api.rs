@@ -213,8 +213,13 @@ impl<'m> Api<'m> {
         if self.lang == Lang::Java && c.receiver().is_some_and(mock_verb) {
             return None;
         }
-        // Known by the declared type alone: `ResultSet rs = helper.query()`.
+        // Known by the declared type alone: `ResultSet rs = helper.query()`. Not a getter or
+        // a collection's accessor (`result.getResultSetRaw()`, `trace.get(i)`): what those
+        // return belongs to the object asked.
         let by_type = || {
+            if is_accessor(name) {
+                return None;
+            }
             let d = declared?.simple();
             let a =
                 self.m.acquire.iter().find(|a| {
@@ -526,6 +531,19 @@ impl<'m> Api<'m> {
 }
 
 // ----- expression queries -----
+
+/// A getter (`getStatement`, `get`) or a collection's accessor (`peek`, `next`, `first`):
+/// what it returns is a reference to something the receiver holds.
+fn is_accessor(name: &str) -> bool {
+    let getter = name
+        .strip_prefix("get")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()));
+    getter
+        || matches!(
+            name,
+            "peek" | "poll" | "element" | "next" | "first" | "last" | "remove" | "take"
+        )
+}
 
 /// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
 /// (`True` is four bytes, `False` five).
