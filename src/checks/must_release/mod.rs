@@ -1731,6 +1731,30 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             }
         }
+        // `s.cc.updateStateAndUnlock()` for a lock on `s.cc.mu`: a method of the lock's owner
+        // named for its release releases it.
+        if res.traits.lock {
+            let owner_call = |p: &str| {
+                res.vars.iter().any(|v| {
+                    v.rsplit_once('.').is_some_and(|(owner, _)| {
+                        p.len() > owner.len()
+                            && p.starts_with(owner)
+                            && p.as_bytes()[owner.len()] == b'.'
+                            && !p[owner.len() + 1..].contains('.')
+                    })
+                })
+            };
+            let named = c.name().is_some_and(|n| {
+                let n = n.to_ascii_lowercase();
+                methods.iter().any(|m| {
+                    n.strip_suffix(&m.to_ascii_lowercase())
+                        .is_some_and(|head| head.len() > 3 && head.ends_with("and"))
+                })
+            });
+            if named && path.as_deref().is_some_and(owner_call) {
+                return true;
+            }
+        }
         // `stream.get().close()`: a release method on what an argument-less call returns.
         if path.is_none()
             && c.name().is_some_and(|n| methods.iter().any(|m| m == n))
