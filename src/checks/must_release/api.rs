@@ -432,6 +432,19 @@ impl<'m> Api<'m> {
             .any(|w| t.simple().ends_with(w.as_str()))
     }
 
+    /// A method that releases some kind of resource of the language: a release method of the
+    /// data's (`close`), or the last name of a kind's own release (`wait` of a process,
+    /// `Commit` of a transaction, `Close` of `Body.Close`). A helper calling it on a
+    /// parameter releases what it is given.
+    pub(super) fn releases_some_kind(&self, method: &str) -> bool {
+        self.m.release_methods.iter().any(|r| r == method)
+            || self.m.acquire.iter().any(|a| {
+                a.release
+                    .iter()
+                    .any(|r| r != "()" && last_segment(r) == method)
+            })
+    }
+
     pub(super) fn in_list(&self, list: &[String], c: &Call) -> bool {
         if !c.name().is_some_and(|n| self.listed.contains(n)) {
             return false;

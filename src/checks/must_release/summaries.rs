@@ -325,7 +325,7 @@ impl Summaries {
                         // is only built for release methods.
                         if let ExprKind::Field(base, m) = &c.func.peel().kind {
                             // `p.Close()`, and `p.Body.Close()` for what `p` owns.
-                            if api.m.release_methods.iter().any(|r| r == m)
+                            if api.releases_some_kind(m)
                                 && path_of(base).is_some_and(|b| under(&b, p))
                             {
                                 releases = true;
