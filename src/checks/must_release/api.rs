@@ -217,7 +217,12 @@ impl<'m> Api<'m> {
         // a collection's accessor (`result.getResultSetRaw()`, `trace.get(i)`): what those
         // return belongs to the object asked.
         let by_type = || {
-            if is_accessor(name) {
+            // A pool's or a factory's getter hands out a new one (`pool.getRS()`).
+            let factory = c.receiver().and_then(Expr::hint_name).is_some_and(|h| {
+                let h = h.to_ascii_lowercase();
+                FACTORIES.iter().any(|f| h.ends_with(f))
+            });
+            if is_accessor(name) && !factory {
                 return None;
             }
             let d = declared?.simple();
@@ -544,6 +549,9 @@ impl<'m> Api<'m> {
 }
 
 // ----- expression queries -----
+
+/// Receivers, by the end of their name, whose getters hand out a new object each time.
+const FACTORIES: &[&str] = &["pool", "factory", "dao", "source", "provider"];
 
 /// A getter (`getStatement`, `get`) or a collection's accessor (`peek`, `next`, `first`):
 /// what it returns is a reference to something the receiver holds.
