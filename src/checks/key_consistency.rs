@@ -55,7 +55,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         types: RefCell::new(HashMap::new()),
         raw_literals: Vec::new(),
         literal_writes: BTreeSet::new(),
-        literal_candidates: false,
+        candidate_misses: Vec::new(),
     };
     // Project normalizers (a function that returns its argument rewritten), then field keys;
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
@@ -75,9 +75,12 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
     });
     // Owner types only tell containers apart, so the project's index can take findings away
     // but never add one: a file with none does not depend on it. A literal subscript of a
-    // container of unknown type is the exception: the index may tell it is an `http.Header`.
-    if out.len() > before || cx.literal_candidates {
+    // container of unknown type is the exception: the index may tell it is an `http.Header`,
+    // which only the questions about that container's type decide.
+    if out.len() > before {
         ctx.record(&misses);
+    } else {
+        ctx.record(&cx.candidate_misses);
     }
 }
 
@@ -164,8 +167,9 @@ struct Cx<'u> {
     raw_literals: Vec<RawLiteral>,
     /// The string literals the file writes through a subscript (`h["ETag"] = …`).
     literal_writes: BTreeSet<String>,
-    /// A literal subscript not in canonical form was seen on a container of unknown type.
-    literal_candidates: bool,
+    /// What the index could not answer about the containers of unknown type that a literal
+    /// not in canonical form subscripts: the project may tell one is an `http.Header`.
+    candidate_misses: Vec<crate::index::Miss>,
 }
 
 type Env = HashMap<String, Val>;
@@ -341,7 +345,12 @@ impl<'u> Cx<'u> {
                 self.literal_writes.insert(lit.clone());
             }
             if canonical != *lit && !official_spelling(lit) {
-                match self.container_form(id, container) {
+                let (form, misses) = self.ctx.capture(|| self.container_form(id, container));
+                if form.is_none() {
+                    self.candidate_misses.extend(misses.iter().cloned());
+                }
+                self.ctx.record(&misses);
+                match form {
                     Some(KeyForm::Mime) => self.raw_literals.push(RawLiteral {
                         span: e.span,
                         container: super::support::render(container),
@@ -350,7 +359,7 @@ impl<'u> Cx<'u> {
                         op,
                     }),
                     Some(KeyForm::CaseInsensitive) => {}
-                    None => self.literal_candidates = true,
+                    None => {}
                 }
             }
         }

@@ -385,10 +385,15 @@ impl<'u> Cx<'u> {
         if !matches!(e.kind, ExprKind::Name(_) | ExprKind::Field(..)) {
             return false;
         }
+        // What the file cannot tell stays unknown: the project could only add pools (a helper
+        // of another file returning a `*sql.DB`), and asking it would judge the file again.
         let typed = super::support::type_of(self.unit, id, e)
             .cloned()
             .or_else(|| match &e.kind {
-                ExprKind::Name(_) => crate::types::TypeEnv::new(self.ctx, self.unit, id).type_of(e),
+                ExprKind::Name(_) => {
+                    let env = crate::types::TypeEnv::new(self.ctx, self.unit, id);
+                    self.ctx.capture(|| env.type_of(e)).0
+                }
                 _ => None,
             });
         if typed.is_some_and(|t| type_matches(&self.model.pool_types, &t)) {

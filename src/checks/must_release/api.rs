@@ -16,6 +16,8 @@ pub(super) struct Api<'m> {
     pub(super) names: HashSet<&'m str>,
     /// Last segments of every entry of the call lists (`release_functions`, …): the same.
     pub(super) listed: HashSet<&'m str>,
+    /// The methods that release some kind of resource ([`Api::releases_some_kind`]).
+    pub(super) kind_releases: HashSet<&'m str>,
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
@@ -263,12 +265,20 @@ impl<'m> Api<'m> {
                             a.on.iter().any(|o| h.ends_with(&o.to_ascii_lowercase()))
                         })
                 };
-                // A receiver's known type decides before its name does.
+                // A receiver's known type decides before its name does. Where the file alone
+                // cannot tell the type, the project may, but that is asked (the misses kept)
+                // only where the name would match: the type can then only take a finding away.
                 let typed = |types: &[String]| {
                     if types.is_empty() {
                         return None;
                     }
-                    c.receiver().and_then(|r| self.receiver_typed(c, r, types))
+                    let (known, misses) = self
+                        .ctx
+                        .capture(|| c.receiver().and_then(|r| self.receiver_typed(c, r, types)));
+                    if known.is_none() && !a.on.is_empty() && named() {
+                        self.ctx.record(&misses);
+                    }
+                    known
                 };
                 let on = match typed(&a.on_type) {
                     Some(fits) => fits,
@@ -442,12 +452,7 @@ impl<'m> Api<'m> {
     /// `Commit` of a transaction, `Close` of `Body.Close`). A helper calling it on a
     /// parameter releases what it is given.
     pub(super) fn releases_some_kind(&self, method: &str) -> bool {
-        self.m.release_methods.iter().any(|r| r == method)
-            || self.m.acquire.iter().any(|a| {
-                a.release
-                    .iter()
-                    .any(|r| r != "()" && last_segment(r) == method)
-            })
+        self.kind_releases.contains(method)
     }
 
     pub(super) fn in_list(&self, list: &[String], c: &Call) -> bool {

@@ -126,6 +126,19 @@ pub fn check(
         .flatten()
         .map(|e| last_segment(e))
         .collect(),
+        kind_releases: model
+            .release_methods
+            .iter()
+            .map(String::as_str)
+            .chain(
+                model
+                    .acquire
+                    .iter()
+                    .flat_map(|a| &a.release)
+                    .filter(|r| *r != "()")
+                    .map(|r| last_segment(r)),
+            )
+            .collect(),
     };
     // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed.
     if !acquires_anything(&api, unit) {
