@@ -18,6 +18,9 @@ pub(super) struct Api<'m> {
     pub(super) listed: HashSet<&'m str>,
     /// The methods that release some kind of resource ([`Api::releases_some_kind`]).
     pub(super) kind_releases: HashSet<&'m str>,
+    /// The names the file's imports bind (`http`, `fileutil`): the qualifiers of calls
+    /// [`Api::project_call`] asks the project about.
+    pub(super) imported: HashSet<&'m str>,
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
@@ -320,8 +323,12 @@ impl<'m> Api<'m> {
         }
         let path = match c.receiver().map(|r| &r.peel().kind) {
             None => name.to_string(),
-            // `pkg.Open(…)`: a package the file imports, which `returned_resource` resolves.
-            Some(ExprKind::Name(q)) if matches!(self.lang, Lang::Go | Lang::Python) => {
+            // `pkg.Open(…)`: a package the file imports, which `returned_resource` resolves;
+            // not a method of a local (`t.Run(…)`).
+            Some(ExprKind::Name(q))
+                if matches!(self.lang, Lang::Go | Lang::Python)
+                    && self.imported.contains(q.as_str()) =>
+            {
                 format!("{q}.{name}")
             }
             _ => return None,

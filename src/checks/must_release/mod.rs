@@ -126,6 +126,11 @@ pub fn check(
         .flatten()
         .map(|e| last_segment(e))
         .collect(),
+        imported: unit
+            .imports
+            .iter()
+            .map(|i| crate::model::import_local_name(&i.path, i.alias.as_deref()))
+            .collect(),
         kind_releases: model
             .release_methods
             .iter()
