@@ -593,6 +593,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 join(out, breaks)
             }
             StmtKind::Loop { head, body } => {
+                let in_head = self.res.len();
                 for e in head {
                     self.effects(e, &mut st);
                 }
@@ -600,7 +601,20 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.jumps.push((true, None, None, self.finally.len()));
                 let before = self.res.len();
                 self.loops.push(before);
-                let end = self.block(body, st.clone());
+                // The body runs where the condition holds: `while ((fd = accept(s)) == -1)`
+                // enters it with nothing acquired.
+                let mut entry = st.clone();
+                if let (Some(cur), [cond]) = (entry.as_mut(), head.as_slice()) {
+                    for r in self.open(cur) {
+                        if r < in_head && !self.tests(cond, r) {
+                            continue;
+                        }
+                        if let Some((Held::No, _)) = self.split(cond, r, in_head) {
+                            self.not_held(cur, r);
+                        }
+                    }
+                }
+                let end = self.block(body, entry);
                 self.loops.pop();
                 if let (Some(cur), Some(last)) = (&end, body.last()) {
                     let mut cur = cur.clone();
@@ -1882,6 +1896,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     },
                     (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
                     (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
+                    // An errno companion (`errno != 0`): non-zero where the call failed.
+                    (ExprKind::Lit(Lit::Num(Some(0))), BinOp::Ne) if companion => true,
+                    (ExprKind::Lit(Lit::Num(Some(0))), BinOp::Eq) if companion => false,
                     // `p == MAP_FAILED`, `h != INVALID_HANDLE_VALUE`.
                     (ExprKind::Name(n), BinOp::Eq | BinOp::Ne)
                         if !companion && self.api.failure_value(n) =>
