@@ -446,6 +446,32 @@ pub struct Acquire {
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,
+    /// The directory it is made in, when a call names one: made in a directory its caller
+    /// manages (removed as a whole, or a test's `t.TempDir()`), it is released with it, so it
+    /// is not tracked. See [`InDir`].
+    pub in_dir: Option<InDir>,
+    /// Functions that release it when passed it, besides the language's `release_functions`
+    /// (`os.Remove` removes an empty temporary directory).
+    #[serde(default)]
+    pub release_functions: Vec<String>,
+}
+
+/// Where an acquisition's call names the directory it makes something in (`os.MkdirTemp(dir,
+/// pattern)`, `tempfile.mkdtemp(dir=d)`, `Files.createTempDirectory(dir, prefix)`). A directory
+/// given there lives on its own; the empty string, `None` / `null`, and the calls in `system`
+/// (`os.TempDir()`) name the system's temporary directory, which nobody removes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InDir {
+    /// The positional argument that names the directory.
+    pub arg: Option<usize>,
+    /// The keyword argument that names it (Python `dir`).
+    pub kwarg: Option<String>,
+    /// Only with at least this many arguments (Java's overloads without a directory).
+    pub min_args: Option<usize>,
+    /// Calls that return the system's temporary directory.
+    #[serde(default)]
+    pub system: Vec<String>,
 }
 
 /// A call named in rule data, with optional constraints: a function by path (`redis.NewClient`,

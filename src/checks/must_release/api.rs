@@ -112,6 +112,8 @@ pub(super) struct Traits {
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
     pub(super) lent_to_calls: bool,
+    /// See [`Acquire::release_functions`].
+    pub(super) release_functions: Vec<String>,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -194,6 +196,7 @@ impl Spec {
                 lock: a.lock,
                 reclaimed: a.reclaimed,
                 lent_to_calls: a.lent_to_calls,
+                release_functions: a.release_functions.clone(),
             },
             wrapper_throws: None,
             callee: shown,
@@ -276,7 +279,8 @@ impl<'m> Api<'m> {
                     && !not_on
                     && a.args.is_none_or(|n| n == c.args.len())
                     && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k))
-                    && !self.over_object(c);
+                    && !self.over_object(c)
+                    && !a.in_dir.as_ref().is_some_and(|d| in_own_dir(d, c));
                 let typed = match &a.declared {
                     None => true,
                     Some(t) => declared.is_some_and(|d| d.simple() == t),
@@ -529,6 +533,32 @@ impl<'m> Api<'m> {
 
 /// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
 /// (`True` is four bytes, `False` five).
+/// Whether the call makes it in a directory of its caller's (see [`crate::rules::InDir`]): one
+/// it names that is not the system's temporary directory.
+fn in_own_dir(d: &crate::rules::InDir, c: &Call) -> bool {
+    let positional = c.args.len() - c.keywords.len();
+    if d.min_args.is_some_and(|n| c.args.len() < n) {
+        return false;
+    }
+    let given = d.kwarg.as_deref().and_then(|k| c.keyword(k)).or_else(|| {
+        d.arg
+            .filter(|&i| i < positional)
+            .and_then(|i| c.args.get(i))
+    });
+    let Some(e) = given else {
+        return false;
+    };
+    match &e.peel().kind {
+        ExprKind::Lit(Lit::Str(s)) => !s.is_empty(),
+        ExprKind::Lit(Lit::Nil) => false,
+        ExprKind::Call(inner) => {
+            let mut path = None;
+            !d.system.iter().any(|s| names_call(s, inner, &mut path))
+        }
+        _ => true,
+    }
+}
+
 fn with_kwarg(c: &Call, entry: &str) -> bool {
     let (name, value) = entry.split_once('=').unwrap_or((entry, "True"));
     c.keyword(name).is_some_and(|v| {

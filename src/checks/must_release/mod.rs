@@ -1744,7 +1744,13 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         c.args.iter().enumerate().any(|(i, a)| {
             res.vars.iter().any(|v| refers_to(a, v))
-                && (self.api.is_release_fn(c) || self.sums.call_releases_arg(self.unit, c, i))
+                && (self.api.is_release_fn(c)
+                    || res
+                        .traits
+                        .release_functions
+                        .iter()
+                        .any(|f| names_call(f, c, &mut None))
+                    || self.sums.call_releases_arg(self.unit, c, i))
         }) || res
             .vars
             .iter()
