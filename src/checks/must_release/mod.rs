@@ -398,6 +398,9 @@ struct Fx<'a, 'u> {
     /// The `catch` / `except` blocks of each enclosing `try`, with the span of its body,
     /// innermost last.
     catches: Vec<(&'u [crate::model::Catch], Span)>,
+    /// The names the headers of the enclosing scopes bind (try-with-resources, `with`): the
+    /// scope releases them, and with them what they own.
+    scoped: Vec<String>,
 }
 
 impl<'a, 'u> Fx<'a, 'u> {
@@ -443,6 +446,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             loops: Vec::new(),
             in_finally: Vec::new(),
             catches: Vec::new(),
+            scoped: Vec::new(),
         }
     }
 
@@ -662,10 +666,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                 finally,
             } => self.try_stmt(body, catches, finally, st),
             StmtKind::Scoped { bindings, body } => {
+                let depth = self.scoped.len();
                 for b in bindings {
                     self.scoped_binding(b, &mut st);
+                    let names: Vec<&Expr> = match &b.kind {
+                        StmtKind::Bind { targets, .. } => targets.iter().collect(),
+                        _ => b.exprs(),
+                    };
+                    self.scoped.extend(names.into_iter().filter_map(path_of));
                 }
-                self.block(body, st)
+                let out = self.block(body, st);
+                self.scoped.truncate(depth);
+                out
             }
             StmtKind::Break => {
                 if let Some(depth) = self.jumps.last().map(|t| t.3) {
@@ -1628,11 +1640,37 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// A call's result as receiver (`getConnection().createStatement()`) has no owner to wait
     /// for: it is tracked.
     fn owner_held(&self, spec: &Spec, cur: &State) -> bool {
+        // Made by what a scope releases (`c.prepareStatement(q)` in `try (Connection c = …)`),
+        // whose release releases it too: the scope's end releases it.
+        if spec
+            .owner
+            .as_ref()
+            .is_some_and(|o| !o.release.is_empty() && self.scoped.contains(&o.path))
+        {
+            return false;
+        }
         !spec.closed_with_owner
             || spec.owner.as_ref().is_none_or(|o| {
                 (0..self.res.len())
                     .any(|r| is_open(cur.get(r).bits) && self.res[r].vars.contains(&o.path))
             })
+    }
+
+    /// Whether the object that made a resource is released here: by a scope around (see
+    /// [`Fx::owner_held`]) or by a call anywhere in the function (`conn.close()`), which
+    /// releases what it made, even what was dropped (`conn.prepareCall(sql);`).
+    fn owner_released_here(&self, o: &Owner) -> bool {
+        if o.release.is_empty() {
+            return false;
+        }
+        if self.scoped.contains(&o.path) {
+            return true;
+        }
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            hit |= matches!(&e.kind, ExprKind::Call(c) if o.calls(c, &o.release));
+        });
+        hit
     }
 
     /// Ends a statement's evaluation: `?` exits see the state before its acquisitions; then the
