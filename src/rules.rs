@@ -215,6 +215,11 @@ pub struct ApiModel {
     /// numbers, UUIDs); a key recomputed from one for a delete or lookup matches nothing stored.
     #[serde(default)]
     pub nondeterministic: Vec<CallPattern>,
+    /// Read by `key-consistency`: calls that compare two strings whatever their case
+    /// (`strings.EqualFold`, `equalsIgnoreCase`). A raw lookup in a function that also compares
+    /// its key so is the exact-match fast path of a case-insensitive search.
+    #[serde(default)]
+    pub case_insensitive_compare: Vec<CallPattern>,
     /// Read by `key-consistency`: containers that canonicalize their keys themselves. One with
     /// `keys = "case-insensitive"` (`CaseInsensitiveDict`, `LinkedCaseInsensitiveMap`) finds a
     /// key whatever its case, so a key lower-cased on one side only is no finding there; one
