@@ -267,6 +267,11 @@ pub struct ApiModel {
     /// `free`, `os.close`, `libc::close`), by path or, for a bare name, by function name.
     #[serde(default)]
     pub release_functions: Vec<String>,
+    /// Read by `must-release`: predicates of an error that hold only for a non-nil one
+    /// (`os.IsNotExist(err)`, `errors.Is(err, …)`): where one holds of an acquisition's error,
+    /// nothing was acquired.
+    #[serde(default)]
+    pub error_predicates: Vec<String>,
     /// Read by `must-release`: calls that only borrow a resource passed to them (`read`,
     /// `io.Copy`, `print`). Passing a resource to any other call the file does not define hands
     /// it off: the callee may keep or release it, so nothing is reported.

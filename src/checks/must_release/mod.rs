@@ -1959,6 +1959,20 @@ impl<'a, 'u> Fx<'a, 'u> {
                 };
                 Some(if failed_if_true { (No, Yes) } else { (Yes, No) })
             }
+            // `os.IsNotExist(err)`: true only of a non-nil error, so where the call failed.
+            ExprKind::Call(c)
+                if c.args
+                    .first()
+                    .is_some_and(|a| self.subject(a, r, before) == Some(true))
+                    && self
+                        .api
+                        .m
+                        .error_predicates
+                        .iter()
+                        .any(|p| names_call(p, c, &mut None)) =>
+            {
+                Some((No, Maybe))
+            }
             ExprKind::Call(c)
                 if matches!(c.name(), Some("is_null" | "is_none" | "is_err"))
                     && c.receiver()
