@@ -97,6 +97,8 @@ pub(super) struct Spec {
     pub(super) wrapper_throws: Option<String>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     pub(super) callee: String,
+    /// The directory it is made in, when the call names one of its own (rule data `in_dir`).
+    pub(super) parent: Option<Expr>,
 }
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
@@ -154,6 +156,7 @@ impl Spec {
             traits: Traits::default(),
             wrapper_throws: None,
             callee,
+            parent: None,
         }
     }
 
@@ -200,6 +203,7 @@ impl Spec {
             },
             wrapper_throws: None,
             callee: shown,
+            parent: None,
         }
     }
 
@@ -279,13 +283,16 @@ impl<'m> Api<'m> {
                     && !not_on
                     && a.args.is_none_or(|n| n == c.args.len())
                     && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k))
-                    && !self.over_object(c)
-                    && !a.in_dir.as_ref().is_some_and(|d| in_own_dir(d, c));
+                    && !self.over_object(c);
                 let typed = match &a.declared {
                     None => true,
                     Some(t) => declared.is_some_and(|d| d.simple() == t),
                 };
-                (hit && typed).then(|| Spec::from_rule(a, Some(c)))
+                (hit && typed).then(|| {
+                    let mut spec = Spec::from_rule(a, Some(c));
+                    spec.parent = a.in_dir.as_ref().and_then(|d| parent_dir(d, c)).cloned();
+                    spec
+                })
             })
             .or_else(by_type)
     }
@@ -533,22 +540,20 @@ impl<'m> Api<'m> {
 
 /// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
 /// (`True` is four bytes, `False` five).
-/// Whether the call makes it in a directory of its caller's (see [`crate::rules::InDir`]): one
-/// it names that is not the system's temporary directory.
-fn in_own_dir(d: &crate::rules::InDir, c: &Call) -> bool {
+/// The directory the call makes it in (see [`crate::rules::InDir`]), when it names one that is
+/// not the system's temporary directory.
+fn parent_dir<'c>(d: &crate::rules::InDir, c: &'c Call) -> Option<&'c Expr> {
     let positional = c.args.len() - c.keywords.len();
     if d.min_args.is_some_and(|n| c.args.len() < n) {
-        return false;
+        return None;
     }
     let given = d.kwarg.as_deref().and_then(|k| c.keyword(k)).or_else(|| {
         d.arg
             .filter(|&i| i < positional)
             .and_then(|i| c.args.get(i))
     });
-    let Some(e) = given else {
-        return false;
-    };
-    match &e.peel().kind {
+    let e = given?;
+    let own = match &e.peel().kind {
         ExprKind::Lit(Lit::Str(s)) => !s.is_empty(),
         ExprKind::Lit(Lit::Nil) => false,
         ExprKind::Call(inner) => {
@@ -556,7 +561,8 @@ fn in_own_dir(d: &crate::rules::InDir, c: &Call) -> bool {
             !d.system.iter().any(|s| names_call(s, inner, &mut path))
         }
         _ => true,
-    }
+    };
+    own.then_some(e)
 }
 
 fn with_kwarg(c: &Call, entry: &str) -> bool {

@@ -401,6 +401,9 @@ struct Fx<'a, 'u> {
     /// The names the headers of the enclosing scopes bind (try-with-resources, `with`): the
     /// scope releases them, and with them what they own.
     scoped: Vec<String>,
+    /// The directories this function's caller or this function removes as a whole, worked out
+    /// when first asked: see [`Fx::in_managed_dir`].
+    managed_dirs: std::cell::OnceCell<HashSet<String>>,
 }
 
 impl<'a, 'u> Fx<'a, 'u> {
@@ -447,6 +450,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             in_finally: Vec::new(),
             catches: Vec::new(),
             scoped: Vec::new(),
+            managed_dirs: std::cell::OnceCell::new(),
         }
     }
 
@@ -997,7 +1001,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             };
             let Some(name) = self.local_target(t) else {
                 // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`.
-                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.traits.lock {
+                if matches!(&t.kind, ExprKind::Name(n) if n == "_")
+                    && !spec.traits.lock
+                    && !self.in_managed_dir(&spec)
+                {
                     let r = self.new_res(span, Vec::new(), &spec);
                     self.res[r].exceptions = false;
                     self.res[r].throws = None;
@@ -1640,6 +1647,9 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// A call's result as receiver (`getConnection().createStatement()`) has no owner to wait
     /// for: it is tracked.
     fn owner_held(&self, spec: &Spec, cur: &State) -> bool {
+        if self.in_managed_dir(spec) {
+            return false;
+        }
         // Made by what a scope releases (`c.prepareStatement(q)` in `try (Connection c = …)`),
         // whose release releases it too: the scope's end releases it.
         if spec
@@ -1654,6 +1664,85 @@ impl<'a, 'u> Fx<'a, 'u> {
                 (0..self.res.len())
                     .any(|r| is_open(cur.get(r).bits) && self.res[r].vars.contains(&o.path))
             })
+    }
+
+    /// Whether a temporary directory or file is made inside a directory that goes as a whole,
+    /// with it: a test's `t.TempDir()`, a parameter (the caller's directory), or a name this
+    /// function removes (`defer
+    /// os.RemoveAll(root)`) or binds to one of those or to a path built from one
+    /// (`filepath.Join(root, "x")`), or to another temporary directory. A directory of the
+    /// program's own (`filepath.Join(o.root, "snapshots")`) does not go: what is made there
+    /// stays tracked.
+    pub(super) fn in_managed_dir(&self, spec: &Spec) -> bool {
+        let Some(parent) = &spec.parent else {
+            return false;
+        };
+        if test_temp_dir(parent) {
+            return true;
+        }
+        let managed = self.managed_dirs.get_or_init(|| self.find_managed_dirs());
+        let mut hit = false;
+        parent.walk(&mut |x| {
+            if let Some(p) = path_of(x) {
+                hit |= managed.contains(&p);
+            }
+        });
+        hit
+    }
+
+    fn find_managed_dirs(&self) -> HashSet<String> {
+        // A directory the caller passes is the caller's to remove; the receiver's fields are
+        // the program's own directories.
+        let receiver = self.func.receiver.as_ref().map(|r| r.name.as_str());
+        let mut managed: HashSet<String> = self
+            .func
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .filter(|n| {
+                !n.is_empty() && Some(*n) != receiver && !matches!(*n, "self" | "this" | "cls")
+            })
+            .map(String::from)
+            .collect();
+        // Removed as a whole somewhere in the function, closures included.
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                if self.api.is_release_fn(c) {
+                    managed.extend(c.args.iter().filter_map(path_of));
+                }
+            }
+        });
+        // Bound to a test's directory, a temporary directory, or a path built from a managed one.
+        for _ in 0..3 {
+            let before = managed.len();
+            crate::model::walk_stmts(&self.func.body, &mut |s| {
+                let StmtKind::Bind {
+                    targets, values, ..
+                } = &s.kind
+                else {
+                    return;
+                };
+                let Some(v) = values.first() else {
+                    return;
+                };
+                let from = test_temp_dir(v)
+                    || matches!(&v.peel().kind, ExprKind::Call(c)
+                    if self.api.acquire_call(c, None).is_some_and(|sp| sp.traits.lent_to_calls)
+                        || matches!(c.name(), Some("Join" | "join" | "resolve"))
+                            && c.args.iter().chain(c.receiver()).any(|a| {
+                                path_of(a).is_some_and(|p| managed.contains(&p))
+                            }));
+                if from {
+                    if let Some(p) = targets.first().and_then(path_of) {
+                        managed.insert(p);
+                    }
+                }
+            });
+            if managed.len() == before {
+                break;
+            }
+        }
+        managed
     }
 
     /// Whether the object that made a resource is released here: by a scope around (see
@@ -2044,6 +2133,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         });
         hit
     }
+}
+
+/// A test's temporary directory, which the test framework removes: `t.TempDir()`,
+/// `b.TempDir()`.
+fn test_temp_dir(e: &Expr) -> bool {
+    matches!(&e.peel().kind, ExprKind::Call(c)
+        if c.name() == Some("TempDir") && c.args.is_empty()
+            && c.receiver().and_then(path_of).is_some_and(|r| r != "os" && r != "ioutil"))
 }
 
 /// A loop with no condition (`for {}`, `loop {}`, `for (;;)`, `while True`, `while (1)`): it is

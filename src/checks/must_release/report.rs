@@ -246,6 +246,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             if spec.traits.reclaimed
                 || spec.traits.lock
                 || spec.closed_with_owner
+                || self.in_managed_dir(&spec)
                 || spec
                     .owner
                     .as_ref()
