@@ -1524,6 +1524,12 @@ const GO_UNSTABLE_FIELDS: &[&str] = &[
     "unsafe.Pointer",
 ];
 
+/// A Go result that reports failure: `error`, or an errno value (`syscall.Errno`, a project's
+/// `sys.Errno`), which is non-zero where the call failed.
+pub fn go_error_type(t: &TypeRef) -> bool {
+    t.0 == "error" || t.simple() == "Errno"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1684,10 +1690,4 @@ import \"example.com/m/other\"\ntype T struct{}\n",
         };
         assert_eq!(key(&one), key(&two));
     }
-}
-
-/// A Go result that reports failure: `error`, or an errno value (`syscall.Errno`, a project's
-/// `sys.Errno`), which is non-zero where the call failed.
-pub fn go_error_type(t: &TypeRef) -> bool {
-    t.0 == "error" || t.simple() == "Errno"
 }
