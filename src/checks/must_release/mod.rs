@@ -1690,12 +1690,23 @@ impl<'a, 'u> Fx<'a, 'u> {
         hit
     }
 
+    /// The managed directories of this function and, for a closure (`t.Run(name, func(t
+    /// *testing.T) { … })`), of the functions around it.
     fn find_managed_dirs(&self) -> HashSet<String> {
+        let mut managed = HashSet::new();
+        let mut f = Some(self.func);
+        while let Some(func) = f {
+            managed.extend(self.managed_dirs_of(func));
+            f = func.parent.map(|p| &self.unit.functions[p]);
+        }
+        managed
+    }
+
+    fn managed_dirs_of(&self, func: &'u crate::model::Function) -> HashSet<String> {
         // A directory the caller passes is the caller's to remove; the receiver's fields are
         // the program's own directories.
-        let receiver = self.func.receiver.as_ref().map(|r| r.name.as_str());
-        let mut managed: HashSet<String> = self
-            .func
+        let receiver = func.receiver.as_ref().map(|r| r.name.as_str());
+        let mut managed: HashSet<String> = func
             .params
             .iter()
             .map(|p| p.name.as_str())
@@ -1705,7 +1716,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             .map(String::from)
             .collect();
         // Removed as a whole somewhere in the function, closures included.
-        each_expr(self.unit, &self.func.body, &mut |e| {
+        each_expr(self.unit, &func.body, &mut |e| {
             if let ExprKind::Call(c) = &e.kind {
                 if self.api.is_release_fn(c) {
                     managed.extend(c.args.iter().filter_map(path_of));
@@ -1715,7 +1726,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         // Bound to a test's directory, a temporary directory, or a path built from a managed one.
         for _ in 0..3 {
             let before = managed.len();
-            crate::model::walk_stmts(&self.func.body, &mut |s| {
+            crate::model::walk_stmts(&func.body, &mut |s| {
                 let StmtKind::Bind {
                     targets, values, ..
                 } = &s.kind
