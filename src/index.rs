@@ -1300,7 +1300,7 @@ impl<'a> Ctx<'a> {
         let info = self.index.fn_info(k);
         let error_result = (lang == Lang::Go
             && info.results.len() > 1
-            && info.results.last().is_some_and(|t| t.0 == "error"))
+            && info.results.last().is_some_and(go_error_type))
         .then(|| info.results.len() - 1);
         let release = info.facts().returns_resource.as_ref()?;
         Some(ResourceType {
@@ -1523,6 +1523,12 @@ const GO_UNSTABLE_FIELDS: &[&str] = &[
     "atomic.Value",
     "unsafe.Pointer",
 ];
+
+/// A Go result that reports failure: `error`, or an errno value (`syscall.Errno`, a project's
+/// `sys.Errno`), which is non-zero where the call failed.
+pub fn go_error_type(t: &TypeRef) -> bool {
+    t.0 == "error" || t.simple() == "Errno"
+}
 
 #[cfg(test)]
 mod tests {

@@ -215,6 +215,11 @@ pub struct ApiModel {
     /// numbers, UUIDs); a key recomputed from one for a delete or lookup matches nothing stored.
     #[serde(default)]
     pub nondeterministic: Vec<CallPattern>,
+    /// Read by `key-consistency`: calls that compare two strings whatever their case
+    /// (`strings.EqualFold`, `equalsIgnoreCase`). A raw lookup in a function that also compares
+    /// its key so is the exact-match fast path of a case-insensitive search.
+    #[serde(default)]
+    pub case_insensitive_compare: Vec<CallPattern>,
     /// Read by `key-consistency`: containers that canonicalize their keys themselves. One with
     /// `keys = "case-insensitive"` (`CaseInsensitiveDict`, `LinkedCaseInsensitiveMap`) finds a
     /// key whatever its case, so a key lower-cased on one side only is no finding there; one
@@ -262,6 +267,11 @@ pub struct ApiModel {
     /// `free`, `os.close`, `libc::close`), by path or, for a bare name, by function name.
     #[serde(default)]
     pub release_functions: Vec<String>,
+    /// Read by `must-release`: predicates of an error that hold only for a non-nil one
+    /// (`os.IsNotExist(err)`, `errors.Is(err, …)`): where one holds of an acquisition's error,
+    /// nothing was acquired.
+    #[serde(default)]
+    pub error_predicates: Vec<String>,
     /// Read by `must-release`: calls that only borrow a resource passed to them (`read`,
     /// `io.Copy`, `print`). Passing a resource to any other call the file does not define hands
     /// it off: the callee may keep or release it, so nothing is reported.
@@ -452,6 +462,32 @@ pub struct Acquire {
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,
+    /// The directory it is made in, when a call names one: made in a directory its caller
+    /// manages (removed as a whole, or a test's `t.TempDir()`), it is released with it, so it
+    /// is not tracked. See [`InDir`].
+    pub in_dir: Option<InDir>,
+    /// Functions that release it when passed it, besides the language's `release_functions`
+    /// (`os.Remove` removes an empty temporary directory).
+    #[serde(default)]
+    pub release_functions: Vec<String>,
+}
+
+/// Where an acquisition's call names the directory it makes something in (`os.MkdirTemp(dir,
+/// pattern)`, `tempfile.mkdtemp(dir=d)`, `Files.createTempDirectory(dir, prefix)`). A directory
+/// given there lives on its own; the empty string, `None` / `null`, and the calls in `system`
+/// (`os.TempDir()`) name the system's temporary directory, which nobody removes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InDir {
+    /// The positional argument that names the directory.
+    pub arg: Option<usize>,
+    /// The keyword argument that names it (Python `dir`).
+    pub kwarg: Option<String>,
+    /// Only with at least this many arguments (Java's overloads without a directory).
+    pub min_args: Option<usize>,
+    /// Calls that return the system's temporary directory.
+    #[serde(default)]
+    pub system: Vec<String>,
 }
 
 /// A call named in rule data, with optional constraints: a function by path (`redis.NewClient`,

@@ -129,6 +129,9 @@ struct Access {
     random: Option<(Span, String)>,
     /// The container finds a key whatever its case.
     case_insensitive: bool,
+    /// The function also compares the key whatever its case (`strings.EqualFold(k, key)`):
+    /// this access is the exact-match fast path of a case-insensitive search.
+    fallback_scan: bool,
 }
 
 /// A subscript of a container that canonicalizes its keys in its methods only (`http.Header`),
@@ -276,6 +279,18 @@ impl<'u> Cx<'u> {
                 self.block(id, body, env, returns_norm);
                 return;
             }
+            // A name bound in one branch is not bound so in the other (`if k == ID { k = ID }
+            // else { k = k.lower() }`): each branch starts from the state before the `if`.
+            StmtKind::If {
+                then, otherwise, ..
+            } => {
+                let before = env.clone();
+                self.block(id, then, env, returns_norm);
+                let mut other = before.clone();
+                self.block(id, otherwise, &mut other, returns_norm);
+                merge_branches(env, &before, other);
+                return;
+            }
             _ => {}
         }
         for b in s.blocks() {
@@ -391,7 +406,36 @@ impl<'u> Cx<'u> {
             shapes,
             random,
             case_insensitive,
+            fallback_scan: self.compares_ignoring_case(id, key),
         });
+    }
+
+    /// Whether function `id` passes `key` (a name or field) to a case-insensitive comparison.
+    fn compares_ignoring_case(&self, id: FuncId, key: &Expr) -> bool {
+        if self.model.case_insensitive_compare.is_empty() {
+            return false;
+        }
+        let Some(path) = key.peel().path() else {
+            return false;
+        };
+        let compare = Patterns::new(&self.model.case_insensitive_compare);
+        let mut hit = false;
+        crate::model::walk_stmts(&self.unit.functions[id].body, &mut |s| {
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call(c) = &x.kind {
+                        if !hit && compare.matches(c) {
+                            hit = c
+                                .args
+                                .iter()
+                                .chain(c.receiver())
+                                .any(|a| a.peel().path().as_deref() == Some(path.as_str()));
+                        }
+                    }
+                });
+            }
+        });
+        hit
     }
 
     /// How a container treats its keys, when rule data names it: by its type (declared,
@@ -721,6 +765,38 @@ impl<'u> Cx<'u> {
     }
 }
 
+/// Joins the state after the `else` branch (`other`) into the one after the `then` branch
+/// (`env`): a name only one branch rebound keeps that binding (the other branch may well have
+/// returned); one both rebound differently is unknown.
+fn merge_branches(env: &mut Env, before: &Env, other: Env) {
+    let same = |a: &Val, b: &Val| {
+        a.arg.name == b.arg.name
+            && a.arg.state == b.arg.state
+            && a.arg.site == b.arg.site
+            && a.arg.case_only == b.arg.case_only
+            && a.shape.as_ref().map(|s| &s.builder) == b.shape.as_ref().map(|s| &s.builder)
+    };
+    for (name, val) in other {
+        let old = before.get(&name);
+        if old.is_some_and(|o| same(o, &val)) {
+            // The `else` branch left it alone.
+            continue;
+        }
+        match env.get_mut(&name) {
+            Some(cur) if same(cur, &val) => {}
+            Some(cur) if old.is_none_or(|o| !same(o, cur)) => {
+                cur.arg.state = State::Unknown;
+                cur.arg.site = None;
+                cur.arg.case_only = false;
+                cur.shape = None;
+            }
+            _ => {
+                env.insert(name, val);
+            }
+        }
+    }
+}
+
 /// Whether `v` constructs a container `cc` names: `new T(…)`, `T{…}`, `T(…)`, Go `make(T)`,
 /// with one of its `with_arg` arguments when it names some.
 fn constructs(cc: &CanonicalContainer, v: &Expr) -> bool {
@@ -896,6 +972,25 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
             .map(|(a, _)| *a)
             .collect()
     };
+    // Stores of one function under both the normalized and the raw form of one argument
+    // (`byFold[lower] = f; if name != lower { byFold[name] = f }`): both keys on purpose.
+    let mut stored_as: BTreeMap<(FuncId, String, String), (bool, bool)> = BTreeMap::new();
+    for a in cx.accesses.iter().filter(|a| a.op == MapOp::Insert) {
+        for shape in &a.shapes {
+            for arg in shape.args.iter().filter(|g| !g.name.is_empty()) {
+                let e = stored_as
+                    .entry((a.func, root(&a.key), arg.name.to_ascii_lowercase()))
+                    .or_default();
+                e.0 |= arg.state == State::Norm;
+                e.1 |= arg.state == State::Raw;
+            }
+        }
+    }
+    let dual = |a: &Access, name: &str| {
+        stored_as
+            .get(&(a.func, root(&a.key), name.to_ascii_lowercase()))
+            .is_some_and(|&(n, r)| n && r)
+    };
     for group in by_container.values() {
         for (read, read_key) in group.iter().filter(|(a, _)| a.op != MapOp::Insert) {
             let read: &Access = read;
@@ -933,6 +1028,14 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let name = &raw_shape.args[i].name;
+                // An exact lookup before a case-insensitive scan, and a table stored under both
+                // forms of the key, mean the mismatch.
+                if raw.op != MapOp::Insert && raw.fallback_scan
+                    || dual(norm, name)
+                    || dual(raw, name)
+                {
+                    continue;
+                }
                 let what = match raw.op {
                     MapOp::Insert => "stored under",
                     MapOp::Lookup => "looked up with",

@@ -374,6 +374,132 @@ impl<'s> Go<'s> {
         out
     }
 
+    /// An expression `switch` read as the `if` / `else if` chain it is: each case's condition
+    /// holds in its body and the earlier ones do not, so `default` runs where all of them are
+    /// false (`switch { case err == nil: …; default: return nil, err }` has `err != nil` in its
+    /// `default`). A tag is compared with each value (`switch err { case nil: … }`), only when
+    /// it is a plain name or field, which reading again changes nothing. `None` for a switch
+    /// with `fallthrough` or a tag that is a call: those keep their arms.
+    #[allow(clippy::type_complexity)]
+    fn switch_chain<'t>(
+        &mut self,
+        n: Node<'t>,
+    ) -> Option<(Vec<(Expr, Node<'t>)>, Option<Node<'t>>)> {
+        if kind_of(n) != "expression_switch_statement" {
+            return None;
+        }
+        let tag = match n.child_by_field_id(F.value) {
+            Some(v) if matches!(kind_of(v), "identifier" | "selector_expression") => Some(v),
+            Some(_) => return None,
+            None => None,
+        };
+        let mut cases = Vec::new();
+        let mut default = None;
+        for c in kids(n) {
+            let falls = |c: Node<'t>| {
+                let mut hit = false;
+                for k in kids(c) {
+                    let ks = if kind_of(k) == "statement_list" {
+                        kids(k)
+                    } else {
+                        vec![k]
+                    };
+                    hit |= ks.iter().any(|s| kind_of(*s) == "fallthrough_statement");
+                }
+                hit
+            };
+            match kind_of(c) {
+                "expression_case" => {
+                    if falls(c) {
+                        return None;
+                    }
+                    let values: Vec<Node<'t>> = {
+                        let mut cur = c.walk();
+                        let vs: Vec<Node<'t>> =
+                            c.children_by_field_name("value", &mut cur).collect();
+                        vs.into_iter()
+                            .flat_map(|v| {
+                                if kind_of(v) == "expression_list" {
+                                    kids(v)
+                                } else {
+                                    vec![v]
+                                }
+                            })
+                            .collect()
+                    };
+                    let mut cond: Option<Expr> = None;
+                    for v in values {
+                        let one = match tag {
+                            Some(t) => Expr::new(
+                                span(v),
+                                ExprKind::Binary(
+                                    crate::model::BinOp::Eq,
+                                    Box::new(self.expr(t)),
+                                    Box::new(self.expr(v)),
+                                ),
+                            ),
+                            None => self.expr(v),
+                        };
+                        cond = Some(match cond {
+                            None => one,
+                            Some(prev) => Expr::new(
+                                crate::model::Span {
+                                    start: prev.span.start,
+                                    end: one.span.end,
+                                },
+                                ExprKind::Binary(
+                                    crate::model::BinOp::Or,
+                                    Box::new(prev),
+                                    Box::new(one),
+                                ),
+                            ),
+                        });
+                    }
+                    cases.push((cond?, c));
+                }
+                "default_case" => {
+                    if falls(c) {
+                        return None;
+                    }
+                    default = Some(c);
+                }
+                _ => {}
+            }
+        }
+        Some((cases, default))
+    }
+
+    /// Lowers [`Lowerer::switch_chain`]'s chain into a one-arm `switch`, so that `break` still
+    /// leaves it; exhaustive, as the chain's last `else` is the `default` or nothing.
+    fn push_switch_chain(
+        &mut self,
+        n: Node,
+        (cases, default): (Vec<(Expr, Node)>, Option<Node>),
+        out: &mut Block,
+    ) {
+        let mut tail: Block = default.map(|d| self.clause(d)).unwrap_or_default();
+        for (cond, c) in cases.into_iter().rev() {
+            let then = self.clause(c);
+            let sp = span(c);
+            tail = vec![Stmt::new(
+                sp,
+                StmtKind::If {
+                    cond,
+                    then,
+                    otherwise: tail,
+                },
+            )];
+        }
+        out.push(Stmt::new(
+            span(n),
+            StmtKind::Switch {
+                scrutinee: None,
+                arms: vec![tail],
+                exhaustive: true,
+            },
+        ));
+    }
+
     fn stmt(&mut self, n: Node, out: &mut Block) {
         if !self.0.enter(n) {
             return;
@@ -471,6 +597,9 @@ impl<'s> Go<'s> {
             "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
                 if let Some(init) = n.child_by_field_id(F.initializer) {
                     self.stmt(init, out);
+                }
+                if let Some(chain) = self.switch_chain(n) {
+                    return self.push_switch_chain(n, chain, out);
                 }
                 let scrutinee = n.child_by_field_id(F.value).map(|v| self.expr(v));
                 let mut arms = Vec::new();
@@ -805,7 +934,7 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                "bind", "if", "return", "defer", "bind", "loop", "expr", "switch", "return",
+                "bind", "if", "return", "defer", "bind", "loop", "expr", "switch", "if", "return",
                 "return"
             ]
         );

@@ -102,6 +102,8 @@ pub(super) struct Spec {
     pub(super) wrapper_throws: Option<String>,
     /// The acquiring call as shown in messages: `os.Open`, `new FileInputStream`.
     pub(super) callee: String,
+    /// The directory it is made in, when the call names one of its own (rule data `in_dir`).
+    pub(super) parent: Option<Expr>,
 }
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
@@ -117,6 +119,8 @@ pub(super) struct Traits {
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
     pub(super) lent_to_calls: bool,
+    /// See [`Acquire::release_functions`].
+    pub(super) release_functions: Vec<String>,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -157,6 +161,7 @@ impl Spec {
             traits: Traits::default(),
             wrapper_throws: None,
             callee,
+            parent: None,
         }
     }
 
@@ -199,9 +204,11 @@ impl Spec {
                 lock: a.lock,
                 reclaimed: a.reclaimed,
                 lent_to_calls: a.lent_to_calls,
+                release_functions: a.release_functions.clone(),
             },
             wrapper_throws: None,
             callee: shown,
+            parent: None,
         }
     }
 
@@ -304,7 +311,11 @@ impl<'m> Api<'m> {
                     None => true,
                     Some(t) => declared.is_some_and(|d| d.simple() == t),
                 };
-                (hit && typed).then(|| Spec::from_rule(a, Some(c)))
+                (hit && typed).then(|| {
+                    let mut spec = Spec::from_rule(a, Some(c));
+                    spec.parent = a.in_dir.as_ref().and_then(|d| parent_dir(d, c)).cloned();
+                    spec
+                })
             })
             .or_else(by_type)
     }
@@ -580,6 +591,31 @@ fn is_accessor(name: &str) -> bool {
 
 /// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
 /// (`True` is four bytes, `False` five).
+/// The directory the call makes it in (see [`crate::rules::InDir`]), when it names one that is
+/// not the system's temporary directory.
+fn parent_dir<'c>(d: &crate::rules::InDir, c: &'c Call) -> Option<&'c Expr> {
+    let positional = c.args.len() - c.keywords.len();
+    if d.min_args.is_some_and(|n| c.args.len() < n) {
+        return None;
+    }
+    let given = d.kwarg.as_deref().and_then(|k| c.keyword(k)).or_else(|| {
+        d.arg
+            .filter(|&i| i < positional)
+            .and_then(|i| c.args.get(i))
+    });
+    let e = given?;
+    let own = match &e.peel().kind {
+        ExprKind::Lit(Lit::Str(s)) => !s.is_empty(),
+        ExprKind::Lit(Lit::Nil) => false,
+        ExprKind::Call(inner) => {
+            let mut path = None;
+            !d.system.iter().any(|s| names_call(s, inner, &mut path))
+        }
+        _ => true,
+    };
+    own.then_some(e)
+}
+
 fn with_kwarg(c: &Call, entry: &str) -> bool {
     let (name, value) = entry.split_once('=').unwrap_or((entry, "True"));
     c.keyword(name).is_some_and(|v| {

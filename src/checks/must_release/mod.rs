@@ -421,6 +421,12 @@ struct Fx<'a, 'u> {
     /// The `catch` / `except` blocks of each enclosing `try`, with the span of its body,
     /// innermost last.
     catches: Vec<(&'u [crate::model::Catch], Span)>,
+    /// The names the headers of the enclosing scopes bind (try-with-resources, `with`): the
+    /// scope releases them, and with them what they own.
+    scoped: Vec<String>,
+    /// The directories this function's caller or this function removes as a whole, worked out
+    /// when first asked: see [`Fx::in_managed_dir`].
+    managed_dirs: std::cell::OnceCell<HashSet<String>>,
 }
 
 impl<'a, 'u> Fx<'a, 'u> {
@@ -468,6 +474,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             loops: Vec::new(),
             in_finally: Vec::new(),
             catches: Vec::new(),
+            scoped: Vec::new(),
+            managed_dirs: std::cell::OnceCell::new(),
         }
     }
 
@@ -621,6 +629,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 join(out, breaks)
             }
             StmtKind::Loop { head, body } => {
+                let in_head = self.res.len();
                 for e in head {
                     self.effects(e, &mut st);
                 }
@@ -628,7 +637,20 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.jumps.push((true, None, None, self.finally.len()));
                 let before = self.res.len();
                 self.loops.push(before);
-                let end = self.block(body, st.clone());
+                // The body runs where the condition holds: `while ((fd = accept(s)) == -1)`
+                // enters it with nothing acquired.
+                let mut entry = st.clone();
+                if let (Some(cur), [cond]) = (entry.as_mut(), head.as_slice()) {
+                    for r in self.open(cur) {
+                        if r < in_head && !self.tests(cond, r) {
+                            continue;
+                        }
+                        if let Some((Held::No, _)) = self.split(cond, r, in_head) {
+                            self.not_held(cur, r);
+                        }
+                    }
+                }
+                let end = self.block(body, entry);
                 self.loops.pop();
                 if let (Some(cur), Some(last)) = (&end, body.last()) {
                     let mut cur = cur.clone();
@@ -676,10 +698,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                 finally,
             } => self.try_stmt(body, catches, finally, st),
             StmtKind::Scoped { bindings, body } => {
+                let depth = self.scoped.len();
                 for b in bindings {
                     self.scoped_binding(b, &mut st);
+                    let names: Vec<&Expr> = match &b.kind {
+                        StmtKind::Bind { targets, .. } => targets.iter().collect(),
+                        _ => b.exprs(),
+                    };
+                    self.scoped.extend(names.into_iter().filter_map(path_of));
                 }
-                self.block(body, st)
+                let out = self.block(body, st);
+                self.scoped.truncate(depth);
+                out
             }
             StmtKind::Break => {
                 if let Some(depth) = self.jumps.last().map(|t| t.3) {
@@ -999,7 +1029,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             };
             let Some(name) = self.local_target(t) else {
                 // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`.
-                if matches!(&t.kind, ExprKind::Name(n) if n == "_") && !spec.traits.lock {
+                if matches!(&t.kind, ExprKind::Name(n) if n == "_")
+                    && !spec.traits.lock
+                    && !self.in_managed_dir(&spec)
+                {
                     let r = self.new_res(span, Vec::new(), &spec);
                     self.res[r].exceptions = false;
                     self.res[r].throws = None;
@@ -1642,11 +1675,130 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// A call's result as receiver (`getConnection().createStatement()`) has no owner to wait
     /// for: it is tracked.
     fn owner_held(&self, spec: &Spec, cur: &State) -> bool {
+        if self.in_managed_dir(spec) {
+            return false;
+        }
+        // Made by what a scope releases (`c.prepareStatement(q)` in `try (Connection c = …)`),
+        // whose release releases it too: the scope's end releases it.
+        if spec
+            .owner
+            .as_ref()
+            .is_some_and(|o| !o.release.is_empty() && self.scoped.contains(&o.path))
+        {
+            return false;
+        }
         !spec.closed_with_owner
             || spec.owner.as_ref().is_none_or(|o| {
                 (0..self.res.len())
                     .any(|r| is_open(cur.get(r).bits) && self.res[r].vars.contains(&o.path))
             })
+    }
+
+    /// Whether a temporary directory or file is made inside a directory that goes as a whole,
+    /// with it: a test's `t.TempDir()`, a parameter (the caller's directory), or a name this
+    /// function removes (`defer
+    /// os.RemoveAll(root)`) or binds to one of those or to a path built from one
+    /// (`filepath.Join(root, "x")`), or to another temporary directory. A directory of the
+    /// program's own (`filepath.Join(o.root, "snapshots")`) does not go: what is made there
+    /// stays tracked.
+    pub(super) fn in_managed_dir(&self, spec: &Spec) -> bool {
+        let Some(parent) = &spec.parent else {
+            return false;
+        };
+        if test_temp_dir(parent) {
+            return true;
+        }
+        let managed = self.managed_dirs.get_or_init(|| self.find_managed_dirs());
+        let mut hit = false;
+        parent.walk(&mut |x| {
+            if let Some(p) = path_of(x) {
+                hit |= managed.contains(&p);
+            }
+        });
+        hit
+    }
+
+    /// The managed directories of this function and, for a closure (`t.Run(name, func(t
+    /// *testing.T) { … })`), of the functions around it.
+    fn find_managed_dirs(&self) -> HashSet<String> {
+        let mut managed = HashSet::new();
+        let mut f = Some(self.func);
+        while let Some(func) = f {
+            managed.extend(self.managed_dirs_of(func));
+            f = func.parent.map(|p| &self.unit.functions[p]);
+        }
+        managed
+    }
+
+    fn managed_dirs_of(&self, func: &'u crate::model::Function) -> HashSet<String> {
+        // A directory the caller passes is the caller's to remove; the receiver's fields are
+        // the program's own directories.
+        let receiver = func.receiver.as_ref().map(|r| r.name.as_str());
+        let mut managed: HashSet<String> = func
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .filter(|n| {
+                !n.is_empty() && Some(*n) != receiver && !matches!(*n, "self" | "this" | "cls")
+            })
+            .map(String::from)
+            .collect();
+        // Removed as a whole somewhere in the function, closures included.
+        each_expr(self.unit, &func.body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                if self.api.is_release_fn(c) {
+                    managed.extend(c.args.iter().filter_map(path_of));
+                }
+            }
+        });
+        // Bound to a test's directory, a temporary directory, or a path built from a managed one.
+        for _ in 0..3 {
+            let before = managed.len();
+            crate::model::walk_stmts(&func.body, &mut |s| {
+                let StmtKind::Bind {
+                    targets, values, ..
+                } = &s.kind
+                else {
+                    return;
+                };
+                let Some(v) = values.first() else {
+                    return;
+                };
+                let from = test_temp_dir(v)
+                    || matches!(&v.peel().kind, ExprKind::Call(c)
+                    if self.api.acquire_call(c, None).is_some_and(|sp| sp.traits.lent_to_calls)
+                        || matches!(c.name(), Some("Join" | "join" | "resolve"))
+                            && c.args.iter().chain(c.receiver()).any(|a| {
+                                path_of(a).is_some_and(|p| managed.contains(&p))
+                            }));
+                if from {
+                    if let Some(p) = targets.first().and_then(path_of) {
+                        managed.insert(p);
+                    }
+                }
+            });
+            if managed.len() == before {
+                break;
+            }
+        }
+        managed
+    }
+
+    /// Whether the object that made a resource is released here: by a scope around (see
+    /// [`Fx::owner_held`]) or by a call anywhere in the function (`conn.close()`), which
+    /// releases what it made, even what was dropped (`conn.prepareCall(sql);`).
+    fn owner_released_here(&self, o: &Owner) -> bool {
+        if o.release.is_empty() {
+            return false;
+        }
+        if self.scoped.contains(&o.path) {
+            return true;
+        }
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            hit |= matches!(&e.kind, ExprKind::Call(c) if o.calls(c, &o.release));
+        });
+        hit
     }
 
     /// Ends a statement's evaluation: `?` exits see the state before its acquisitions; then the
@@ -1782,7 +1934,13 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         c.args.iter().enumerate().any(|(i, a)| {
             res.vars.iter().any(|v| refers_to(a, v))
-                && (self.api.is_release_fn(c) || self.sums.call_releases_arg(self.unit, c, i))
+                && (self.api.is_release_fn(c)
+                    || res
+                        .traits
+                        .release_functions
+                        .iter()
+                        .any(|f| names_call(f, c, &mut None))
+                    || self.sums.call_releases_arg(self.unit, c, i))
         }) || res
             .vars
             .iter()
@@ -1934,6 +2092,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     },
                     (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
                     (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
+                    // An errno companion (`errno != 0`): non-zero where the call failed.
+                    (ExprKind::Lit(Lit::Num(Some(0))), BinOp::Ne) if companion => true,
+                    (ExprKind::Lit(Lit::Num(Some(0))), BinOp::Eq) if companion => false,
                     // `p == MAP_FAILED`, `h != INVALID_HANDLE_VALUE`.
                     (ExprKind::Name(n), BinOp::Eq | BinOp::Ne)
                         if !companion && self.api.failure_value(n) =>
@@ -1949,6 +2110,20 @@ impl<'a, 'u> Fx<'a, 'u> {
                     _ => return None,
                 };
                 Some(if failed_if_true { (No, Yes) } else { (Yes, No) })
+            }
+            // `os.IsNotExist(err)`: true only of a non-nil error, so where the call failed.
+            ExprKind::Call(c)
+                if c.args
+                    .first()
+                    .is_some_and(|a| self.subject(a, r, before) == Some(true))
+                    && self
+                        .api
+                        .m
+                        .error_predicates
+                        .iter()
+                        .any(|p| names_call(p, c, &mut None)) =>
+            {
+                Some((No, Maybe))
             }
             ExprKind::Call(c)
                 if matches!(c.name(), Some("is_null" | "is_none" | "is_err"))
@@ -2021,6 +2196,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         });
         hit
     }
+}
+
+/// A test's temporary directory, which the test framework removes: `t.TempDir()`,
+/// `b.TempDir()`.
+fn test_temp_dir(e: &Expr) -> bool {
+    matches!(&e.peel().kind, ExprKind::Call(c)
+        if c.name() == Some("TempDir") && c.args.is_empty()
+            && c.receiver().and_then(path_of).is_some_and(|r| r != "os" && r != "ioutil"))
 }
 
 /// A loop with no condition (`for {}`, `loop {}`, `for (;;)`, `while True`, `while (1)`): it is

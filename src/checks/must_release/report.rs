@@ -243,7 +243,15 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.res.len() >= MAX_RESOURCES {
                 break;
             }
-            if spec.traits.reclaimed || spec.traits.lock || spec.closed_with_owner {
+            if spec.traits.reclaimed
+                || spec.traits.lock
+                || spec.closed_with_owner
+                || self.in_managed_dir(&spec)
+                || spec
+                    .owner
+                    .as_ref()
+                    .is_some_and(|o| self.owner_released_here(o))
+            {
                 continue;
             }
             let r = self.new_res(at, Vec::new(), &spec);

@@ -476,7 +476,7 @@ impl Summaries {
                                 spec.receiver = false;
                                 spec.err_result = (api.lang == Lang::Go
                                     && f.results.len() > 1
-                                    && f.results.last().is_some_and(|t| t.0 == "error"))
+                                    && f.results.last().is_some_and(crate::index::go_error_type))
                                 .then(|| f.results.len() - 1);
                                 spec.callee = f.name.clone();
                                 ret = Some(spec);
