@@ -468,6 +468,33 @@ impl Index {
     }
 }
 
+/// A Rust `use` path from the crate root, as package keys are written (`crate::a::B` →
+/// `a::B`; `self::` and `super::` from the file's module); other paths as written.
+fn rust_absolute_import(package: &str, path: &str) -> String {
+    if let Some(rest) = path.strip_prefix("crate::") {
+        return rest.to_string();
+    }
+    let mut base: Vec<&str> = package.split("::").filter(|s| !s.is_empty()).collect();
+    let mut rest = path;
+    let mut relative = false;
+    loop {
+        if let Some(r) = rest.strip_prefix("self::") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("super::") {
+            base.pop();
+            rest = r;
+        } else {
+            break;
+        }
+        relative = true;
+    }
+    if !relative {
+        return path.to_string();
+    }
+    base.push(rest);
+    base.join("::")
+}
+
 fn sep(lang: Lang) -> &'static str {
     match lang {
         Lang::Rust => "::",
@@ -979,6 +1006,9 @@ impl<'a> Ctx<'a> {
 
     /// A Python relative import (`.pool.Pool`) made absolute from the file's module.
     fn absolute_import(&self, f: &FileDecls, path: &str) -> String {
+        if f.lang == Lang::Rust {
+            return rust_absolute_import(&f.package, path);
+        }
         if f.lang != Lang::Python || !path.starts_with('.') {
             return path.to_string();
         }
@@ -1683,5 +1713,14 @@ import \"example.com/m/other\"\ntype T struct{}\n",
                 .map(|k| ix.qualified_name(k) + &k.file.to_string())
         };
         assert_eq!(key(&one), key(&two));
+    }
+
+    #[test]
+    fn rust_use_paths_from_the_crate_root() {
+        assert_eq!(rust_absolute_import("registry", "crate::lease::Lease"), "lease::Lease");
+        assert_eq!(rust_absolute_import("net::conn", "super::pool::Pool"), "net::pool::Pool");
+        assert_eq!(rust_absolute_import("net", "self::conn::Conn"), "net::conn::Conn");
+        assert_eq!(rust_absolute_import("a::b", "super::super::C"), "C");
+        assert_eq!(rust_absolute_import("a", "std::time::Instant"), "std::time::Instant");
     }
 }
