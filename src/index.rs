@@ -120,9 +120,13 @@ pub struct TypeInfo {
     pub superclass: Option<TypeRef>,
     pub embedded: Vec<TypeRef>,
     pub annotations: Vec<Box<str>>,
-    /// What the type's own text method (`String()`, `toString()`, `__str__` / `__repr__`)
-    /// prints; `None` when the type declares none.
+    /// What the type's own text method (`String()`, `toString()`, `__str__` / `__repr__`, a
+    /// Rust `impl Display`) prints; `None` when the type declares none.
     pub text: Option<TextFact>,
+    /// What a Rust type's hand-written `impl Debug` prints; `None` without one (a derived
+    /// `Debug` is in [`TypeInfo::annotations`], judged by its fields when asked).
+    #[serde(default)]
+    pub debug_text: Option<TextFact>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -193,6 +197,16 @@ impl FnFacts {
             mine.dedup();
         }
     }
+}
+
+/// Which text of a value is formatted: Rust tells `Display` (`{}`, `to_string()`) from `Debug`
+/// (`{:?}`); other languages have one text, and ignore it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextForm {
+    /// Either: unstable if one of them is.
+    Any,
+    Display,
+    Debug,
 }
 
 /// What a type's text is, for map keys formatted from it.
@@ -468,6 +482,33 @@ impl Index {
     }
 }
 
+/// A Rust `use` path from the crate root, as package keys are written (`crate::a::B` →
+/// `a::B`; `self::` and `super::` from the file's module); other paths as written.
+fn rust_absolute_import(package: &str, path: &str) -> String {
+    if let Some(rest) = path.strip_prefix("crate::") {
+        return rest.to_string();
+    }
+    let mut base: Vec<&str> = package.split("::").filter(|s| !s.is_empty()).collect();
+    let mut rest = path;
+    let mut relative = false;
+    loop {
+        if let Some(r) = rest.strip_prefix("self::") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("super::") {
+            base.pop();
+            rest = r;
+        } else {
+            break;
+        }
+        relative = true;
+    }
+    if !relative {
+        return path.to_string();
+    }
+    base.push(rest);
+    base.join("::")
+}
+
 fn sep(lang: Lang) -> &'static str {
     match lang {
         Lang::Rust => "::",
@@ -548,7 +589,8 @@ pub fn summarize(path: &str, unit: &Unit) -> FileDecls {
             superclass: t.superclass.clone(),
             embedded: t.embedded.clone(),
             annotations: t.annotations.iter().map(|a| a.as_str().into()).collect(),
-            text: own_text(unit, t),
+            text: own_text(unit, t, TextForm::Display),
+            debug_text: own_text(unit, t, TextForm::Debug),
         })
         .collect();
     let mut functions = Vec::new();
@@ -609,10 +651,26 @@ fn own_text_method(lang: Lang, name: &str) -> Option<()> {
 /// What the type's own text method prints, read from its body: the time, an address or
 /// identity, a counter; else stable. `None` without such a method (or when only a Go method
 /// declared apart has it: see [`go_method_text`]).
-fn own_text(unit: &Unit, t: &crate::model::TypeDecl) -> Option<TextFact> {
+/// For Rust, the `fmt` of the type's own `impl Display` (`form` Display) or `impl Debug` (`form`
+/// Debug) in the file; other languages have one text, which is `form` Display.
+fn own_text(unit: &Unit, t: &crate::model::TypeDecl, form: TextForm) -> Option<TextFact> {
     let mut found = None;
     for m in &t.methods {
-        if own_text_method(unit.lang, &m.name).is_none() {
+        let text_method = match unit.lang {
+            Lang::Rust => {
+                let implements = m
+                    .func
+                    .and_then(|id| unit.functions[id].implements.as_ref())
+                    .map(TypeRef::simple);
+                let want = match form {
+                    TextForm::Debug => "Debug",
+                    _ => "Display",
+                };
+                m.name == "fmt" && implements == Some(want)
+            }
+            _ => form == TextForm::Display && own_text_method(unit.lang, &m.name).is_some(),
+        };
+        if !text_method {
             continue;
         }
         let fact = match m.func {
@@ -646,6 +704,11 @@ const UNSTABLE_CALLS: &[(&str, &str)] = &[
     ("datetime.datetime.now", "the time"),
     ("datetime.utcnow", "the time"),
     ("id", "the object's id()"),
+    ("SystemTime::now", "the time"),
+    ("Instant::now", "the time"),
+    ("Utc::now", "the time"),
+    ("Local::now", "the time"),
+    ("thread::current", "the current thread"),
 ];
 
 /// Field types whose value is a time, a counter or a thread.
@@ -658,6 +721,68 @@ const UNSTABLE_FIELD_TYPES: &[&str] = &[
     "LocalDateTime",
     "Thread",
 ];
+
+/// Rust types whose `Debug` text changes while the value keeps its identity, or differs
+/// between equal values, by simple name.
+const RUST_UNSTABLE_TYPES: &[(&str, &str)] = &[
+    ("Instant", "a time"),
+    ("SystemTime", "a time"),
+    ("DateTime", "a time"),
+    ("NaiveDateTime", "a time"),
+    ("Cell", "a cell, printed as its current value"),
+    (
+        "RefCell",
+        "a RefCell, printed as `<borrowed>` while borrowed",
+    ),
+    ("Mutex", "a mutex, printed as `<locked>` while held"),
+    ("RwLock", "a lock, printed as `<locked>` while held"),
+    ("HashMap", "a HashMap, printed in a random order"),
+    ("HashSet", "a HashSet, printed in a random order"),
+    ("Thread", "a thread"),
+    ("ThreadId", "a thread id"),
+];
+
+/// Wrappers whose `Debug` prints what they hold.
+const RUST_TRANSPARENT: &[&str] = &["Option", "Box", "Arc", "Rc", "Vec", "VecDeque"];
+
+/// Looks through references and [`RUST_TRANSPARENT`] wrappers: `Option<Arc<Job>>` → `Job`;
+/// `None` for a type that holds none of them.
+fn rust_inner(ty: &TypeRef) -> Option<TypeRef> {
+    let text = ty.0.trim_start_matches('&');
+    let text = text
+        .strip_prefix('\'')
+        .and_then(|t| t.split_once(' '))
+        .map_or(text, |(_, t)| t);
+    let text = text.strip_prefix("mut ").unwrap_or(text).trim();
+    let t = TypeRef::new(text);
+    if RUST_TRANSPARENT.contains(&t.simple()) {
+        let (open, close) = (text.find('<')?, text.rfind('>')?);
+        return (open < close).then(|| TypeRef::new(text[open + 1..close].trim()));
+    }
+    (text != ty.0).then_some(t)
+}
+
+/// Why a Rust field of this type prints unstable `Debug` text (a time, a raw pointer, an
+/// atomic, a cell or a lock, as such or inside [`RUST_TRANSPARENT`] wrappers); `None` when it
+/// is not one of them (a project type is judged apart).
+fn rust_unstable_type(ty: &TypeRef) -> Option<String> {
+    let mut ty = ty.clone();
+    for _ in 0..MAX_CHAIN {
+        let text = ty.0.trim();
+        if text.starts_with("*const") || text.starts_with("*mut") {
+            return Some("a raw pointer, printed as an address".into());
+        }
+        let simple = ty.simple();
+        if simple.starts_with("Atomic") {
+            return Some("an atomic, printed as its current value".into());
+        }
+        if let Some((_, why)) = RUST_UNSTABLE_TYPES.iter().find(|(n, _)| *n == simple) {
+            return Some((*why).into());
+        }
+        ty = rust_inner(&ty)?;
+    }
+    None
+}
 
 /// What the body of text method `id` prints.
 fn body_text(unit: &Unit, id: FuncId, owner: Option<&crate::model::TypeDecl>) -> TextFact {
@@ -679,7 +804,9 @@ fn body_text(unit: &Unit, id: FuncId, owner: Option<&crate::model::TypeDecl>) ->
                 for (p, what) in UNSTABLE_CALLS {
                     let hit = match path.as_deref() {
                         Some(path) => {
-                            path == *p || (p.contains('.') && path.ends_with(&format!(".{p}")))
+                            path == *p
+                                || (p.contains('.') && path.ends_with(&format!(".{p}")))
+                                || (p.contains("::") && path.ends_with(&format!("::{p}")))
                         }
                         None => false,
                     };
@@ -727,7 +854,11 @@ fn body_text(unit: &Unit, id: FuncId, owner: Option<&crate::model::TypeDecl>) ->
                     || f.receiver.as_ref().is_some_and(|r| base.is_path(&r.name)) =>
             {
                 if let Some(ty) = field_ty(name) {
-                    if UNSTABLE_FIELD_TYPES.contains(&ty.simple()) {
+                    let unstable = match unit.lang {
+                        Lang::Rust => rust_unstable_type(ty).is_some(),
+                        _ => UNSTABLE_FIELD_TYPES.contains(&ty.simple()),
+                    };
+                    if unstable {
                         why = Some(format!("its {method}() prints `{name}` ({})", ty.0));
                     }
                 }
@@ -979,6 +1110,9 @@ impl<'a> Ctx<'a> {
 
     /// A Python relative import (`.pool.Pool`) made absolute from the file's module.
     fn absolute_import(&self, f: &FileDecls, path: &str) -> String {
+        if f.lang == Lang::Rust {
+            return rust_absolute_import(&f.package, path);
+        }
         if f.lang != Lang::Python || !path.starts_with('.') {
             return path.to_string();
         }
@@ -1325,6 +1459,15 @@ impl<'a> Ctx<'a> {
         self.text_depth(key, 0)
     }
 
+    /// [`Ctx::text_of`] for one form of text: a Rust value formatted with `{:?}` prints its
+    /// `Debug`, with `{}` its `Display`.
+    pub fn text_of_as(&self, key: TypeKey, form: TextForm) -> Option<TextFact> {
+        if self.index.files[key.file].lang == Lang::Rust {
+            return self.rust_text(key, 0, form);
+        }
+        self.text_of(key)
+    }
+
     fn text_depth(&self, key: TypeKey, depth: usize) -> Option<TextFact> {
         if depth > MAX_CHAIN {
             return None;
@@ -1332,6 +1475,9 @@ impl<'a> Ctx<'a> {
         let ix = self.index;
         let f = &ix.files[key.file];
         let info = ix.type_info(key);
+        if f.lang == Lang::Rust {
+            return self.rust_text(key, depth, TextForm::Any);
+        }
         if let Some(t) = &info.text {
             return Some(t.clone());
         }
@@ -1407,6 +1553,82 @@ impl<'a> Ctx<'a> {
             }
             Lang::Rust | Lang::C => None,
         }
+    }
+
+    /// A Rust type's text: its hand-written `impl Display` / `impl Debug` in its file decides;
+    /// a derived `Debug` prints the fields ([`Ctx::rust_unstable_field`]). `None` when neither
+    /// is known: the text may come from an `impl` elsewhere or a macro.
+    fn rust_text(&self, key: TypeKey, depth: usize, form: TextForm) -> Option<TextFact> {
+        if depth > MAX_CHAIN {
+            return None;
+        }
+        let info = self.index.type_info(key);
+        let debug = || {
+            if info.debug_text.is_some() {
+                return info.debug_text.clone();
+            }
+            if !info.annotations.iter().any(|a| &**a == "Debug") {
+                return None;
+            }
+            Some(match self.rust_unstable_field(key, depth) {
+                Some(why) => TextFact::Unstable(why.into()),
+                None => TextFact::Stable,
+            })
+        };
+        match form {
+            TextForm::Display => info.text.clone(),
+            TextForm::Debug => debug(),
+            TextForm::Any => match (info.text.clone(), debug()) {
+                (Some(u @ TextFact::Unstable(_)), _) | (_, Some(u @ TextFact::Unstable(_))) => {
+                    Some(u)
+                }
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
+    /// The first field of a Rust struct or enum with a derived `Debug` whose text is not
+    /// stable, described: one of [`rust_unstable_type`], or of a project type whose `Debug`
+    /// is not stable.
+    fn rust_unstable_field(&self, key: TypeKey, depth: usize) -> Option<String> {
+        let info = self.index.type_info(key);
+        for (name, ty) in info
+            .fields
+            .iter()
+            .filter_map(|(n, t)| Some((n, t.as_ref()?)))
+        {
+            if let Some(why) = rust_unstable_type(ty) {
+                return Some(format!(
+                    "its derived Debug prints `{name}` ({}): {why}",
+                    ty.0
+                ));
+            }
+            // A project type inside: its own Debug is printed.
+            let mut inner = ty.clone();
+            for _ in 0..MAX_CHAIN {
+                match rust_inner(&inner) {
+                    Some(t) => inner = t,
+                    None => break,
+                }
+            }
+            let simple = inner.simple();
+            if !simple.starts_with(|c: char| c.is_ascii_uppercase()) || simple == "String" {
+                continue;
+            }
+            if let Some(k) = self.resolve_in(key, &inner) {
+                if k != key {
+                    if let Some(TextFact::Unstable(why)) =
+                        self.rust_text(k, depth + 1, TextForm::Debug)
+                    {
+                        return Some(format!(
+                            "its derived Debug prints `{name}` ({}), and {why}",
+                            ty.0
+                        ));
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The first field of a Go struct whose `%v` text is not stable, described.
@@ -1689,5 +1911,26 @@ import \"example.com/m/other\"\ntype T struct{}\n",
                 .map(|k| ix.qualified_name(k) + &k.file.to_string())
         };
         assert_eq!(key(&one), key(&two));
+    }
+
+    #[test]
+    fn rust_use_paths_from_the_crate_root() {
+        assert_eq!(
+            rust_absolute_import("registry", "crate::lease::Lease"),
+            "lease::Lease"
+        );
+        assert_eq!(
+            rust_absolute_import("net::conn", "super::pool::Pool"),
+            "net::pool::Pool"
+        );
+        assert_eq!(
+            rust_absolute_import("net", "self::conn::Conn"),
+            "net::conn::Conn"
+        );
+        assert_eq!(rust_absolute_import("a::b", "super::super::C"), "C");
+        assert_eq!(
+            rust_absolute_import("a", "std::time::Instant"),
+            "std::time::Instant"
+        );
     }
 }

@@ -319,7 +319,8 @@ pub struct TypeDecl {
     /// Go embedded struct fields (`*bufio.Reader`, `io.Closer`): their methods are promoted.
     pub embedded: Vec<TypeRef>,
     /// Annotations and decorators on the declaration, by name without arguments or `@`
-    /// (`dataclass`, `attr.s`, `ToString`, `Data`): some generate methods the text lacks.
+    /// (`dataclass`, `attr.s`, `ToString`, `Data`): some generate methods the text lacks. For a
+    /// Rust struct or enum, the traits it derives (`Debug`, `Clone`).
     pub annotations: Vec<String>,
 }
 
@@ -379,7 +380,8 @@ pub struct Function {
     pub parent: Option<FuncId>,
     /// For a closure, lambda or anonymous class: the call it is passed to.
     pub passed_to: Option<PassedTo>,
-    /// For a method of an anonymous class, the type it instantiates (`SessionCallback<Object>`).
+    /// For a method of an anonymous class, the type it instantiates (`SessionCallback<Object>`);
+    /// for a method of a Rust trait `impl`, the trait (`fmt::Display`).
     pub implements: Option<TypeRef>,
     pub params: Vec<Param>,
     /// Declared result types, in order (Go's `(T, error)`, Java's return type, Rust's `-> T`).

@@ -14,7 +14,7 @@
 //! on a typed value, a call of a known function. Unknown stays unknown: every question may be
 //! answered `None`, and no answer is a guess from a name.
 
-use crate::index::{Ctx, FileId, ResourceType, TextFact, TypeKey};
+use crate::index::{Ctx, FileId, ResourceType, TextFact, TextForm, TypeKey};
 use crate::model::{walk_stmts, Expr, ExprKind, FnKind, FuncId, Lang, StmtKind, TypeRef, Unit};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -174,6 +174,11 @@ impl<'a> TypeEnv<'a> {
     /// What the expression's value prints as, when it is a project type whose text is known.
     pub fn text_fact(&self, e: &Expr) -> Option<TextFact> {
         self.ctx.text_of(self.project_type(e)?)
+    }
+
+    /// [`TypeEnv::text_fact`] for one form of its text (Rust's `Display` or `Debug`).
+    pub fn text_fact_as(&self, e: &Expr, form: TextForm) -> Option<TextFact> {
+        self.ctx.text_of_as(self.project_type(e)?, form)
     }
 
     fn resolve(&self, t: &Ty) -> Option<TypeKey> {

@@ -5,13 +5,15 @@
 //! [`crate::index::Ctx::text_fact`]): a Go struct printed with its fields holds a pointer, a time,
 //! a context, a channel, a function or a mutex; a Java class has no `toString()` or prints time,
 //! counters or the identity hash; a Python class falls back to the default repr or prints time
-//! or `id()`. A project type whose text is stable is not reported, whatever its name. Other
+//! or `id()`; a Rust type's `Display` or `Debug` (by the verb) prints the time, or its derived
+//! `Debug` prints a time, a pointer, an atomic, a cell or a lock. A project type whose text is
+//! stable, or a Rust one whose text is not known, is not reported, whatever its name. Other
 //! values are judged by the rule data: declared types, then names.
 
 use super::support::{api_matches, map_access, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
-use crate::index::{Miss, TextFact};
+use crate::index::{Miss, TextFact, TextForm};
 use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
 use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
 use crate::types::TypeEnv;
@@ -384,7 +386,19 @@ impl<'u> Cx<'u> {
         // A project type: its declaration decides. What the index could not answer is held
         // back: it matters only if the value reaches a map key.
         let env = self.env(id);
-        let ((fact, ty), mut misses) = self.ctx.capture(|| (env.text_fact(e), env.type_of(e)));
+        let debug = m.debug_verbs.iter().any(|v| v == verb);
+        let form = if debug {
+            TextForm::Debug
+        } else {
+            TextForm::Display
+        };
+        let ((fact, ty, project), mut misses) = self.ctx.capture(|| {
+            let project = env.project_type(e).is_some();
+            (env.text_fact_as(e, form), env.type_of(e), project)
+        });
+        // Judged below by the rule data, the verdict changes if the project declares the type
+        // after all: that question is recorded with the finding.
+        let asked = misses.clone();
         // Only the type of `e` itself was unresolved: the project changes the verdict only if
         // that type prints unstable text, so that is the question kept.
         if let ([Miss::Type(t)], Some(ty)) = (misses.as_slice(), ty) {
@@ -407,13 +421,19 @@ impl<'u> Cx<'u> {
             if type_matches(&m.stable_types, ty) {
                 return None;
             }
-            if type_matches(&m.unstable_types, ty) {
-                return Some(format!("`{shown}` ({})", ty.0));
+            let found = if type_matches(&m.unstable_types, ty) {
+                Some(format!("`{shown}` ({})", ty.0))
+            } else if debug && !project {
+                // A project type whose debug text is not known (an `impl Debug` elsewhere, a
+                // macro) stays quiet: unknown is not unstable.
+                Some(format!("`{shown}` ({}, debug-formatted)", ty.0))
+            } else {
+                None
+            };
+            if found.is_some() {
+                self.ctx.record(&asked);
             }
-            if m.debug_verbs.iter().any(|v| v == verb) {
-                return Some(format!("`{shown}` ({}, debug-formatted)", ty.0));
-            }
-            return None;
+            return found;
         }
         let word = last_word(e.hint_name()?);
         m.unstable_names

@@ -805,16 +805,18 @@ impl<'s> Rs<'s> {
             syn::Item::Impl(imp) => {
                 let own = self.ty(&imp.self_ty);
                 let owner = own.simple().to_string();
-                if let Some((_, path, _)) = &imp.trait_ {
+                let tr = imp.trait_.as_ref().map(|(_, path, _)| {
                     let tr = TypeRef::new(self.text(self.path_span(path)));
-                    self.trait_impls.push((owner.clone(), tr));
-                }
+                    self.trait_impls.push((owner.clone(), tr.clone()));
+                    tr
+                });
                 self.impl_ty.push(own.0);
                 for it in &imp.items {
                     match it {
                         syn::ImplItem::Fn(m) => {
                             let id = self.function(FnKind::Method, &m.sig, &m.block);
                             self.unit.functions[id].owner = Some(owner.clone());
+                            self.unit.functions[id].implements = tr.clone();
                         }
                         syn::ImplItem::Const(c) => {
                             self.global(&c.ident, Some(&c.ty), Some(&c.expr), out)
@@ -885,6 +887,7 @@ impl<'s> Rs<'s> {
                 self.fields(&s.fields);
                 let declared = self.unit.fields[before..].to_vec();
                 self.unit.types[t].fields = declared;
+                self.unit.types[t].annotations = derives(&s.attrs);
             }
             syn::Item::Union(u) => {
                 let t =
@@ -896,11 +899,16 @@ impl<'s> Rs<'s> {
                 self.unit.types[t].fields = declared;
             }
             syn::Item::Enum(en) => {
-                self.unit
-                    .add_type(TypeKind::Enum, ident(&en.ident), self.sp(en.ident.span()));
+                let t =
+                    self.unit
+                        .add_type(TypeKind::Enum, ident(&en.ident), self.sp(en.ident.span()));
+                self.unit.types[t].annotations = derives(&en.attrs);
+                let before = self.unit.fields.len();
                 for v in &en.variants {
                     self.fields(&v.fields);
                 }
+                let declared = self.unit.fields[before..].to_vec();
+                self.unit.types[t].fields = declared;
             }
             syn::Item::Use(u) => {
                 let span = self.spanned(u);
@@ -2021,6 +2029,21 @@ fn macro_name(mac: &syn::Macro) -> String {
 }
 
 /// For formatting macros, the position of the template argument.
+/// The traits a declaration derives (`#[derive(Debug, Clone)]` → `Debug`, `Clone`), by their
+/// last path segment, for [`crate::model::TypeDecl::annotations`].
+fn derives(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let paths = a.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated);
+        for p in paths.iter().flatten() {
+            if let Some(last) = p.segments.last() {
+                out.push(ident(&last.ident));
+            }
+        }
+    }
+    out
+}
+
 fn template_index(name: &str) -> Option<usize> {
     Some(match name {
         "format" | "format_args" | "print" | "println" | "eprint" | "eprintln" | "panic"
