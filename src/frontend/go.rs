@@ -33,6 +33,9 @@ pub fn lower_with(src: &str, declarations_only: bool) -> Result<Unit, ParseError
 
 struct Go<'s>(Lowerer<'s>);
 
+/// The most cases of an expression `switch` read as an `if` chain.
+const MAX_CHAINED_CASES: usize = 32;
+
 impl<'s> Go<'s> {
     fn text(&self, n: Node) -> &'s str {
         self.0.text(n)
@@ -374,7 +377,8 @@ impl<'s> Go<'s> {
         out
     }
 
-    /// An expression `switch` read as the `if` / `else if` chain it is: each case's condition
+    /// An expression `switch` read as the `if` / `else if` chain it is (up to
+    /// [`MAX_CHAINED_CASES`] cases): each case's condition
     /// holds in its body and the earlier ones do not, so `default` runs where all of them are
     /// false (`switch { case err == nil: …; default: return nil, err }` has `err != nil` in its
     /// `default`). A tag is compared with each value (`switch err { case nil: … }`), only when
@@ -466,10 +470,11 @@ impl<'s> Go<'s> {
                 _ => {}
             }
         }
-        Some((cases, default))
+        // A long switch (a parser's, a generated table's) would nest as deep as it is long.
+        (cases.len() <= MAX_CHAINED_CASES).then_some((cases, default))
     }
 
-    /// Lowers [`Lowerer::switch_chain`]'s chain into a one-arm `switch`, so that `break` still
+    /// Lowers [`Go::switch_chain`]'s chain into a one-arm `switch`, so that `break` still
     /// leaves it; exhaustive, as the chain's last `else` is the `default` or nothing.
     fn push_switch_chain(
         &mut self,
