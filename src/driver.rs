@@ -1125,9 +1125,6 @@ fn analyze_bytes(
     }
 }
 
-/// The name of the innermost named function around `span`, with those it is nested in
-/// (`outer.inner`), for
-/// fingerprints; empty at top level.
 /// Whether a path is test code by the conventions of the five languages: a `test`, `tests`,
 /// `testing` or `testdata` directory (Maven's `src/test`), or a file named `*_test.go`,
 /// `test_*.py`, `*_test.py`, `conftest.py`, `*Test.java`, `*Tests.java` or `*IT.java`.
@@ -1151,6 +1148,8 @@ pub fn is_test_path(path: &str) -> bool {
     false
 }
 
+/// The name of the innermost named function around `span`, with those it is nested in
+/// (`outer.inner`), for fingerprints; empty at top level.
 fn enclosing_function(unit: &crate::model::Unit, span: Span) -> String {
     let inner = unit
         .functions
