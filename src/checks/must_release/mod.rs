@@ -971,6 +971,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                         i += 1;
                     }
+                    // `status = wg_init(cb)`: a helper that stores what it opens in its
+                    // argument's fields says by its status whether it did.
+                    Pending::Storage(at, _) if self.api.lang == Lang::C && *at == v.peel().span => {
+                        if let Some(n) = t.and_then(|t| self.local_target(t)) {
+                            self.pending_statuses.push((*at, n));
+                        }
+                        i += 1;
+                    }
                     _ => i += 1,
                 }
             }
@@ -1848,7 +1856,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                     let mut res = Res::new(span, what, Vec::new());
                     res.storage = Some(s);
                     self.res.push(res);
-                    self.res.len() - 1
+                    let r = self.res.len() - 1;
+                    if let Some(i) = self.pending_statuses.iter().position(|(at, _)| *at == span) {
+                        let (_, n) = self.pending_statuses.swap_remove(i);
+                        self.statuses.entry(n).or_default().push(r);
+                    }
+                    r
                 }
             };
             if let Some(cur) = st.as_mut() {

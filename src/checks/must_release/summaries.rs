@@ -574,6 +574,20 @@ impl Summaries {
         var: &str,
     ) -> bool {
         let mut kept = false;
+        // C: a name neither declared in the function nor a parameter is a global
+        // (`port_list_head = ret`), which keeps what it is given.
+        let locals: HashSet<&str> = if api.lang == Lang::C {
+            declared_names(&f.body)
+                .into_keys()
+                .chain(f.params.iter().map(|p| p.name.as_str()))
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let global = |t: &Expr| {
+            api.lang == Lang::C
+                && matches!(&t.kind, ExprKind::Name(n) if !locals.contains(n.as_str()))
+        };
         crate::model::walk_stmts(&f.body, &mut |s| {
             if let StmtKind::Bind {
                 targets, values, ..
@@ -581,7 +595,8 @@ impl Summaries {
             {
                 kept |= targets.len() == values.len()
                     && targets.iter().zip(values).any(|(t, v)| {
-                        !matches!(t.kind, ExprKind::Name(_)) && passes_var(api, v, var)
+                        (!matches!(t.kind, ExprKind::Name(_)) || global(t))
+                            && passes_var(api, v, var)
                     });
             }
             for e in s.exprs() {
