@@ -40,7 +40,13 @@ pub(super) struct Summaries {
     pub(super) nothrow: HashSet<FuncId>,
     pub(super) storage: Vec<Storage>,
     pub(super) storage_of: HashMap<String, usize>,
+    /// [`Summaries::local_acquisitions`] of each function asked, while the summaries they
+    /// depend on stay the same (emptied when a round of [`Summaries::build`] ends).
+    held: std::cell::RefCell<HashMap<FuncId, std::rc::Rc<Held>>>,
 }
+
+/// The variables a function binds to what it acquires, with what each acquired.
+type Held = Vec<(String, Spec)>;
 
 impl Summaries {
     /// The file's functions by name, and nothing else known of them yet.
@@ -93,6 +99,7 @@ impl Summaries {
             s.returns = returns;
             s.out_param = out_param;
             s.owned_by_arg = owned_by_arg;
+            s.held.borrow_mut().clear();
         }
         s.nothrow = s
             .by_name
@@ -103,6 +110,7 @@ impl Summaries {
             .collect();
         s.build_storage(api, unit);
         s.build_global_releases(api, unit);
+        s.held.borrow_mut().clear();
         s
     }
 
@@ -368,7 +376,16 @@ impl Summaries {
         api: &Api,
         unit: &Unit,
         id: FuncId,
-    ) -> Vec<(String, Spec)> {
+    ) -> std::rc::Rc<Held> {
+        if let Some(h) = self.held.borrow().get(&id) {
+            return h.clone();
+        }
+        let h = std::rc::Rc::new(self.find_local_acquisitions(api, unit, id));
+        self.held.borrow_mut().insert(id, h.clone());
+        h
+    }
+
+    fn find_local_acquisitions(&self, api: &Api, unit: &Unit, id: FuncId) -> Held {
         let mut found = Vec::new();
         let f = &unit.functions[id];
         let locals: HashSet<&str> = declared_names(&f.body)
@@ -645,8 +662,8 @@ impl Summaries {
         let f = &unit.functions[id];
         let held: HashSet<String> = self
             .local_acquisitions(api, unit, id)
-            .into_iter()
-            .map(|(v, _)| v)
+            .iter()
+            .map(|(v, _)| v.clone())
             .collect();
         let locals: HashSet<&str> = declared_names(&f.body)
             .into_keys()
@@ -719,8 +736,8 @@ impl Summaries {
             let f = &unit.functions[id];
             let held: HashSet<String> = self
                 .local_acquisitions(api, unit, id)
-                .into_iter()
-                .map(|(v, _)| v)
+                .iter()
+                .map(|(v, _)| v.clone())
                 .collect();
             let mut fields = BTreeSet::new();
             let (mut fails, mut succeeds) = (false, false);
