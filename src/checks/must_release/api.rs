@@ -21,6 +21,8 @@ pub(super) struct Api<'m> {
     /// The names the file's imports bind (`http`, `fileutil`): the qualifiers of calls
     /// [`Api::project_call`] asks the project about.
     pub(super) imported: HashSet<&'m str>,
+    /// What [`Api::project_call`] learnt of each path it asked the project about.
+    pub(super) returned: std::cell::RefCell<HashMap<String, Option<crate::index::ResourceType>>>,
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
@@ -344,7 +346,16 @@ impl<'m> Api<'m> {
             }
             _ => return None,
         };
-        let r = self.ctx.returned_resource(&path)?;
+        // Asked once per file and path: `pkg.Helper` is called from many places.
+        let known = self.returned.borrow().get(&path).cloned();
+        let r = match known {
+            Some(r) => r,
+            None => {
+                let r = self.ctx.returned_resource(&path);
+                self.returned.borrow_mut().insert(path.clone(), r.clone());
+                r
+            }
+        }?;
         Some(Spec::project(r, path))
     }
 

@@ -126,6 +126,7 @@ pub fn check(
         .flatten()
         .map(|e| last_segment(e))
         .collect(),
+        returned: Default::default(),
         imported: unit
             .imports
             .iter()
