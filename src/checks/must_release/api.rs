@@ -570,7 +570,7 @@ impl<'m> Api<'m> {
     }
 
     pub(super) fn noreturn(&self, c: &Call) -> bool {
-        self.in_list(&self.m.noreturn_calls, c)
+        self.in_list(&self.m.noreturn_calls, c) || failed_assert(c)
     }
 
     pub(super) fn error_label(&self, label: &str) -> bool {
@@ -586,6 +586,17 @@ impl<'m> Api<'m> {
 
 /// Receivers, by the end of their name, whose getters hand out a new object each time.
 const FACTORIES: &[&str] = &["pool", "factory", "dao", "source", "provider"];
+
+/// An assertion that cannot hold, `assert(0)` or `assert(!"unreachable")`: the branch that
+/// reaches it is not taken.
+fn failed_assert(c: &Call) -> bool {
+    c.name() == Some("assert")
+        && c.args.first().is_some_and(|a| match &a.peel().kind {
+            ExprKind::Lit(Lit::Num(Some(0))) => true,
+            ExprKind::Not(x) => matches!(x.peel().kind, ExprKind::Lit(Lit::Str(_))),
+            _ => false,
+        })
+}
 
 /// A getter (`getStatement`, `get`) or a collection's accessor (`peek`, `next`, `first`):
 /// what it returns is a reference to something the receiver holds.
