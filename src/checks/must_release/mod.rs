@@ -2040,11 +2040,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                         if res.vars.contains(&p)
                             || self.is_companion(&p, r)
                             || self.is_status(&p, r)
+                            || self.holding_part(&p, r)
                         {
                             return true;
                         }
-                        // `resp.StatusCode`: a field of the resource, not a test of whether
-                        // it was acquired.
+                        // `resp.StatusCode`: another field of the resource, not a test of
+                        // whether it was acquired.
                         if matches!(e.peel().kind, ExprKind::Field(..)) {
                             continue;
                         }
@@ -2161,12 +2162,28 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn subject(&self, e: &Expr, r: usize, before: usize) -> Option<bool> {
         let e = e.peel();
         if let Some(p) = path_of(e) {
-            if self.res[r].vars.contains(&p) || self.is_status(&p, r) {
+            if self.res[r].vars.contains(&p) || self.is_status(&p, r) || self.holding_part(&p, r) {
                 return Some(false);
             }
             return self.is_companion(&p, r).then_some(true);
         }
         (r >= before && matches!(e.kind, ExprKind::Call(_))).then_some(false)
+    }
+
+    /// `resp.Body` for a response released by `Body.Close`: the part that holds it, which
+    /// `if resp.Body != nil { resp.Body.Close() }` tests like the resource itself.
+    fn holding_part(&self, p: &str, r: usize) -> bool {
+        let res = &self.res[r];
+        res.release.iter().any(|m| {
+            m.split_once('.').is_some_and(|(part, _)| {
+                res.vars.iter().any(|v| {
+                    p.len() == v.len() + 1 + part.len()
+                        && p.starts_with(v.as_str())
+                        && p.ends_with(part)
+                        && p.as_bytes()[v.len()] == b'.'
+                })
+            })
+        })
     }
 
     /// `x.poll()` on resource `r`, where the data says a result tells it is released.
