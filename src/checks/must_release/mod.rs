@@ -1557,7 +1557,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         }
         self.may_throw(c, span, cur);
-        if self.api.noreturn(c) {
+        if self.api.noreturn(c) || self.sums.call_noreturn(self.unit, c) {
             self.stops = true;
         }
         if let Some(spec) = self.api.acquire_call(c, None) {

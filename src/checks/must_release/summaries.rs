@@ -38,6 +38,9 @@ pub(super) struct Summaries {
     /// handler catches everything and does not raise again (`static void close(ResultSet rs)
     /// { try { rs.close(); } catch (Throwable e) {} }`).
     pub(super) nothrow: HashSet<FuncId>,
+    /// Functions that never return: no `return` anywhere, and every path ends in a call that
+    /// does not return (`static void die(const char *m) { perror(m); exit(1); }`).
+    pub(super) noreturn: HashSet<FuncId>,
     pub(super) storage: Vec<Storage>,
     pub(super) storage_of: HashMap<String, usize>,
     /// [`Summaries::local_acquisitions`] of each function asked, while the summaries they
@@ -108,10 +111,29 @@ impl Summaries {
             .copied()
             .filter(|&id| api.lang == Lang::Java && swallows_everything(&unit.functions[id].body))
             .collect();
+        s.noreturn = s
+            .by_name
+            .values()
+            .flatten()
+            .copied()
+            .filter(|&id| never_returns(api, &unit.functions[id].body))
+            .collect();
         s.build_storage(api, unit);
         s.build_global_releases(api, unit);
         s.held.borrow_mut().clear();
         s
+    }
+
+    /// Whether every function of the file this call may reach never returns.
+    pub(super) fn call_noreturn(&self, unit: &Unit, c: &Call) -> bool {
+        let mut any = false;
+        for (id, _) in self.callees(unit, c) {
+            if !self.noreturn.contains(&id) {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 
     /// Whether every function of the file this call may reach cannot throw.
@@ -950,4 +972,27 @@ pub(super) fn paired_names(acquirer: &str, releaser: &str) -> bool {
     };
     let (ra, rr) = (rest(&a), rest(&r));
     !ra.is_empty() && ra == rr
+}
+
+/// A body with no `return` whose every path ends in a call that does not return (not in a
+/// `throw`: an exception is an exit where what is held leaks).
+fn never_returns(api: &Api, body: &Block) -> bool {
+    let mut returns = false;
+    crate::model::walk_stmts(body, &mut |s| {
+        returns |= matches!(s.kind, StmtKind::Return(_) | StmtKind::Throw(_));
+    });
+    !returns && ends_in_noreturn_call(api, body)
+}
+
+fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
+    match b.last().map(|s| &s.kind) {
+        Some(StmtKind::Expr(e)) => {
+            matches!(&e.peel().kind, ExprKind::Call(c) if api.noreturn(c))
+        }
+        Some(StmtKind::If {
+            then, otherwise, ..
+        }) => ends_in_noreturn_call(api, then) && ends_in_noreturn_call(api, otherwise),
+        Some(StmtKind::Block(inner)) => ends_in_noreturn_call(api, inner),
+        _ => false,
+    }
 }
