@@ -658,6 +658,13 @@ pub(super) fn path_of(e: &Expr) -> Option<String> {
     })
 }
 
+/// `path` is `base.rest` exactly (`resp.Body.Close` of `resp` and `Body.Close`).
+pub(super) fn member(path: &str, base: &str, rest: &str) -> bool {
+    path.strip_prefix(base)
+        .and_then(|p| p.strip_prefix('.'))
+        .is_some_and(|p| p == rest)
+}
+
 pub(super) fn under(path: &str, var: &str) -> bool {
     path == var
         || (path.len() > var.len() && path.starts_with(var) && path.as_bytes()[var.len()] == b'.')

@@ -1892,16 +1892,9 @@ impl<'a, 'u> Fx<'a, 'u> {
         };
         let hit = |p: &str| {
             res.vars.iter().any(|v| {
-                methods.iter().any(|m| {
-                    if m == "()" {
-                        p == v
-                    } else {
-                        p.len() == v.len() + 1 + m.len()
-                            && p.starts_with(v.as_str())
-                            && p.ends_with(m.as_str())
-                            && p.as_bytes()[v.len()] == b'.'
-                    }
-                })
+                methods
+                    .iter()
+                    .any(|m| if m == "()" { p == v } else { member(p, v, m) })
             })
         };
         if let Some(p) = &path {
@@ -1919,13 +1912,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         // named for its release releases it.
         if res.traits.lock {
             let owner_call = |p: &str| {
-                res.vars.iter().any(|v| {
-                    v.rsplit_once('.').is_some_and(|(owner, _)| {
-                        p.len() > owner.len()
-                            && p.starts_with(owner)
-                            && p.as_bytes()[owner.len()] == b'.'
-                            && !p[owner.len() + 1..].contains('.')
-                    })
+                p.rsplit_once('.').is_some_and(|(owner, _)| {
+                    res.vars
+                        .iter()
+                        .any(|v| v.rsplit_once('.').is_some_and(|(o, _)| o == owner))
                 })
             };
             let named = c.name().is_some_and(|n| {
@@ -2175,14 +2165,8 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn holding_part(&self, p: &str, r: usize) -> bool {
         let res = &self.res[r];
         res.release.iter().any(|m| {
-            m.split_once('.').is_some_and(|(part, _)| {
-                res.vars.iter().any(|v| {
-                    p.len() == v.len() + 1 + part.len()
-                        && p.starts_with(v.as_str())
-                        && p.ends_with(part)
-                        && p.as_bytes()[v.len()] == b'.'
-                })
-            })
+            m.split_once('.')
+                .is_some_and(|(part, _)| res.vars.iter().any(|v| member(p, v, part)))
         })
     }
 

@@ -104,20 +104,18 @@ impl Summaries {
             s.owned_by_arg = owned_by_arg;
             s.held.borrow_mut().clear();
         }
-        s.nothrow = s
-            .by_name
-            .values()
-            .flatten()
-            .copied()
-            .filter(|&id| api.lang == Lang::Java && swallows_everything(&unit.functions[id].body))
-            .collect();
-        s.noreturn = s
-            .by_name
-            .values()
-            .flatten()
-            .copied()
-            .filter(|&id| never_returns(api, &unit.functions[id].body))
-            .collect();
+        let named = |keep: &dyn Fn(&Block) -> bool| -> HashSet<FuncId> {
+            s.by_name
+                .values()
+                .flatten()
+                .copied()
+                .filter(|&id| keep(&unit.functions[id].body))
+                .collect()
+        };
+        let nothrow = named(&|b| api.lang == Lang::Java && swallows_everything(b));
+        let noreturn = named(&|b| never_returns(api, b));
+        s.nothrow = nothrow;
+        s.noreturn = noreturn;
         s.build_storage(api, unit);
         s.build_global_releases(api, unit);
         s.held.borrow_mut().clear();
@@ -126,21 +124,19 @@ impl Summaries {
 
     /// Whether every function of the file this call may reach never returns.
     pub(super) fn call_noreturn(&self, unit: &Unit, c: &Call) -> bool {
-        let mut any = false;
-        for (id, _) in self.callees(unit, c) {
-            if !self.noreturn.contains(&id) {
-                return false;
-            }
-            any = true;
-        }
-        any
+        self.all_callees_in(unit, c, &self.noreturn)
     }
 
     /// Whether every function of the file this call may reach cannot throw.
     pub(super) fn call_nothrow(&self, unit: &Unit, c: &Call) -> bool {
+        self.all_callees_in(unit, c, &self.nothrow)
+    }
+
+    /// Whether the file defines this call's callee and every definition is in `set`.
+    fn all_callees_in(&self, unit: &Unit, c: &Call, set: &HashSet<FuncId>) -> bool {
         let mut any = false;
         for (id, _) in self.callees(unit, c) {
-            if !self.nothrow.contains(&id) {
+            if !set.contains(&id) {
                 return false;
             }
             any = true;
