@@ -2307,6 +2307,14 @@ fn static_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
     out
 }
 
+/// The names a function binds itself: its parameters and the locals it declares with a type.
+fn local_names(f: &crate::model::Function) -> HashSet<&str> {
+    declared_names(&f.body)
+        .into_keys()
+        .chain(f.params.iter().map(|p| p.name.as_str()))
+        .collect()
+}
+
 fn declared_names(body: &Block) -> HashMap<&str, &TypeRef> {
     let mut out = HashMap::new();
     crate::model::walk_stmts(body, &mut |s| {

@@ -158,10 +158,7 @@ impl Summaries {
         for ids in self.by_name.values() {
             for &id in ids {
                 let f = &unit.functions[id];
-                let own: HashSet<&str> = declared_names(&f.body)
-                    .into_keys()
-                    .chain(f.params.iter().map(|p| p.name.as_str()))
-                    .collect();
+                let own = local_names(f);
                 // The function's own object: Go's receiver, Python's `self`.
                 let me = f
                     .receiver
@@ -406,10 +403,7 @@ impl Summaries {
     fn find_local_acquisitions(&self, api: &Api, unit: &Unit, id: FuncId) -> Held {
         let mut found = Vec::new();
         let f = &unit.functions[id];
-        let locals: HashSet<&str> = declared_names(&f.body)
-            .into_keys()
-            .chain(f.params.iter().map(|p| p.name.as_str()))
-            .collect();
+        let locals = local_names(f);
         crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
             if let StmtKind::Bind {
                 targets,
@@ -612,10 +606,7 @@ impl Summaries {
         // C: a name neither declared in the function nor a parameter is a global
         // (`port_list_head = ret`), which keeps what it is given.
         let locals: HashSet<&str> = if api.lang == Lang::C {
-            declared_names(&f.body)
-                .into_keys()
-                .chain(f.params.iter().map(|p| p.name.as_str()))
-                .collect()
+            local_names(f)
         } else {
             HashSet::new()
         };
@@ -683,10 +674,7 @@ impl Summaries {
             .iter()
             .map(|(v, _)| v.clone())
             .collect();
-        let locals: HashSet<&str> = declared_names(&f.body)
-            .into_keys()
-            .chain(f.params.iter().map(|p| p.name.as_str()))
-            .collect();
+        let locals = local_names(f);
         let mut opens = false;
         crate::model::walk_stmts(&f.body, &mut |s| {
             let StmtKind::Bind {
