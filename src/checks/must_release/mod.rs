@@ -147,12 +147,18 @@ pub fn check(
             .collect(),
     };
     // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed.
-    if !acquires_anything(&api, unit) {
+    let mut acquiring = acquiring(&api, unit);
+    if !acquiring.contains(&true) {
         return;
     }
     let sums = Summaries::build(&api, unit);
     export_facts(&api, &sums, unit, ctx);
+    sums.add_helper_acquisitions(unit, &mut acquiring);
     for (id, f) in unit.functions.iter().enumerate() {
+        // Only a function that acquires something can leave it open.
+        if !acquiring[id] {
+            continue;
+        }
         // A Python module body runs like a function; other languages' top levels only declare.
         if f.kind == FnKind::TopLevel && unit.lang != Lang::Python {
             continue;
@@ -235,34 +241,41 @@ fn returns_before_looping(rest: &[Stmt]) -> bool {
 
 /// Whether any expression of the file is an acquisition named in the rule data, or of a
 /// project resource.
-fn acquires_anything(api: &Api, unit: &Unit) -> bool {
-    // The file's own functions are summarized later; only their names are needed here.
+/// Which functions acquire something through the API or the project. The file's own
+/// functions are summarized later ([`Summaries::add_helper_acquisitions`]); only their names
+/// are needed here.
+fn acquiring(api: &Api, unit: &Unit) -> Vec<bool> {
     let no_summaries = Summaries::names(unit);
-    unit.functions.iter().any(|f| {
-        let mut hit = false;
-        crate::model::walk_stmts(&f.body, &mut |s| {
-            if hit {
-                return;
-            }
-            for e in s.exprs() {
-                e.walk(&mut |x| {
-                    hit |= match &x.kind {
-                        ExprKind::Call(c) => {
-                            api.acquire_call(c, None).is_some()
-                                || api.acquire_call_typed(c)
-                                || api.project_call(&no_summaries, c).is_some()
+    unit.functions
+        .iter()
+        .map(|f| {
+            let mut hit = false;
+            crate::model::walk_stmts(&f.body, &mut |s| {
+                if hit {
+                    return;
+                }
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        hit |= match &x.kind {
+                            ExprKind::Call(c) => {
+                                api.acquire_call(c, None).is_some()
+                                    || api.acquire_call_typed(c)
+                                    || api.project_call(&no_summaries, c).is_some()
+                            }
+                            ExprKind::Construct {
+                                ty: Some(t),
+                                fields,
+                            } => {
+                                api.acquire_new(t, fields).is_some() || api.project_new(t).is_some()
+                            }
+                            _ => false,
                         }
-                        ExprKind::Construct {
-                            ty: Some(t),
-                            fields,
-                        } => api.acquire_new(t, fields).is_some() || api.project_new(t).is_some(),
-                        _ => false,
-                    }
-                });
-            }
-        });
-        hit
-    })
+                    });
+                }
+            });
+            hit
+        })
+        .collect()
 }
 
 mod api;

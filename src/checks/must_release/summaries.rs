@@ -67,6 +67,10 @@ impl Summaries {
 
     pub(super) fn build(api: &Api, unit: &Unit) -> Summaries {
         let mut s = Summaries::names(unit);
+        // What a function does with its parameters, whether it can throw or return, is only
+        // asked by a call in this file (`callees`): the others are not worked out.
+        let called = called_names(unit);
+        let asked = |id: FuncId| called.contains(unit.functions[id].name.as_str());
         // Two rounds: the second sees helpers of helpers.
         for _ in 0..2 {
             let mut releases = HashMap::new();
@@ -77,18 +81,21 @@ impl Summaries {
             for ids in s.by_name.values() {
                 for &id in ids {
                     let f = &unit.functions[id];
-                    let (rel, keep): (Vec<bool>, Vec<bool>) = f
-                        .params
-                        .iter()
-                        .map(|p| s.param_effects(api, unit, id, &p.name))
-                        .unzip();
-                    releases.insert(id, rel);
-                    keeps.insert(id, keep);
-                    let owned = s.returns_kept(api, unit, id);
+                    if asked(id) {
+                        let (rel, keep): (Vec<bool>, Vec<bool>) = f
+                            .params
+                            .iter()
+                            .map(|p| s.param_effects(api, unit, id, &p.name))
+                            .unzip();
+                        releases.insert(id, rel);
+                        keeps.insert(id, keep);
+                    }
+                    // Every function's result is asked about: it may be exported as a fact.
+                    let (ret, out) = s.acquirer(api, unit, id);
+                    let owned = (ret.is_some() || asked(id)) && s.returns_kept(api, unit, id);
                     if owned {
                         owned_by_arg.insert(id);
                     }
-                    let (ret, out) = s.acquirer(api, unit, id);
                     if let (Some(r), false) = (ret, owned) {
                         returns.insert(id, r);
                     }
@@ -109,7 +116,7 @@ impl Summaries {
                 .values()
                 .flatten()
                 .copied()
-                .filter(|&id| keep(&unit.functions[id].body))
+                .filter(|&id| asked(id) && keep(&unit.functions[id].body))
                 .collect()
         };
         let nothrow = named(&|b| api.lang == Lang::Java && swallows_everything(b));
@@ -823,6 +830,28 @@ impl Summaries {
     }
 
     /// A call of a same-file function that returns a fresh resource.
+    /// Marks in `acquiring` the functions that acquire through a function of this file: one
+    /// that returns a resource, acquires into an argument, or stores one.
+    pub(super) fn add_helper_acquisitions(&self, unit: &Unit, acquiring: &mut [bool]) {
+        for (id, f) in unit.functions.iter().enumerate() {
+            if acquiring[id] {
+                continue;
+            }
+            crate::model::walk_stmts(&f.body, &mut |s| {
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        let ExprKind::Call(c) = &x.kind else {
+                            return;
+                        };
+                        acquiring[id] |= c.name().is_some_and(|n| self.storage_of.contains_key(n))
+                            || self.returned_resource(unit, c).is_some()
+                            || self.out_param_resource(unit, c).is_some();
+                    });
+                }
+            });
+        }
+    }
+
     pub(super) fn returned_resource(&self, unit: &Unit, c: &Call) -> Option<Spec> {
         self.callees(unit, c)
             .find_map(|(id, _)| self.returns.get(&id).cloned())
@@ -979,4 +1008,22 @@ fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
         Some(StmtKind::Block(inner)) => ends_in_noreturn_call(api, inner),
         _ => false,
     }
+}
+
+/// The names the file's calls are made with: only functions so named are reached by a call
+/// of this file.
+fn called_names(unit: &Unit) -> HashSet<&str> {
+    let mut names = HashSet::new();
+    for f in &unit.functions {
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call(c) = &x.kind {
+                        names.extend(c.name());
+                    }
+                });
+            }
+        });
+    }
+    names
 }
