@@ -4,6 +4,7 @@
 use crate::checks::{self, Finding};
 use crate::diagnostic::{fingerprint_context, Diagnostic, Label, LineIndex};
 use crate::frontend;
+use crate::index::Miss;
 use crate::model::Lang;
 use crate::model::Span;
 use crate::rules::{RuleSet, Severity};
@@ -348,7 +349,15 @@ pub struct Pass1 {
     /// a file whose only acquisitions are of the project's own resources.
     #[serde(default)]
     pub leaks_checked: bool,
+    /// The file's model, kept (within [`KEPT_MODELS`]) when its checks asked the project
+    /// something: if the project answers, pass 2 judges it again without parsing it again.
+    #[serde(skip)]
+    pub unit: Option<(std::sync::Arc<crate::model::Unit>, usize)>,
 }
+
+/// How many bytes of source the models kept from pass 1 for pass 2 may stand for, so that
+/// memory stays bounded whatever the tree's size (a model takes a few times its source).
+const KEPT_MODELS: usize = 4 << 20;
 
 /// How a file's checks see the rest of the project.
 enum Scope<'a> {
@@ -358,8 +367,13 @@ enum Scope<'a> {
     /// file's own index, which records what they could not find there.
     Collect(&'a mut Option<Pass1>),
     /// Pass 2: the checks run against the whole project's index; with `true`, the leak rules
-    /// run whatever the literal pre-check says (the file names a project resource).
-    Project(&'a crate::index::Index, bool),
+    /// run whatever the literal pre-check says (the file names a project resource). The
+    /// model pass 1 kept, if any, is judged instead of parsing the file again.
+    Project(
+        &'a crate::index::Index,
+        bool,
+        Option<std::sync::Arc<crate::model::Unit>>,
+    ),
 }
 
 /// The whole run over a project, in two passes:
@@ -380,16 +394,24 @@ enum Scope<'a> {
 /// the report is the same for any number of threads. See `docs/model.md`.
 fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -> Report {
     let started = Instant::now();
+    let kept_bytes = AtomicUsize::new(0);
     let first = on_workers(files, opts, true, |path, lang, report| {
-        let mut kept = None;
+        let mut kept: Option<Pass1> = None;
         analyze_file(path, lang, rules, opts, report, Scope::Collect(&mut kept));
+        if let Some(p) = kept.as_mut() {
+            let n = p.unit.as_ref().map_or(0, |(_, n)| *n);
+            if n > 0 && kept_bytes.fetch_add(n, Ordering::Relaxed) + n > KEPT_MODELS {
+                p.unit = None;
+            }
+        }
         kept
     });
     if debug_index() {
         let kept = first.iter().filter(|(_, k)| k.is_some()).count();
         eprintln!(
-            "index: pass 1 took {:?}, {kept} files summarized",
-            started.elapsed()
+            "index: pass 1 took {:?}, {kept} files summarized, models of {} bytes kept",
+            started.elapsed(),
+            kept_bytes.load(Ordering::Relaxed)
         );
     }
     let mut reports = Vec::with_capacity(files.len());
@@ -398,9 +420,13 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     let mut unparsed = Vec::new();
     // Files the leak rules did not look at, which may acquire a project resource.
     let mut leaks_unchecked = Vec::new();
+    let mut units = HashMap::new();
     for (i, (report, kept)) in first.into_iter().enumerate() {
         match kept {
             Some(p) => {
+                if let Some((unit, _)) = p.unit {
+                    units.insert(i, unit);
+                }
                 if !p.misses.is_empty() {
                     redo_candidates.push((i, p.decls.path.clone(), p.misses));
                 }
@@ -545,6 +571,11 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         .collect();
     redo.extend(leak_hits.into_iter().map(|i| (i, true)));
     let redo: Vec<(usize, bool)> = redo.into_iter().collect();
+    // Only the models of files judged again are needed now.
+    let units: HashMap<&Path, std::sync::Arc<crate::model::Unit>> = redo
+        .iter()
+        .filter_map(|&(i, _)| Some((files[i].0.as_path(), units.remove(&i)?)))
+        .collect();
     if debug_index() {
         let fs = index.files();
         let count = |f: &dyn Fn(&crate::index::FileDecls) -> usize| fs.iter().map(f).sum::<usize>();
@@ -579,7 +610,7 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
             .map(|&(i, _)| files[i].0.as_path())
             .collect();
         let again = on_workers(&again_files, opts, false, |path, lang, report| {
-            let scope = Scope::Project(&index, leaks.contains(path));
+            let scope = Scope::Project(&index, leaks.contains(path), units.get(path).cloned());
             analyze_file(path, lang, rules, opts, report, scope)
         });
         for (&(i, _), (mut r, _)) in redo.iter().zip(again) {
@@ -939,7 +970,7 @@ fn analyze_bytes(
         let r = &rules.rules[i];
         r.check == crate::rules::CheckKind::MustRelease && r.model(lang).is_some()
     };
-    if let Scope::Project(_, true) = scope {
+    if let Scope::Project(_, true, _) = scope {
         wanted.extend((0..rules.rules.len()).filter(|&i| is_leak_rule(i)));
         wanted.sort_unstable();
         wanted.dedup();
@@ -968,12 +999,13 @@ fn analyze_bytes(
     let mut piece_warnings = Vec::new();
     let mut summary: Option<crate::index::FileDecls> = None;
     let mut misses = BTreeSet::new();
+    let mut whole_unit = None;
     for (k, ranges) in parts.iter().enumerate() {
         let t = Instant::now();
-        let lowered = if pieces.is_empty() {
-            frontend::lower(lang, &text)
-        } else {
-            frontend::lower_part(lang, &text, ranges)
+        let lowered = match (&scope, pieces.is_empty()) {
+            (Scope::Project(_, _, Some(unit)), true) => Ok(unit.clone()),
+            (_, true) => frontend::lower(lang, &text).map(std::sync::Arc::new),
+            (_, false) => frontend::lower_part(lang, &text, ranges).map(std::sync::Arc::new),
         };
         stats.parse_time += t.elapsed();
         let unit = match lowered {
@@ -1013,7 +1045,7 @@ fn analyze_bytes(
         let t = Instant::now();
         let mut out = Vec::new();
         match &scope {
-            Scope::Project(project, _) => {
+            Scope::Project(project, ..) => {
                 let ctx = checks::Ctx::new(project, project.file_of(shown));
                 checks::run_all(rules, &wanted, &unit, &ctx, &mut out);
             }
@@ -1043,16 +1075,29 @@ fn analyze_bytes(
         first_syntax_error = earliest(first_syntax_error, first);
         let deep = unit.truncated_at.filter(|s| mine(s));
         truncated_at = earliest(truncated_at, deep);
+        if pieces.is_empty() {
+            whole_unit = Some(unit);
+        }
     }
     for message in piece_warnings {
         report.warn(shown, message);
     }
     if let (Scope::Collect(kept), Some(decls)) = (scope, summary) {
-        let misses = misses.into_iter().collect();
+        let misses: Vec<_> = misses.into_iter().collect();
+        // Kept only for a question the project answers whenever it declares what was asked;
+        // the others it answers only when the answer changes a verdict, which is rare.
+        let likely = misses.iter().any(|m| {
+            matches!(
+                m,
+                Miss::Type(_) | Miss::Function(_) | Miss::Method { .. }
+            )
+        });
+        let unit = whole_unit.filter(|_| likely).map(|u| (u, bytes.len()));
         *kept = Some(Pass1 {
             decls,
             misses,
             leaks_checked,
+            unit,
         });
     }
     apply_suppressions(&suppressions, rules, &text, &mut found);
