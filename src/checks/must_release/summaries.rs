@@ -763,6 +763,14 @@ impl Summaries {
                         let ExprKind::Field(_, n) = &t.kind else {
                             continue;
                         };
+                        // A field of what it has just allocated itself (`tm->super.ev_timer =
+                        // tm`) is part of the new object, which it returns or frees: not a
+                        // field or global the caller keeps.
+                        let root = path_of(t);
+                        let root = root.as_deref().and_then(|p| p.split('.').next());
+                        if root.is_some_and(|r| held.contains(r)) {
+                            continue;
+                        }
                         let fresh = matches!(&v.peel().kind, ExprKind::Call(c) if api.acquire_call(c, None).is_some_and(|s| s.binds_result()))
                             || held.iter().any(|h| passes_var(api, v, h));
                         if fresh {
