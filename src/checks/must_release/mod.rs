@@ -151,7 +151,7 @@ pub fn check(
     if !acquiring.contains(&true) {
         return;
     }
-    let sums = Summaries::build(&api, unit);
+    let sums = Summaries::build(&api, unit, &acquiring);
     export_facts(&api, &sums, unit, ctx);
     sums.add_helper_acquisitions(unit, &mut acquiring);
     for (id, f) in unit.functions.iter().enumerate() {

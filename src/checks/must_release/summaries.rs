@@ -65,11 +65,13 @@ impl Summaries {
         s
     }
 
-    pub(super) fn build(api: &Api, unit: &Unit) -> Summaries {
+    /// `acquiring`: the functions that acquire through the API or the project; only those and
+    /// the functions that call one of the file's own can return or hand out a resource.
+    pub(super) fn build(api: &Api, unit: &Unit, acquiring: &[bool]) -> Summaries {
         let mut s = Summaries::names(unit);
         // What a function does with its parameters, whether it can throw or return, is only
         // asked by a call in this file (`callees`): the others are not worked out.
-        let called = called_names(unit);
+        let (called, calls_own) = called_names(unit, &s.by_name);
         let asked = |id: FuncId| called.contains(unit.functions[id].name.as_str());
         // Two rounds: the second sees helpers of helpers.
         for _ in 0..2 {
@@ -91,7 +93,11 @@ impl Summaries {
                         keeps.insert(id, keep);
                     }
                     // Every function's result is asked about: it may be exported as a fact.
-                    let (ret, out) = s.acquirer(api, unit, id);
+                    let (ret, out) = if acquiring[id] || calls_own[id] {
+                        s.acquirer(api, unit, id)
+                    } else {
+                        (None, None)
+                    };
                     let owned = (ret.is_some() || asked(id)) && s.returns_kept(api, unit, id);
                     if owned {
                         owned_by_arg.insert(id);
@@ -1018,20 +1024,28 @@ fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
     }
 }
 
-/// The names the file's calls are made with: only functions so named are reached by a call
-/// of this file.
-fn called_names(unit: &Unit) -> HashSet<&str> {
+/// The names the file's calls are made with (only functions so named are reached by a call
+/// of this file), and which functions call one of the file's own (`by_name`).
+fn called_names<'u>(
+    unit: &'u Unit,
+    by_name: &HashMap<String, Vec<FuncId>>,
+) -> (HashSet<&'u str>, Vec<bool>) {
     let mut names = HashSet::new();
-    for f in &unit.functions {
+    let mut calls_own = vec![false; unit.functions.len()];
+    for (id, f) in unit.functions.iter().enumerate() {
         crate::model::walk_stmts(&f.body, &mut |s| {
             for e in s.exprs() {
                 e.walk(&mut |x| {
-                    if let ExprKind::Call(c) = &x.kind {
-                        names.extend(c.name());
+                    if let Some(n) = match &x.kind {
+                        ExprKind::Call(c) => c.name(),
+                        _ => None,
+                    } {
+                        calls_own[id] |= by_name.contains_key(n);
+                        names.insert(n);
                     }
                 });
             }
         });
     }
-    names
+    (names, calls_own)
 }
