@@ -1093,6 +1093,16 @@ impl<'a, 'u> Fx<'a, 'u> {
             if !leaks(cur.get(r).bits) || self.api.lang == Lang::C && !fresh() {
                 continue;
             }
+            // `tmp = None` inside a `try` whose `finally` cleans up `if tmp is not None`, once
+            // it was passed on (`os.rename(tmp, dst)`): the name is cleared so the `finally`
+            // leaves alone what was handed on. The name still reaches it for every other exit
+            // of that `try`, which the `finally` covers.
+            if matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))
+                && self.passed_to_call(r)
+                && self.protected(r)
+            {
+                continue;
+            }
             self.res[r].vars.remove(i);
             if self.res[r].vars.is_empty() && values.len() == 1 {
                 self.lost(r, at, ExitKind::Normal, "overwritten here");
@@ -1973,6 +1983,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                             || parts.contains(&p[v.len() + 1..].split('.').next().unwrap_or("")))
             })
         })
+    }
+
+    /// Whether the function passes resource `r` to some call as an argument, other than one
+    /// releasing it.
+    fn passed_to_call(&self, r: usize) -> bool {
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                hit |= !self.releases(c, r) && c.args.iter().any(|a| self.passes(a, r));
+            }
+        });
+        hit
     }
 
     /// C: whether `e` is the struct that holds the resource in one of its fields (`w` for
