@@ -121,6 +121,7 @@ pub fn check(
             &model.nothrow_calls,
             &model.noreturn_calls,
             &model.expect_failure_calls,
+            &model.expect_raise_scopes,
         ]
         .into_iter()
         .flatten()
@@ -2393,13 +2394,28 @@ fn refers_res(res: &Res, e: &Expr) -> bool {
 /// (`conn.createStatement(); fail();` inside a `try`).
 fn expected_failures(api: &Api, body: &Block) -> HashSet<Span> {
     let mut out = HashSet::new();
-    if api.m.expect_failure_calls.is_empty() {
+    if api.m.expect_failure_calls.is_empty() && api.m.expect_raise_scopes.is_empty() {
         return out;
     }
     let mut stack = vec![body];
     while let Some(b) = stack.pop() {
         for (i, s) in b.iter().enumerate() {
             stack.extend(s.blocks());
+            // `with pytest.raises(E): open(missing)`: the body's last statement raises.
+            if let StmtKind::Scoped { bindings, body } = &s.kind {
+                let expects = bindings.iter().any(|x| {
+                    let v = match &x.kind {
+                        StmtKind::Expr(e) => Some(e),
+                        StmtKind::Bind { values, .. } => values.first(),
+                        _ => None,
+                    };
+                    matches!(v.map(|v| &v.peel().kind), Some(ExprKind::Call(c))
+                        if api.in_list(&api.m.expect_raise_scopes, c))
+                });
+                if let (true, Some(last)) = (expects, body.last()) {
+                    out.insert(last.span);
+                }
+            }
             let Some(StmtKind::Expr(next)) = b.get(i + 1).map(|n| &n.kind) else {
                 continue;
             };
