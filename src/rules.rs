@@ -301,6 +301,11 @@ pub struct ApiModel {
     /// before threw. Either way, that statement acquired nothing.
     #[serde(default)]
     pub expect_failure_calls: Vec<String>,
+    /// Read by `must-release` (Python): context managers that assert their body raises
+    /// (`pytest.raises`, `assertRaises`): the last statement of such a `with` is expected to
+    /// fail, so it acquired nothing.
+    #[serde(default)]
+    pub expect_raise_scopes: Vec<String>,
     /// Read by `must-release` (Java, Python): calls that use a resource but are not taken to
     /// throw (logging, formatting), so they do not make a leak-on-exception warning.
     #[serde(default)]

@@ -121,6 +121,7 @@ pub fn check(
             &model.nothrow_calls,
             &model.noreturn_calls,
             &model.expect_failure_calls,
+            &model.expect_raise_scopes,
         ]
         .into_iter()
         .flatten()
@@ -1106,6 +1107,16 @@ impl<'a, 'u> Fx<'a, 'u> {
             if !leaks(cur.get(r).bits) || self.api.lang == Lang::C && !fresh() {
                 continue;
             }
+            // `tmp = None` inside a `try` whose `finally` cleans up `if tmp is not None`, once
+            // it was passed on (`os.rename(tmp, dst)`): the name is cleared so the `finally`
+            // leaves alone what was handed on. The name still reaches it for every other exit
+            // of that `try`, which the `finally` covers.
+            if matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))
+                && self.passed_to_call(r)
+                && self.protected(r)
+            {
+                continue;
+            }
             self.res[r].vars.remove(i);
             if self.res[r].vars.is_empty() && values.len() == 1 {
                 self.lost(r, at, ExitKind::Normal, "overwritten here");
@@ -1988,6 +1999,18 @@ impl<'a, 'u> Fx<'a, 'u> {
         })
     }
 
+    /// Whether the function passes resource `r` to some call as an argument, other than one
+    /// releasing it.
+    fn passed_to_call(&self, r: usize) -> bool {
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                hit |= !self.releases(c, r) && c.args.iter().any(|a| self.passes(a, r));
+            }
+        });
+        hit
+    }
+
     /// C: whether `e` is the struct that holds the resource in one of its fields (`w` for
     /// `w->ipc`), or the address of another of its fields (`&w->list`): linking the node into a
     /// list or storing it hands over everything it holds.
@@ -2384,13 +2407,28 @@ fn refers_res(res: &Res, e: &Expr) -> bool {
 /// (`conn.createStatement(); fail();` inside a `try`).
 fn expected_failures(api: &Api, body: &Block) -> HashSet<Span> {
     let mut out = HashSet::new();
-    if api.m.expect_failure_calls.is_empty() {
+    if api.m.expect_failure_calls.is_empty() && api.m.expect_raise_scopes.is_empty() {
         return out;
     }
     let mut stack = vec![body];
     while let Some(b) = stack.pop() {
         for (i, s) in b.iter().enumerate() {
             stack.extend(s.blocks());
+            // `with pytest.raises(E): open(missing)`: the body's last statement raises.
+            if let StmtKind::Scoped { bindings, body } = &s.kind {
+                let expects = bindings.iter().any(|x| {
+                    let v = match &x.kind {
+                        StmtKind::Expr(e) => Some(e),
+                        StmtKind::Bind { values, .. } => values.first(),
+                        _ => None,
+                    };
+                    matches!(v.map(|v| &v.peel().kind), Some(ExprKind::Call(c))
+                        if api.in_list(&api.m.expect_raise_scopes, c))
+                });
+                if let (true, Some(last)) = (expects, body.last()) {
+                    out.insert(last.span);
+                }
+            }
             let Some(StmtKind::Expr(next)) = b.get(i + 1).map(|n| &n.kind) else {
                 continue;
             };

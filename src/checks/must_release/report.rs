@@ -134,15 +134,16 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
-    /// Whether a variable of resource `r` is read in this function before its acquisition
-    /// (assigning it is not reading it).
+    /// Whether a variable of resource `r` is read in this function before its acquisition, or
+    /// by it (`stream = layer.wrap(stream)` in a loop: each iteration's resource takes over the
+    /// last one's). Assigning it is not reading it.
     pub(super) fn carried(&self, r: usize) -> bool {
         let res = &self.res[r];
         let mut hit = false;
         let mut read = |e: &Expr| {
             e.walk(&mut |x| {
                 hit |=
-                    x.span.end <= res.acq.start && path_of(x).is_some_and(|p| res.vars.contains(&p))
+                    x.span.end <= res.acq.end && path_of(x).is_some_and(|p| res.vars.contains(&p))
             })
         };
         crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
