@@ -121,6 +121,7 @@ pub fn check(
             &model.nothrow_calls,
             &model.noreturn_calls,
             &model.expect_failure_calls,
+            &model.expect_true_calls,
         ]
         .into_iter()
         .flatten()
@@ -2367,35 +2368,63 @@ fn refers_res(res: &Res, e: &Expr) -> bool {
 }
 
 /// The statements of `body` that a test asserts failed: one followed by an assertion on the
-/// error it bound (`_, err = db.Begin(); assert.Error(t, err)`), or by a bare `fail()`
+/// error it bound (`_, err = db.Begin(); assert.Error(t, err)`, `test.Assert(t, err != nil, …)`
+/// for rule data `expect_true_calls`, `if err == nil { t.Fatal(…) }`), or by a bare `fail()`
 /// (`conn.createStatement(); fail();` inside a `try`).
 fn expected_failures(api: &Api, body: &Block) -> HashSet<Span> {
     let mut out = HashSet::new();
-    if api.m.expect_failure_calls.is_empty() {
+    if api.m.expect_failure_calls.is_empty() && api.m.expect_true_calls.is_empty() {
         return out;
     }
     let mut stack = vec![body];
     while let Some(b) = stack.pop() {
         for (i, s) in b.iter().enumerate() {
             stack.extend(s.blocks());
-            let Some(StmtKind::Expr(next)) = b.get(i + 1).map(|n| &n.kind) else {
+            let Some(next) = b.get(i + 1).map(|n| &n.kind) else {
                 continue;
             };
-            let ExprKind::Call(c) = &next.peel().kind else {
-                continue;
+            let bound: Vec<&str> = match &s.kind {
+                StmtKind::Bind { targets, .. } => targets
+                    .iter()
+                    .filter_map(|t| match &t.kind {
+                        ExprKind::Name(n) if n != "_" => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
             };
-            if !api.in_list(&api.m.expect_failure_calls, c) {
-                continue;
-            }
-            let asserted = match &s.kind {
-                StmtKind::Bind { targets, .. } => c.args.iter().any(|a| {
-                    matches!(&a.peel().kind, ExprKind::Name(n)
-                        if targets.iter().any(|t| matches!(&t.kind, ExprKind::Name(m) if m == n)))
-                }),
-                StmtKind::Expr(_) => c.args.is_empty(),
+            // `err != nil` holds for a name the statement bound.
+            let non_nil = |e: &Expr| bound.iter().any(|n| non_nil_on(e, n).0);
+            let asserted = match next {
+                // `if err == nil { t.Fatal(…) }`: the branch where it succeeded never returns.
+                StmtKind::If { cond, then, .. } => {
+                    bound.iter().any(|n| non_nil_on(cond, n).1) && ends_in_noreturn_call(api, then)
+                }
+                StmtKind::Expr(next) => {
+                    let ExprKind::Call(c) = &next.peel().kind else {
+                        continue;
+                    };
+                    if api.in_list(&api.m.expect_true_calls, c) {
+                        c.args.iter().any(non_nil)
+                    } else if api.in_list(&api.m.expect_failure_calls, c) {
+                        match &s.kind {
+                            StmtKind::Bind { .. } => {
+                                c.args.is_empty()
+                                    || c.args.iter().any(|a| {
+                                        matches!(&a.peel().kind, ExprKind::Name(n)
+                                            if bound.contains(&n.as_str()))
+                                    })
+                            }
+                            StmtKind::Expr(_) => c.args.is_empty(),
+                            _ => false,
+                        }
+                    } else {
+                        false
+                    }
+                }
                 _ => false,
             };
-            if asserted || c.args.is_empty() && matches!(s.kind, StmtKind::Bind { .. }) {
+            if asserted {
                 out.insert(s.span);
             }
         }

@@ -975,7 +975,7 @@ fn never_returns(api: &Api, body: &Block) -> bool {
     !returns && ends_in_noreturn_call(api, body)
 }
 
-fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
+pub(super) fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
     match b.last().map(|s| &s.kind) {
         Some(StmtKind::Expr(e)) => {
             matches!(&e.peel().kind, ExprKind::Call(c) if api.noreturn(c))
