@@ -1416,7 +1416,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         let mut hit = false;
                         let body = &self.unit.functions[id].body;
-                        each_expr(self.unit, body, &mut |x| hit |= refers_res(&self.res[r], x));
+                        // What it names, or a call in it that releases it (`cmd.Wait()` for a
+                        // pipe of `cmd`).
+                        each_expr(self.unit, body, &mut |x| {
+                            hit |= refers_res(&self.res[r], x)
+                                || matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r))
+                        });
                         if hit {
                             // Released or kept by the closure: either way, no longer ours.
                             cur.set(r, HANDED);
