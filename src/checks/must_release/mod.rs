@@ -400,6 +400,9 @@ struct Fx<'a, 'u> {
     buffers: Vec<String>,
     /// Statements a test asserts failed: they acquire nothing ([`expected_failures`]).
     expected_failures: HashSet<Span>,
+    /// Locals bound to a closure (`cleanup := func() { … }`): the closure goes where the name
+    /// goes, and calling it runs its body.
+    closure_vars: HashMap<&'u str, FuncId>,
     /// Whether the statement being interpreted may acquire.
     acquiring: bool,
     /// Go: the package-level variables of the file.
@@ -461,6 +464,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             outer: outer_names(unit, id),
             buffers: Vec::new(),
             expected_failures: expected_failures(api, &unit.functions[id].body),
+            closure_vars: closure_vars(&unit.functions[id].body),
             acquiring: true,
             package_vars: if unit.lang == Lang::Go {
                 declared_or_bound(&unit.functions[0].body)
@@ -1409,6 +1413,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(a, st);
                 }
                 self.call(c, e.span, st);
+                // `cleanup()` of a local closure that releases it.
+                if let (ExprKind::Name(n), Some(cur)) = (&c.func.peel().kind, st.as_mut()) {
+                    if let Some(&id) = self.closure_vars.get(n.as_str()) {
+                        for r in self.open(cur) {
+                            if self.closure_releases(id, r) {
+                                cur.set(r, RELEASED);
+                                self.res[r].released(e.span);
+                            }
+                        }
+                    }
+                }
             }
             ExprKind::Closure(id) => {
                 let id = *id;
@@ -1962,6 +1977,18 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// (`resp.Body`), not another field (`resp.StatusCode`).
     fn passes(&self, e: &Expr, r: usize) -> bool {
         let res = &self.res[r];
+        // A local closure that names it, or releases it, takes it along (`return cleanup`).
+        if let ExprKind::Name(n) = &e.peel().kind {
+            if let Some(&id) = self.closure_vars.get(n.as_str()) {
+                let mut hit = false;
+                each_expr(self.unit, &self.unit.functions[id].body, &mut |x| {
+                    hit |= refers_res(res, x)
+                });
+                if hit || self.closure_releases(id, r) {
+                    return true;
+                }
+            }
+        }
         // A path is in the paths made from it (`filepath.Join(dir, "x")`).
         if res.traits.lent_to_calls {
             return path_from(self.api, e, &|p| res.vars.iter().any(|v| under(p, v)));
@@ -1979,6 +2006,15 @@ impl<'a, 'u> Fx<'a, 'u> {
                             || parts.contains(&p[v.len() + 1..].split('.').next().unwrap_or("")))
             })
         })
+    }
+
+    /// Whether closure `id`, or one nested in it, calls what releases resource `r`.
+    fn closure_releases(&self, id: FuncId, r: usize) -> bool {
+        let mut hit = false;
+        each_expr(self.unit, &self.unit.functions[id].body, &mut |x| {
+            hit |= matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r))
+        });
+        hit
     }
 
     /// C: whether `e` is the struct that holds the resource in one of its fields (`w` for
@@ -2268,6 +2304,24 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
         });
         f = func.parent;
     }
+    out
+}
+
+/// The locals of `body` bound to a closure: `cleanup := func() { … }`.
+fn closure_vars(body: &Block) -> HashMap<&str, FuncId> {
+    let mut out = HashMap::new();
+    crate::model::walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            for (t, v) in targets.iter().zip(values) {
+                if let (ExprKind::Name(n), ExprKind::Closure(id)) = (&t.kind, &v.peel().kind) {
+                    out.insert(n.as_str(), *id);
+                }
+            }
+        }
+    });
     out
 }
 
