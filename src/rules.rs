@@ -306,6 +306,11 @@ pub struct ApiModel {
     /// fail, so it acquired nothing.
     #[serde(default)]
     pub expect_raise_scopes: Vec<String>,
+    /// Read by `must-release`: a test's assertions that their argument holds (Go's
+    /// `test.Assert(t, err != nil, …)`, `assert.True(t, err != nil)`); given that the error the
+    /// statement before bound is non-nil, they assert that statement failed.
+    #[serde(default)]
+    pub expect_true_calls: Vec<String>,
     /// Read by `must-release` (Java, Python): calls that use a resource but are not taken to
     /// throw (logging, formatting), so they do not make a leak-on-exception warning.
     #[serde(default)]

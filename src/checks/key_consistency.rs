@@ -511,7 +511,11 @@ impl<'u> Cx<'u> {
                 .filter(|_| !method.is_some_and(|m| m.params.iter().any(|p| p.name == name)));
             return Some(match owner {
                 Some(t) => format!("{}.{name}", t.name),
-                None => name,
+                None => match self.local_scope(id, &name) {
+                    // Locals of two functions are two containers, whatever their names.
+                    Some(f) => format!("{name}@{f}"),
+                    None => name,
+                },
             });
         };
         let own = match &base.peel().kind {
@@ -532,6 +536,49 @@ impl<'u> Cx<'u> {
             Some(o) => format!("{o}.{name}"),
             None => name,
         })
+    }
+
+    /// The function, `id` or one around it, whose local `name` is, where the container is that
+    /// function's own: made there and not returned. `None` for a parameter or a returned local
+    /// (the container may be another function's of the same name, handed along) and for a name
+    /// the file's top level binds (a global, whatever functions assign to it).
+    fn local_scope(&self, id: FuncId, name: &str) -> Option<FuncId> {
+        let unit = self.unit;
+        let binds = |f: FuncId| {
+            let mut hit = false;
+            crate::model::walk_stmts(&unit.functions[f].body, &mut |s| {
+                if let StmtKind::Bind { targets, .. } = &s.kind {
+                    hit |= targets
+                        .iter()
+                        .any(|t| matches!(&t.kind, ExprKind::Name(n) if n == name));
+                }
+            });
+            hit
+        };
+        let global = unit
+            .functions
+            .iter()
+            .enumerate()
+            .any(|(f, func)| func.kind == FnKind::TopLevel && binds(f));
+        if global {
+            return None;
+        }
+        let returns = |f: FuncId| {
+            let mut hit = false;
+            crate::model::walk_stmts(&unit.functions[f].body, &mut |s| {
+                if let StmtKind::Return(vs) = &s.kind {
+                    hit |= vs
+                        .iter()
+                        .any(|v| matches!(&v.peel().kind, ExprKind::Name(n) if n == name));
+                }
+            });
+            hit
+        };
+        let f = super::support::chain(unit, id)
+            .take_while(|&f| unit.functions[f].kind != FnKind::TopLevel)
+            .find(|&f| unit.functions[f].params.iter().any(|p| p.name == name) || binds(f))?;
+        let param = unit.functions[f].params.iter().any(|p| p.name == name);
+        (!param && !returns(f)).then_some(f)
     }
 
     /// The simple name of the type of `base` in function `id`, from its type environment.

@@ -480,6 +480,15 @@ impl<'m> Api<'m> {
     /// data's (`close`), or the last name of a kind's own release (`wait` of a process,
     /// `Commit` of a transaction, `Close` of `Body.Close`). A helper calling it on a
     /// parameter releases what it is given.
+    /// Whether some kind of the language is released by calling it (`cancel()`: rule data
+    /// `release = ["()"]`).
+    pub(super) fn releases_by_calling(&self) -> bool {
+        self.m
+            .acquire
+            .iter()
+            .any(|a| a.release.iter().any(|r| r == "()"))
+    }
+
     pub(super) fn releases_some_kind(&self, method: &str) -> bool {
         self.kind_releases.contains(method)
     }

@@ -122,6 +122,7 @@ pub fn check(
             &model.noreturn_calls,
             &model.expect_failure_calls,
             &model.expect_raise_scopes,
+            &model.expect_true_calls,
         ]
         .into_iter()
         .flatten()
@@ -413,6 +414,9 @@ struct Fx<'a, 'u> {
     buffers: Vec<String>,
     /// Statements a test asserts failed: they acquire nothing ([`expected_failures`]).
     expected_failures: HashSet<Span>,
+    /// Locals bound to a closure (`cleanup := func() { … }`): the closure goes where the name
+    /// goes, and calling it runs its body.
+    closure_vars: HashMap<&'u str, FuncId>,
     /// Whether the statement being interpreted may acquire.
     acquiring: bool,
     /// Go: the package-level variables of the file.
@@ -474,6 +478,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             outer: outer_names(unit, id),
             buffers: Vec::new(),
             expected_failures: expected_failures(api, &unit.functions[id].body),
+            closure_vars: closure_vars(&unit.functions[id].body),
             acquiring: true,
             package_vars: if unit.lang == Lang::Go {
                 declared_or_bound(&unit.functions[0].body)
@@ -1432,6 +1437,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(a, st);
                 }
                 self.call(c, e.span, st);
+                // `cleanup()` of a local closure that releases it.
+                if let (ExprKind::Name(n), Some(cur)) = (&c.func.peel().kind, st.as_mut()) {
+                    if let Some(&id) = self.closure_vars.get(n.as_str()) {
+                        for r in self.open(cur) {
+                            if self.closure_releases(id, r) {
+                                cur.set(r, RELEASED);
+                                self.res[r].released(e.span);
+                            }
+                        }
+                    }
+                }
             }
             ExprKind::Closure(id) => {
                 let id = *id;
@@ -1439,7 +1455,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         let mut hit = false;
                         let body = &self.unit.functions[id].body;
-                        each_expr(self.unit, body, &mut |x| hit |= refers_res(&self.res[r], x));
+                        // What it names, or a call in it that releases it (`cmd.Wait()` for a
+                        // pipe of `cmd`).
+                        each_expr(self.unit, body, &mut |x| {
+                            hit |= refers_res(&self.res[r], x)
+                                || matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r))
+                        });
                         if hit {
                             // Released or kept by the closure: either way, no longer ours.
                             cur.set(r, HANDED);
@@ -1980,6 +2001,18 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// (`resp.Body`), not another field (`resp.StatusCode`).
     fn passes(&self, e: &Expr, r: usize) -> bool {
         let res = &self.res[r];
+        // A local closure that names it, or releases it, takes it along (`return cleanup`).
+        if let ExprKind::Name(n) = &e.peel().kind {
+            if let Some(&id) = self.closure_vars.get(n.as_str()) {
+                let mut hit = false;
+                each_expr(self.unit, &self.unit.functions[id].body, &mut |x| {
+                    hit |= refers_res(res, x)
+                });
+                if hit || self.closure_releases(id, r) {
+                    return true;
+                }
+            }
+        }
         // A path is in the paths made from it (`filepath.Join(dir, "x")`).
         if res.traits.lent_to_calls {
             return path_from(self.api, e, &|p| res.vars.iter().any(|v| under(p, v)));
@@ -2007,6 +2040,15 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let ExprKind::Call(c) = &e.kind {
                 hit |= !self.releases(c, r) && c.args.iter().any(|a| self.passes(a, r));
             }
+        });
+        hit
+    }
+
+    /// Whether closure `id`, or one nested in it, calls what releases resource `r`.
+    fn closure_releases(&self, id: FuncId, r: usize) -> bool {
+        let mut hit = false;
+        each_expr(self.unit, &self.unit.functions[id].body, &mut |x| {
+            hit |= matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r))
         });
         hit
     }
@@ -2301,6 +2343,24 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
     out
 }
 
+/// The locals of `body` bound to a closure: `cleanup := func() { … }`.
+fn closure_vars(body: &Block) -> HashMap<&str, FuncId> {
+    let mut out = HashMap::new();
+    crate::model::walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            for (t, v) in targets.iter().zip(values) {
+                if let (ExprKind::Name(n), ExprKind::Closure(id)) = (&t.kind, &v.peel().kind) {
+                    out.insert(n.as_str(), *id);
+                }
+            }
+        }
+    });
+    out
+}
+
 /// Names a block binds at its own level (Go's package-level `var`s in the top level).
 fn declared_or_bound(body: &Block) -> HashSet<&str> {
     body.iter()
@@ -2403,11 +2463,15 @@ fn refers_res(res: &Res, e: &Expr) -> bool {
 }
 
 /// The statements of `body` that a test asserts failed: one followed by an assertion on the
-/// error it bound (`_, err = db.Begin(); assert.Error(t, err)`), or by a bare `fail()`
+/// error it bound (`_, err = db.Begin(); assert.Error(t, err)`, `test.Assert(t, err != nil, …)`
+/// for rule data `expect_true_calls`, `if err == nil { t.Fatal(…) }`), or by a bare `fail()`
 /// (`conn.createStatement(); fail();` inside a `try`).
 fn expected_failures(api: &Api, body: &Block) -> HashSet<Span> {
     let mut out = HashSet::new();
-    if api.m.expect_failure_calls.is_empty() && api.m.expect_raise_scopes.is_empty() {
+    if api.m.expect_failure_calls.is_empty()
+        && api.m.expect_raise_scopes.is_empty()
+        && api.m.expect_true_calls.is_empty()
+    {
         return out;
     }
     let mut stack = vec![body];
@@ -2429,24 +2493,51 @@ fn expected_failures(api: &Api, body: &Block) -> HashSet<Span> {
                     out.insert(last.span);
                 }
             }
-            let Some(StmtKind::Expr(next)) = b.get(i + 1).map(|n| &n.kind) else {
+            let Some(next) = b.get(i + 1).map(|n| &n.kind) else {
                 continue;
             };
-            let ExprKind::Call(c) = &next.peel().kind else {
-                continue;
+            let bound: Vec<&str> = match &s.kind {
+                StmtKind::Bind { targets, .. } => targets
+                    .iter()
+                    .filter_map(|t| match &t.kind {
+                        ExprKind::Name(n) if n != "_" => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
             };
-            if !api.in_list(&api.m.expect_failure_calls, c) {
-                continue;
-            }
-            let asserted = match &s.kind {
-                StmtKind::Bind { targets, .. } => c.args.iter().any(|a| {
-                    matches!(&a.peel().kind, ExprKind::Name(n)
-                        if targets.iter().any(|t| matches!(&t.kind, ExprKind::Name(m) if m == n)))
-                }),
-                StmtKind::Expr(_) => c.args.is_empty(),
+            // `err != nil` holds for a name the statement bound.
+            let non_nil = |e: &Expr| bound.iter().any(|n| non_nil_on(e, n).0);
+            let asserted = match next {
+                // `if err == nil { t.Fatal(…) }`: the branch where it succeeded never returns.
+                StmtKind::If { cond, then, .. } => {
+                    bound.iter().any(|n| non_nil_on(cond, n).1) && ends_in_noreturn_call(api, then)
+                }
+                StmtKind::Expr(next) => {
+                    let ExprKind::Call(c) = &next.peel().kind else {
+                        continue;
+                    };
+                    if api.in_list(&api.m.expect_true_calls, c) {
+                        c.args.iter().any(non_nil)
+                    } else if api.in_list(&api.m.expect_failure_calls, c) {
+                        match &s.kind {
+                            StmtKind::Bind { .. } => {
+                                c.args.is_empty()
+                                    || c.args.iter().any(|a| {
+                                        matches!(&a.peel().kind, ExprKind::Name(n)
+                                            if bound.contains(&n.as_str()))
+                                    })
+                            }
+                            StmtKind::Expr(_) => c.args.is_empty(),
+                            _ => false,
+                        }
+                    } else {
+                        false
+                    }
+                }
                 _ => false,
             };
-            if asserted || c.args.is_empty() && matches!(s.kind, StmtKind::Bind { .. }) {
+            if asserted {
                 out.insert(s.span);
             }
         }

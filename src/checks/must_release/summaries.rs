@@ -357,6 +357,13 @@ impl Summaries {
             for e in s.exprs() {
                 e.walk(&mut |x| match &x.kind {
                     ExprKind::Call(c) => {
+                        // `p()`: a parameter called, where calling is a release (Go's
+                        // `context.CancelFunc`).
+                        if api.releases_by_calling()
+                            && matches!(&c.func.peel().kind, ExprKind::Name(n) if n == p)
+                        {
+                            releases = true;
+                        }
                         // `p.Close()`: the method is checked first, so that the receiver's path
                         // is only built for release methods.
                         if let ExprKind::Field(base, m) = &c.func.peel().kind {
@@ -1011,7 +1018,7 @@ fn never_returns(api: &Api, body: &Block) -> bool {
     !returns && ends_in_noreturn_call(api, body)
 }
 
-fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
+pub(super) fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
     match b.last().map(|s| &s.kind) {
         Some(StmtKind::Expr(e)) => {
             matches!(&e.peel().kind, ExprKind::Call(c) if api.noreturn(c))
