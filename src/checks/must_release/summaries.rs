@@ -265,9 +265,18 @@ impl Summaries {
             // In Go and Python a same-file function is called unqualified: `s.connect()` is a
             // method, not the module's `connect`.
             .filter(move |&&id| {
+                let f = &unit.functions[id];
                 !(matches!(unit.lang, Lang::Go | Lang::Python)
                     && c.receiver().is_some()
-                    && unit.functions[id].kind != FnKind::Method)
+                    && f.kind != FnKind::Method)
+                    // Java overloads by arity: `socket.connect(addr, timeout)` is not the
+                    // file's own `connect(int timeout)`. Varargs (`T...`, lowered as `T[]`)
+                    // take any number.
+                    && (unit.lang != Lang::Java
+                        || f.params.len() == c.args.len()
+                        || f.params.last().is_some_and(|p| {
+                            p.ty.as_ref().is_some_and(|t| t.0.ends_with("[]"))
+                        }))
             })
             .map(move |&id| {
                 let f = &unit.functions[id];
