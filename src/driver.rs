@@ -1086,12 +1086,9 @@ fn analyze_bytes(
         let misses: Vec<_> = misses.into_iter().collect();
         // Kept only for a question the project answers whenever it declares what was asked;
         // the others it answers only when the answer changes a verdict, which is rare.
-        let likely = misses.iter().any(|m| {
-            matches!(
-                m,
-                Miss::Type(_) | Miss::Function(_) | Miss::Method { .. }
-            )
-        });
+        let likely = misses
+            .iter()
+            .any(|m| matches!(m, Miss::Type(_) | Miss::Function(_) | Miss::Method { .. }));
         let unit = whole_unit.filter(|_| likely).map(|u| (u, bytes.len()));
         *kept = Some(Pass1 {
             decls,
