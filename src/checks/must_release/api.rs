@@ -562,6 +562,12 @@ impl<'m> Api<'m> {
                 && n.is_char_boundary(n.len() - k.len())
                 && n[n.len() - k.len()..].eq_ignore_ascii_case(k)
                 && n[..n.len() - k.len()].ends_with('_')
+            // A project's own macro around a container macro names its kind after the verb
+            // (`HASH_ADD_PEER` for uthash's `HASH_ADD`): in an all-capitals name, any word.
+            || self.lang == Lang::C
+                && !k.contains('_')
+                && n.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                && n.split('_').any(|w| w.eq_ignore_ascii_case(k))
         })
     }
 

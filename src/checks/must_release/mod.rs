@@ -1632,16 +1632,24 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
             } else if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                // Written into the caller's array: the caller's to release.
-                if !self.func.params.iter().any(|p| p.name == v) {
+                // Written into the caller's array: the caller's to release; into a C global
+                // (`pipe(req_pipefd)`): the program's, kept for later. A global lock taken
+                // is still this function's to give back.
+                if !self.func.params.iter().any(|p| p.name == v)
+                    && (spec.traits.lock || !self.c_global(&v))
+                {
                     self.pending
                         .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
             }
         } else if let Some(spec) = self.sums.out_param_resource(self.unit, c) {
             if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                // Written into the caller's array: the caller's to release.
-                if !self.func.params.iter().any(|p| p.name == v) {
+                // Written into the caller's array: the caller's to release; into a C global
+                // (`pipe(req_pipefd)`): the program's, kept for later. A global lock taken
+                // is still this function's to give back.
+                if !self.func.params.iter().any(|p| p.name == v)
+                    && (spec.traits.lock || !self.c_global(&v))
+                {
                     self.pending
                         .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
@@ -1651,6 +1659,15 @@ impl<'a, 'u> Fx<'a, 'u> {
             if c.name() != Some(self.func.name.as_str()) {
                 self.pending.push(Pending::Storage(span, s));
             }
+        }
+    }
+
+    /// C: a variable path whose root the function neither declares nor takes as a parameter
+    /// names a global.
+    fn c_global(&self, v: &str) -> bool {
+        self.api.lang == Lang::C && {
+            let root = v.split('.').next().unwrap_or(v);
+            !local_names(self.func).contains(root)
         }
     }
 
