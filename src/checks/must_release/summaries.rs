@@ -676,7 +676,13 @@ impl Summaries {
                             // Go's and Java's keepers (`New…`, `set…`) also name wrappers built
                             // around what the helper returns (`bufio.NewWriterSize(f, n)`):
                             // only C's are taken.
-                            kept = api.lang == Lang::C && api.keeps(c)
+                            // `self._processes.append(proc)`: a container of the object's
+                            // keeps it, as a field would.
+                            let own_container = matches!(api.lang, Lang::Java | Lang::Python)
+                                && c.receiver().and_then(path_of).is_some_and(|r| {
+                                    r.starts_with("self.") || r.starts_with("this.")
+                                });
+                            kept = (api.lang == Lang::C || own_container) && api.keeps(c)
                                 || self.callees(unit, c).any(|(id, off)| {
                                     self.keeps
                                         .get(&id)
