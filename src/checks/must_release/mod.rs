@@ -567,10 +567,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 for v in values {
                     self.effects(v, &mut st);
-                    // Whatever is returned is the caller's.
+                    // Whatever is returned is the caller's, and so is a lock of an object
+                    // returned with what it locked (`db.rwlock.Lock(); t.init(db); return t`:
+                    // the transaction unlocks it when it ends).
                     if let Some(cur) = st.as_mut() {
                         for r in self.open(cur) {
-                            if self.passes(v, r) {
+                            if self.passes(v, r) || self.returned_with_owner(v, r) {
                                 cur.set(r, HANDED);
                                 self.res[r].handed_off = true;
                             }
@@ -2056,6 +2058,57 @@ impl<'a, 'u> Fx<'a, 'u> {
         each_expr(self.unit, &self.func.body, &mut |e| {
             if let ExprKind::Call(c) = &e.kind {
                 hit |= !self.releases(c, r) && c.args.iter().any(|a| self.passes(a, r));
+            }
+        });
+        hit
+    }
+
+    /// Whether `v` is a local given the object that owns lock `r` (`db` of `db.rwlock`):
+    /// built with it (`&Tx{db: db}`, `newTx(db)`) or handed it (`t.init(db)`).
+    fn returned_with_owner(&self, v: &Expr, r: usize) -> bool {
+        let res = &self.res[r];
+        if !res.traits.lock {
+            return false;
+        }
+        let owners: Vec<&str> = res
+            .vars
+            .iter()
+            .filter_map(|x| x.split_once('.').map(|(o, _)| o))
+            .collect();
+        let given = |e: &Expr| {
+            let mut hit = false;
+            e.walk(&mut |x| {
+                hit |= matches!(&x.kind, ExprKind::Name(n) if owners.contains(&n.as_str()))
+            });
+            hit
+        };
+        let built_with = |v: &Expr| match &v.peel().kind {
+            ExprKind::Call(c) => c.args.iter().any(given),
+            ExprKind::Construct { fields, .. } => fields.iter().any(|(_, f)| given(f)),
+            _ => false,
+        };
+        if built_with(v) {
+            return true;
+        }
+        let Some(p) = path_of(v).filter(|p| !p.contains('.')) else {
+            return false;
+        };
+        let mut hit = false;
+        crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
+            StmtKind::Bind {
+                targets, values, ..
+            } if targets.iter().any(|t| path_of(t).as_deref() == Some(&p)) => {
+                hit |= values.iter().any(built_with);
+            }
+            _ => {
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        if let ExprKind::Call(c) = &x.kind {
+                            hit |= c.receiver().and_then(path_of).as_deref() == Some(&p)
+                                && c.args.iter().any(given);
+                        }
+                    });
+                }
             }
         });
         hit
