@@ -539,8 +539,8 @@ impl<'u> Cx<'u> {
     }
 
     /// The function, `id` or one around it, whose local `name` is, where the container is that
-    /// function's own: made there and not returned. `None` for a parameter or a returned local
-    /// (the container may be another function's of the same name, handed along) and for a name
+    /// function's own: made there, not returned and not passed on. `None` for a parameter or a
+    /// local handed along (the container may be another function's of the same name) and for a name
     /// the file's top level binds (a global, whatever functions assign to it).
     fn local_scope(&self, id: FuncId, name: &str) -> Option<FuncId> {
         let unit = self.unit;
@@ -563,13 +563,22 @@ impl<'u> Cx<'u> {
         if global {
             return None;
         }
+        // Returned, or passed to a call (`self._fill(host, tmp_nodes_cache)`): handed along.
         let returns = |f: FuncId| {
+            let is_it = |v: &Expr| matches!(&v.peel().kind, ExprKind::Name(n) if n == name);
             let mut hit = false;
             crate::model::walk_stmts(&unit.functions[f].body, &mut |s| {
                 if let StmtKind::Return(vs) = &s.kind {
-                    hit |= vs
-                        .iter()
-                        .any(|v| matches!(&v.peel().kind, ExprKind::Name(n) if n == name));
+                    hit |= vs.iter().any(is_it);
+                }
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        // `len(m)` only measures it.
+                        if let ExprKind::Call(c) = &x.kind {
+                            hit |= !matches!(c.name(), Some("len" | "cap"))
+                                && c.args.iter().any(is_it);
+                        }
+                    });
                 }
             });
             hit
