@@ -21,7 +21,7 @@ use crate::model::TypeRef;
 use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, CanonicalContainer, KeyForm, MapOp, Rule};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: &mut Vec<Finding>) {
     let normalizing = Patterns::new(&model.normalizers);
@@ -53,6 +53,8 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         ctx,
         envs: RefCell::new(HashMap::new()),
         types: RefCell::new(HashMap::new()),
+        scopes: RefCell::new(HashMap::new()),
+        fn_names: RefCell::new(HashMap::new()),
         raw_literals: Vec::new(),
         literal_writes: BTreeSet::new(),
         candidate_misses: Vec::new(),
@@ -167,6 +169,10 @@ struct Cx<'u> {
     envs: RefCell<HashMap<(FuncId, String), Option<String>>>,
     /// The declared or inferred types of names, by function, for canonicalizing containers.
     types: RefCell<HashMap<(FuncId, String), Option<TypeRef>>>,
+    /// [`Cx::local_scope`] of each name asked, by function.
+    scopes: RefCell<HashMap<(FuncId, String), Option<FuncId>>>,
+    /// [`Cx::names`] of each function asked.
+    fn_names: RefCell<HashMap<FuncId, Names>>,
     raw_literals: Vec<RawLiteral>,
     /// The string literals the file writes through a subscript (`h["ETag"] = …`).
     literal_writes: BTreeSet<String>,
@@ -176,6 +182,9 @@ struct Cx<'u> {
 }
 
 type Env = HashMap<String, Val>;
+
+/// The names a function binds, and those it hands along ([`Cx::names`]).
+type Names = std::rc::Rc<(HashSet<String>, HashSet<String>)>;
 
 impl<'u> Cx<'u> {
     fn function(&mut self, id: FuncId) {
@@ -543,51 +552,68 @@ impl<'u> Cx<'u> {
     /// local handed along (the container may be another function's of the same name) and for a name
     /// the file's top level binds (a global, whatever functions assign to it).
     fn local_scope(&self, id: FuncId, name: &str) -> Option<FuncId> {
+        let key = (id, name.to_string());
+        if let Some(&known) = self.scopes.borrow().get(&key) {
+            return known;
+        }
         let unit = self.unit;
-        let binds = |f: FuncId| {
-            let mut hit = false;
-            crate::model::walk_stmts(&unit.functions[f].body, &mut |s| {
-                if let StmtKind::Bind { targets, .. } = &s.kind {
-                    hit |= targets
-                        .iter()
-                        .any(|t| matches!(&t.kind, ExprKind::Name(n) if n == name));
-                }
-            });
-            hit
-        };
         let global = unit
             .functions
             .iter()
             .enumerate()
-            .any(|(f, func)| func.kind == FnKind::TopLevel && binds(f));
-        if global {
-            return None;
-        }
-        // Returned, or passed to a call (`self._fill(host, tmp_nodes_cache)`): handed along.
-        let returns = |f: FuncId| {
-            let is_it = |v: &Expr| matches!(&v.peel().kind, ExprKind::Name(n) if n == name);
-            let mut hit = false;
-            crate::model::walk_stmts(&unit.functions[f].body, &mut |s| {
-                if let StmtKind::Return(vs) = &s.kind {
-                    hit |= vs.iter().any(is_it);
-                }
-                for e in s.exprs() {
-                    e.walk(&mut |x| {
-                        // `len(m)` only measures it.
-                        if let ExprKind::Call(c) = &x.kind {
-                            hit |= !matches!(c.name(), Some("len" | "cap"))
-                                && c.args.iter().any(is_it);
-                        }
-                    });
-                }
-            });
-            hit
+            .any(|(f, func)| func.kind == FnKind::TopLevel && self.names(f).0.contains(name));
+        let found = if global {
+            None
+        } else {
+            super::support::chain(unit, id)
+                .take_while(|&f| unit.functions[f].kind != FnKind::TopLevel)
+                .find(|&f| {
+                    unit.functions[f].params.iter().any(|p| p.name == name)
+                        || self.names(f).0.contains(name)
+                })
+                .filter(|&f| {
+                    !unit.functions[f].params.iter().any(|p| p.name == name)
+                        && !self.names(f).1.contains(name)
+                })
         };
-        let f = super::support::chain(unit, id)
-            .take_while(|&f| unit.functions[f].kind != FnKind::TopLevel)
-            .find(|&f| unit.functions[f].params.iter().any(|p| p.name == name) || binds(f))?;
-        let param = unit.functions[f].params.iter().any(|p| p.name == name);
-        (!param && !returns(f)).then_some(f)
+        self.scopes.borrow_mut().insert(key, found);
+        found
+    }
+
+    /// The names function `f` binds, and those it hands along: returns, or passes to a call
+    /// (`self._fill(host, tmp_nodes_cache)`; `len(m)` only measures it).
+    fn names(&self, f: FuncId) -> Names {
+        if let Some(known) = self.fn_names.borrow().get(&f) {
+            return known.clone();
+        }
+        let (mut bound, mut handed) = (HashSet::new(), HashSet::new());
+        let name_of = |v: &Expr| match &v.peel().kind {
+            ExprKind::Name(n) => Some(n.clone()),
+            _ => None,
+        };
+        crate::model::walk_stmts(&self.unit.functions[f].body, &mut |s| {
+            match &s.kind {
+                StmtKind::Bind { targets, .. } => bound.extend(targets.iter().filter_map(|t| {
+                    matches!(t.kind, ExprKind::Name(_))
+                        .then(|| name_of(t))
+                        .flatten()
+                })),
+                StmtKind::Return(vs) => handed.extend(vs.iter().filter_map(name_of)),
+                _ => {}
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call(c) = &x.kind {
+                        if !matches!(c.name(), Some("len" | "cap")) {
+                            handed.extend(c.args.iter().filter_map(name_of));
+                        }
+                    }
+                });
+            }
+        });
+        let names = std::rc::Rc::new((bound, handed));
+        self.fn_names.borrow_mut().insert(f, names.clone());
+        names
     }
 
     /// The simple name of the type of `base` in function `id`, from its type environment.
