@@ -349,8 +349,9 @@ pub struct Pass1 {
     /// a file whose only acquisitions are of the project's own resources.
     #[serde(default)]
     pub leaks_checked: bool,
-    /// The file's model, kept (within [`KEPT_MODELS`]) when its checks asked the project
-    /// something: if the project answers, pass 2 judges it again without parsing it again.
+    /// The file's model and the size of its source, kept (within [`KEPT_MODELS`]) when its
+    /// checks asked about a type or function the project usually declares: if the project
+    /// answers, pass 2 judges the model without parsing the file again.
     #[serde(skip)]
     pub unit: Option<(std::sync::Arc<crate::model::Unit>, usize)>,
 }
@@ -372,7 +373,7 @@ enum Scope<'a> {
     Project(
         &'a crate::index::Index,
         bool,
-        Option<std::sync::Arc<crate::model::Unit>>,
+        Option<(std::sync::Arc<crate::model::Unit>, usize)>,
     ),
 }
 
@@ -424,8 +425,8 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     for (i, (report, kept)) in first.into_iter().enumerate() {
         match kept {
             Some(p) => {
-                if let Some((unit, _)) = p.unit {
-                    units.insert(i, unit);
+                if let Some(kept) = p.unit {
+                    units.insert(i, kept);
                 }
                 if !p.misses.is_empty() {
                     redo_candidates.push((i, p.decls.path.clone(), p.misses));
@@ -572,7 +573,7 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     redo.extend(leak_hits.into_iter().map(|i| (i, true)));
     let redo: Vec<(usize, bool)> = redo.into_iter().collect();
     // Only the models of files judged again are needed now.
-    let units: HashMap<&Path, std::sync::Arc<crate::model::Unit>> = redo
+    let units: HashMap<&Path, (std::sync::Arc<crate::model::Unit>, usize)> = redo
         .iter()
         .filter_map(|&(i, _)| Some((files[i].0.as_path(), units.remove(&i)?)))
         .collect();
@@ -1003,7 +1004,8 @@ fn analyze_bytes(
     for (k, ranges) in parts.iter().enumerate() {
         let t = Instant::now();
         let lowered = match (&scope, pieces.is_empty()) {
-            (Scope::Project(_, _, Some(unit)), true) => Ok(unit.clone()),
+            // The same source as pass 1 read, unless the file was written since.
+            (Scope::Project(_, _, Some((unit, n))), true) if *n == bytes.len() => Ok(unit.clone()),
             (_, true) => frontend::lower(lang, &text).map(std::sync::Arc::new),
             (_, false) => frontend::lower_part(lang, &text, ranges).map(std::sync::Arc::new),
         };
