@@ -241,8 +241,6 @@ fn returns_before_looping(rest: &[Stmt]) -> bool {
     !jumps
 }
 
-/// Whether any expression of the file is an acquisition named in the rule data, or of a
-/// project resource.
 /// Which functions acquire something through the API or the project. The file's own
 /// functions are summarized later ([`Summaries::add_helper_acquisitions`]); only their names
 /// are needed here.

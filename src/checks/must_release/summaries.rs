@@ -92,7 +92,9 @@ impl Summaries {
                         releases.insert(id, rel);
                         keeps.insert(id, keep);
                     }
-                    // Every function's result is asked about: it may be exported as a fact.
+                    // A result may be exported as a fact, so it is worked out whether or not
+                    // the file calls the function; only one that acquires, or calls one of the
+                    // file's own, can return a resource.
                     let (ret, out) = if acquiring[id] || calls_own[id] {
                         s.acquirer(api, unit, id)
                     } else {
