@@ -149,11 +149,12 @@ pub fn check(
             .collect(),
     };
     // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed.
-    let mut acquiring = acquiring(&api, unit);
+    let names = Summaries::names(unit);
+    let mut acquiring = acquiring(&api, unit, &names);
     if !acquiring.contains(&true) {
         return;
     }
-    let sums = Summaries::build(&api, unit, &acquiring);
+    let sums = Summaries::build(&api, unit, names, &acquiring);
     export_facts(&api, &sums, unit, ctx);
     sums.add_helper_acquisitions(unit, &mut acquiring);
     for (id, f) in unit.functions.iter().enumerate() {
@@ -243,9 +244,8 @@ fn returns_before_looping(rest: &[Stmt]) -> bool {
 
 /// Which functions acquire something through the API or the project. The file's own
 /// functions are summarized later ([`Summaries::add_helper_acquisitions`]); only their names
-/// are needed here.
-fn acquiring(api: &Api, unit: &Unit) -> Vec<bool> {
-    let no_summaries = Summaries::names(unit);
+/// (`no_summaries`) are needed here.
+fn acquiring(api: &Api, unit: &Unit, no_summaries: &Summaries) -> Vec<bool> {
     unit.functions
         .iter()
         .map(|f| {
@@ -260,7 +260,7 @@ fn acquiring(api: &Api, unit: &Unit) -> Vec<bool> {
                             ExprKind::Call(c) => {
                                 api.acquire_call(c, None).is_some()
                                     || api.acquire_call_typed(c)
-                                    || api.project_call(&no_summaries, c).is_some()
+                                    || api.project_call(no_summaries, c).is_some()
                             }
                             ExprKind::Construct {
                                 ty: Some(t),

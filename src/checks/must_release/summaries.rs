@@ -65,10 +65,11 @@ impl Summaries {
         s
     }
 
-    /// `acquiring`: the functions that acquire through the API or the project; only those and
-    /// the functions that call one of the file's own can return or hand out a resource.
-    pub(super) fn build(api: &Api, unit: &Unit, acquiring: &[bool]) -> Summaries {
-        let mut s = Summaries::names(unit);
+    /// `names`: [`Summaries::names`] of the file. `acquiring`: the functions that acquire
+    /// through the API or the project; only those and the functions that call one of the
+    /// file's own can return or hand out a resource.
+    pub(super) fn build(api: &Api, unit: &Unit, names: Summaries, acquiring: &[bool]) -> Summaries {
+        let mut s = names;
         // What a function does with its parameters, whether it can throw or return, is only
         // asked by a call in this file (`callees`): the others are not worked out.
         let (called, calls_own) = called_names(unit, &s.by_name);
