@@ -353,8 +353,11 @@ pub struct Pass1 {
     /// checks asked about a type or function the project usually declares: if the project
     /// answers, pass 2 judges the model without parsing the file again.
     #[serde(skip)]
-    pub unit: Option<(std::sync::Arc<crate::model::Unit>, usize)>,
+    pub unit: Option<KeptModel>,
 }
+
+/// A model pass 1 kept for pass 2, with the size of the source it was made from.
+type KeptModel = (std::sync::Arc<crate::model::Unit>, usize);
 
 /// How many bytes of source the models kept from pass 1 for pass 2 may stand for, so that
 /// memory stays bounded whatever the tree's size (a model takes a few times its source).
@@ -370,11 +373,7 @@ enum Scope<'a> {
     /// Pass 2: the checks run against the whole project's index; with `true`, the leak rules
     /// run whatever the literal pre-check says (the file names a project resource). The
     /// model pass 1 kept, if any, is judged instead of parsing the file again.
-    Project(
-        &'a crate::index::Index,
-        bool,
-        Option<(std::sync::Arc<crate::model::Unit>, usize)>,
-    ),
+    Project(&'a crate::index::Index, bool, Option<KeptModel>),
 }
 
 /// The whole run over a project, in two passes:
@@ -573,7 +572,7 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     redo.extend(leak_hits.into_iter().map(|i| (i, true)));
     let redo: Vec<(usize, bool)> = redo.into_iter().collect();
     // Only the models of files judged again are needed now.
-    let units: HashMap<&Path, (std::sync::Arc<crate::model::Unit>, usize)> = redo
+    let units: HashMap<&Path, KeptModel> = redo
         .iter()
         .filter_map(|&(i, _)| Some((files[i].0.as_path(), units.remove(&i)?)))
         .collect();
