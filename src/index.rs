@@ -17,8 +17,9 @@
 use crate::model::{
     walk_stmts, Expr, ExprKind, FnKind, FuncId, Lang, Lit, TypeKind, TypeRef, Unit,
 };
+use foldhash::HashMap;
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Index of a file in [`Index`], in path order.
 pub type FileId = usize;

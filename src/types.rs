@@ -16,8 +16,8 @@
 
 use crate::index::{Ctx, FileId, ResourceType, TextFact, TextForm, TypeKey};
 use crate::model::{walk_stmts, Expr, ExprKind, FnKind, FuncId, Lang, StmtKind, TypeRef, Unit};
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// A type as written, and where: `None` for the checked file, else the index file whose
 /// declaration it was read from (a result or field type of another file), so that it resolves

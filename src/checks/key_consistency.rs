@@ -20,8 +20,9 @@ use super::Finding;
 use crate::model::TypeRef;
 use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, CanonicalContainer, KeyForm, MapOp, Rule};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: &mut Vec<Finding>) {
     let normalizing = Patterns::new(&model.normalizers);
@@ -293,6 +294,12 @@ impl<'u> Cx<'u> {
             StmtKind::If {
                 then, otherwise, ..
             } => {
+                // Without an `else`, the merge keeps what the `then` branch left: no copies
+                // are needed (`if err != nil { return err }` is most `if`s).
+                if otherwise.is_empty() {
+                    self.block(id, then, env, returns_norm);
+                    return;
+                }
                 let before = env.clone();
                 self.block(id, then, env, returns_norm);
                 let mut other = before.clone();

@@ -6,7 +6,7 @@ use crate::model::{
     last_segment, walk_stmts, Block, Call, Expr, ExprKind, FnKind, FuncId, StmtKind, TypeRef, Unit,
 };
 use crate::rules::{ApiCall, ApiModel, CallPattern, MapOp};
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// Whether `ty` matches one of `patterns`: `a.B` the qualified type, `B` its last segment,
 /// `*B` any last segment ending in `B`.

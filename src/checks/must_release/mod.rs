@@ -87,7 +87,8 @@ use crate::model::{
     StmtKind, TypeRef, Unit,
 };
 use crate::rules::{Acquire, ApiModel, ExitKind};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeSet;
 
 /// What the check found for one acquisition: the kind of exit that leaks it, the resource as
 /// shown (the rule's `{value}`), and the finding, whose message is what follows that text.
