@@ -325,13 +325,16 @@ impl<'u> Cx<'u> {
                 self.case_insensitive.insert(k);
             }
         }
-        // Container aliases: `self.nodes_cache = tmp_nodes_cache`.
-        if let (Some(a), Some(b)) = (
-            self.container_key(id, target),
-            self.container_key(id, value),
-        ) {
-            if matches!(value.peel().kind, ExprKind::Name(_) | ExprKind::Field(..)) && a != b {
-                self.aliases.insert(a, b);
+        // Container aliases: `self.nodes_cache = tmp_nodes_cache` (only a name or a field can
+        // be one, so the keys are not worked out for other values).
+        if matches!(value.peel().kind, ExprKind::Name(_) | ExprKind::Field(..)) {
+            if let (Some(a), Some(b)) = (
+                self.container_key(id, target),
+                self.container_key(id, value),
+            ) {
+                if a != b {
+                    self.aliases.insert(a, b);
+                }
             }
         }
         match &target.peel().kind {

@@ -74,8 +74,16 @@ impl Summaries {
         // asked by a call in this file (`callees`): the others are not worked out.
         let (called, calls_own) = called_names(unit, &s.by_name);
         let asked = |id: FuncId| called.contains(unit.functions[id].name.as_str());
+        // A summary reads the others only through calls of the file's own functions, made by
+        // the function or a closure in it: any other stays as the first round found it.
+        let mut reaches_own = vec![false; unit.functions.len()];
+        for id in (0..unit.functions.len()).filter(|&id| calls_own[id]) {
+            for f in crate::checks::support::chain(unit, id) {
+                reaches_own[f] = true;
+            }
+        }
         // Two rounds: the second sees helpers of helpers.
-        for _ in 0..2 {
+        for round in 0..2 {
             let mut releases = HashMap::new();
             let mut keeps = HashMap::new();
             let mut returns = HashMap::new();
@@ -83,6 +91,24 @@ impl Summaries {
             let mut owned_by_arg = HashSet::new();
             for ids in s.by_name.values() {
                 for &id in ids {
+                    if round > 0 && !reaches_own[id] {
+                        if let Some(r) = s.releases.get(&id) {
+                            releases.insert(id, r.clone());
+                        }
+                        if let Some(k) = s.keeps.get(&id) {
+                            keeps.insert(id, k.clone());
+                        }
+                        if let Some(r) = s.returns.get(&id) {
+                            returns.insert(id, r.clone());
+                        }
+                        if let Some(o) = s.out_param.get(&id) {
+                            out_param.insert(id, o.clone());
+                        }
+                        if s.owned_by_arg.contains(&id) {
+                            owned_by_arg.insert(id);
+                        }
+                        continue;
+                    }
                     let f = &unit.functions[id];
                     if asked(id) {
                         let (rel, keep): (Vec<bool>, Vec<bool>) = f
