@@ -100,10 +100,30 @@ pub struct Rule {
     pub exits: Vec<ExitKind>,
     #[serde(skip)]
     models: BTreeMap<Lang, ApiModel>,
-    /// Per language, literals one of which a file must also contain for the rule's check to
-    /// find anything, derived from the API facts by the check (see [`crate::checks::required_literals`]).
+    /// Per language, the model's `prefilter`, and the literals one of which a file must also
+    /// contain for the rule's check to find anything, derived from the API facts by the check
+    /// (see [`crate::checks::required_literals`]).
     #[serde(skip)]
-    required: BTreeMap<Lang, Vec<String>>,
+    literals: BTreeMap<Lang, (Literals, Literals)>,
+}
+
+/// Literals one of which a text must contain, searched for in one pass; none at all admits
+/// any text.
+#[derive(Clone, Debug, Default)]
+struct Literals(Option<aho_corasick::AhoCorasick>);
+
+impl Literals {
+    fn new(lits: &[String]) -> Literals {
+        Literals(if lits.is_empty() {
+            None
+        } else {
+            aho_corasick::AhoCorasick::new(lits).ok()
+        })
+    }
+
+    fn any_in(&self, text: &[u8]) -> bool {
+        self.0.as_ref().is_none_or(|f| f.is_match(text))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -682,9 +702,9 @@ impl Rule {
             let lang = Lang::from_key(&key).ok_or_else(|| {
                 format!("{origin}: unknown language `{key}` in [lang.{key}]; expected one of c, go, java, python, rust")
             })?;
-            if let Some(lits) = crate::checks::required_literals(rule.check, &model) {
-                rule.required.insert(lang, lits);
-            }
+            let required = crate::checks::required_literals(rule.check, &model).unwrap_or_default();
+            let literals = (Literals::new(&model.prefilter), Literals::new(&required));
+            rule.literals.insert(lang, literals);
             rule.models.insert(lang, model);
         }
         for key in rule.docs.examples.keys() {
@@ -946,10 +966,10 @@ impl RuleSet {
                     self.rules[i].id
                 ));
             }
-            let (models, required) = (from.models.clone(), from.required.clone());
+            let (models, literals) = (from.models.clone(), from.literals.clone());
             let r = &mut self.rules[i];
             r.models = models;
-            r.required = required;
+            r.literals = literals;
         }
         Ok(())
     }
@@ -991,17 +1011,12 @@ impl RuleSet {
     /// literal pre-check it passes. A file no rule wants is not parsed at all, and each rule
     /// runs only on the files it wants.
     pub fn wanting(&self, lang: Lang, text: &[u8]) -> Vec<usize> {
-        let any = |lits: &[String]| {
-            lits.is_empty()
-                || lits
-                    .iter()
-                    .any(|lit| memchr::memmem::find(text, lit.as_bytes()).is_some())
-        };
         (0..self.rules.len())
             .filter(|&i| {
-                let r = &self.rules[i];
-                r.model(lang).is_some_and(|m| any(&m.prefilter))
-                    && r.required.get(&lang).is_none_or(|lits| any(lits))
+                self.rules[i]
+                    .literals
+                    .get(&lang)
+                    .is_some_and(|(pre, required)| pre.any_in(text) && required.any_in(text))
             })
             .collect()
     }

@@ -452,11 +452,12 @@ impl<'m> Api<'m> {
         ty: &TypeRef,
         args: &[(Option<String>, Expr)],
     ) -> Option<Spec> {
+        let simple = ty.simple();
         let a = self
             .m
             .acquire
             .iter()
-            .find(|a| a.new.as_deref() == Some(ty.simple()))?;
+            .find(|a| a.new.as_deref() == Some(simple))?;
         // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
         let wraps = args.iter().any(|(_, v)| {
             !a.wraps.is_empty() && matches!(v.peel().kind, ExprKind::Construct { .. })
