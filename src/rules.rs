@@ -117,7 +117,12 @@ impl Literals {
         Literals(if lits.is_empty() {
             None
         } else {
-            aho_corasick::AhoCorasick::new(lits).ok()
+            // Leftmost matching lets the searcher use its vectorized literal scan, which plain
+            // Aho-Corasick matching does not; any match will do.
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(lits)
+                .ok()
         })
     }
 
