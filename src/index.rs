@@ -364,6 +364,7 @@ impl Index {
             }
             Miss::Resource(text) => ctx.project_resource(&TypeRef::new(text)).is_some(),
             Miss::Returns(path) => ctx.returned_resource(path).is_some(),
+            Miss::Releases(path) => ctx.released_args(path).is_some(),
             Miss::Unstable(text) => matches!(
                 ctx.text_fact(&TypeRef::new(text)),
                 Some(TextFact::Unstable(_))
@@ -922,6 +923,9 @@ pub enum Miss {
     /// Whether a type, as written, prints unstable text ([`Ctx::text_fact`]): answered only
     /// when it does.
     Unstable(Box<str>),
+    /// Which arguments a function, by the path a call writes, releases
+    /// ([`Ctx::released_args`]): answered only when it releases one.
+    Releases(Box<str>),
 }
 
 /// How deep supertype and field chains are followed.
@@ -1394,6 +1398,21 @@ impl<'a> Ctx<'a> {
         let (found, _) = self.capture(|| self.returned_resource_of(path));
         if found.is_none() && self.file.is_some() {
             self.miss(self.file, Miss::Returns(path.into()));
+        }
+        found
+    }
+
+    /// The arguments (by index) that a project function, by the path a call writes, releases
+    /// (`removeDir(dir)` of a helper that calls `os.RemoveAll(dir)` in another file of the
+    /// package). `None` when the project declares no such function, or nothing says it
+    /// releases one.
+    pub fn released_args(&self, path: &str) -> Option<Vec<u8>> {
+        let found = self
+            .function_key(path)
+            .map(|k| self.index.fn_info(k).facts().releases.clone())
+            .filter(|r| !r.is_empty());
+        if found.is_none() && self.file.is_some() {
+            self.miss(self.file, Miss::Releases(path.into()));
         }
         found
     }

@@ -23,6 +23,8 @@ pub(super) struct Api<'m> {
     pub(super) imported: HashSet<&'m str>,
     /// What [`Api::project_call`] learnt of each path it asked the project about.
     pub(super) returned: std::cell::RefCell<HashMap<String, Option<crate::index::ResourceType>>>,
+    /// What [`Api::project_releases_arg`] learnt of each path it asked the project about.
+    pub(super) released: std::cell::RefCell<HashMap<String, Option<Vec<u8>>>>,
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
@@ -334,18 +336,7 @@ impl<'m> Api<'m> {
         {
             return None;
         }
-        let path = match c.receiver().map(|r| &r.peel().kind) {
-            None => name.to_string(),
-            // `pkg.Open(…)`: a package the file imports, which `returned_resource` resolves;
-            // not a method of a local (`t.Run(…)`).
-            Some(ExprKind::Name(q))
-                if matches!(self.lang, Lang::Go | Lang::Python)
-                    && self.imported.contains(q.as_str()) =>
-            {
-                format!("{q}.{name}")
-            }
-            _ => return None,
-        };
+        let path = self.project_path(c, name)?;
         // Asked once per file and path: `pkg.Helper` is called from many places.
         let known = self.returned.borrow().get(&path).cloned();
         let r = match known {
@@ -357,6 +348,49 @@ impl<'m> Api<'m> {
             }
         }?;
         Some(Spec::project(r, path))
+    }
+
+    /// The path by which the project is asked about a call: a plain function (`helper`), or
+    /// one of a package the file imports (`pkg.Open`), not a method of a local (`t.Run(…)`).
+    fn project_path(&self, c: &Call, name: &str) -> Option<String> {
+        match c.receiver().map(|r| &r.peel().kind) {
+            None => Some(name.to_string()),
+            Some(ExprKind::Name(q))
+                if matches!(self.lang, Lang::Go | Lang::Python)
+                    && self.imported.contains(q.as_str()) =>
+            {
+                Some(format!("{q}.{name}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a call of a function of another file releases its argument `i`, as that file's
+    /// summary says (`defer removeDir(dir)` of a test helper that calls `os.RemoveAll`). Only
+    /// calls the rule data and the file do not already explain are asked about.
+    pub(super) fn project_releases_arg(&self, sums: &Summaries, c: &Call, i: usize) -> bool {
+        let Some(name) = c.name() else {
+            return false;
+        };
+        if self.names.contains(name)
+            || self.listed.contains(name)
+            || sums.by_name.contains_key(name)
+        {
+            return false;
+        }
+        let Some(path) = self.project_path(c, name) else {
+            return false;
+        };
+        let known = self.released.borrow().get(&path).cloned();
+        let args = match known {
+            Some(r) => r,
+            None => {
+                let r = self.ctx.released_args(&path);
+                self.released.borrow_mut().insert(path, r.clone());
+                r
+            }
+        };
+        args.is_some_and(|a| a.iter().any(|&x| usize::from(x) == i))
     }
 
     /// `new T(…)` of a project class that implements `Closeable` / `AutoCloseable` and whose

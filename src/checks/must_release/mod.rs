@@ -130,6 +130,7 @@ pub fn check(
         .map(|e| last_segment(e))
         .collect(),
         returned: Default::default(),
+        released: Default::default(),
         imported: unit
             .imports
             .iter()
@@ -149,14 +150,17 @@ pub fn check(
             )
             .collect(),
     };
-    // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed.
+    // Nothing is acquired anywhere in the file: nothing can leak, and no summary is needed
+    // but what its helpers release, for the other files.
     let names = Summaries::names(unit);
     let mut acquiring = acquiring(&api, unit, &names);
     if !acquiring.contains(&true) {
+        export_release_facts(&api, &names, unit, ctx);
         return;
     }
     let sums = Summaries::build(&api, unit, names, &acquiring);
     export_facts(&api, &sums, unit, ctx);
+    export_release_facts(&api, &sums, unit, ctx);
     sums.add_helper_acquisitions(unit, &mut acquiring);
     for (id, f) in unit.functions.iter().enumerate() {
         // Only a function that acquires something can leave it open.
@@ -223,6 +227,56 @@ fn export_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
             };
             ctx.export((f.name.as_str().into(), Some(owner.into()), facts));
         }
+    }
+}
+
+/// Offers the project the file's plain functions that release a parameter (`func
+/// removeDir(dir string) { os.RemoveAll(dir) }`), so that a call in another file of the
+/// package releases what it is given. Only a function whose body makes a release call is
+/// looked at.
+fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
+    for (id, f) in unit.functions.iter().enumerate() {
+        if f.kind != FnKind::Function || f.owner.is_some() || f.params.is_empty() {
+            continue;
+        }
+        let mut releasing = false;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call(c) = &x.kind {
+                        releasing |= api.is_release_fn(c)
+                            || c.receiver().is_some()
+                                && c.name().is_some_and(|m| api.releases_some_kind(m));
+                    }
+                });
+            }
+        });
+        if !releasing {
+            continue;
+        }
+        let releases: Vec<u8> = match sums.releases.get(&id) {
+            Some(r) => r
+                .iter()
+                .enumerate()
+                .filter(|(_, &r)| r)
+                .filter_map(|(i, _)| u8::try_from(i).ok())
+                .collect(),
+            None => f
+                .params
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| sums.param_effects(api, unit, id, &p.name).0)
+                .filter_map(|(i, _)| u8::try_from(i).ok())
+                .collect(),
+        };
+        if releases.is_empty() {
+            continue;
+        }
+        let facts = crate::index::FnFacts {
+            releases,
+            ..Default::default()
+        };
+        ctx.export((f.name.as_str().into(), None, facts));
     }
 }
 
@@ -2007,7 +2061,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .release_functions
                         .iter()
                         .any(|f| names_call(f, c, &mut None))
-                    || self.sums.call_releases_arg(self.unit, c, i))
+                    || self.sums.call_releases_arg(self.unit, c, i)
+                    || self.api.project_releases_arg(self.sums, c, i))
         }) || res
             .vars
             .iter()

@@ -416,7 +416,10 @@ impl Summaries {
                             if !refers(a) {
                                 continue;
                             }
-                            if api.is_release_fn(c) || self.call_releases_arg(unit, c, i) {
+                            if api.is_release_fn(c)
+                                || self.call_releases_arg(unit, c, i)
+                                || api.project_releases_arg(self, c, i)
+                            {
                                 releases = true;
                             } else if passes_var(api, a, p)
                                 && !api.borrows(c)
