@@ -129,6 +129,7 @@ pub fn check(
         .map(|e| last_segment(e))
         .collect(),
         returned: Default::default(),
+        aliases: import_aliases(unit),
         imported: unit
             .imports
             .iter()
@@ -2005,7 +2006,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .traits
                         .release_functions
                         .iter()
-                        .any(|f| names_call(f, c, &mut None))
+                        .any(|f| self.api.names(f, c))
                     || self.sums.call_releases_arg(self.unit, c, i))
         }) || res
             .vars
@@ -2272,7 +2273,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .m
                         .error_predicates
                         .iter()
-                        .any(|p| names_call(p, c, &mut None)) =>
+                        .any(|p| self.api.names(p, c)) =>
             {
                 Some((No, Maybe))
             }
