@@ -25,6 +25,42 @@ pub(super) struct Api<'m> {
     pub(super) returned: std::cell::RefCell<HashMap<String, Option<crate::index::ResourceType>>>,
     /// What [`Api::project_releases_arg`] learnt of each path it asked the project about.
     pub(super) released: std::cell::RefCell<HashMap<String, Option<Vec<u8>>>>,
+    /// Python: the names imports bind to another path (`rmtree` of `from shutil import
+    /// rmtree`, `sh` of `import shutil as sh`), with that path: a call through one is matched
+    /// against the rule data by the path it stands for ([`Api::resolved`]).
+    pub(super) aliases: HashMap<&'m str, &'m str>,
+}
+
+/// The names a Python file's imports bind to a path other than themselves: `from m import f`
+/// binds `f` to `m.f`, `import m as x` binds `x` to `m`. (`import a.b` binds `a` to itself.)
+pub(super) fn import_aliases(unit: &Unit) -> HashMap<&str, &str> {
+    if unit.lang != Lang::Python {
+        return HashMap::new();
+    }
+    unit.imports
+        .iter()
+        .filter(|i| !i.wildcard && !i.path.starts_with('.'))
+        .filter(|i| {
+            // `import a.b` (lowered with `a` as its alias) binds `a` to itself.
+            !i.alias.as_deref().is_some_and(|a| {
+                i.path
+                    .strip_prefix(a)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+        })
+        .map(|i| (i.local_name(), i.path.as_str()))
+        .filter(|(local, path)| path != local)
+        .collect()
+}
+
+/// Whether `entry` of a call list names the call whose full path is `path`: a dotted entry by
+/// the path's end, a bare one by its last segment.
+fn names_path(entry: &str, path: &str) -> bool {
+    if entry.contains(['.', ':']) {
+        ends_with_norm(path, entry)
+    } else {
+        last_segment(path) == entry
+    }
 }
 
 /// Rust paths use `::`; everything is compared with `.`.
@@ -259,10 +295,11 @@ impl<'m> Api<'m> {
                 let hit = if let Some(p) = &a.call {
                     // Cheap test first: the last segment.
                     p.ends_with(name)
-                        && path
+                        && (path
                             .get_or_insert_with(|| callee(c))
                             .as_deref()
                             .is_some_and(|q| eq_norm(q, p))
+                            || self.resolved(c).is_some_and(|q| eq_norm(&q, p)))
                 } else if let Some(m) = &a.method {
                     c.receiver().is_some() && name == m.as_str()
                 } else {
@@ -529,11 +566,39 @@ impl<'m> Api<'m> {
     }
 
     pub(super) fn in_list(&self, list: &[String], c: &Call) -> bool {
-        if !c.name().is_some_and(|n| self.listed.contains(n)) {
-            return false;
+        if c.name().is_some_and(|n| self.listed.contains(n)) {
+            let mut path = None;
+            if list.iter().any(|e| names_call(e, c, &mut path)) {
+                return true;
+            }
         }
-        let mut path = None;
-        list.iter().any(|e| names_call(e, c, &mut path))
+        self.resolved(c).is_some_and(|p| {
+            self.listed.contains(last_segment(&p)) && list.iter().any(|e| names_path(e, &p))
+        })
+    }
+
+    /// Whether `entry` names the call, as written or by the path its import stands for.
+    pub(super) fn names(&self, entry: &str, c: &Call) -> bool {
+        names_call(entry, c, &mut None) || self.resolved(c).is_some_and(|p| names_path(entry, &p))
+    }
+
+    /// The full path of a Python call written through an import that binds another path:
+    /// `shutil.rmtree` for `rmtree(d)` after `from shutil import rmtree`, or for `sh.rmtree(d)`
+    /// after `import shutil as sh`. `None` for any other call.
+    pub(super) fn resolved(&self, c: &Call) -> Option<String> {
+        if self.aliases.is_empty() {
+            return None;
+        }
+        let p = callee(c)?;
+        let (head, rest) = match p.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (p.as_str(), None),
+        };
+        let full = self.aliases.get(head)?;
+        Some(match rest {
+            Some(r) => format!("{full}.{r}"),
+            None => full.to_string(),
+        })
     }
 
     /// A name an acquisition returns when it fails (rule data `failure_values`, where `*`

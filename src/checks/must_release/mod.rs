@@ -131,6 +131,7 @@ pub fn check(
         .collect(),
         returned: Default::default(),
         released: Default::default(),
+        aliases: import_aliases(unit),
         imported: unit
             .imports
             .iter()
@@ -2060,7 +2061,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .traits
                         .release_functions
                         .iter()
-                        .any(|f| names_call(f, c, &mut None))
+                        .any(|f| self.api.names(f, c))
                     || self.sums.call_releases_arg(self.unit, c, i)
                     || self.api.project_releases_arg(self.sums, c, i))
         }) || res
@@ -2328,7 +2329,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .m
                         .error_predicates
                         .iter()
-                        .any(|p| names_call(p, c, &mut None)) =>
+                        .any(|p| self.api.names(p, c)) =>
             {
                 Some((No, Maybe))
             }
