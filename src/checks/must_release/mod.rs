@@ -417,6 +417,9 @@ struct Fx<'a, 'u> {
     closure_vars: HashMap<&'u str, FuncId>,
     /// Whether the statement being interpreted may acquire.
     acquiring: bool,
+    /// C: the statement follows a release call (`close(0); open("/dev/null", O_RDWR);`): a
+    /// descriptor it opens and drops fills the slot just freed, the lowest, on purpose.
+    refill: bool,
     /// Go: the package-level variables of the file.
     package_vars: HashSet<&'u str>,
     /// C: the `static` locals of this function, which outlive it like globals.
@@ -478,6 +481,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             expected_failures: expected_failures(api, &unit.functions[id].body),
             closure_vars: closure_vars(&unit.functions[id].body),
             acquiring: true,
+            refill: false,
             package_vars: if unit.lang == Lang::Go {
                 declared_or_bound(&unit.functions[0].body)
             } else {
@@ -502,7 +506,21 @@ impl<'a, 'u> Fx<'a, 'u> {
             if matches!(s.kind, StmtKind::Defer(_)) {
                 self.defer_then_returns = returns_before_looping(&b[i + 1..]);
             }
+            // `close(i); open("/dev/null", O_RDWR); dup(0);`: calls back to a release.
+            self.refill = self.api.lang == Lang::C
+                && b[..i]
+                    .iter()
+                    .rev()
+                    .map_while(|p| match &p.kind {
+                        StmtKind::Expr(e) => match &e.peel().kind {
+                            ExprKind::Call(c) => Some(c),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .any(|c| self.api.is_release_fn(c));
             st = self.stmt(s, st);
+            self.refill = false;
         }
         st
     }
