@@ -63,11 +63,34 @@ pub(super) fn error_return(
                 ExprKind::Lit(Lit::Num(n)) if nested && n.is_none_or(|n| n > 0) => {
                     Some("returns an error code here".into())
                 }
+                ExprKind::Lit(Lit::Bool) if false_is_normal(func) => None,
                 _ => c_error_value(api, v),
             }
         }
         Lang::Java | Lang::Python => None,
     }
+}
+
+/// C: a function that ends with `return false` and returns `true` only from inside branches
+/// (`if (create_pidfile(&pf)) return true; … return false;`) answers "did it fail?": `false`
+/// is what it returns when all went well, `true` its early exits.
+fn false_is_normal(func: &crate::model::Function) -> bool {
+    let bool_lit = |s: &crate::model::Stmt, len: u32| match &s.kind {
+        StmtKind::Return(vs) => vs.first().is_some_and(|v| {
+            let v = v.peel();
+            matches!(v.kind, ExprKind::Lit(Lit::Bool)) && v.span.end - v.span.start == len
+        }),
+        _ => false,
+    };
+    let (Some(last), true) = (func.body.last(), func.body.len() > 1) else {
+        return false;
+    };
+    if !bool_lit(last, 5) || func.body.iter().any(|s| bool_lit(s, 4)) {
+        return false;
+    }
+    let mut nested_true = false;
+    crate::model::walk_stmts(&func.body, &mut |s| nested_true |= bool_lit(s, 4));
+    nested_true
 }
 
 /// Go: the named error result of `func`, the last result when it is an `error`.

@@ -473,6 +473,9 @@ struct Fx<'a, 'u> {
     closure_vars: HashMap<&'u str, FuncId>,
     /// Whether the statement being interpreted may acquire.
     acquiring: bool,
+    /// C: the statement follows a release call (`close(0); open("/dev/null", O_RDWR);`): a
+    /// descriptor it opens and drops fills the slot just freed, the lowest, on purpose.
+    refill: bool,
     /// Go: the package-level variables of the file.
     package_vars: HashSet<&'u str>,
     /// C: the `static` locals of this function, which outlive it like globals.
@@ -534,6 +537,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             expected_failures: expected_failures(api, &unit.functions[id].body),
             closure_vars: closure_vars(&unit.functions[id].body),
             acquiring: true,
+            refill: false,
             package_vars: if unit.lang == Lang::Go {
                 declared_or_bound(&unit.functions[0].body)
             } else {
@@ -558,7 +562,21 @@ impl<'a, 'u> Fx<'a, 'u> {
             if matches!(s.kind, StmtKind::Defer(_)) {
                 self.defer_then_returns = returns_before_looping(&b[i + 1..]);
             }
+            // `close(i); open("/dev/null", O_RDWR); dup(0);`: calls back to a release.
+            self.refill = self.api.lang == Lang::C
+                && b[..i]
+                    .iter()
+                    .rev()
+                    .map_while(|p| match &p.kind {
+                        StmtKind::Expr(e) => match &e.peel().kind {
+                            ExprKind::Call(c) => Some(c),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .any(|c| self.api.is_release_fn(c));
             st = self.stmt(s, st);
+            self.refill = false;
         }
         st
     }
@@ -968,13 +986,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                             && (self.api.lang != Lang::Java
                                 || ty.as_ref().is_some_and(|t| self.api.wrapper(t)))
                     }
-                    _ => path_of(inner).is_some(),
+                    // C pointer arithmetic points into the same block (`ret = (void *)(hdr +
+                    // 1)`, `mem = &tmp[2]`): another name for it, as `return hdr + 1` is.
+                    _ => path_of(inner).is_some() || !c_interior(self.api, v).is_empty(),
                 };
                 if wraps {
                     let mut aliased = false;
                     for r in self.open(cur) {
+                        let moved = c_interior(self.api, v);
                         let through = match &inner.kind {
                             ExprKind::Call(c) => c.args.iter().any(|a| self.passes(a, r)),
+                            _ if !moved.is_empty() => moved.iter().any(|x| self.passes(x, r)),
                             _ => self.passes(inner, r),
                         };
                         if !through {
@@ -2580,6 +2602,28 @@ fn path_from(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
                 && c.receiver().is_some_and(from)
         }
         _ => false,
+    }
+}
+
+/// In C, the pointers that pointer arithmetic moves: `p` of `hdr + 1`, `(char *)p + off` and
+/// `&tmp[2]`. None for an element read out of an array (`buf[i]`, `buf[0] + 1`).
+fn c_interior<'e>(api: &Api, v: &'e Expr) -> Vec<&'e Expr> {
+    if api.lang != Lang::C {
+        return Vec::new();
+    }
+    match &v.peel().kind {
+        ExprKind::Binary(BinOp::Other, a, b) => [a, b]
+            .into_iter()
+            .map(|x| x.peel())
+            .filter(|x| path_of(x).is_some())
+            .collect(),
+        // `&tmp[2]` (under `&` or a cast); a bare `tmp[2]` reads an element.
+        ExprKind::Index(base, _)
+            if matches!(v.kind, ExprKind::Unary(_)) && path_of(base).is_some() =>
+        {
+            vec![&**base]
+        }
+        _ => Vec::new(),
     }
 }
 

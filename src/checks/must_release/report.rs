@@ -195,7 +195,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     pub(super) fn discards(&mut self, e: &'u Expr, statement: bool) {
         let fresh = |x: &Expr| acquisition(self.api, self.sums, self.unit, x, None);
         let mut found: Vec<(Span, Spec)> = Vec::new();
-        if statement {
+        if statement && !self.refill {
             if let Some(spec) = fresh(e) {
                 found.push((e.peel().span, spec));
             }
