@@ -1078,6 +1078,20 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
             }
         }
     }
+    // Lookups of one function under the raw form of an argument. A function that looks up
+    // the raw key first, falls back to the normalized one and stores under the raw one (`v =
+    // m.get(name); if v == null { v = m.get(lower(name)); m.put(name, v) }`) remembers the
+    // spelling for its own first lookup, on purpose.
+    let mut read_raw: BTreeSet<(FuncId, String, String)> = BTreeSet::new();
+    for a in cx.accesses.iter().filter(|a| a.op == MapOp::Lookup) {
+        for shape in &a.shapes {
+            for arg in shape.args.iter().filter(|g| !g.name.is_empty()) {
+                if arg.state == State::Raw {
+                    read_raw.insert((a.func, root(&a.key), arg.name.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
     let dual = |a: &Access, name: &str| {
         stored_as
             .get(&(a.func, root(&a.key), name.to_ascii_lowercase()))
@@ -1125,6 +1139,9 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                 if raw.op != MapOp::Insert && raw.fallback_scan
                     || dual(norm, name)
                     || dual(raw, name)
+                    || raw.op == MapOp::Insert
+                        && norm.func == raw.func
+                        && read_raw.contains(&(raw.func, root(&raw.key), name.to_ascii_lowercase()))
                 {
                     continue;
                 }

@@ -920,6 +920,21 @@ impl Summaries {
         }
     }
 
+    /// Whether the call reaches only same-file functions that hand out what their object
+    /// keeps: every value they return is a field, or a local they also store in one (a
+    /// statement prepared on first use and cached, `if (ps == null) { ps = prepare(); this.ps
+    /// = ps; } return ps;`). Its result is the object's, whatever its declared type says.
+    pub(super) fn returns_stored(&self, api: &Api, unit: &Unit, c: &Call) -> bool {
+        let mut any = false;
+        for (id, _) in self.callees(unit, c) {
+            any = true;
+            if !returns_stored_fn(api, &unit.functions[id]) {
+                return false;
+            }
+        }
+        any
+    }
+
     pub(super) fn returned_resource(&self, unit: &Unit, c: &Call) -> Option<Spec> {
         self.callees(unit, c)
             .find_map(|(id, _)| self.returns.get(&id).cloned())
@@ -1102,4 +1117,55 @@ fn called_names<'u>(
         });
     }
     (names, calls_own)
+}
+
+/// See [`Summaries::returns_stored`].
+fn returns_stored_fn(api: &Api, f: &crate::model::Function) -> bool {
+    let locals = local_names(f);
+    // A field of the object: `this.ps`, `self.ps`, or in Java a bare name not declared here.
+    let field = |t: &Expr| match &t.peel().kind {
+        ExprKind::Name(n) => api.lang == Lang::Java && !locals.contains(n.as_str()),
+        ExprKind::Field(base, _) => {
+            matches!(&base.peel().kind, ExprKind::Name(b) if b == "this" || b == "self")
+        }
+        _ => false,
+    };
+    let mut returned = Vec::new();
+    let mut plain = false;
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Return(vs) = &s.kind {
+            match vs.as_slice() {
+                [v] if matches!(v.peel().kind, ExprKind::Lit(Lit::Nil)) => {}
+                [v] if field(v) => returned.push(None),
+                [v] => match &v.peel().kind {
+                    ExprKind::Name(n) => returned.push(Some(n.clone())),
+                    _ => plain = true,
+                },
+                _ => plain = true,
+            }
+        }
+    });
+    if plain || returned.is_empty() {
+        return false;
+    }
+    let mut stored: HashSet<String> = HashSet::new();
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            if targets.len() == values.len() {
+                for (t, v) in targets.iter().zip(values) {
+                    if field(t) {
+                        if let ExprKind::Name(n) = &v.peel().kind {
+                            stored.insert(n.clone());
+                        }
+                    }
+                }
+            }
+        }
+    });
+    returned
+        .iter()
+        .all(|r| r.as_ref().is_none_or(|n| stored.contains(n)))
 }
