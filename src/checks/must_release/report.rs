@@ -196,7 +196,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let fresh = |x: &Expr| acquisition(self.api, self.sums, self.unit, x, None);
         let mut found: Vec<(Span, Spec)> = Vec::new();
         if statement && !self.refill {
-            if let Some(spec) = fresh(e) {
+            if let Some(spec) = fresh(e).filter(|s| !self.drops_result_and_error(e, s)) {
                 found.push((e.peel().span, spec));
             }
         }
@@ -265,6 +265,21 @@ impl<'a, 'u> Fx<'a, 'u> {
                 "its result is dropped here, so nothing can release it",
             );
         }
+    }
+
+    /// Go: a method statement matched to an API that returns its resource with an error. No
+    /// one calls such an API only to drop both, so it is another method of that name that
+    /// returns nothing (`mark.Begin(index)` of a project type, not `(*sql.DB).Begin`). A
+    /// package's function (`http.Get(url)`) is still what its name says.
+    fn drops_result_and_error(&self, e: &Expr, spec: &Spec) -> bool {
+        let ExprKind::Call(c) = &e.peel().kind else {
+            return false;
+        };
+        self.api.lang == Lang::Go
+            && spec.err_result.is_some()
+            && c.receiver().is_some_and(|r| {
+                !matches!(&r.peel().kind, ExprKind::Name(n) if self.api.imported.contains(n.as_str()))
+            })
     }
 
     pub(super) fn protected(&mut self, r: usize) -> bool {
