@@ -171,6 +171,35 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// Whether resource `r` is stored (`files[n] = f`, `s.out = f`) or given to a call that
+    /// may keep it (`pprof.StartCPUProfile(f)`): a use that may outlive the iteration.
+    fn kept_beyond_iteration(&self, r: usize) -> bool {
+        let res = &self.res[r];
+        let names = |e: &Expr| path_of(e.peel()).is_some_and(|p| res.vars.contains(&p));
+        let mut hit = false;
+        crate::model::walk_stmts(&self.func.body, &mut |s| {
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                hit |= values.iter().any(names)
+                    && targets
+                        .iter()
+                        .any(|t| !matches!(t.peel().kind, ExprKind::Name(_)));
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    if let ExprKind::Call(c) = &x.kind {
+                        hit |= c.args.iter().any(names)
+                            && !self.api.borrows(c)
+                            && !self.releases(c, r);
+                    }
+                });
+            }
+        });
+        hit
+    }
+
     /// Whether the loop condition `head` drains resource `r` (`rows.Next()`).
     pub(super) fn drained(&self, head: &[Expr], r: usize) -> bool {
         // `for line in enumerate(r.iter_lines())`: through the call that wraps it, too.
@@ -320,7 +349,19 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             })
             .collect();
-        for (res, keep) in self.res.into_iter().zip(keep) {
+        // A `defer` in a loop for what the iteration also stores or hands on (`files[n] = f`,
+        // `pprof.StartCPUProfile(f)`) keeps it open until the function returns on purpose: it
+        // is still used after the loop.
+        let kept: Vec<bool> = (0..self.res.len())
+            .map(|r| {
+                self.res[r]
+                    .others
+                    .iter()
+                    .any(|o| o.0 == ExitKind::DeferInLoop)
+                    && self.kept_beyond_iteration(r)
+            })
+            .collect();
+        for ((res, keep), kept) in self.res.into_iter().zip(keep).zip(kept) {
             if !keep {
                 continue;
             }
@@ -341,8 +382,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                 out.push((ExitKind::Error, res.what, finding));
                 continue;
             }
-            let others: Vec<&(ExitKind, Span, String)> =
-                res.others.iter().filter(|o| kinds.contains(&o.0)).collect();
+            let others: Vec<&(ExitKind, Span, String)> = res
+                .others
+                .iter()
+                .filter(|o| kinds.contains(&o.0))
+                .filter(|o| !(o.0 == ExitKind::DeferInLoop && kept))
+                .collect();
             if let Some(&&(kind, ..)) = others.first() {
                 let mut labels: Vec<(Span, String)> = others
                     .iter()
