@@ -530,14 +530,37 @@ impl<'m> Api<'m> {
             .iter()
             .find(|a| a.new.as_deref() == Some(simple))?;
         // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
+        // So is a parameter declared as a stream: `new PrintWriter(output)` in `save(OutputStream
+        // output)` writes to the caller's stream, which the caller closes.
         let wraps = args.iter().any(|(_, v)| {
-            !a.wraps.is_empty() && matches!(v.peel().kind, ExprKind::Construct { .. })
+            !a.wraps.is_empty()
+                && (matches!(v.peel().kind, ExprKind::Construct { .. }) || self.stream_parameter(v))
                 || v.hint_name().is_some_and(|h| {
                     let h = h.to_ascii_lowercase();
                     a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
                 })
         });
         (!wraps).then(|| Spec::from_rule(a, None))
+    }
+
+    /// Java: a parameter of a stream type (`OutputStream out`, `Writer w`) of the method the
+    /// expression is in: what it holds is the caller's.
+    fn stream_parameter(&self, v: &Expr) -> bool {
+        let ExprKind::Name(n) = &v.peel().kind else {
+            return false;
+        };
+        let span = v.span;
+        let around = self
+            .unit
+            .functions
+            .iter()
+            .filter(|f| f.span.start <= span.start && span.end <= f.span.end)
+            .min_by_key(|f| f.span.end - f.span.start);
+        self.lang == Lang::Java
+            && around
+                .and_then(|f| f.params.iter().find(|p| p.name == *n))
+                .and_then(|p| p.ty.as_ref())
+                .is_some_and(|t| ["Stream", "Writer"].iter().any(|s| t.simple().ends_with(s)))
     }
 
     /// A Java type that closes what it wraps (rule data `wrappers`).
