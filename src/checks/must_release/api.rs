@@ -644,6 +644,28 @@ impl<'m> Api<'m> {
         self.in_list(&self.m.release_functions, c)
     }
 
+    /// Whether `e` names, without calling it, a release function of the data: `shutil.rmtree`
+    /// of `self.addCleanup(shutil.rmtree, d)` or `atexit.register(os.remove, p)`.
+    pub(super) fn names_release_fn(&self, e: &Expr) -> bool {
+        let e = e.peel();
+        if !matches!(e.kind, ExprKind::Name(_) | ExprKind::Field(..)) {
+            return false;
+        }
+        let Some(p) = path_of(e) else {
+            return false;
+        };
+        let (head, rest) = p
+            .split_once('.')
+            .map_or((p.as_str(), None), |(h, r)| (h, Some(r)));
+        let full = self.aliases.get(head).map(|f| match rest {
+            Some(r) => format!("{f}.{r}"),
+            None => f.to_string(),
+        });
+        self.m.release_functions.iter().any(|entry| {
+            names_path(entry, &p) || full.as_deref().is_some_and(|f| names_path(entry, f))
+        })
+    }
+
     /// An opener given an object its caller owns (`tarfile.open(fileobj=f)`): it reads
     /// through that object and holds nothing of its own.
     pub(super) fn over_object(&self, c: &Call) -> bool {

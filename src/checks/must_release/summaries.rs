@@ -705,6 +705,14 @@ impl Summaries {
                                 kept = true;
                                 continue;
                             }
+                            // `self.addCleanup(shutil.rmtree, d)`: a release function handed on
+                            // with it is a release registered.
+                            if api.lang == Lang::Python
+                                && c.args.iter().any(|b| api.names_release_fn(b))
+                            {
+                                kept = true;
+                                continue;
+                            }
                             // Go's and Java's keepers (`New…`, `set…`) also name wrappers built
                             // around what the helper returns (`bufio.NewWriterSize(f, n)`):
                             // only C's are taken.
