@@ -612,10 +612,15 @@ impl<'m> Api<'m> {
         if self.aliases.is_empty() {
             return None;
         }
-        let p = callee(c)?;
+        self.resolve(&callee(c)?)
+    }
+
+    /// The full path a Python path written through an import alias stands for (`sh.rmtree`
+    /// after `import shutil as sh`), or `None`.
+    fn resolve(&self, p: &str) -> Option<String> {
         let (head, rest) = match p.split_once('.') {
             Some((h, r)) => (h, Some(r)),
-            None => (p.as_str(), None),
+            None => (p, None),
         };
         let full = self.aliases.get(head)?;
         Some(match rest {
@@ -654,13 +659,7 @@ impl<'m> Api<'m> {
         let Some(p) = path_of(e) else {
             return false;
         };
-        let (head, rest) = p
-            .split_once('.')
-            .map_or((p.as_str(), None), |(h, r)| (h, Some(r)));
-        let full = self.aliases.get(head).map(|f| match rest {
-            Some(r) => format!("{f}.{r}"),
-            None => f.to_string(),
-        });
+        let full = self.resolve(&p);
         self.m.release_functions.iter().any(|entry| {
             names_path(entry, &p) || full.as_deref().is_some_and(|f| names_path(entry, f))
         })
