@@ -18,7 +18,8 @@ use super::support::{call_matches, chain, render, type_matches, Patterns};
 use super::Finding;
 use crate::model::{Call, Expr, ExprKind, FuncId, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, Rule};
-use std::collections::BTreeMap;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: &mut Vec<Finding>) {
     let conns = Patterns::new(&model.connection_calls);
@@ -33,6 +34,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         pool_calls: Patterns::new(&model.pool_calls),
         constructors: Patterns::new(&model.pool_constructors),
         factories: Patterns::new(&model.session_factories),
+        bound_fields: [OnceCell::new(), OnceCell::new()],
     };
     let mut found: BTreeMap<Span, Finding> = BTreeMap::new();
     for id in 0..unit.functions.len() {
@@ -101,6 +103,9 @@ struct Cx<'u> {
     pool_calls: Patterns<'u>,
     constructors: Patterns<'u>,
     factories: Patterns<'u>,
+    /// The fields the file binds anywhere to a call of `constructors`, and of `factories`:
+    /// found once, not at every question (a large file asks thousands).
+    bound_fields: [OnceCell<BTreeSet<&'u str>>; 2],
 }
 
 /// What a call does to a pool: takes a connection it keeps (`held`) or one for its own
@@ -340,7 +345,7 @@ impl<'u> Cx<'u> {
     /// What a call does to a pool, when the pool is known.
     fn take(&self, id: FuncId, call: &Call) -> Option<Take> {
         // A session factory called: `Session()`.
-        if self.is_bound_to(id, &call.func, &self.factories) {
+        if self.is_bound_to(id, &call.func, FACTORIES) {
             return Some(Take {
                 pool: render(&call.func),
                 keeps: true,
@@ -358,7 +363,7 @@ impl<'u> Cx<'u> {
             return Some(Take {
                 pool: render(recv),
                 keeps,
-                lazy: self.is_bound_to(id, recv, &self.factories),
+                lazy: self.is_bound_to(id, recv, FACTORIES),
             });
         }
         // `Session(engine)`: a session of the pool named first.
@@ -399,24 +404,21 @@ impl<'u> Cx<'u> {
         if typed.is_some_and(|t| type_matches(&self.model.pool_types, &t)) {
             return true;
         }
-        self.is_bound_to(id, e, &self.constructors) || self.is_bound_to(id, e, &self.factories)
+        self.is_bound_to(id, e, CONSTRUCTORS) || self.is_bound_to(id, e, FACTORIES)
     }
 
     /// Whether the name or field `e` is bound, in `id`, a function around it or at the top
     /// level (a field: anywhere in the file), to a call matching `pats`.
-    fn is_bound_to(&self, id: FuncId, e: &Expr, pats: &Patterns) -> bool {
+    fn is_bound_to(&self, id: FuncId, e: &Expr, which: usize) -> bool {
         let unit = self.unit;
+        let pats = [&self.constructors, &self.factories][which];
         match &e.peel().kind {
             ExprKind::Name(n) => chain(unit, id)
                 .chain(std::iter::once(0))
                 .any(|f| bound_in(&unit.functions[f].body, pats, |t| t.is_path(n))),
-            ExprKind::Field(_, name) => unit.functions.iter().any(|f| {
-                bound_in(
-                    &f.body,
-                    pats,
-                    |t| matches!(&t.peel().kind, ExprKind::Field(_, n) if n == name),
-                )
-            }),
+            ExprKind::Field(_, name) => self.bound_fields[which]
+                .get_or_init(|| bound_fields(unit, pats))
+                .contains(name.as_str()),
             _ => false,
         }
     }
@@ -454,6 +456,33 @@ fn bound_in(body: &[Stmt], pats: &Patterns, is_target: impl Fn(&Expr) -> bool) -
     });
     found
 }
+
+/// The names of the fields that some function of the file binds to a call matching `pats`,
+/// as its first (or only) value (`s.db = sql.Open(…)`).
+fn bound_fields<'u>(unit: &'u Unit, pats: &Patterns) -> BTreeSet<&'u str> {
+    let mut fields = BTreeSet::new();
+    for f in &unit.functions {
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                if let (Some(t), Some(v)) = (targets.first(), values.first()) {
+                    if let ExprKind::Field(_, n) = &t.peel().kind {
+                        if matches!(&v.peel().kind, ExprKind::Call(c) if pats.matches(c)) {
+                            fields.insert(n.as_str());
+                        }
+                    }
+                }
+            }
+        });
+    }
+    fields
+}
+
+/// Which patterns [`Cx::is_bound_to`] asks about.
+const CONSTRUCTORS: usize = 0;
+const FACTORIES: usize = 1;
 
 /// Whether control can leave the end of a block (it does not end in a return, throw, break,
 /// continue or goto).
