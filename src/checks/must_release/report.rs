@@ -171,6 +171,39 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// Go, in a function whose only result is an error: whether every release of resource `r`
+    /// in `block` is a statement of a block that then returns an error (`if err != nil {
+    /// l.mu.Unlock(); return err }`), and there is one.
+    fn released_only_failing(&self, block: &[Stmt], r: usize) -> bool {
+        if self.api.lang != Lang::Go || self.func.results.len() != 1 {
+            return false;
+        }
+        let mut any = false;
+        let mut only = true;
+        self.release_statements(block, r, &mut any, &mut only);
+        any && only
+    }
+
+    fn release_statements(&self, block: &[Stmt], r: usize, any: &mut bool, only: &mut bool) {
+        let fails = matches!(block.last().map(|s| &s.kind), Some(StmtKind::Return(vs))
+            if error_return(self.api, self.func, vs, true).is_some());
+        for s in block {
+            let mut releases = false;
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    releases |= matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r));
+                });
+            }
+            if releases {
+                *any = true;
+                *only &= fails && matches!(s.kind, StmtKind::Expr(_));
+            }
+            for b in s.blocks() {
+                self.release_statements(b, r, any, only);
+            }
+        }
+    }
+
     /// Whether resource `r` is stored (`files[n] = f`, `s.out = f`) or given to a call that
     /// may keep it (`pprof.StartCPUProfile(f)`): a use that may outlive the iteration.
     fn kept_beyond_iteration(&self, r: usize) -> bool {
@@ -340,12 +373,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         let lang = self.api.lang;
         // A lock taken here and released nowhere in this function is a lock helper's; one
         // released before it is taken was held by the caller, who gets it back
-        // (`mu.Unlock(); slow(); mu.Lock()`).
+        // (`mu.Unlock(); slow(); mu.Lock()`). A Go function whose only result is an error and
+        // that releases it only just before returning one is a lock helper too: it hands the
+        // lock to its caller when it succeeds (`func (l *L) acquireSender() error`).
         let keep: Vec<bool> = (0..self.res.len())
             .map(|r| {
                 !self.res[r].traits.lock || {
                     let (before, after) = self.release_sites(r);
-                    after && !before
+                    after && !before && !self.released_only_failing(&self.func.body, r)
                 }
             })
             .collect();
