@@ -1531,15 +1531,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 let id = *id;
                 if let Some(cur) = st.as_mut() {
                     for r in self.open(cur) {
-                        let mut hit = false;
-                        let body = &self.unit.functions[id].body;
-                        // What it names, or a call in it that releases it (`cmd.Wait()` for a
-                        // pipe of `cmd`).
-                        each_expr(self.unit, body, &mut |x| {
-                            hit |= refers_res(&self.res[r], x)
-                                || matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r))
-                        });
-                        if hit {
+                        if self.closure_takes(id, r) {
                             // Released or kept by the closure: either way, no longer ours.
                             cur.set(r, HANDED);
                             self.res[r].handed_off = true;
@@ -1709,34 +1701,31 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.pending
                         .push(Pending::Vars(span, vec![v], Box::new(spec)));
                 }
-            } else if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                // Written into the caller's array: the caller's to release; into a C global
-                // (`pipe(req_pipefd)`): the program's, kept for later. A global lock taken
-                // is still this function's to give back.
-                if !self.func.params.iter().any(|p| p.name == v)
-                    && (spec.traits.lock || !self.c_global(&v))
-                {
-                    self.pending
-                        .push(Pending::Vars(span, vec![v], Box::new(spec)));
-                }
+            } else {
+                self.pend_out_arg(c, span, spec);
             }
         } else if let Some(spec) = self.sums.out_param_resource(self.unit, c) {
-            if let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) {
-                // Written into the caller's array: the caller's to release; into a C global
-                // (`pipe(req_pipefd)`): the program's, kept for later. A global lock taken
-                // is still this function's to give back.
-                if !self.func.params.iter().any(|p| p.name == v)
-                    && (spec.traits.lock || !self.c_global(&v))
-                {
-                    self.pending
-                        .push(Pending::Vars(span, vec![v], Box::new(spec)));
-                }
-            }
+            self.pend_out_arg(c, span, spec);
         }
         if let Some(&s) = c.name().and_then(|n| self.sums.storage_of.get(n)) {
             if c.name() != Some(self.func.name.as_str()) {
                 self.pending.push(Pending::Storage(span, s));
             }
+        }
+    }
+
+    /// An acquisition written into the out-argument `spec` names (`pipe(fds)`), pending its
+    /// success check. Written into the caller's array, it is the caller's to release; into a
+    /// C global (`pipe(req_pipefd)`), the program's, kept for later. A global lock taken is
+    /// still this function's to give back.
+    fn pend_out_arg(&mut self, c: &Call, span: Span, spec: Spec) {
+        let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) else {
+            return;
+        };
+        if !self.func.params.iter().any(|p| p.name == v) && (spec.traits.lock || !self.c_global(&v))
+        {
+            self.pending
+                .push(Pending::Vars(span, vec![v], Box::new(spec)));
         }
     }
 
@@ -2100,11 +2089,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         // A local closure that names it, or releases it, takes it along (`return cleanup`).
         if let ExprKind::Name(n) = &e.peel().kind {
             if let Some(&id) = self.closure_vars.get(n.as_str()) {
-                let mut hit = false;
-                each_expr(self.unit, &self.unit.functions[id].body, &mut |x| {
-                    hit |= refers_res(res, x)
-                });
-                if hit || self.closure_releases(id, r) {
+                if self.closure_takes(id, r) {
                     return true;
                 }
             }
@@ -2187,6 +2172,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                     });
                 }
             }
+        });
+        hit
+    }
+
+    /// Whether closure `id`, or one nested in it, names resource `r` or calls what releases it
+    /// (`cmd.Wait()` for a pipe of `cmd`).
+    fn closure_takes(&self, id: FuncId, r: usize) -> bool {
+        let mut hit = false;
+        each_expr(self.unit, &self.unit.functions[id].body, &mut |x| {
+            hit |= refers_res(&self.res[r], x)
+                || matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r))
         });
         hit
     }
