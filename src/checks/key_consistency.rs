@@ -51,6 +51,10 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         accesses: Vec::new(),
         aliases: HashMap::new(),
         recording: false,
+        round: 0,
+        current: std::cell::Cell::new(0),
+        dirty: vec![false; unit.functions.len()],
+        field_readers: RefCell::new(HashMap::new()),
         ctx,
         envs: RefCell::new(HashMap::new()),
         types: RefCell::new(HashMap::new()),
@@ -64,9 +68,19 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
     // constructor, are known.
     let before = out.len();
+    // The second round reads again only the functions that read a field key before a later
+    // function taught it (and, in turn, those that read what they teach anew): the others
+    // would read and teach what they did in the first.
     let ((), misses) = ctx.capture(|| {
-        for _ in 0..2 {
-            for id in 1..cx.unit.functions.len() {
+        for id in 1..cx.unit.functions.len() {
+            cx.function(id);
+        }
+        cx.round = 1;
+        if !cx.normalizers.is_empty() {
+            cx.dirty.fill(true);
+        }
+        for id in 1..cx.unit.functions.len() {
+            if cx.dirty[id] {
                 cx.function(id);
             }
         }
@@ -164,6 +178,13 @@ struct Cx<'u> {
     /// `a = b` between containers: `a` → `b` (container keys).
     aliases: HashMap<String, String>,
     recording: bool,
+    /// The learning round (0 or 1), and the function being read.
+    round: u8,
+    current: std::cell::Cell<FuncId>,
+    /// The functions the second learning round must read again.
+    dirty: Vec<bool>,
+    /// The functions that read each field's keys while learning, in the order read.
+    field_readers: RefCell<HashMap<String, Vec<FuncId>>>,
     ctx: &'u super::Ctx<'u>,
     /// The types of the names that hold containers (`other` of `other._container`), by
     /// function, read from a type environment when first needed.
@@ -191,6 +212,7 @@ impl<'u> Cx<'u> {
     fn function(&mut self, id: FuncId) {
         let unit = self.unit;
         let f = &unit.functions[id];
+        self.current.set(id);
         let mut env: Env = HashMap::new();
         // A closure sees the state its enclosing function leaves (approximately: parameters).
         for p in &f.params {
@@ -214,7 +236,12 @@ impl<'u> Cx<'u> {
         self.block(id, &f.body, &mut env, &mut returns_norm);
         if let Some(case_only) = returns_norm {
             if matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested) {
-                self.normalizers.insert(id, case_only);
+                // A file normalizer is matched by name wherever it is called: a new one in
+                // the second round is seen by every function read after it.
+                let new = self.normalizers.insert(id, case_only) != Some(case_only);
+                if new && self.round == 1 && !self.recording {
+                    self.dirty[id + 1..].fill(true);
+                }
             }
         }
     }
@@ -357,6 +384,15 @@ impl<'u> Cx<'u> {
                     a.site == val.arg.site && a.state == val.arg.state && a.name == val.arg.name
                 }) {
                     entry.push((shape, val.arg));
+                    // Who read the field before now (first round), or will read it after this
+                    // function (second), reads it again.
+                    if let Some(readers) = self.field_readers.borrow().get(f.as_str()) {
+                        for &r in readers {
+                            if self.round == 0 || r > id {
+                                self.dirty[r] = true;
+                            }
+                        }
+                    }
                 }
             }
             _ => {}
@@ -761,6 +797,14 @@ impl<'u> Cx<'u> {
                 None => unknown(n),
             },
             ExprKind::Field(_, f) => {
+                if self.round == 0 && !self.recording {
+                    let id = self.current.get();
+                    let mut readers = self.field_readers.borrow_mut();
+                    let readers = readers.entry(f.clone()).or_default();
+                    if readers.last() != Some(&id) {
+                        readers.push(id);
+                    }
+                }
                 let assigned = self.fields.get(f);
                 let states: BTreeSet<(bool, bool)> = assigned
                     .map(|v| {
