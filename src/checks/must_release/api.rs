@@ -79,8 +79,16 @@ pub(super) fn callee(c: &Call) -> Option<String> {
 /// Whether `entry` names the call: a dotted entry by its path (or a path ending in it), a bare
 /// entry by the function's or method's name.
 pub(super) fn names_call(entry: &str, c: &Call, path: &mut Option<Option<String>>) -> bool {
-    // Cheap test first: a call matches only an entry whose last segment is its name.
-    if c.name() != Some(last_segment(entry)) {
+    // Cheap test first: a call matches only an entry whose last segment is its name (compared
+    // from the end, without splitting: this runs for every call and list entry).
+    let Some(name) = c.name() else {
+        return false;
+    };
+    let head = entry.len().wrapping_sub(name.len());
+    if !entry.ends_with(name)
+        || head > 0 && !entry[..head].ends_with(['.', ':'])
+        || name.contains(['.', ':'])
+    {
         return false;
     }
     if !entry.contains(['.', ':']) {
