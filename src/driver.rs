@@ -1152,7 +1152,7 @@ fn analyze_bytes(
                     message,
                 })
                 .collect(),
-            help: rule.docs.fix.clone(),
+            help: rule.fix_for(lang).to_string(),
             // Completed with the occurrence number once all findings are sorted.
             fingerprint: fingerprint_context(
                 index.line_text(index.position(f.span.start as usize).line),

@@ -138,6 +138,10 @@ pub struct Docs {
     pub why: String,
     /// How to fix it; the `help:` line of every diagnostic.
     pub fix: String,
+    /// The same in the words of one language (`fix_in.java`), for its diagnostics: a Java
+    /// user is told about try-with-resources, not `defer`.
+    #[serde(default)]
+    pub fix_in: BTreeMap<String, String>,
     #[serde(default)]
     pub limits: String,
     #[serde(default)]
@@ -653,6 +657,15 @@ impl Rule {
         self.models.keys().copied()
     }
 
+    /// How to fix a finding in a file of `lang`: the `help:` line.
+    pub fn fix_for(&self, lang: Lang) -> &str {
+        self.docs
+            .fix_in
+            .get(lang.key())
+            .unwrap_or(&self.docs.fix)
+            .trim()
+    }
+
     /// The docs as plain text: what, why, how to fix, known limits.
     pub fn help_text(&self) -> String {
         let d = &self.docs;
@@ -680,6 +693,12 @@ impl Rule {
             d.why.trim(),
             capitalize(d.fix.trim())
         );
+        for (lang, fix) in &d.fix_in {
+            out.push_str(&format!("\n- In {lang}: {}.", fix.trim()));
+        }
+        if !d.fix_in.is_empty() {
+            out.push('\n');
+        }
         for (lang, ex) in &d.examples {
             out.push_str(&format!(
                 "\n### Example ({lang})\n\nBad:\n\n```{lang}\n{}\n```\n\nGood:\n\n```{lang}\n{}\n```\n",
@@ -712,11 +731,15 @@ impl Rule {
             rule.literals.insert(lang, literals);
             rule.models.insert(lang, model);
         }
-        for key in rule.docs.examples.keys() {
-            if Lang::from_key(key).is_none() {
-                return Err(format!(
-                    "{origin}: unknown language `{key}` in [docs.examples.{key}]"
-                ));
+        for (table, keys) in [
+            (
+                "docs.examples",
+                rule.docs.examples.keys().collect::<Vec<_>>(),
+            ),
+            ("docs.fix_in", rule.docs.fix_in.keys().collect()),
+        ] {
+            if let Some(key) = keys.into_iter().find(|k| Lang::from_key(k).is_none()) {
+                return Err(format!("{origin}: unknown language `{key}` in [{table}]"));
             }
         }
         let stem = origin.rsplit('/').next().unwrap_or(origin);

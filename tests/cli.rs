@@ -88,6 +88,37 @@ fn human_output_is_a_snippet_with_help_and_respects_color_settings() {
 }
 
 #[test]
+fn help_speaks_the_language_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "A.java",
+        "import java.io.*;\nclass A {\n  int first(File f) throws IOException {\n    InputStream in = new FileInputStream(f);\n    return in.read();\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "a.go",
+        "package p\n\nimport \"os\"\n\nfunc size(p string) int64 {\n\tf, err := os.Open(p)\n\tif err != nil {\n\t\treturn 0\n\t}\n\tst, _ := f.Stat()\n\treturn st.Size()\n}\n",
+    );
+    let run = leaklint(&["--format", "json", "."], dir.path());
+    let diags = json(&run);
+    let help = |path: &str| {
+        diags
+            .iter()
+            .find(|d| d["path"] == path && d["rule"] == "unreleased-resource")
+            .and_then(|d| d["help"].as_str())
+            .unwrap_or_else(|| panic!("no leak in {path}: {}", run.stdout))
+            .to_string()
+    };
+    let java = help("A.java");
+    assert!(java.contains("try-with-resources"), "{java}");
+    assert!(!java.contains("defer"), "{java}");
+    let go = help("a.go");
+    assert!(go.contains("defer"), "{go}");
+    assert!(!go.contains("try-with-resources"), "{go}");
+}
+
+#[test]
 fn output_is_the_same_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..40 {
