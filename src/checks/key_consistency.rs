@@ -827,6 +827,11 @@ impl<'u> Cx<'u> {
                     case_only: state == State::Norm && case_only,
                 }
             }
+            // An element at a position (`entry[0]`) is raw; a value looked up by a key
+            // (`byType[t]`) is whatever was stored there, which is not followed.
+            ExprKind::Index(_, k) if !matches!(k.peel().kind, ExprKind::Lit(Lit::Num(_))) => {
+                unknown("")
+            }
             ExprKind::Index(..) => Arg {
                 name: String::new(),
                 state: State::Raw,

@@ -471,6 +471,9 @@ struct Fx<'a, 'u> {
     /// Locals bound to a closure (`cleanup := func() { … }`): the closure goes where the name
     /// goes, and calling it runs its body.
     closure_vars: HashMap<&'u str, FuncId>,
+    /// Locals bound to what a call returns, with that call's arguments (`unlock :=
+    /// unlockOnce(&s.mu)`): calling the name may run code that releases what it was made from.
+    made_funcs: HashMap<&'u str, Vec<&'u Expr>>,
     /// Whether the statement being interpreted may acquire.
     acquiring: bool,
     /// C: the statement follows a release call (`close(0); open("/dev/null", O_RDWR);`): a
@@ -536,6 +539,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             buffers: Vec::new(),
             expected_failures: expected_failures(api, &unit.functions[id].body),
             closure_vars: closure_vars(&unit.functions[id].body),
+            made_funcs: made_funcs(&unit.functions[id].body),
             acquiring: true,
             refill: false,
             package_vars: if unit.lang == Lang::Go {
@@ -1524,6 +1528,15 @@ impl<'a, 'u> Fx<'a, 'u> {
                                 self.res[r].released(e.span);
                             }
                         }
+                    } else if let Some(made) = self.made_funcs.get(n.as_str()) {
+                        // `defer unlock()` of `unlock := unlockOnce(&s.mu)`: the function was
+                        // made from the resource; what it does with it is not known here.
+                        for r in self.open(cur) {
+                            if made.iter().any(|a| refers_res(&self.res[r], a)) {
+                                cur.set(r, RELEASED);
+                                self.res[r].released(e.span);
+                            }
+                        }
                     }
                 }
             }
@@ -2497,6 +2510,25 @@ fn closure_vars(body: &Block) -> HashMap<&str, FuncId> {
             for (t, v) in targets.iter().zip(values) {
                 if let (ExprKind::Name(n), ExprKind::Closure(id)) = (&t.kind, &v.peel().kind) {
                     out.insert(n.as_str(), *id);
+                }
+            }
+        }
+    });
+    out
+}
+
+/// The locals of `body` bound to what a call returns, with the call's arguments: `unlock :=
+/// unlockOnce(&s.mu)`, a function value that a later `unlock()` may call.
+fn made_funcs(body: &Block) -> HashMap<&str, Vec<&Expr>> {
+    let mut out: HashMap<&str, Vec<&Expr>> = HashMap::new();
+    crate::model::walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            if let ([t], [v]) = (targets.as_slice(), values.as_slice()) {
+                if let (ExprKind::Name(n), ExprKind::Call(c)) = (&t.kind, &v.peel().kind) {
+                    out.entry(n.as_str()).or_default().extend(c.args.iter());
                 }
             }
         }
