@@ -2223,8 +2223,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                 ExprKind::Call(c) => {
                     let probe =
                         matches!(c.name(), Some("is_null" | "is_none" | "is_err" | "IsValid"))
-                            || c.name()
-                                .is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n));
+                            || c.name().is_some_and(|n| {
+                                res.traits.finished_if.iter().any(|m| m == n)
+                                    || res.traits.held_if.iter().any(|m| m == n)
+                            });
                     if probe
                         && c.receiver()
                             .is_some_and(|x| res.vars.iter().any(|v| refers_to(x, v)))
@@ -2298,6 +2300,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                 } else {
                     (Yes, No)
                 })
+            }
+            // `lock.isHeldByCurrentThread()`: where it holds, the lock is still held.
+            ExprKind::Call(c)
+                if c.name()
+                    .is_some_and(|n| self.res[r].traits.held_if.iter().any(|m| m == n))
+                    && c.receiver().is_some_and(|x| refers_res(&self.res[r], x)) =>
+            {
+                Some((Yes, No))
             }
             ExprKind::Binary(op, a, b) => {
                 let (subject, other, op) = if self.subject(a, r, before).is_some() {
