@@ -453,6 +453,10 @@ pub struct Acquire {
     /// (`proc.poll() is not None`: the process has exited).
     #[serde(default)]
     pub finished_if: Vec<String>,
+    /// Its own methods that return true exactly when the current thread still holds it
+    /// (`lock.isHeldByCurrentThread()`): where the call is false, nothing is held.
+    #[serde(default)]
+    pub held_if: Vec<String>,
     /// A lock or a semaphore: taken in one function and released in another by design, so it
     /// is reported only in a function that also releases it somewhere.
     #[serde(default)]

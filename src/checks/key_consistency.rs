@@ -1183,6 +1183,23 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let name = &raw_shape.args[i].name;
+                // A read with the raw key finds what another store put under that raw key
+                // (`put(name, v)` in a setter beside a loader that trims what it parses).
+                let raw_store = |a: &&Access| {
+                    a.op == MapOp::Insert
+                        && a.shapes.iter().any(|s| {
+                            s.builder == raw_shape.builder
+                                && s.args.len() == raw_shape.args.len()
+                                && s.args
+                                    .iter()
+                                    .zip(&raw_shape.args)
+                                    .all(|(x, y)| same_name(&x.name, &y.name))
+                                && s.args[i].state == State::Raw
+                        })
+                };
+                if raw.op != MapOp::Insert && accesses.iter().any(raw_store) {
+                    continue;
+                }
                 // An exact lookup before a case-insensitive scan, and a table stored under both
                 // forms of the key, mean the mismatch.
                 if raw.op != MapOp::Insert && raw.fallback_scan

@@ -164,6 +164,7 @@ pub(super) struct Traits {
     pub(super) read_to_end_by: Vec<String>,
     pub(super) fails_released: Vec<String>,
     pub(super) finished_if: Vec<String>,
+    pub(super) held_if: Vec<String>,
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
     pub(super) lent_to_calls: bool,
@@ -249,6 +250,7 @@ impl Spec {
                 read_to_end_by: a.read_to_end_by.clone(),
                 fails_released: a.fails_released.clone(),
                 finished_if: a.finished_if.clone(),
+                held_if: a.held_if.clone(),
                 lock: a.lock,
                 reclaimed: a.reclaimed,
                 lent_to_calls: a.lent_to_calls,
@@ -551,24 +553,35 @@ impl<'m> Api<'m> {
         (!wraps).then(|| Spec::from_rule(a, None))
     }
 
-    /// Java: a parameter of a stream type (`OutputStream out`, `Writer w`) of the method the
-    /// expression is in: what it holds is the caller's.
+    /// Java: a value of a stream type (`OutputStream out`, `Writer w`) that the method did not
+    /// open: a parameter (what it holds is the caller's), or a field or getter of another
+    /// object declared to give a stream (`terminal.output()`, which that object owns).
     fn stream_parameter(&self, v: &Expr) -> bool {
-        let ExprKind::Name(n) = &v.peel().kind else {
+        if self.lang != Lang::Java {
             return false;
-        };
+        }
+        let is_stream = |t: &TypeRef| ["Stream", "Writer"].iter().any(|s| t.simple().ends_with(s));
         let span = v.span;
         let around = self
             .unit
             .functions
             .iter()
-            .filter(|f| f.span.start <= span.start && span.end <= f.span.end)
-            .min_by_key(|f| f.span.end - f.span.start);
-        self.lang == Lang::Java
-            && around
-                .and_then(|f| f.params.iter().find(|p| p.name == *n))
+            .enumerate()
+            .filter(|(_, f)| f.span.start <= span.start && span.end <= f.span.end)
+            .min_by_key(|(_, f)| f.span.end - f.span.start);
+        match &v.peel().kind {
+            ExprKind::Name(n) => around
+                .and_then(|(_, f)| f.params.iter().find(|p| p.name == *n))
                 .and_then(|p| p.ty.as_ref())
-                .is_some_and(|t| ["Stream", "Writer"].iter().any(|s| t.simple().ends_with(s)))
+                .is_some_and(is_stream),
+            // A method of a typed receiver whose declared result is a stream.
+            ExprKind::Call(c) if c.receiver().is_some() => around.is_some_and(|(id, _)| {
+                crate::types::TypeEnv::new(self.ctx, self.unit, id)
+                    .type_of(v)
+                    .is_some_and(|t| is_stream(&t))
+            }),
+            _ => false,
+        }
     }
 
     /// A Java type that closes what it wraps (rule data `wrappers`).

@@ -444,6 +444,9 @@ struct Fx<'a, 'u> {
     labels: HashMap<String, Flow>,
     /// States where a statement of an enclosing `try` body may throw.
     catch_acc: Vec<Flow>,
+    /// The statement being visited only releases (`f.close()`): if it throws, the release
+    /// was made, so what reaches the `catch` is the state after it.
+    releasing_stmt: bool,
     finally: Vec<&'u Block>,
     in_catch: usize,
     /// Whether the `defer` being visited is followed, in its block, by a sure return.
@@ -523,6 +526,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             jumps: Vec::new(),
             labels: HashMap::new(),
             catch_acc: Vec::new(),
+            releasing_stmt: false,
             finally: Vec::new(),
             in_catch: 0,
             defer_then_returns: false,
@@ -579,14 +583,36 @@ impl<'a, 'u> Fx<'a, 'u> {
                         _ => None,
                     })
                     .any(|c| self.api.is_release_fn(c));
+            self.releasing_stmt = !self.catch_acc.is_empty() && self.only_releases(s);
             st = self.stmt(s, st);
+            if std::mem::take(&mut self.releasing_stmt) {
+                if let (Some(acc), Some(cur)) = (self.catch_acc.last_mut(), &st) {
+                    *acc = join(acc.take(), Some(cur.clone()));
+                }
+            }
             self.refill = false;
         }
         st
     }
 
+    /// Whether `s` is a call that releases a resource and does nothing else (`f.close();`,
+    /// `IOUtils.closeQuietly(f);`): its exception comes from the release itself.
+    fn only_releases(&self, s: &Stmt) -> bool {
+        let StmtKind::Expr(e) = &s.kind else {
+            return false;
+        };
+        let ExprKind::Call(c) = &e.peel().kind else {
+            return false;
+        };
+        let plain = |x: &Expr| matches!(x.peel().kind, ExprKind::Name(_) | ExprKind::Field(..));
+        c.receiver().is_none_or(plain)
+            && c.args.iter().all(plain)
+            && (0..self.res.len()).any(|r| self.releases(c, r))
+    }
+
     fn stmt(&mut self, s: &'u Stmt, mut st: Flow) -> Flow {
-        if let (Some(acc), Some(cur)) = (self.catch_acc.last_mut(), &st) {
+        if let (Some(acc), Some(cur), false) = (self.catch_acc.last_mut(), &st, self.releasing_stmt)
+        {
             if !matches!(
                 s.kind,
                 StmtKind::Label(_) | StmtKind::Break | StmtKind::Continue
@@ -2236,8 +2262,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                 ExprKind::Call(c) => {
                     let probe =
                         matches!(c.name(), Some("is_null" | "is_none" | "is_err" | "IsValid"))
-                            || c.name()
-                                .is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n));
+                            || c.name().is_some_and(|n| {
+                                res.traits.finished_if.iter().any(|m| m == n)
+                                    || res.traits.held_if.iter().any(|m| m == n)
+                            });
                     if probe
                         && c.receiver()
                             .is_some_and(|x| res.vars.iter().any(|v| refers_to(x, v)))
@@ -2311,6 +2339,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                 } else {
                     (Yes, No)
                 })
+            }
+            // `lock.isHeldByCurrentThread()`: where it holds, the lock is still held.
+            ExprKind::Call(c)
+                if c.name()
+                    .is_some_and(|n| self.res[r].traits.held_if.iter().any(|m| m == n))
+                    && c.receiver().is_some_and(|x| refers_res(&self.res[r], x)) =>
+            {
+                Some((Yes, No))
             }
             ExprKind::Binary(op, a, b) => {
                 let (subject, other, op) = if self.subject(a, r, before).is_some() {
