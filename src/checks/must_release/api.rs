@@ -415,7 +415,16 @@ impl<'m> Api<'m> {
         {
             return false;
         }
-        let Some(path) = self.project_path(c, name) else {
+        // Java's `Util.close(c)`: a static method of a class, by the class's name.
+        let static_of_class = || match c.receiver().map(|r| &r.peel().kind) {
+            Some(ExprKind::Name(q))
+                if self.lang == Lang::Java && q.starts_with(|ch: char| ch.is_ascii_uppercase()) =>
+            {
+                Some(format!("{q}.{name}"))
+            }
+            _ => None,
+        };
+        let Some(path) = self.project_path(c, name).or_else(static_of_class) else {
             return false;
         };
         let known = self.released.borrow().get(&path).cloned();
