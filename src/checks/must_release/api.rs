@@ -277,7 +277,11 @@ impl<'m> Api<'m> {
             if is_accessor(name) && !factory {
                 return None;
             }
-            let d = declared?.simple();
+            let t = declared?;
+            let d = t.simple();
+            if self.lang == Lang::Java && self.foreign_java_type(t) {
+                return None;
+            }
             let a =
                 self.m.acquire.iter().find(|a| {
                     a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
@@ -359,6 +363,23 @@ impl<'m> Api<'m> {
                 })
             })
             .or_else(by_type)
+    }
+
+    /// Java: a declared type that is not the JDK's of its simple name, which the rule data's
+    /// `returns` means (`java.sql.ResultSet`): an array of them (`ResultSet[]`), a type written
+    /// with another package (`com.datastax.driver.core.ResultSet`), or one the file imports
+    /// from another package (`import com.datastax.driver.core.ResultSet;`).
+    fn foreign_java_type(&self, t: &TypeRef) -> bool {
+        let jdk = |p: &str| p.starts_with("java.") || p.starts_with("javax.");
+        let base = t.base();
+        if t.0.ends_with("[]") || base.contains('.') && !jdk(base) {
+            return true;
+        }
+        self.unit.imports.iter().any(|i| {
+            !i.wildcard
+                && crate::model::import_local_name(&i.path, i.alias.as_deref()) == base
+                && !jdk(&i.path)
+        })
     }
 
     /// A call of a function of another file whose summary says it returns a fresh resource,

@@ -2030,7 +2030,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 .name()
                 .is_some_and(|n| self.sums.storage[s].releasers.contains(n));
         }
-        if res.owner.as_ref().is_some_and(|o| self.owner_released_by(o, c)) {
+        if res
+            .owner
+            .as_ref()
+            .is_some_and(|o| self.owner_released_by(o, c))
+        {
             return true;
         }
         let path = callee(c);
