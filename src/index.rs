@@ -1196,6 +1196,12 @@ impl<'a> Ctx<'a> {
                     .into_iter()
                     .find_map(|p| ix.fn_in(lang, p, "", n))
             }
+            // Java's `Util.close(c)`: a static method of a project class.
+            Some(q) if lang == Lang::Java => {
+                let t = self.resolve_from(self.file, q)?;
+                let owner = &ix.type_info(t).name;
+                ix.fn_in(lang, &ix.files[t.file].package, owner, name)
+            }
             Some(q) => {
                 let imp = f
                     .imports

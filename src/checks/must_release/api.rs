@@ -287,7 +287,11 @@ impl<'m> Api<'m> {
             if is_accessor(name) && !factory {
                 return None;
             }
-            let d = declared?.simple();
+            let t = declared?;
+            let d = t.simple();
+            if self.lang == Lang::Java && self.foreign_java_type(t) {
+                return None;
+            }
             let a =
                 self.m.acquire.iter().find(|a| {
                     a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
@@ -371,6 +375,23 @@ impl<'m> Api<'m> {
             .or_else(by_type)
     }
 
+    /// Java: a declared type that is not the JDK's of its simple name, which the rule data's
+    /// `returns` means (`java.sql.ResultSet`): an array of them (`ResultSet[]`), a type written
+    /// with another package (`com.datastax.driver.core.ResultSet`), or one the file imports
+    /// from another package (`import com.datastax.driver.core.ResultSet;`).
+    fn foreign_java_type(&self, t: &TypeRef) -> bool {
+        let jdk = |p: &str| p.starts_with("java.") || p.starts_with("javax.");
+        let base = t.base();
+        if t.0.ends_with("[]") || base.contains('.') && !jdk(base) {
+            return true;
+        }
+        self.unit.imports.iter().any(|i| {
+            !i.wildcard
+                && crate::model::import_local_name(&i.path, i.alias.as_deref()) == base
+                && !jdk(&i.path)
+        })
+    }
+
     /// A call of a function of another file whose summary says it returns a fresh resource,
     /// or a Python call of a project class whose constructor opens one (see
     /// [`crate::index::Ctx::returned_resource`]). Only calls the rule data and the file do not
@@ -425,7 +446,16 @@ impl<'m> Api<'m> {
         {
             return false;
         }
-        let Some(path) = self.project_path(c, name) else {
+        // Java's `Util.close(c)`: a static method of a class, by the class's name.
+        let static_of_class = || match c.receiver().map(|r| &r.peel().kind) {
+            Some(ExprKind::Name(q))
+                if self.lang == Lang::Java && q.starts_with(|ch: char| ch.is_ascii_uppercase()) =>
+            {
+                Some(format!("{q}.{name}"))
+            }
+            _ => None,
+        };
+        let Some(path) = self.project_path(c, name).or_else(static_of_class) else {
             return false;
         };
         let known = self.released.borrow().get(&path).cloned();

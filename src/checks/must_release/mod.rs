@@ -237,7 +237,10 @@ fn export_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
 /// looked at.
 fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
     for (id, f) in unit.functions.iter().enumerate() {
-        if f.kind != FnKind::Function || f.owner.is_some() || f.params.is_empty() {
+        // Java's are methods of a class (`DbUtil.close(rs, st, conn)`).
+        let java_method = unit.lang == Lang::Java && f.kind == FnKind::Method;
+        if !java_method && (f.kind != FnKind::Function || f.owner.is_some()) || f.params.is_empty()
+        {
             continue;
         }
         let mut releasing = false;
@@ -277,7 +280,8 @@ fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::C
             releases,
             ..Default::default()
         };
-        ctx.export((f.name.as_str().into(), None, facts));
+        let owner = f.owner.as_deref().filter(|_| java_method).map(Into::into);
+        ctx.export((f.name.as_str().into(), owner, facts));
     }
 }
 
@@ -1973,9 +1977,25 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         let mut hit = false;
         each_expr(self.unit, &self.func.body, &mut |e| {
-            hit |= matches!(&e.kind, ExprKind::Call(c) if o.calls(c, &o.release));
+            hit |= matches!(&e.kind, ExprKind::Call(c) if self.owner_released_by(o, c));
         });
         hit
+    }
+
+    /// Whether call `c` releases the owner of a resource: a release method of it
+    /// (`conn.close()`), or a function that releases it as an argument
+    /// (`DbUtil.closeAll(null, conn)`), whether or not the owner is itself tracked here.
+    pub(super) fn owner_released_by(&self, o: &Owner, c: &Call) -> bool {
+        if o.release.is_empty() {
+            return false;
+        }
+        o.calls(c, &o.release)
+            || c.args.iter().enumerate().any(|(i, a)| {
+                path_of(a.peel()).as_deref() == Some(o.path.as_str())
+                    && (self.api.is_release_fn(c)
+                        || self.sums.call_releases_arg(self.unit, c, i)
+                        || self.api.project_releases_arg(self.sums, c, i))
+            })
     }
 
     /// Ends a statement's evaluation: `?` exits see the state before its acquisitions; then the
@@ -2049,7 +2069,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 .name()
                 .is_some_and(|n| self.sums.storage[s].releasers.contains(n));
         }
-        if res.owner.as_ref().is_some_and(|o| o.calls(c, &o.release)) {
+        if res
+            .owner
+            .as_ref()
+            .is_some_and(|o| self.owner_released_by(o, c))
+        {
             return true;
         }
         let path = callee(c);

@@ -360,11 +360,20 @@ impl<'a, 'u> Fx<'a, 'u> {
                 return true;
             }
         }
-        // A `finally` that releases its owner releases it too (`conn.close()` its statements).
-        let owner = self.res[r].owner.as_ref().map(|o| o.path.clone());
-        owner.is_some_and(|path| {
-            (0..r).any(|o| self.res[o].vars.contains(&path) && self.protected(o))
-        })
+        // A `finally` that releases its owner releases it too (`conn.close()` its statements),
+        // whether the owner is tracked here or not (`DbUtil.close(conn)` of a connection a
+        // helper opened).
+        let Some(owner) = self.res[r].owner.clone() else {
+            return false;
+        };
+        let by_call = self.finally.iter().any(|b| {
+            let mut hit = false;
+            each_expr(self.unit, b, &mut |e| {
+                hit |= matches!(&e.kind, ExprKind::Call(c) if self.owner_released_by(&owner, c));
+            });
+            hit
+        });
+        by_call || (0..r).any(|o| self.res[o].vars.contains(&owner.path) && self.protected(o))
     }
 
     /// One finding per acquisition, of the first kind `kinds` selects that it has: an error
