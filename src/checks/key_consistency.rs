@@ -59,6 +59,8 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         raw_literals: Vec::new(),
         literal_writes: BTreeSet::new(),
         candidate_misses: Vec::new(),
+        calls: HashMap::new(),
+        next_calls: HashMap::new(),
     };
     // Project normalizers (a function that returns its argument rewritten), then field keys;
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
@@ -69,6 +71,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
             for id in 1..cx.unit.functions.len() {
                 cx.function(id);
             }
+            cx.calls = std::mem::take(&mut cx.next_calls);
         }
         cx.recording = true;
         for id in 0..cx.unit.functions.len() {
@@ -180,6 +183,19 @@ struct Cx<'u> {
     /// What the index could not answer about the containers of unknown type that a literal
     /// not in canonical form subscripts: the project may tell one is an `http.Header`.
     candidate_misses: Vec<crate::index::Miss>,
+    /// The arguments the file's calls pass, by callee name, from the previous round: a
+    /// parameter every call of the file passes normalized starts normalized.
+    calls: HashMap<String, Vec<CallSite>>,
+    /// The same, being gathered in this round.
+    next_calls: HashMap<String, Vec<CallSite>>,
+}
+
+/// The arguments of one call of a function of the file.
+struct CallSite {
+    positional: Vec<Arg>,
+    keywords: Vec<(String, Arg)>,
+    /// `**kwargs`: which parameter gets what is not known (a `*args` is an unknown value).
+    opaque: bool,
 }
 
 type Env = HashMap<String, Val>;
@@ -193,18 +209,30 @@ impl<'u> Cx<'u> {
         let f = &unit.functions[id];
         let mut env: Env = HashMap::new();
         // A closure sees the state its enclosing function leaves (approximately: parameters).
-        for p in &f.params {
-            if matches!(p.name.as_str(), "self" | "this" | "cls" | "") {
-                continue;
-            }
+        let sites = self
+            .calls
+            .get(&f.name)
+            .filter(|_| matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested));
+        let params = f
+            .params
+            .iter()
+            .filter(|p| !matches!(p.name.as_str(), "self" | "this" | "cls" | ""));
+        for (i, p) in params.enumerate() {
+            // A parameter is raw, unless every call of the file passes it normalized (`host =
+            // host.lower(); self._finish(host)`).
+            let passed = sites.and_then(|sites| passed_normalized(sites, i, &p.name));
             env.insert(
                 p.name.clone(),
                 Val {
                     arg: Arg {
                         name: p.name.clone(),
-                        state: State::Raw,
-                        site: None,
-                        case_only: false,
+                        state: if passed.is_some() {
+                            State::Norm
+                        } else {
+                            State::Raw
+                        },
+                        site: passed.and_then(|a| a.site),
+                        case_only: passed.is_some_and(|a| a.case_only),
                     },
                     shape: None,
                 },
@@ -241,6 +269,10 @@ impl<'u> Cx<'u> {
             for e in s.exprs() {
                 e.walk(&mut |x| self.access(id, x, &targets, deleting, env));
             }
+        } else {
+            for e in s.exprs() {
+                e.walk(&mut |x| self.call_site(x, env));
+            }
         }
         match &s.kind {
             StmtKind::Bind {
@@ -272,6 +304,25 @@ impl<'u> Cx<'u> {
                             val.arg.name = t.hint_name().unwrap_or_default().to_string();
                             val.shape = None;
                             self.bind(id, t, v, val, env);
+                        }
+                    }
+                } else if values.is_empty() {
+                    // `for host in hosts`: the element is not what an earlier loop left in
+                    // the name.
+                    for t in targets {
+                        if let ExprKind::Name(n) = &t.peel().kind {
+                            env.insert(
+                                n.clone(),
+                                Val {
+                                    arg: Arg {
+                                        name: n.clone(),
+                                        state: State::Unknown,
+                                        site: None,
+                                        case_only: false,
+                                    },
+                                    shape: None,
+                                },
+                            );
                         }
                     }
                 }
@@ -361,6 +412,34 @@ impl<'u> Cx<'u> {
             }
             _ => {}
         }
+    }
+
+    /// Records the arguments of `e`, if it calls a function of the file by name.
+    fn call_site(&mut self, e: &Expr, env: &Env) {
+        let ExprKind::Call(call) = &e.kind else {
+            return;
+        };
+        let Some(name) = call.name() else {
+            return;
+        };
+        if !self.unit.functions.iter().any(|f| f.name == name) {
+            return;
+        }
+        let npos = call.args.len() - call.keywords.len().min(call.args.len());
+        let site = CallSite {
+            positional: call.args[..npos].iter().map(|a| self.arg(a, env)).collect(),
+            keywords: call
+                .keywords
+                .iter()
+                .zip(&call.args[npos..])
+                .map(|(k, a)| (k.clone(), self.arg(a, env)))
+                .collect(),
+            opaque: call.keywords.iter().any(|k| k == "**"),
+        };
+        self.next_calls
+            .entry(name.to_string())
+            .or_default()
+            .push(site);
     }
 
     /// Records a map access in `e`, if it is one.
@@ -860,6 +939,28 @@ impl<'u> Cx<'u> {
 /// Joins the state after the `else` branch (`other`) into the one after the `then` branch
 /// (`env`): a name only one branch rebound keeps that binding (the other branch may well have
 /// returned); one both rebound differently is unknown.
+/// The argument every call in `sites` passes for parameter `i` named `name`, when each of
+/// them passes it normalized.
+fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<&'s Arg> {
+    let mut first = None;
+    for site in sites {
+        if site.opaque {
+            return None;
+        }
+        let arg = site.positional.get(i).or_else(|| {
+            site.keywords
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, a)| a)
+        })?;
+        if arg.state != State::Norm {
+            return None;
+        }
+        first.get_or_insert(arg);
+    }
+    first
+}
+
 fn merge_branches(env: &mut Env, before: &Env, other: Env) {
     let same = |a: &Val, b: &Val| {
         a.arg.name == b.arg.name
