@@ -61,6 +61,8 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         candidate_misses: Vec::new(),
         calls: HashMap::new(),
         next_calls: HashMap::new(),
+        receiver: None,
+        stored_carries: Vec::new(),
     };
     // Project normalizers (a function that returns its argument rewritten), then field keys;
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
@@ -119,6 +121,9 @@ struct Val {
     arg: Arg,
     /// The key the local holds, when it was bound to a builder.
     shape: Option<Shape>,
+    /// The normalized names the value was made with, beside a reference to the function's
+    /// own object (`Listener(self, host)` after `host = host.lower()`).
+    carries: Vec<String>,
 }
 
 struct Access {
@@ -138,6 +143,9 @@ struct Access {
     /// The function also compares the key whatever its case (`strings.EqualFold(k, key)`):
     /// this access is the exact-match fast path of a case-insensitive search.
     fallback_scan: bool,
+    /// A store of a value made with the function's own object and these normalized names
+    /// ([`Cx::carries`]).
+    carries: Vec<String>,
 }
 
 /// A subscript of a container that canonicalizes its keys in its methods only (`http.Header`),
@@ -188,6 +196,11 @@ struct Cx<'u> {
     calls: HashMap<String, Vec<CallSite>>,
     /// The same, being gathered in this round.
     next_calls: HashMap<String, Vec<CallSite>>,
+    /// The receiver of the function being read (Go's `c` of `func (c *Conn)`).
+    receiver: Option<String>,
+    /// The subscripts the statement being read stores into, with what the stored value
+    /// [`Cx::carries`].
+    stored_carries: Vec<(Span, Vec<String>)>,
 }
 
 /// The arguments of one call of a function of the file.
@@ -207,16 +220,18 @@ impl<'u> Cx<'u> {
     fn function(&mut self, id: FuncId) {
         let unit = self.unit;
         let f = &unit.functions[id];
+        self.receiver = f.receiver.as_ref().map(|r| r.name.clone());
         let mut env: Env = HashMap::new();
         // A closure sees the state its enclosing function leaves (approximately: parameters).
         let sites = self
             .calls
             .get(&f.name)
             .filter(|_| matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested));
-        let params = f
-            .params
-            .iter()
-            .filter(|p| !matches!(p.name.as_str(), "self" | "this" | "cls" | ""));
+        // Go's receiver is also the first parameter; a call passes it before the dot.
+        let params = f.params.iter().filter(|p| {
+            !matches!(p.name.as_str(), "self" | "this" | "cls" | "")
+                && f.receiver.as_ref().is_none_or(|r| r.span != p.span)
+        });
         for (i, p) in params.enumerate() {
             // A parameter is raw, unless every call of the file passes it normalized (`host =
             // host.lower(); self._finish(host)`).
@@ -235,6 +250,7 @@ impl<'u> Cx<'u> {
                         case_only: passed.is_some_and(|a| a.case_only),
                     },
                     shape: None,
+                    carries: Vec::new(),
                 },
             );
         }
@@ -266,6 +282,22 @@ impl<'u> Cx<'u> {
         };
         let deleting = matches!(&s.kind, StmtKind::Expr(e) if matches!(&e.kind, ExprKind::Call(c) if c.func.is_path("del")));
         if self.recording {
+            self.stored_carries.clear();
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                if targets.len() == values.len() {
+                    for (t, v) in targets.iter().zip(values) {
+                        if matches!(t.peel().kind, ExprKind::Index(..)) {
+                            let carries = self.carries(v, env);
+                            if !carries.is_empty() {
+                                self.stored_carries.push((t.span, carries));
+                            }
+                        }
+                    }
+                }
+            }
             for e in s.exprs() {
                 e.walk(&mut |x| self.access(id, x, &targets, deleting, env));
             }
@@ -321,6 +353,7 @@ impl<'u> Cx<'u> {
                                         case_only: false,
                                     },
                                     shape: None,
+                                    carries: Vec::new(),
                                 },
                             );
                         }
@@ -505,6 +538,12 @@ impl<'u> Cx<'u> {
             random,
             case_insensitive,
             fallback_scan: self.compares_ignoring_case(id, key),
+            carries: self
+                .stored_carries
+                .iter()
+                .filter(|(sp, _)| op == MapOp::Insert && *sp == e.span)
+                .flat_map(|(_, c)| c.iter().cloned())
+                .collect(),
         });
     }
 
@@ -882,7 +921,33 @@ impl<'u> Cx<'u> {
         Val {
             arg: self.arg(v, env),
             shape,
+            carries: self.carries(v, env),
         }
+    }
+
+    /// The normalized names `v` is made with, when it is also made with the function's own
+    /// object: it can call back its owner with the key it was stored under.
+    fn carries(&self, v: &Expr, env: &Env) -> Vec<String> {
+        let args: Vec<&Expr> = match &v.peel().kind {
+            ExprKind::Name(n) => return env.get(n).map(|v| v.carries.clone()).unwrap_or_default(),
+            ExprKind::Call(call) if !self.is_normalizer(call) => call.args.iter().collect(),
+            ExprKind::Construct { fields, .. } => fields.iter().map(|(_, e)| e).collect(),
+            _ => return Vec::new(),
+        };
+        let owner = |e: &Expr| match &e.peel().kind {
+            ExprKind::Name(n) => {
+                matches!(n.as_str(), "self" | "this") || self.receiver.as_deref() == Some(n)
+            }
+            _ => false,
+        };
+        if !args.iter().any(|a| owner(a)) {
+            return Vec::new();
+        }
+        args.iter()
+            .map(|a| self.arg(a, env))
+            .filter(|a| a.state == State::Norm && !a.name.is_empty())
+            .map(|a| a.name)
+            .collect()
     }
 
     /// A call that normalizes: named in the rule, or a function of this file that does.
@@ -1235,6 +1300,21 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let name = &raw_shape.args[i].name;
+                // The value stored under the normalized key was made with its owner and that
+                // key (`Listener(self, host)`): it can hand the key back to a method of its
+                // owner (`conn.close_listener(self.host)`), so that method's parameter is not
+                // known to be raw.
+                if norm.op == MapOp::Insert
+                    && raw.op != MapOp::Insert
+                    && norm.func != raw.func
+                    && norm.carries.iter().any(|c| same_name(c, name))
+                    && cx.unit.functions[raw.func]
+                        .params
+                        .iter()
+                        .any(|p| p.name == *name)
+                {
+                    continue;
+                }
                 // An exact lookup before a case-insensitive scan, and a table stored under both
                 // forms of the key, mean the mismatch.
                 if raw.op != MapOp::Insert && raw.fallback_scan
