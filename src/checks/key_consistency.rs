@@ -18,7 +18,9 @@
 use super::support::{api_matches, call_matches, map_access, type_matches, Patterns};
 use super::Finding;
 use crate::model::TypeRef;
-use crate::model::{BinOp, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, Stmt, StmtKind, Unit};
+use crate::model::{
+    BinOp, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Param, Span, Stmt, StmtKind, Unit,
+};
 use crate::rules::{ApiModel, CanonicalContainer, KeyForm, MapOp, Rule};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cell::RefCell;
@@ -63,6 +65,10 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         raw_literals: Vec::new(),
         literal_writes: BTreeSet::new(),
         candidate_misses: Vec::new(),
+        calls: HashMap::new(),
+        next_calls: HashMap::new(),
+        receiver: None,
+        stored_carries: Vec::new(),
     };
     // Project normalizers (a function that returns its argument rewritten), then field keys;
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
@@ -76,13 +82,28 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
             cx.function(id);
         }
         cx.round = 1;
+        cx.calls = std::mem::take(&mut cx.next_calls);
         if !cx.normalizers.is_empty() {
             cx.dirty.fill(true);
         }
+        // A function some parameter of which every call passes normalized reads differently
+        // now that the calls are known.
+        for id in 1..cx.unit.functions.len() {
+            cx.dirty[id] |= cx.starts_normalized(id);
+        }
+        let mut reread = vec![false; cx.unit.functions.len()];
         for id in 1..cx.unit.functions.len() {
             if cx.dirty[id] {
+                reread[id] = true;
                 cx.function(id);
             }
+        }
+        // The calls of a function read again replace those it made in the first round.
+        for sites in cx.calls.values_mut() {
+            sites.retain(|s| !reread[s.caller]);
+        }
+        for (callee, sites) in std::mem::take(&mut cx.next_calls) {
+            cx.calls.entry(callee).or_default().extend(sites);
         }
         cx.recording = true;
         for id in 0..cx.unit.functions.len() {
@@ -130,6 +151,9 @@ struct Val {
     arg: Arg,
     /// The key the local holds, when it was bound to a builder.
     shape: Option<Shape>,
+    /// The normalized names the value was made with, beside a reference to the function's
+    /// own object (`Listener(self, host)` after `host = host.lower()`).
+    carries: Vec<String>,
 }
 
 struct Access {
@@ -149,6 +173,9 @@ struct Access {
     /// The function also compares the key whatever its case (`strings.EqualFold(k, key)`):
     /// this access is the exact-match fast path of a case-insensitive search.
     fallback_scan: bool,
+    /// A store of a value made with the function's own object and these normalized names
+    /// ([`Cx::carries`]).
+    carries: Vec<String>,
 }
 
 /// A subscript of a container that canonicalizes its keys in its methods only (`http.Header`),
@@ -201,6 +228,26 @@ struct Cx<'u> {
     /// What the index could not answer about the containers of unknown type that a literal
     /// not in canonical form subscripts: the project may tell one is an `http.Header`.
     candidate_misses: Vec<crate::index::Miss>,
+    /// The arguments the file's calls pass, by callee name, from the previous round: a
+    /// parameter every call of the file passes normalized starts normalized.
+    calls: HashMap<String, Vec<CallSite>>,
+    /// The same, being gathered in this round.
+    next_calls: HashMap<String, Vec<CallSite>>,
+    /// The receiver of the function being read (Go's `c` of `func (c *Conn)`).
+    receiver: Option<String>,
+    /// The subscripts the statement being read stores into, with what the stored value
+    /// [`Cx::carries`].
+    stored_carries: Vec<(Span, Vec<String>)>,
+}
+
+/// The arguments of one call of a function of the file.
+struct CallSite {
+    /// The function that makes the call.
+    caller: FuncId,
+    positional: Vec<Arg>,
+    keywords: Vec<(String, Arg)>,
+    /// `**kwargs`: which parameter gets what is not known (a `*args` is an unknown value).
+    opaque: bool,
 }
 
 type Env = HashMap<String, Val>;
@@ -213,22 +260,27 @@ impl<'u> Cx<'u> {
         let unit = self.unit;
         let f = &unit.functions[id];
         self.current.set(id);
+        self.receiver = f.receiver.as_ref().map(|r| r.name.clone());
         let mut env: Env = HashMap::new();
         // A closure sees the state its enclosing function leaves (approximately: parameters).
-        for p in &f.params {
-            if matches!(p.name.as_str(), "self" | "this" | "cls" | "") {
-                continue;
-            }
+        for (p, passed) in self.params(id) {
+            // A parameter is raw, unless every call of the file passes it normalized (`host =
+            // host.lower(); self._finish(host)`).
             env.insert(
                 p.name.clone(),
                 Val {
                     arg: Arg {
                         name: p.name.clone(),
-                        state: State::Raw,
-                        site: None,
-                        case_only: false,
+                        state: if passed.is_some() {
+                            State::Norm
+                        } else {
+                            State::Raw
+                        },
+                        site: passed.and_then(|a| a.site),
+                        case_only: passed.is_some_and(|a| a.case_only),
                     },
                     shape: None,
+                    carries: Vec::new(),
                 },
             );
         }
@@ -244,6 +296,28 @@ impl<'u> Cx<'u> {
                 }
             }
         }
+    }
+
+    /// The parameters of function `id` a call passes, each with the argument every call of the
+    /// file passes it normalized, if there is one.
+    fn params(&self, id: FuncId) -> impl Iterator<Item = (&'u Param, Option<&Arg>)> {
+        let f = &self.unit.functions[id];
+        let sites = self
+            .calls
+            .get(&f.name)
+            .filter(|_| matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested));
+        // Go's receiver is also the first parameter; a call passes it before the dot.
+        let params = f.params.iter().filter(|p| {
+            !matches!(p.name.as_str(), "self" | "this" | "cls" | "")
+                && f.receiver.as_ref().is_none_or(|r| r.span != p.span)
+        });
+        params
+            .enumerate()
+            .map(move |(i, p)| (p, sites.and_then(|s| passed_normalized(s, i, &p.name))))
+    }
+
+    fn starts_normalized(&self, id: FuncId) -> bool {
+        self.params(id).any(|(_, passed)| passed.is_some())
     }
 
     fn block(
@@ -265,8 +339,28 @@ impl<'u> Cx<'u> {
         };
         let deleting = matches!(&s.kind, StmtKind::Expr(e) if matches!(&e.kind, ExprKind::Call(c) if c.func.is_path("del")));
         if self.recording {
+            self.stored_carries.clear();
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                if targets.len() == values.len() {
+                    for (t, v) in targets.iter().zip(values) {
+                        if matches!(t.peel().kind, ExprKind::Index(..)) {
+                            let carries = self.carries(v, env);
+                            if !carries.is_empty() {
+                                self.stored_carries.push((t.span, carries));
+                            }
+                        }
+                    }
+                }
+            }
             for e in s.exprs() {
                 e.walk(&mut |x| self.access(id, x, &targets, deleting, env));
+            }
+        } else {
+            for e in s.exprs() {
+                e.walk(&mut |x| self.call_site(x, env));
             }
         }
         match &s.kind {
@@ -299,6 +393,26 @@ impl<'u> Cx<'u> {
                             val.arg.name = t.hint_name().unwrap_or_default().to_string();
                             val.shape = None;
                             self.bind(id, t, v, val, env);
+                        }
+                    }
+                } else if values.is_empty() {
+                    // `for host in hosts`: the element is not what an earlier loop left in
+                    // the name.
+                    for t in targets {
+                        if let ExprKind::Name(n) = &t.peel().kind {
+                            env.insert(
+                                n.clone(),
+                                Val {
+                                    arg: Arg {
+                                        name: n.clone(),
+                                        state: State::Unknown,
+                                        site: None,
+                                        case_only: false,
+                                    },
+                                    shape: None,
+                                    carries: Vec::new(),
+                                },
+                            );
                         }
                     }
                 }
@@ -399,6 +513,35 @@ impl<'u> Cx<'u> {
         }
     }
 
+    /// Records the arguments of `e`, if it calls a function of the file by name.
+    fn call_site(&mut self, e: &Expr, env: &Env) {
+        let ExprKind::Call(call) = &e.kind else {
+            return;
+        };
+        let Some(name) = call.name() else {
+            return;
+        };
+        if !self.unit.functions.iter().any(|f| f.name == name) {
+            return;
+        }
+        let npos = call.args.len() - call.keywords.len().min(call.args.len());
+        let site = CallSite {
+            caller: self.current.get(),
+            positional: call.args[..npos].iter().map(|a| self.arg(a, env)).collect(),
+            keywords: call
+                .keywords
+                .iter()
+                .zip(&call.args[npos..])
+                .map(|(k, a)| (k.clone(), self.arg(a, env)))
+                .collect(),
+            opaque: call.keywords.iter().any(|k| k == "**"),
+        };
+        self.next_calls
+            .entry(name.to_string())
+            .or_default()
+            .push(site);
+    }
+
     /// Records a map access in `e`, if it is one.
     fn access(&mut self, id: FuncId, e: &'u Expr, targets: &[Span], deleting: bool, env: &Env) {
         let Some((container, key, op)) = map_access(self.model, e) else {
@@ -462,6 +605,12 @@ impl<'u> Cx<'u> {
             random,
             case_insensitive,
             fallback_scan: self.compares_ignoring_case(id, key),
+            carries: self
+                .stored_carries
+                .iter()
+                .filter(|(sp, _)| op == MapOp::Insert && *sp == e.span)
+                .flat_map(|(_, c)| c.iter().cloned())
+                .collect(),
         });
     }
 
@@ -852,7 +1001,33 @@ impl<'u> Cx<'u> {
         Val {
             arg: self.arg(v, env),
             shape,
+            carries: self.carries(v, env),
         }
+    }
+
+    /// The normalized names `v` is made with, when it is also made with the function's own
+    /// object: it can call back its owner with the key it was stored under.
+    fn carries(&self, v: &Expr, env: &Env) -> Vec<String> {
+        let args: Vec<&Expr> = match &v.peel().kind {
+            ExprKind::Name(n) => return env.get(n).map(|v| v.carries.clone()).unwrap_or_default(),
+            ExprKind::Call(call) if !self.is_normalizer(call) => call.args.iter().collect(),
+            ExprKind::Construct { fields, .. } => fields.iter().map(|(_, e)| e).collect(),
+            _ => return Vec::new(),
+        };
+        let owner = |e: &Expr| match &e.peel().kind {
+            ExprKind::Name(n) => {
+                matches!(n.as_str(), "self" | "this") || self.receiver.as_deref() == Some(n)
+            }
+            _ => false,
+        };
+        if !args.iter().any(|a| owner(a)) {
+            return Vec::new();
+        }
+        args.iter()
+            .map(|a| self.arg(a, env))
+            .filter(|a| a.state == State::Norm && !a.name.is_empty())
+            .map(|a| a.name)
+            .collect()
     }
 
     /// A call that normalizes: named in the rule, or a function of this file that does.
@@ -909,6 +1084,28 @@ impl<'u> Cx<'u> {
 /// Joins the state after the `else` branch (`other`) into the one after the `then` branch
 /// (`env`): a name only one branch rebound keeps that binding (the other branch may well have
 /// returned); one both rebound differently is unknown.
+/// The argument every call in `sites` passes for parameter `i` named `name`, when each of
+/// them passes it normalized.
+fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<&'s Arg> {
+    let mut first = None;
+    for site in sites {
+        if site.opaque {
+            return None;
+        }
+        let arg = site.positional.get(i).or_else(|| {
+            site.keywords
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, a)| a)
+        })?;
+        if arg.state != State::Norm {
+            return None;
+        }
+        first.get_or_insert(arg);
+    }
+    first
+}
+
 fn merge_branches(env: &mut Env, before: &Env, other: Env) {
     let same = |a: &Val, b: &Val| {
         a.arg.name == b.arg.name
@@ -1198,6 +1395,21 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                         })
                 };
                 if raw.op != MapOp::Insert && accesses.iter().any(raw_store) {
+                    continue;
+                }
+                // The value stored under the normalized key was made with its owner and that
+                // key (`Listener(self, host)`): it can hand the key back to a method of its
+                // owner (`conn.close_listener(self.host)`), so that method's parameter is not
+                // known to be raw.
+                if norm.op == MapOp::Insert
+                    && raw.op != MapOp::Insert
+                    && norm.func != raw.func
+                    && norm.carries.iter().any(|c| same_name(c, name))
+                    && cx.unit.functions[raw.func]
+                        .params
+                        .iter()
+                        .any(|p| p.name == *name)
+                {
                     continue;
                 }
                 // An exact lookup before a case-insensitive scan, and a table stored under both
