@@ -91,16 +91,16 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         for id in 1..cx.unit.functions.len() {
             cx.dirty[id] |= cx.starts_normalized(id);
         }
-        let mut reread = vec![false; cx.unit.functions.len()];
+        let mut reread = Vec::new();
         for id in 1..cx.unit.functions.len() {
             if cx.dirty[id] {
-                reread[id] = true;
+                reread.push(id);
                 cx.function(id);
             }
         }
         // The calls of a function read again replace those it made in the first round.
         for sites in cx.calls.values_mut() {
-            sites.retain(|s| !reread[s.caller]);
+            sites.retain(|s| reread.binary_search(&s.caller).is_err());
         }
         for (callee, sites) in std::mem::take(&mut cx.next_calls) {
             cx.calls.entry(callee).or_default().extend(sites);
