@@ -166,3 +166,49 @@ fn acquisitions_tracked_per_function_are_bounded() {
     assert_eq!(found.len(), 128);
     assert_eq!(found[0].location.start.line, line_of(&text, "f0, err :="));
 }
+
+/// Recovery can wrap a whole C file in one syntax error (here a `#ifdef` inside an initializer)
+/// and still read the functions in it. A function with an error of its own (a cleanup macro
+/// before the type, `__do_fclose FILE *f`) is not judged, as in a file that parses; the others
+/// still are.
+#[test]
+fn a_file_wrapped_in_a_syntax_error_keeps_the_errors_inside_its_functions() {
+    let mut text = String::from("static struct opt caps[] = {\n#if HAVE_CAP\n");
+    for i in 0..3 {
+        text.push_str(&format!("\t{{ \"c{i}\", C{i} }},\n"));
+    }
+    text.push_str("#endif\n};\n\nstatic struct opt lims[] = {\n");
+    for i in 0..3 {
+        text.push_str(&format!("#ifdef R{i}\n\t{{ \"r{i}\", R{i} }},\n#endif\n"));
+    }
+    text.push_str(
+        r#"};
+
+int read_limits(const char *path)
+{
+	__do_fclose FILE *f = NULL;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgetc(f) == EOF)
+		return -1; /* closed by the cleanup attribute */
+	return 0;
+}
+
+int read_names(const char *path)
+{
+	FILE *g = fopen(path, "re");
+	if (!g)
+		return -1;
+	if (fgetc(g) == EOF)
+		return -1; /* leaks */
+	fclose(g);
+	return 0;
+}
+"#,
+    );
+    let found = run(&text);
+    let lines: Vec<u32> = found.iter().map(|d| d.location.start.line).collect();
+    assert_eq!(lines, [line_of(&text, "FILE *g = fopen")], "{found:#?}");
+}

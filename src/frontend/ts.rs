@@ -298,7 +298,10 @@ pub fn kids(n: Node) -> Vec<Node> {
     out
 }
 
-/// The outermost `ERROR` and `MISSING` nodes: the regions the grammar did not understand.
+/// The `ERROR` and `MISSING` nodes: the regions the grammar did not understand, in order, the
+/// outermost first. Those inside an `ERROR` are listed too: recovery can wrap a whole file in
+/// one (a `#ifdef` inside an initializer) and still read the functions in it, and a check
+/// needs to know which of those hold an error of their own.
 pub fn syntax_errors(root: Node) -> Vec<Span> {
     let mut out = Vec::new();
     if !root.has_error() {
@@ -308,7 +311,8 @@ pub fn syntax_errors(root: Node) -> Vec<Span> {
     while let Some(n) = stack.pop() {
         if n.is_error() || n.is_missing() {
             out.push(span(n));
-        } else if n.has_error() {
+        }
+        if n.has_error() {
             let mut cur = n.walk();
             stack.extend(n.children(&mut cur));
         }
