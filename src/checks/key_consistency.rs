@@ -67,6 +67,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         candidate_misses: Vec::new(),
         calls: HashMap::new(),
         next_calls: HashMap::new(),
+        defined: unit.functions.iter().map(|f| f.name.as_str()).collect(),
         receiver: None,
         stored_carries: Vec::new(),
     };
@@ -233,6 +234,8 @@ struct Cx<'u> {
     calls: HashMap<String, Vec<CallSite>>,
     /// The same, being gathered in this round.
     next_calls: HashMap<String, Vec<CallSite>>,
+    /// The names of the file's functions: the calls worth gathering.
+    defined: HashSet<&'u str>,
     /// The receiver of the function being read (Go's `c` of `func (c *Conn)`).
     receiver: Option<String>,
     /// The subscripts the statement being read stores into, with what the stored value
@@ -521,7 +524,7 @@ impl<'u> Cx<'u> {
         let Some(name) = call.name() else {
             return;
         };
-        if !self.unit.functions.iter().any(|f| f.name == name) {
+        if !self.defined.contains(name) {
             return;
         }
         let npos = call.args.len() - call.keywords.len().min(call.args.len());
@@ -1081,9 +1084,6 @@ impl<'u> Cx<'u> {
     }
 }
 
-/// Joins the state after the `else` branch (`other`) into the one after the `then` branch
-/// (`env`): a name only one branch rebound keeps that binding (the other branch may well have
-/// returned); one both rebound differently is unknown.
 /// The argument every call in `sites` passes for parameter `i` named `name`, when each of
 /// them passes it normalized.
 fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<&'s Arg> {
@@ -1106,6 +1106,9 @@ fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<
     first
 }
 
+/// Joins the state after the `else` branch (`other`) into the one after the `then` branch
+/// (`env`): a name only one branch rebound keeps that binding (the other branch may well have
+/// returned); one both rebound differently is unknown.
 fn merge_branches(env: &mut Env, before: &Env, other: Env) {
     let same = |a: &Val, b: &Val| {
         a.arg.name == b.arg.name

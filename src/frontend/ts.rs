@@ -298,10 +298,10 @@ pub fn kids(n: Node) -> Vec<Node> {
     out
 }
 
-/// The `ERROR` and `MISSING` nodes: the regions the grammar did not understand, in order, the
-/// outermost first. Those inside an `ERROR` are listed too: recovery can wrap a whole file in
-/// one (a `#ifdef` inside an initializer) and still read the functions in it, and a check
-/// needs to know which of those hold an error of their own.
+/// The `ERROR` and `MISSING` nodes, by position: the regions the grammar did not understand.
+/// Those inside an `ERROR` are listed too: recovery can wrap a whole file in one (a `#ifdef`
+/// inside an initializer) and still read the functions in it, and a check needs to know which
+/// of those hold an error of their own.
 pub fn syntax_errors(root: Node) -> Vec<Span> {
     let mut out = Vec::new();
     if !root.has_error() {
