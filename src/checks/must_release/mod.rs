@@ -44,8 +44,9 @@
 //!   receiver named in the data (`cmd.Wait()` for a pipe of `cmd`; where `cmd.Start()` returned
 //!   an error, the pipe is not held), a `defer`, a closure that releases
 //!   it, a `with` / try-with-resources scope it enters, a `finally` around the exit.
-//! - **Hand-offs** end the obligation without a finding: returned, stored in a field, global,
-//!   element or out-parameter, put in a literal with named fields (`&stream{cancel: cancel}`),
+//! - **Hand-offs** end the obligation without a finding: returned (C: also the struct that holds
+//!   it in a field, `pipe(w->fds); return w`; `free(w)` frees the struct alone), stored in a
+//!   field, global, element or out-parameter, put in a literal with named fields (`&stream{cancel: cancel}`),
 //!   wrapped by a construction (`new BufferedReader(in)`: the wrapper becomes an alias), captured by
 //!   a closure (C: also the struct holding it in a field, or the address of another of its
 //!   fields, `LIST_APPEND(&list, &node->link)`), or passed to any call that is not known to
@@ -675,10 +676,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(v, &mut st);
                     // Whatever is returned is the caller's, and so is a lock of an object
                     // returned with what it locked (`db.rwlock.Lock(); t.init(db); return t`:
-                    // the transaction unlocks it when it ends).
+                    // the transaction unlocks it when it ends), and in C what the struct
+                    // returned holds in a field (`pipe(w->fds); return w`).
                     if let Some(cur) = st.as_mut() {
                         for r in self.open(cur) {
-                            if self.passes(v, r) || self.returned_with_owner(v, r) {
+                            if self.passes(v, r)
+                                || self.returned_with_owner(v, r)
+                                || self.holder(v.peel(), r)
+                            {
                                 cur.set(r, HANDED);
                                 self.res[r].handed_off = true;
                             }
@@ -1692,7 +1697,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                 continue;
             }
             for (i, a) in c.args.iter().enumerate() {
-                if (self.passes(a, r) || self.holder(a, r))
+                // `free(w)` releases the struct, not what its fields hold.
+                if (self.passes(a, r) || self.holder(a, r) && !self.api.is_release_fn(c))
                     && !self.api.borrows(c)
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
