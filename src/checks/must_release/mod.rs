@@ -71,7 +71,8 @@
 //!   possible, not certain, so the finding is demoted to a warning, and only made when the
 //!   resource has no explicit error exit of its own.
 //! - **Summaries** (same file only): functions that release a parameter; functions that return
-//!   a fresh resource (the caller acquires it); functions that acquire into an out-parameter;
+//!   a fresh resource (the caller acquires it: not one returned only where a test says it
+//!   failed, `if (fd < 0) return fd;`); functions that acquire into an out-parameter;
 //!   and functions that store fresh resources into fields or globals and return success or
 //!   failure, paired with the functions that release every one of those fields (Redis's
 //!   `aofCreatePipes` / `aofClosePipes`): a call of the first is an acquisition that only a

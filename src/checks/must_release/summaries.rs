@@ -520,6 +520,11 @@ impl Summaries {
         let f = &unit.functions[id];
         let held = self.local_acquisitions(api, unit, id);
         let mut ret = None;
+        // `if (fd < 0) return fd;` returns the error, not the resource: a function whose
+        // other returns are statuses acquires nothing for its caller.
+        let mut failed = HashSet::new();
+        let names: Vec<&str> = held.iter().map(|(h, _)| h.as_str()).collect();
+        failed_returns(api, &f.body, &names, &[], &mut failed);
         crate::model::walk_stmts(&f.body, &mut |s| {
             // `return socket.create_connection(addr)`: the helper's result is the resource,
             // as it would be through a variable.
@@ -555,7 +560,7 @@ impl Summaries {
                         .collect()
                 };
                 for (k, p) in returned.into_iter().enumerate() {
-                    if let Some(p) = p {
+                    if let Some(p) = p.filter(|p| !failed.contains(&(s.span.start, p.clone()))) {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
                             // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
@@ -961,6 +966,99 @@ impl Summaries {
 /// same release method (`Close`): the caller holds the resource through it. The field's value.
 /// Whether a body is one `try` with no `finally` whose handlers include one for every
 /// exception (`Throwable` or `Exception`) and none of which throws.
+/// The returns of `block` that return one of `vars` where a test around them says it failed
+/// (`if (fd < 0) return fd;`, the `else` of `if (p != NULL)`): `(return's start, variable)`.
+/// `failed`: those known failed on entry.
+fn failed_returns(
+    api: &Api,
+    block: &[Stmt],
+    vars: &[&str],
+    failed: &[String],
+    out: &mut HashSet<(u32, String)>,
+) {
+    let mut failed = failed.to_vec();
+    for s in block {
+        match &s.kind {
+            StmtKind::Return(vs) => out.extend(
+                vs.iter()
+                    .filter_map(|v| path_of(v.peel()))
+                    .filter(|p| failed.contains(p))
+                    .map(|p| (s.span.start, p)),
+            ),
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let mut on_then = failed.clone();
+                let mut on_else = failed.clone();
+                for v in vars {
+                    let (t, e) = fails_when(api, cond, v);
+                    if t {
+                        on_then.push(v.to_string());
+                    }
+                    if e {
+                        on_else.push(v.to_string());
+                    }
+                }
+                failed_returns(api, then, vars, &on_then, out);
+                failed_returns(api, otherwise, vars, &on_else, out);
+            }
+            // Assigned again: whatever it holds now is not known to have failed.
+            StmtKind::Bind { targets, .. } => {
+                failed.retain(|f| !targets.iter().any(|t| path_of(t).as_ref() == Some(f)))
+            }
+            _ => {
+                for b in s.blocks() {
+                    failed_returns(api, b, vars, &failed, out);
+                }
+            }
+        }
+    }
+}
+
+/// Whether `cond` says that `var`, holding what an acquisition returned, failed where it
+/// holds and where it does not: `fd < 0`, `fd == -1`, `p == NULL`, `p == MAP_FAILED`, `!p`,
+/// and `&&` / `||` of those.
+fn fails_when(api: &Api, cond: &Expr, var: &str) -> (bool, bool) {
+    let is_var = |e: &Expr| path_of(e.peel()).is_some_and(|p| p == var);
+    let e = cond.peel();
+    match &e.kind {
+        ExprKind::Not(x) => {
+            let (t, f) = fails_when(api, x, var);
+            (f, t)
+        }
+        ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+            let (ta, fa) = fails_when(api, a, var);
+            let (tb, fb) = fails_when(api, b, var);
+            match op {
+                BinOp::And => (ta || tb, fa && fb),
+                _ => (ta && tb, fa || fb),
+            }
+        }
+        ExprKind::Binary(op, a, b) if is_var(a) || is_var(b) => {
+            let (other, op) = if is_var(a) { (b, *op) } else { (a, flip(*op)) };
+            let failed_if_true = match (&other.peel().kind, op) {
+                (ExprKind::Lit(Lit::Nil), BinOp::Eq) => true,
+                (ExprKind::Lit(Lit::Nil), BinOp::Ne) => false,
+                (ExprKind::Name(n), BinOp::Eq | BinOp::Ne) if api.failure_value(n) => {
+                    op == BinOp::Eq
+                }
+                (ExprKind::Lit(Lit::Num(Some(n))), op) => match (op, n) {
+                    (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
+                    (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => false,
+                    _ => return (false, false),
+                },
+                _ => return (false, false),
+            };
+            (failed_if_true, !failed_if_true)
+        }
+        // `if (p)`: null where it failed.
+        _ if is_var(e) => (false, true),
+        _ => (false, false),
+    }
+}
+
 fn swallows_everything(body: &Block) -> bool {
     let [Stmt {
         kind: StmtKind::Try {
