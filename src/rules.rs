@@ -513,6 +513,19 @@ pub struct Acquire {
     /// (`os.Remove` removes an empty temporary directory).
     #[serde(default)]
     pub release_functions: Vec<String>,
+    /// Where an argument names the address it must be made at (`mmap(p, n, prot, MAP_FIXED,
+    /// fd, 0)`): made over one already held, it is that one, under another name. See
+    /// [`FixedAt`].
+    pub fixed_at: Option<FixedAt>,
+}
+
+/// The argument of an acquisition that, with `flag` among its arguments, is the address the
+/// result is made at, or the call fails: C's `mmap` with `MAP_FIXED` maps over what is there.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedAt {
+    pub arg: usize,
+    pub flag: String,
 }
 
 /// Where an acquisition's call names the directory it makes something in (`os.MkdirTemp(dir,

@@ -170,6 +170,8 @@ pub(super) struct Traits {
     pub(super) lent_to_calls: bool,
     /// See [`Acquire::release_functions`].
     pub(super) release_functions: Vec<String>,
+    /// See [`Acquire::fixed_at`].
+    pub(super) fixed_at: Option<crate::rules::FixedAt>,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -255,6 +257,7 @@ impl Spec {
                 reclaimed: a.reclaimed,
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),
+                fixed_at: a.fixed_at.clone(),
             },
             wrapper_throws: None,
             callee: shown,

@@ -55,6 +55,8 @@
 //!   parameter). A path (a temporary directory, rule data `lent_to_calls`) is only lent to
 //!   calls, except those named to keep it (`keeping_calls`: `setBaseDir`, `NewSpool`); the
 //!   paths made from it (`filepath.Join(dir, …)`, `tmp.toFile()`) are other names for it.
+//!   An acquisition made at the address of one held (rule data `fixed_at`: `q = mmap(p, …,
+//!   MAP_FIXED, …)`) is another name for it.
 //! - **Error exits**: Go returns whose last result is a non-nil `error` (a bare `return` where
 //!   the named error result is known non-nil: under `if err != nil`); Java and Python
 //!   `throw` / `raise` (not caught in the same function) and returns inside `catch` / `except`;
@@ -1020,6 +1022,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     ExprKind::Call(c) => {
                         self.api.lang == Lang::Python
                             && (self.api.acquire_call(c, None).is_some() || self.api.over_object(c))
+                            || self.fixed_at(c).is_some()
                     }
                     ExprKind::Construct { fields, ty } => {
                         fields.iter().all(|(n, _)| n.is_none())
@@ -1035,7 +1038,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         let moved = c_interior(self.api, v);
                         let through = match &inner.kind {
-                            ExprKind::Call(c) => c.args.iter().any(|a| self.passes(a, r)),
+                            // `q = mmap(p, …, MAP_FIXED, …)`: `q` is `p`, or the call failed.
+                            ExprKind::Call(c) => match self.fixed_at(c) {
+                                Some(i) => c.args.get(i).is_some_and(|a| self.passes(a, r)),
+                                None => c.args.iter().any(|a| self.passes(a, r)),
+                            },
                             _ if !moved.is_empty() => moved.iter().any(|x| self.passes(x, r)),
                             _ => self.passes(inner, r),
                         };
@@ -1777,6 +1784,17 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.pending
                 .push(Pending::Vars(span, vec![v], Box::new(spec)));
         }
+    }
+
+    /// The argument an acquisition is told to make its resource at (rule data `fixed_at`:
+    /// `mmap(p, n, prot, MAP_FIXED | flags, fd, 0)`), when its flag is given.
+    fn fixed_at(&self, c: &Call) -> Option<usize> {
+        let at = self.api.acquire_call(c, None)?.traits.fixed_at?;
+        let mut flagged = false;
+        for a in &c.args {
+            a.walk(&mut |x| flagged |= matches!(&x.kind, ExprKind::Name(n) if *n == at.flag));
+        }
+        flagged.then_some(at.arg)
     }
 
     /// C: a variable path whose root the function neither declares nor takes as a parameter
