@@ -2569,7 +2569,9 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
         if func.kind == FnKind::TopLevel {
             break;
         }
+        // Named results too: what the closure puts there, the function returns.
         out.extend(func.params.iter().map(|p| p.name.as_str()));
+        out.extend(func.result_names.iter().map(String::as_str));
         crate::model::walk_stmts(&func.body, &mut |s| {
             if let StmtKind::Bind { targets, .. } = &s.kind {
                 for t in targets {
