@@ -40,9 +40,6 @@ pub struct FileDecls {
 }
 
 impl FileDecls {
-    /// Joins the declarations of a later piece of a large file (see
-    /// [`crate::frontend::pieces`]): its types and functions. Its imports are the header every
-    /// piece repeats, already here.
     /// The same declarations found at `path`: the result cache keys them by content, and Go,
     /// Python and Rust packages follow the path.
     pub fn relocate(&mut self, path: &str) {
@@ -87,6 +84,9 @@ impl FileDecls {
         }
     }
 
+    /// Joins the declarations of a later piece of a large file (see
+    /// [`crate::frontend::pieces`]): its types and functions. Its imports are the header every
+    /// piece repeats, already here.
     pub fn absorb_piece(&mut self, piece: FileDecls) {
         self.types.extend(piece.types);
         self.functions.extend(piece.functions);

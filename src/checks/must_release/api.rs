@@ -625,10 +625,6 @@ impl<'m> Api<'m> {
             .any(|w| t.simple().ends_with(w.as_str()))
     }
 
-    /// A method that releases some kind of resource of the language: a release method of the
-    /// data's (`close`), or the last name of a kind's own release (`wait` of a process,
-    /// `Commit` of a transaction, `Close` of `Body.Close`). A helper calling it on a
-    /// parameter releases what it is given.
     /// Whether some kind of the language is released by calling it (`cancel()`: rule data
     /// `release = ["()"]`).
     pub(super) fn releases_by_calling(&self) -> bool {
@@ -638,6 +634,10 @@ impl<'m> Api<'m> {
             .any(|a| a.release.iter().any(|r| r == "()"))
     }
 
+    /// A method that releases some kind of resource of the language: a release method of the
+    /// data's (`close`), or the last name of a kind's own release (`wait` of a process,
+    /// `Commit` of a transaction, `Close` of `Body.Close`). A helper calling it on a
+    /// parameter releases what it is given.
     pub(super) fn releases_some_kind(&self, method: &str) -> bool {
         self.kind_releases.contains(method)
     }
@@ -824,8 +824,6 @@ fn is_accessor(name: &str) -> bool {
         )
 }
 
-/// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
-/// (`True` is four bytes, `False` five).
 /// The directory the call makes it in (see [`crate::rules::InDir`]), when it names one that is
 /// not the system's temporary directory.
 fn parent_dir<'c>(d: &crate::rules::InDir, c: &'c Call) -> Option<&'c Expr> {
@@ -851,6 +849,8 @@ fn parent_dir<'c>(d: &crate::rules::InDir, c: &'c Call) -> Option<&'c Expr> {
     own.then_some(e)
 }
 
+/// `c` has the keyword argument `entry` (`stream=True`): a boolean literal, read by its length
+/// (`True` is four bytes, `False` five).
 fn with_kwarg(c: &Call, entry: &str) -> bool {
     let (name, value) = entry.split_once('=').unwrap_or((entry, "True"));
     c.keyword(name).is_some_and(|v| {

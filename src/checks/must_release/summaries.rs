@@ -962,10 +962,6 @@ impl Summaries {
     }
 }
 
-/// `&Segment{f: f}` returning a held `f` inside a value of a type this file declares with the
-/// same release method (`Close`): the caller holds the resource through it. The field's value.
-/// Whether a body is one `try` with no `finally` whose handlers include one for every
-/// exception (`Throwable` or `Exception`) and none of which throws.
 /// The returns of `block` that return one of `vars` where a test around them says it failed
 /// (`if (fd < 0) return fd;`, the `else` of `if (p != NULL)`): `(return's start, variable)`.
 /// `failed`: those known failed on entry.
@@ -1059,6 +1055,8 @@ fn fails_when(api: &Api, cond: &Expr, var: &str) -> (bool, bool) {
     }
 }
 
+/// Whether a body is one `try` with no `finally` whose handlers include one for every
+/// exception (`Throwable` or `Exception`) and none of which throws.
 fn swallows_everything(body: &Block) -> bool {
     let [Stmt {
         kind: StmtKind::Try {
@@ -1085,6 +1083,8 @@ fn swallows_everything(body: &Block) -> bool {
     finally.is_empty() && all && !raises
 }
 
+/// `&Segment{f: f}` returning a held `f` inside a value of a type this file declares with the
+/// same release method (`Close`): the caller holds the resource through it. The field's value.
 fn wrapped_in_own_type<'e>(
     api: &Api,
     unit: &Unit,
