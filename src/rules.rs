@@ -312,7 +312,9 @@ pub struct ApiModel {
     pub passthrough_calls: Vec<String>,
     /// Read by `must-release`: methods whose result owns the resource they are called on, so
     /// that keeping the result keeps it (`fis.getChannel()`: closing the channel closes the
-    /// stream).
+    /// stream). A dotted entry names a function whose result owns its arguments
+    /// (`Class.forName(n, true, loader)`). A local bound to such a result holds the resource:
+    /// returning or storing it hands the resource off, releasing it does not release it.
     #[serde(default)]
     pub owning_methods: Vec<String>,
     /// Read by `must-release`: prefixes of the names of calls that keep what they are given

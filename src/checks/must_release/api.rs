@@ -639,6 +639,20 @@ impl<'m> Api<'m> {
         self.kind_releases.contains(method)
     }
 
+    /// The `owning_methods` entry naming this call, if any.
+    pub(super) fn owning_entry(&self, c: &Call) -> Option<&str> {
+        let mut path = None;
+        self.m
+            .owning_methods
+            .iter()
+            .find(|m| names_call(m, c, &mut path))
+            .map(String::as_str)
+    }
+
+    pub(super) fn owning(&self, c: &Call) -> bool {
+        self.owning_entry(c).is_some()
+    }
+
     pub(super) fn in_list(&self, list: &[String], c: &Call) -> bool {
         if c.name().is_some_and(|n| self.listed.contains(n)) {
             let mut path = None;
@@ -1007,13 +1021,13 @@ pub(super) fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) ->
         ExprKind::Binary(BinOp::Other, a, b) => passes(a) || passes(b),
         ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes(v)),
         ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(passes),
-        // `fis.getChannel()`: the channel owns the stream.
-        ExprKind::Call(c)
-            if c.name()
-                .is_some_and(|n| api.m.owning_methods.iter().any(|m| m == n)) =>
-        {
-            c.receiver().is_some_and(passes)
-        }
+        // `fis.getChannel()`: the channel owns the stream; `Class.forName(n, true, loader)`:
+        // the class needs its loader.
+        ExprKind::Call(c) => match api.owning_entry(c) {
+            Some(m) if m.contains('.') => c.args.iter().any(passes),
+            Some(_) => c.receiver().is_some_and(passes),
+            None => false,
+        },
         _ => false,
     }
 }

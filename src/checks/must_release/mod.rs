@@ -361,6 +361,9 @@ struct Res {
     context: Vec<(Span, String)>,
     /// Names for a part of it, with the path they stand for: `body` for `resp.Body`.
     aliases: Vec<(String, String)>,
+    /// Locals holding what an owning call made from it (`c = loader.loadClass(n)`): keeping
+    /// one keeps it, but releasing one does not release it.
+    holders: Vec<String>,
     /// Normal exits, loops, drops and deferred releases that leave it open, in order found.
     others: Vec<(ExitKind, Span, String)>,
     /// Acquired on a receiver the caller holds too (`cmd.Start()` on a parameter): a normal
@@ -397,6 +400,7 @@ impl Res {
             exits: Vec::new(),
             context: Vec::new(),
             aliases: Vec::new(),
+            holders: Vec::new(),
             others: Vec::new(),
             caller_sees: false,
             traits: Traits::default(),
@@ -468,6 +472,8 @@ struct Fx<'a, 'u> {
     finally_cache: HashMap<(usize, usize), bool>,
     /// Names declared with a type in this function: locals, whatever globals share the name.
     declared: HashMap<&'u str, &'u TypeRef>,
+    /// Java: names declared with `var` in this function.
+    var_locals: HashSet<&'u str>,
     /// For a closure or nested function: names bound or taken as parameters by the functions
     /// around it.
     outer: HashSet<&'u str>,
@@ -543,6 +549,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             stops: false,
             finally_cache: HashMap::new(),
             declared: declared_names(&unit.functions[id].body),
+            var_locals: var_locals(unit, id),
             outer: outer_names(unit, id),
             buffers: Vec::new(),
             expected_failures: expected_failures(api, &unit.functions[id].body),
@@ -1004,6 +1011,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
             }
+            // `c = loader.loadClass(n)`: the class needs its loader; keeping it keeps the loader.
+            if let (Some(cur), Some(name), ExprKind::Call(c)) =
+                (st.as_ref(), &local, &v.peel().kind)
+            {
+                if self.api.owning(c) {
+                    for r in self.open(cur) {
+                        if !self.res[r].holders.contains(name) && self.passes(v, r) {
+                            self.res[r].holders.push(name.clone());
+                        }
+                    }
+                }
+            }
             if let (Some(cur), Some(name)) = (st.as_mut(), &local) {
                 // `g := f`, `r = new BufferedReader(in)`: another name for the same resource.
                 let inner = v.peel();
@@ -1118,6 +1137,18 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let (Some(cur), Some(name), None) = (st.as_ref(), &local, declared) {
                 let cur = cur.clone();
                 self.overwrite(&cur, name, v, t.map_or(v.span, |t| t.span), values);
+            }
+            // `handler = type.newInstance()` into a name the function never declares: a field
+            // (of a superclass), which keeps the loader the class came from.
+            if let (Some(cur), Some(t), ExprKind::Call(c)) = (st.as_mut(), t, &v.peel().kind) {
+                if local.is_some() && self.undeclared_java(t) && self.api.owning(c) {
+                    for r in self.open(cur) {
+                        if self.passes(v, r) {
+                            cur.set(r, HANDED);
+                            self.res[r].handed_off = true;
+                        }
+                    }
+                }
             }
             if let (Some(cur), Some(t)) = (st.as_mut(), t) {
                 if local.is_none() && !matches!(t.kind, ExprKind::Name(ref n) if n == "_") {
@@ -1242,6 +1273,17 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     /// A target that names a local variable (not a field, element, pointer or global).
+    /// Java: a bare name the function neither takes nor declares (with a type or `var`), nor
+    /// the functions around it: a field, maybe of a superclass, that the file does not declare.
+    fn undeclared_java(&self, t: &Expr) -> bool {
+        self.api.lang == Lang::Java
+            && matches!(&t.kind, ExprKind::Name(n)
+                if !self.func.params.iter().any(|p| p.name == *n)
+                    && !self.declared.contains_key(n.as_str())
+                    && !self.var_locals.contains(n.as_str())
+                    && !self.outer.contains(n.as_str()))
+    }
+
     fn local_target(&self, t: &Expr) -> Option<String> {
         match &t.kind {
             ExprKind::Name(n) if n != "_" => {
@@ -1691,8 +1733,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             }
+            // `Class.forName(n, true, loader)` only lends the loader: its result, kept, keeps it.
+            let lends = self.api.owning(c);
             for (i, a) in c.args.iter().enumerate() {
                 if (self.passes(a, r) || self.holder(a, r))
+                    && !lends
                     && !self.api.borrows(c)
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
@@ -2172,7 +2217,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     || under(p, v)
                         && (parts.is_empty()
                             || parts.contains(&p[v.len() + 1..].split('.').next().unwrap_or("")))
-            })
+            }) || res.holders.iter().any(|h| under(p, h))
         })
     }
 
@@ -2629,6 +2674,32 @@ fn static_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
             for t in targets {
                 if let ExprKind::Name(n) = &t.kind {
                     if unit.fields.iter().any(|p| p.name == *n && p.span == t.span) {
+                        out.insert(n.as_str());
+                    }
+                }
+            }
+        }
+    });
+    out
+}
+
+/// Java: the names function `id` declares with `var`, which the model gives no type: the
+/// statement of a declaration starts before its name, that of an assignment at its target.
+fn var_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    if unit.lang != Lang::Java {
+        return out;
+    }
+    crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
+        if let StmtKind::Bind {
+            targets,
+            declared: None,
+            ..
+        } = &s.kind
+        {
+            for t in targets {
+                if let ExprKind::Name(n) = &t.kind {
+                    if t.span.start > s.span.start {
                         out.insert(n.as_str());
                     }
                 }

@@ -422,6 +422,7 @@ impl Summaries {
                             {
                                 releases = true;
                             } else if passes_var(api, a, p)
+                                && !api.owning(c)
                                 && !api.borrows(c)
                                 && !self.call_borrows_arg(unit, c, i)
                             {
