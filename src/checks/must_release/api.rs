@@ -25,6 +25,8 @@ pub(super) struct Api<'m> {
     pub(super) returned: std::cell::RefCell<HashMap<String, Option<crate::index::ResourceType>>>,
     /// What [`Api::project_releases_arg`] learnt of each path it asked the project about.
     pub(super) released: std::cell::RefCell<HashMap<String, Option<Vec<u8>>>>,
+    /// Project functions asked whether they cannot throw, by path.
+    pub(super) nothrow_paths: std::cell::RefCell<HashMap<String, bool>>,
     /// Python: the names imports bind to another path (`rmtree` of `from shutil import
     /// rmtree`, `sh` of `import shutil as sh`), with that path: a call through one is matched
     /// against the rule data by the path it stands for ([`Api::resolved`]).
@@ -468,6 +470,30 @@ impl<'m> Api<'m> {
             }
         };
         args.is_some_and(|a| a.iter().any(|&x| usize::from(x) == i))
+    }
+
+    /// Java: whether a call of a method of another file cannot throw, as that file's summary
+    /// says (`JdbcUtils.closeResultSet(rs)` whose body catches everything).
+    pub(super) fn project_nothrow(&self, sums: &Summaries, c: &Call) -> bool {
+        let Some(name) = c.name() else {
+            return false;
+        };
+        if self.lang != Lang::Java || sums.by_name.contains_key(name) {
+            return false;
+        }
+        let path = match c.receiver().map(|r| &r.peel().kind) {
+            None => name.to_string(),
+            Some(ExprKind::Name(q)) if q.starts_with(|ch: char| ch.is_ascii_uppercase()) => {
+                format!("{q}.{name}")
+            }
+            _ => return false,
+        };
+        if let Some(&known) = self.nothrow_paths.borrow().get(&path) {
+            return known;
+        }
+        let r = self.ctx.nothrow(&path);
+        self.nothrow_paths.borrow_mut().insert(path, r);
+        r
     }
 
     /// `new T(…)` of a project class that implements `Closeable` / `AutoCloseable` and whose

@@ -131,6 +131,7 @@ pub fn check(
         .collect(),
         returned: Default::default(),
         released: Default::default(),
+        nothrow_paths: Default::default(),
         aliases: import_aliases(unit),
         imported: unit
             .imports
@@ -155,6 +156,7 @@ pub fn check(
     // but what its helpers release, for the other files.
     let names = Summaries::names(unit);
     let mut acquiring = acquiring(&api, unit, &names);
+    export_nothrow_facts(unit, ctx);
     if !acquiring.contains(&true) {
         export_release_facts(&api, &names, unit, ctx);
         return;
@@ -282,6 +284,27 @@ fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::C
         };
         let owner = f.owner.as_deref().filter(|_| java_method).map(Into::into);
         ctx.export((f.name.as_str().into(), owner, facts));
+    }
+}
+
+/// Offers the project the file's Java methods that cannot throw (a quiet close helper), so
+/// that a release after a call of one in a `finally` of another file is known to run.
+fn export_nothrow_facts(unit: &Unit, ctx: &super::Ctx) {
+    if unit.lang != Lang::Java {
+        return;
+    }
+    for f in &unit.functions {
+        if f.kind == FnKind::Method && summaries::swallows_everything(&f.body) {
+            let facts = crate::index::FnFacts {
+                nothrow: true,
+                ..Default::default()
+            };
+            ctx.export((
+                f.name.as_str().into(),
+                f.owner.as_deref().map(Into::into),
+                facts,
+            ));
+        }
     }
 }
 
@@ -1835,6 +1858,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         if !matches!(self.api.lang, Lang::Java | Lang::Python)
             || self.api.nothrow(c)
             || self.sums.call_nothrow(self.unit, c)
+            || self.api.project_nothrow(self.sums, c)
             || self.main
         {
             return;
@@ -1876,6 +1900,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         if !matches!(self.api.lang, Lang::Java | Lang::Python)
             || self.in_finally.last() != Some(&self.catches.len())
             || self.sums.call_nothrow(self.unit, c)
+            || self.api.project_nothrow(self.sums, c)
         {
             return;
         }
