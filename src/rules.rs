@@ -504,6 +504,10 @@ pub struct Acquire {
     /// of a Lettuce factory, by default). No leak-on-exception warning names them.
     #[serde(default)]
     pub throw_safe: bool,
+    /// Its own methods that cannot throw (a process's `getInputStream()` returns a field): no
+    /// leak-on-exception warning names them.
+    #[serde(default)]
+    pub nothrow: Vec<String>,
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,

@@ -172,6 +172,8 @@ pub(super) struct Traits {
     pub(super) lent_to_calls: bool,
     /// See [`Acquire::release_functions`].
     pub(super) release_functions: Vec<String>,
+    /// See [`Acquire::nothrow`].
+    pub(super) nothrow: Vec<String>,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -257,6 +259,7 @@ impl Spec {
                 reclaimed: a.reclaimed,
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),
+                nothrow: a.nothrow.clone(),
             },
             wrapper_throws: None,
             callee: shown,

@@ -1872,7 +1872,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.catch_releases(res, r) {
                 continue;
             }
-            let uses = c.receiver().is_some_and(|x| refers_res(res, x))
+            // `p.getInputStream()` of a process only reads a field.
+            let own_nothrow = c
+                .name()
+                .is_some_and(|m| res.traits.nothrow.iter().any(|x| x == m));
+            let uses = c.receiver().is_some_and(|x| refers_res(res, x)) && !own_nothrow
                 || c.args.iter().enumerate().any(|(i, a)| {
                     refers_res(res, a) && self.sums.call_borrows_arg(self.unit, c, i)
                 });
