@@ -350,8 +350,8 @@ pub struct ApiModel {
     /// caller owns (`tarfile.open(fileobj=f)`): the opener then holds nothing of its own.
     #[serde(default)]
     pub borrowing_kwargs: Vec<String>,
-    /// Read by `must-release` (Python): constructors of in-memory streams (`io.BytesIO`): an
-    /// opener over one, given directly or through a variable, holds nothing.
+    /// Read by `must-release`: constructors of in-memory streams (Python's `io.BytesIO`, Java's
+    /// `StringWriter`): an opener over one, given directly or through a variable, holds nothing.
     #[serde(default)]
     pub in_memory: Vec<String>,
     /// Read by `must-release` (Java): types, by the end of their name, that wrap a stream and

@@ -601,15 +601,69 @@ impl<'m> Api<'m> {
         // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
         // So is a parameter declared as a stream: `new PrintWriter(output)` in `save(OutputStream
         // output)` writes to the caller's stream, which the caller closes.
-        let wraps = args.iter().any(|(_, v)| {
-            !a.wraps.is_empty()
-                && (matches!(v.peel().kind, ExprKind::Construct { .. }) || self.stream_parameter(v))
-                || v.hint_name().is_some_and(|h| {
-                    let h = h.to_ascii_lowercase();
-                    a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
-                })
-        });
+        let wraps = args.iter().any(|(_, v)| self.wrapped(a, v));
         (!wraps).then(|| Spec::from_rule(a, None))
+    }
+
+    /// Whether argument `v` of a construction by `a` is something already open that it only
+    /// wraps (see [`Acquire::wraps`]).
+    fn wrapped(&self, a: &Acquire, v: &Expr) -> bool {
+        if a.wraps.is_empty() {
+            return false;
+        }
+        match &v.peel().kind {
+            ExprKind::Construct { .. } => return true,
+            // `err != null ? err : System.err`: every branch (the test aside) is borrowed.
+            ExprKind::Other(xs) if self.lang == Lang::Java && xs.len() == 3 => {
+                return matches!(xs[0].peel().kind, ExprKind::Binary(..) | ExprKind::Not(_))
+                    && xs[1..].iter().all(|x| self.wrapped(a, x));
+            }
+            _ => {}
+        }
+        self.stream_parameter(v)
+            || self.in_memory_local(v)
+            || v.hint_name().is_some_and(|h| {
+                let h = h.to_ascii_lowercase();
+                a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
+            })
+    }
+
+    /// Java: a local declared as, or bound to a construction of, an in-memory target (rule data
+    /// `in_memory`: `StringWriter`), which holds nothing to release.
+    fn in_memory_local(&self, v: &Expr) -> bool {
+        let ExprKind::Name(n) = &v.peel().kind else {
+            return false;
+        };
+        if self.lang != Lang::Java || self.m.in_memory.is_empty() {
+            return false;
+        }
+        let fits = |t: &TypeRef| self.m.in_memory.iter().any(|m| m == t.simple());
+        let span = v.span;
+        let Some(f) = self
+            .unit
+            .functions
+            .iter()
+            .filter(|f| f.span.start <= span.start && span.end <= f.span.end)
+            .min_by_key(|f| f.span.end - f.span.start)
+        else {
+            return false;
+        };
+        let mut hit = false;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Bind {
+                targets,
+                values,
+                declared,
+            } = &s.kind
+            {
+                if let ([t], [x]) = (targets.as_slice(), values.as_slice()) {
+                    let named = matches!(&t.kind, ExprKind::Name(m) if m == n);
+                    let built = matches!(&x.peel().kind, ExprKind::Construct { ty: Some(ty), .. } if fits(ty));
+                    hit |= named && (built || declared.as_ref().is_some_and(fits));
+                }
+            }
+        });
+        hit
     }
 
     /// Java: a value of a stream type (`OutputStream out`, `Writer w`) that the method did not
