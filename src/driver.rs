@@ -680,7 +680,7 @@ fn miss_names(m: &crate::index::Miss) -> Vec<String> {
         Miss::Type(t) | Miss::Unstable(t) => vec![last(t)],
         // A resource is declared in a file the close round finds, and a function returns one
         // by a summary of a file the leak rules read: nothing more to parse for them.
-        Miss::Resource(_) | Miss::Returns(_) | Miss::Releases(_) => Vec::new(),
+        Miss::Resource(_) | Miss::Returns(_) | Miss::Releases(_) | Miss::NoThrow(_) => Vec::new(),
         // `Util.open`: the function, or a method of the class `Util`.
         Miss::Function(t) => {
             let mut out = vec![last(t)];

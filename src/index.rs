@@ -158,6 +158,7 @@ impl FnInfo {
             releases: Vec::new(),
             keeps: Vec::new(),
             opens: false,
+            nothrow: false,
         };
         self.known.as_deref().unwrap_or(&NONE)
     }
@@ -179,6 +180,10 @@ pub struct FnFacts {
     /// the new object: the object holds it until closed.
     #[serde(default)]
     pub opens: bool,
+    /// Java: the method cannot throw, its whole body inside a `try` that catches everything
+    /// and throws nothing again (`closeQuietly`).
+    #[serde(default)]
+    pub nothrow: bool,
 }
 
 impl FnFacts {
@@ -189,6 +194,7 @@ impl FnFacts {
     fn absorb(&mut self, other: FnFacts) {
         self.returns_resource = self.returns_resource.take().or(other.returns_resource);
         self.opens |= other.opens;
+        self.nothrow |= other.nothrow;
         for (mine, theirs) in [
             (&mut self.releases, other.releases),
             (&mut self.keeps, other.keeps),
@@ -365,6 +371,7 @@ impl Index {
             Miss::Resource(text) => ctx.project_resource(&TypeRef::new(text)).is_some(),
             Miss::Returns(path) => ctx.returned_resource(path).is_some(),
             Miss::Releases(path) => ctx.released_args(path).is_some(),
+            Miss::NoThrow(path) => ctx.nothrow(path),
             Miss::Unstable(text) => matches!(
                 ctx.text_fact(&TypeRef::new(text)),
                 Some(TextFact::Unstable(_))
@@ -926,6 +933,9 @@ pub enum Miss {
     /// Which arguments a function, by the path a call writes, releases
     /// ([`Ctx::released_args`]): answered only when it releases one.
     Releases(Box<str>),
+    /// Whether a function, by the path a call writes, cannot throw ([`Ctx::nothrow`]):
+    /// answered only when it cannot.
+    NoThrow(Box<str>),
 }
 
 /// How deep supertype and field chains are followed.
@@ -1419,6 +1429,18 @@ impl<'a> Ctx<'a> {
             .filter(|r| !r.is_empty());
         if found.is_none() && self.file.is_some() {
             self.miss(self.file, Miss::Releases(path.into()));
+        }
+        found
+    }
+
+    /// Whether the project function a call names by `path` (Java's `Util.closeQuietly`)
+    /// cannot throw.
+    pub fn nothrow(&self, path: &str) -> bool {
+        let found = self
+            .function_key(path)
+            .is_some_and(|k| self.index.fn_info(k).facts().nothrow);
+        if !found && self.file.is_some() {
+            self.miss(self.file, Miss::NoThrow(path.into()));
         }
         found
     }

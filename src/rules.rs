@@ -312,7 +312,9 @@ pub struct ApiModel {
     pub passthrough_calls: Vec<String>,
     /// Read by `must-release`: methods whose result owns the resource they are called on, so
     /// that keeping the result keeps it (`fis.getChannel()`: closing the channel closes the
-    /// stream).
+    /// stream). A dotted entry names a function whose result owns its arguments
+    /// (`Class.forName(n, true, loader)`). A local bound to such a result holds the resource:
+    /// returning or storing it hands the resource off, releasing it does not release it.
     #[serde(default)]
     pub owning_methods: Vec<String>,
     /// Read by `must-release`: prefixes of the names of calls that keep what they are given
@@ -348,8 +350,8 @@ pub struct ApiModel {
     /// caller owns (`tarfile.open(fileobj=f)`): the opener then holds nothing of its own.
     #[serde(default)]
     pub borrowing_kwargs: Vec<String>,
-    /// Read by `must-release` (Python): constructors of in-memory streams (`io.BytesIO`): an
-    /// opener over one, given directly or through a variable, holds nothing.
+    /// Read by `must-release`: constructors of in-memory streams (Python's `io.BytesIO`, Java's
+    /// `StringWriter`): an opener over one, given directly or through a variable, holds nothing.
     #[serde(default)]
     pub in_memory: Vec<String>,
     /// Read by `must-release` (Java): types, by the end of their name, that wrap a stream and
@@ -502,6 +504,10 @@ pub struct Acquire {
     /// of a Lettuce factory, by default). No leak-on-exception warning names them.
     #[serde(default)]
     pub throw_safe: bool,
+    /// Its own methods that cannot throw (a process's `getInputStream()` returns a field): no
+    /// leak-on-exception warning names them.
+    #[serde(default)]
+    pub nothrow: Vec<String>,
     /// What the resource is, for messages (`file`, `response body`).
     #[serde(default)]
     pub what: String,

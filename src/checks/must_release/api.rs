@@ -25,6 +25,8 @@ pub(super) struct Api<'m> {
     pub(super) returned: std::cell::RefCell<HashMap<String, Option<crate::index::ResourceType>>>,
     /// What [`Api::project_releases_arg`] learnt of each path it asked the project about.
     pub(super) released: std::cell::RefCell<HashMap<String, Option<Vec<u8>>>>,
+    /// Project functions asked whether they cannot throw, by path.
+    pub(super) nothrow_paths: std::cell::RefCell<HashMap<String, bool>>,
     /// Python: the names imports bind to another path (`rmtree` of `from shutil import
     /// rmtree`, `sh` of `import shutil as sh`), with that path: a call through one is matched
     /// against the rule data by the path it stands for ([`Api::resolved`]).
@@ -172,6 +174,8 @@ pub(super) struct Traits {
     pub(super) release_functions: Vec<String>,
     /// See [`Acquire::fixed_at`].
     pub(super) fixed_at: Option<crate::rules::FixedAt>,
+    /// See [`Acquire::nothrow`].
+    pub(super) nothrow: Vec<String>,
 }
 
 /// The receiver of an acquiring call whose own methods release the resource (`cmd` for
@@ -258,6 +262,7 @@ impl Spec {
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),
                 fixed_at: a.fixed_at.clone(),
+                nothrow: a.nothrow.clone(),
             },
             wrapper_throws: None,
             callee: shown,
@@ -473,6 +478,30 @@ impl<'m> Api<'m> {
         args.is_some_and(|a| a.iter().any(|&x| usize::from(x) == i))
     }
 
+    /// Java: whether a call of a method of another file cannot throw, as that file's summary
+    /// says (`JdbcUtils.closeResultSet(rs)` whose body catches everything).
+    pub(super) fn project_nothrow(&self, sums: &Summaries, c: &Call) -> bool {
+        let Some(name) = c.name() else {
+            return false;
+        };
+        if self.lang != Lang::Java || sums.by_name.contains_key(name) {
+            return false;
+        }
+        let path = match c.receiver().map(|r| &r.peel().kind) {
+            None => name.to_string(),
+            Some(ExprKind::Name(q)) if q.starts_with(|ch: char| ch.is_ascii_uppercase()) => {
+                format!("{q}.{name}")
+            }
+            _ => return false,
+        };
+        if let Some(&known) = self.nothrow_paths.borrow().get(&path) {
+            return known;
+        }
+        let r = self.ctx.nothrow(&path);
+        self.nothrow_paths.borrow_mut().insert(path, r);
+        r
+    }
+
     /// `new T(…)` of a project class that implements `Closeable` / `AutoCloseable` and whose
     /// constructor opens something ([`crate::index::Ctx::project_resource`]).
     pub(super) fn project_new(&self, ty: &TypeRef) -> Option<Spec> {
@@ -575,15 +604,69 @@ impl<'m> Api<'m> {
         // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
         // So is a parameter declared as a stream: `new PrintWriter(output)` in `save(OutputStream
         // output)` writes to the caller's stream, which the caller closes.
-        let wraps = args.iter().any(|(_, v)| {
-            !a.wraps.is_empty()
-                && (matches!(v.peel().kind, ExprKind::Construct { .. }) || self.stream_parameter(v))
-                || v.hint_name().is_some_and(|h| {
-                    let h = h.to_ascii_lowercase();
-                    a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
-                })
-        });
+        let wraps = args.iter().any(|(_, v)| self.wrapped(a, v));
         (!wraps).then(|| Spec::from_rule(a, None))
+    }
+
+    /// Whether argument `v` of a construction by `a` is something already open that it only
+    /// wraps (see [`Acquire::wraps`]).
+    fn wrapped(&self, a: &Acquire, v: &Expr) -> bool {
+        if a.wraps.is_empty() {
+            return false;
+        }
+        match &v.peel().kind {
+            ExprKind::Construct { .. } => return true,
+            // `err != null ? err : System.err`: every branch (the test aside) is borrowed.
+            ExprKind::Other(xs) if self.lang == Lang::Java && xs.len() == 3 => {
+                return matches!(xs[0].peel().kind, ExprKind::Binary(..) | ExprKind::Not(_))
+                    && xs[1..].iter().all(|x| self.wrapped(a, x));
+            }
+            _ => {}
+        }
+        self.stream_parameter(v)
+            || self.in_memory_local(v)
+            || v.hint_name().is_some_and(|h| {
+                let h = h.to_ascii_lowercase();
+                a.wraps.iter().any(|w| h.ends_with(&w.to_ascii_lowercase()))
+            })
+    }
+
+    /// Java: a local declared as, or bound to a construction of, an in-memory target (rule data
+    /// `in_memory`: `StringWriter`), which holds nothing to release.
+    fn in_memory_local(&self, v: &Expr) -> bool {
+        let ExprKind::Name(n) = &v.peel().kind else {
+            return false;
+        };
+        if self.lang != Lang::Java || self.m.in_memory.is_empty() {
+            return false;
+        }
+        let fits = |t: &TypeRef| self.m.in_memory.iter().any(|m| m == t.simple());
+        let span = v.span;
+        let Some(f) = self
+            .unit
+            .functions
+            .iter()
+            .filter(|f| f.span.start <= span.start && span.end <= f.span.end)
+            .min_by_key(|f| f.span.end - f.span.start)
+        else {
+            return false;
+        };
+        let mut hit = false;
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Bind {
+                targets,
+                values,
+                declared,
+            } = &s.kind
+            {
+                if let ([t], [x]) = (targets.as_slice(), values.as_slice()) {
+                    let named = matches!(&t.kind, ExprKind::Name(m) if m == n);
+                    let built = matches!(&x.peel().kind, ExprKind::Construct { ty: Some(ty), .. } if fits(ty));
+                    hit |= named && (built || declared.as_ref().is_some_and(fits));
+                }
+            }
+        });
+        hit
     }
 
     /// Java: a value of a stream type (`OutputStream out`, `Writer w`) that the method did not
@@ -640,6 +723,20 @@ impl<'m> Api<'m> {
     /// parameter releases what it is given.
     pub(super) fn releases_some_kind(&self, method: &str) -> bool {
         self.kind_releases.contains(method)
+    }
+
+    /// The `owning_methods` entry naming this call, if any.
+    pub(super) fn owning_entry(&self, c: &Call) -> Option<&str> {
+        let mut path = None;
+        self.m
+            .owning_methods
+            .iter()
+            .find(|m| names_call(m, c, &mut path))
+            .map(String::as_str)
+    }
+
+    pub(super) fn owning(&self, c: &Call) -> bool {
+        self.owning_entry(c).is_some()
     }
 
     pub(super) fn in_list(&self, list: &[String], c: &Call) -> bool {
@@ -1010,13 +1107,13 @@ pub(super) fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) ->
         ExprKind::Binary(BinOp::Other, a, b) => passes(a) || passes(b),
         ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes(v)),
         ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(passes),
-        // `fis.getChannel()`: the channel owns the stream.
-        ExprKind::Call(c)
-            if c.name()
-                .is_some_and(|n| api.m.owning_methods.iter().any(|m| m == n)) =>
-        {
-            c.receiver().is_some_and(passes)
-        }
+        // `fis.getChannel()`: the channel owns the stream; `Class.forName(n, true, loader)`:
+        // the class needs its loader.
+        ExprKind::Call(c) => match api.owning_entry(c) {
+            Some(m) if m.contains('.') => c.args.iter().any(passes),
+            Some(_) => c.receiver().is_some_and(passes),
+            None => false,
+        },
         _ => false,
     }
 }

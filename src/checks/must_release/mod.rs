@@ -135,6 +135,7 @@ pub fn check(
         .collect(),
         returned: Default::default(),
         released: Default::default(),
+        nothrow_paths: Default::default(),
         aliases: import_aliases(unit),
         imported: unit
             .imports
@@ -159,6 +160,7 @@ pub fn check(
     // but what its helpers release, for the other files.
     let names = Summaries::names(unit);
     let mut acquiring = acquiring(&api, unit, &names);
+    export_nothrow_facts(unit, ctx);
     if !acquiring.contains(&true) {
         export_release_facts(&api, &names, unit, ctx);
         return;
@@ -289,6 +291,27 @@ fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::C
     }
 }
 
+/// Offers the project the file's Java methods that cannot throw (a quiet close helper), so
+/// that a release after a call of one in a `finally` of another file is known to run.
+fn export_nothrow_facts(unit: &Unit, ctx: &super::Ctx) {
+    if unit.lang != Lang::Java {
+        return;
+    }
+    for f in &unit.functions {
+        if f.kind == FnKind::Method && summaries::swallows_everything(&f.body) {
+            let facts = crate::index::FnFacts {
+                nothrow: true,
+                ..Default::default()
+            };
+            ctx.export((
+                f.name.as_str().into(),
+                f.owner.as_deref().map(Into::into),
+                facts,
+            ));
+        }
+    }
+}
+
 /// Whether the statements after a `defer` in its block surely return before the loop around
 /// it goes round: a `return` (or `panic`) at their top, with no `continue` or `break` before
 /// it. The deferred call then runs once, at that return; nothing piles up.
@@ -365,6 +388,9 @@ struct Res {
     context: Vec<(Span, String)>,
     /// Names for a part of it, with the path they stand for: `body` for `resp.Body`.
     aliases: Vec<(String, String)>,
+    /// Locals holding what an owning call made from it (`c = loader.loadClass(n)`): keeping
+    /// one keeps it, but releasing one does not release it.
+    holders: Vec<String>,
     /// Normal exits, loops, drops and deferred releases that leave it open, in order found.
     others: Vec<(ExitKind, Span, String)>,
     /// Acquired on a receiver the caller holds too (`cmd.Start()` on a parameter): a normal
@@ -401,6 +427,7 @@ impl Res {
             exits: Vec::new(),
             context: Vec::new(),
             aliases: Vec::new(),
+            holders: Vec::new(),
             others: Vec::new(),
             caller_sees: false,
             traits: Traits::default(),
@@ -472,6 +499,8 @@ struct Fx<'a, 'u> {
     finally_cache: HashMap<(usize, usize), bool>,
     /// Names declared with a type in this function: locals, whatever globals share the name.
     declared: HashMap<&'u str, &'u TypeRef>,
+    /// Java: names declared with `var` in this function.
+    var_locals: HashSet<&'u str>,
     /// For a closure or nested function: names bound or taken as parameters by the functions
     /// around it.
     outer: HashSet<&'u str>,
@@ -547,6 +576,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             stops: false,
             finally_cache: HashMap::new(),
             declared: declared_names(&unit.functions[id].body),
+            var_locals: var_locals(unit, id),
             outer: outer_names(unit, id),
             buffers: Vec::new(),
             expected_failures: expected_failures(api, &unit.functions[id].body),
@@ -1012,6 +1042,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
             }
+            // `c = loader.loadClass(n)`: the class needs its loader; keeping it keeps the loader.
+            if let (Some(cur), Some(name), ExprKind::Call(c)) =
+                (st.as_ref(), &local, &v.peel().kind)
+            {
+                if self.api.owning(c) {
+                    for r in self.open(cur) {
+                        if !self.res[r].holders.contains(name) && self.passes(v, r) {
+                            self.res[r].holders.push(name.clone());
+                        }
+                    }
+                }
+            }
             if let (Some(cur), Some(name)) = (st.as_mut(), &local) {
                 // `g := f`, `r = new BufferedReader(in)`: another name for the same resource.
                 let inner = v.peel();
@@ -1131,6 +1173,18 @@ impl<'a, 'u> Fx<'a, 'u> {
             if let (Some(cur), Some(name), None) = (st.as_ref(), &local, declared) {
                 let cur = cur.clone();
                 self.overwrite(&cur, name, v, t.map_or(v.span, |t| t.span), values);
+            }
+            // `handler = type.newInstance()` into a name the function never declares: a field
+            // (of a superclass), which keeps the loader the class came from.
+            if let (Some(cur), Some(t), ExprKind::Call(c)) = (st.as_mut(), t, &v.peel().kind) {
+                if local.is_some() && self.undeclared_java(t) && self.api.owning(c) {
+                    for r in self.open(cur) {
+                        if self.passes(v, r) {
+                            cur.set(r, HANDED);
+                            self.res[r].handed_off = true;
+                        }
+                    }
+                }
             }
             if let (Some(cur), Some(t)) = (st.as_mut(), t) {
                 if local.is_none() && !matches!(t.kind, ExprKind::Name(ref n) if n == "_") {
@@ -1255,6 +1309,17 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     /// A target that names a local variable (not a field, element, pointer or global).
+    /// Java: a bare name the function neither takes nor declares (with a type or `var`), nor
+    /// the functions around it: a field, maybe of a superclass, that the file does not declare.
+    fn undeclared_java(&self, t: &Expr) -> bool {
+        self.api.lang == Lang::Java
+            && matches!(&t.kind, ExprKind::Name(n)
+                if !self.func.params.iter().any(|p| p.name == *n)
+                    && !self.declared.contains_key(n.as_str())
+                    && !self.var_locals.contains(n.as_str())
+                    && !self.outer.contains(n.as_str()))
+    }
+
     fn local_target(&self, t: &Expr) -> Option<String> {
         match &t.kind {
             ExprKind::Name(n) if n != "_" => {
@@ -1704,9 +1769,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             }
+            // `Class.forName(n, true, loader)` only lends the loader: its result, kept, keeps it.
+            let lends = self.api.owning(c);
             for (i, a) in c.args.iter().enumerate() {
                 // `free(w)` releases the struct, not what its fields hold.
                 if (self.passes(a, r) || self.holder(a, r) && !self.api.is_release_fn(c))
+                    && !lends
                     && !self.api.borrows(c)
                     && !self.sums.call_borrows_arg(self.unit, c, i)
                 {
@@ -1815,6 +1883,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         if !matches!(self.api.lang, Lang::Java | Lang::Python)
             || self.api.nothrow(c)
             || self.sums.call_nothrow(self.unit, c)
+            || self.api.project_nothrow(self.sums, c)
             || self.main
         {
             return;
@@ -1828,7 +1897,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.catch_releases(res, r) {
                 continue;
             }
-            let uses = c.receiver().is_some_and(|x| refers_res(res, x))
+            // `p.getInputStream()` of a process only reads a field.
+            let own_nothrow = c
+                .name()
+                .is_some_and(|m| res.traits.nothrow.iter().any(|x| x == m));
+            let uses = c.receiver().is_some_and(|x| refers_res(res, x)) && !own_nothrow
                 || c.args.iter().enumerate().any(|(i, a)| {
                     refers_res(res, a) && self.sums.call_borrows_arg(self.unit, c, i)
                 });
@@ -1856,6 +1929,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         if !matches!(self.api.lang, Lang::Java | Lang::Python)
             || self.in_finally.last() != Some(&self.catches.len())
             || self.sums.call_nothrow(self.unit, c)
+            || self.api.project_nothrow(self.sums, c)
         {
             return;
         }
@@ -2197,7 +2271,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     || under(p, v)
                         && (parts.is_empty()
                             || parts.contains(&p[v.len() + 1..].split('.').next().unwrap_or("")))
-            })
+            }) || res.holders.iter().any(|h| under(p, h))
         })
     }
 
@@ -2656,6 +2730,32 @@ fn static_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
             for t in targets {
                 if let ExprKind::Name(n) = &t.kind {
                     if unit.fields.iter().any(|p| p.name == *n && p.span == t.span) {
+                        out.insert(n.as_str());
+                    }
+                }
+            }
+        }
+    });
+    out
+}
+
+/// Java: the names function `id` declares with `var`, which the model gives no type: the
+/// statement of a declaration starts before its name, that of an assignment at its target.
+fn var_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    if unit.lang != Lang::Java {
+        return out;
+    }
+    crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
+        if let StmtKind::Bind {
+            targets,
+            declared: None,
+            ..
+        } = &s.kind
+        {
+            for t in targets {
+                if let ExprKind::Name(n) = &t.kind {
+                    if t.span.start > s.span.start {
                         out.insert(n.as_str());
                     }
                 }

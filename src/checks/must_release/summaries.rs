@@ -422,6 +422,7 @@ impl Summaries {
                             {
                                 releases = true;
                             } else if passes_var(api, a, p)
+                                && !api.owning(c)
                                 && !api.borrows(c)
                                 && !self.call_borrows_arg(unit, c, i)
                             {
@@ -1056,16 +1057,28 @@ fn fails_when(api: &Api, cond: &Expr, var: &str) -> (bool, bool) {
 }
 
 /// Whether a body is one `try` with no `finally` whose handlers include one for every
-/// exception (`Throwable` or `Exception`) and none of which throws.
-fn swallows_everything(body: &Block) -> bool {
-    let [Stmt {
-        kind: StmtKind::Try {
-            catches, finally, ..
-        },
-        ..
-    }] = body.as_slice()
-    else {
+/// exception (`Throwable` or `Exception`) and none of which throws; or such a body under an
+/// `if` whose test calls nothing (`if (rs != null)`).
+pub(super) fn swallows_everything(body: &Block) -> bool {
+    let [stmt] = body.as_slice() else {
         return false;
+    };
+    let (catches, finally) = match &stmt.kind {
+        StmtKind::Try {
+            catches, finally, ..
+        } => (catches, finally),
+        StmtKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            let mut calls = false;
+            cond.walk(&mut |x| calls |= matches!(x.kind, ExprKind::Call(_)));
+            return !calls
+                && swallows_everything(then)
+                && (otherwise.is_empty() || swallows_everything(otherwise));
+        }
+        _ => return false,
     };
     let all = catches.iter().any(|c| match &c.param {
         None => false,
