@@ -526,6 +526,33 @@ impl Summaries {
         let mut failed = HashSet::new();
         let names: Vec<&str> = held.iter().map(|(h, _)| h.as_str()).collect();
         failed_returns(api, &f.body, &names, &[], &mut failed);
+        // C: an integer variable also given what another call returns (`res = close(res)`,
+        // `res = mkdirat(…)`) holds a status on those paths: returning it hands out no
+        // certain resource. (A pointer given another call's result, `p = realloc(p, n)`,
+        // still points at memory.)
+        let mut statuses = HashSet::new();
+        if api.lang == Lang::C && !held.is_empty() {
+            let mut pointers = HashSet::new();
+            crate::model::walk_stmts(&f.body, &mut |s| {
+                if let StmtKind::Bind {
+                    targets,
+                    values,
+                    declared,
+                } = &s.kind
+                {
+                    if declared.as_ref().is_some_and(|t| t.0.contains('*')) {
+                        pointers.extend(targets.iter().filter_map(path_of));
+                    }
+                    if let ([t], [v]) = (targets.as_slice(), values.as_slice()) {
+                        let call = matches!(v.peel().kind, ExprKind::Call(_));
+                        if call && super::api::acquisition(api, self, unit, v, None).is_none() {
+                            statuses.extend(path_of(t));
+                        }
+                    }
+                }
+            });
+            statuses.retain(|p| !pointers.contains(p));
+        }
         crate::model::walk_stmts(&f.body, &mut |s| {
             // `return socket.create_connection(addr)`: the helper's result is the resource,
             // as it would be through a variable.
@@ -561,7 +588,10 @@ impl Summaries {
                         .collect()
                 };
                 for (k, p) in returned.into_iter().enumerate() {
-                    if let Some(p) = p.filter(|p| !failed.contains(&(s.span.start, p.clone()))) {
+                    let p = p.filter(|p| {
+                        !failed.contains(&(s.span.start, p.clone())) && !statuses.contains(p)
+                    });
+                    if let Some(p) = p {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
                             // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
@@ -951,6 +981,7 @@ impl Summaries {
 
     pub(super) fn returned_resource(&self, unit: &Unit, c: &Call) -> Option<Spec> {
         self.callees(unit, c)
+            .filter(|&(id, _)| own_call(unit, id, c))
             .find_map(|(id, _)| self.returns.get(&id).cloned())
     }
 
@@ -1053,6 +1084,23 @@ fn fails_when(api: &Api, cond: &Expr, var: &str) -> (bool, bool) {
         // `if (p)`: null where it failed.
         _ if is_var(e) => (false, true),
         _ => (false, false),
+    }
+}
+
+/// Whether Java call `c` is certainly of function `id` of the file, for an acquisition: called
+/// bare, on `this` or `super`, or on its class by name. On any other receiver the name may be
+/// another type's method (`sc.socket().connect(addr, timeout)` beside the file's own static
+/// `connect(addr, timeout)`), which acquires nothing known.
+fn own_call(unit: &Unit, id: FuncId, c: &Call) -> bool {
+    if unit.lang != Lang::Java {
+        return true;
+    }
+    match c.receiver().map(|r| &r.peel().kind) {
+        None => true,
+        Some(ExprKind::Name(n)) => {
+            matches!(n.as_str(), "this" | "super") || unit.functions[id].owner.as_deref() == Some(n)
+        }
+        Some(_) => false,
     }
 }
 
