@@ -397,6 +397,8 @@ pub struct Function {
     /// `self`. It is also `params[0]` (checks read parameters in order); Java's implicit
     /// `this` is not a parameter, so it is `None` there.
     pub receiver: Option<Param>,
+    /// Python's `global` and `nonlocal` names: assigning one stores outside the function.
+    pub globals: Vec<String>,
 }
 
 impl Function {
@@ -414,6 +416,7 @@ impl Function {
             body: Vec::new(),
             owner: None,
             receiver: None,
+            globals: Vec::new(),
         }
     }
 }

@@ -251,13 +251,19 @@ impl<'s> Py<'s> {
             "break_statement" => StmtKind::Break,
             "continue_statement" => StmtKind::Continue,
             "import_statement" | "import_from_statement" => return self.import(n),
+            "global_statement" | "nonlocal_statement" => {
+                let names: Vec<String> = kids(n)
+                    .into_iter()
+                    .filter(|k| kind_of(*k) == "identifier")
+                    .map(|k| self.text(k).to_string())
+                    .collect();
+                self.lo.current().globals.extend(names);
+                return;
+            }
             // Nothing is evaluated.
-            "pass_statement"
-            | "future_import_statement"
-            | "global_statement"
-            | "nonlocal_statement"
-            | "type_alias_statement"
-            | "comment" => return,
+            "pass_statement" | "future_import_statement" | "type_alias_statement" | "comment" => {
+                return
+            }
             _ => {
                 // `assert`, Python 2 `print` / `exec`, and anything the grammar adds later: keep
                 // the expressions.

@@ -1327,7 +1327,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // assignments inside a function are (nearly always) to locals.
                 let own = (self.func.params.iter().any(|p| p.name == *n)
                     || self.declared.contains_key(n.as_str()))
-                    && !self.statics.contains(n.as_str());
+                    && !self.statics.contains(n.as_str())
+                    && !self.func.globals.contains(n);
                 let global = !own
                     && match self.api.lang {
                         // Every C variable is declared: a name that is neither a parameter nor
@@ -1339,7 +1340,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                         Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
                         // A package-level `var` (not a struct's field of the same name).
                         Lang::Go => self.package_vars.contains(n.as_str()),
-                        Lang::Python | Lang::Rust => false,
+                        // One the function declares `global` or `nonlocal`.
+                        Lang::Python => self.func.globals.contains(n),
+                        Lang::Rust => false,
                     };
                 // A closure assigning a variable of the function around it hands the value out.
                 let captured = !own && self.outer.contains(n.as_str());
