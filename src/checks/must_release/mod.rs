@@ -511,6 +511,9 @@ struct Fx<'a, 'u> {
     /// Locals bound to a closure (`cleanup := func() { … }`): the closure goes where the name
     /// goes, and calling it runs its body.
     closure_vars: HashMap<&'u str, FuncId>,
+    /// Locals the function sets to a boolean literal (`locked = true`): flags it may keep
+    /// beside an acquisition.
+    flags: HashSet<&'u str>,
     /// Locals bound to what a call returns, with that call's arguments (`unlock :=
     /// unlockOnce(&s.mu)`): calling the name may run code that releases what it was made from.
     made_funcs: HashMap<&'u str, Vec<&'u Expr>>,
@@ -581,6 +584,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             buffers: Vec::new(),
             expected_failures: expected_failures(api, &unit.functions[id].body),
             closure_vars: closure_vars(&unit.functions[id].body),
+            flags: bool_flags(&unit.functions[id].body),
             made_funcs: made_funcs(&unit.functions[id].body),
             acquiring: true,
             refill: false,
@@ -1492,6 +1496,14 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             let tested = r >= before || self.tests(cond, r);
             if !tested {
+                // `if (locked) lock.unlock()`: a flag set beside the acquisition, which this
+                // analysis does not follow; which branch still holds it is not known.
+                if self.flag(cond)
+                    && self.mentions_block(then, r) != self.mentions_block(otherwise, r)
+                {
+                    on_then.add(r, UNSURE);
+                    on_else.add(r, UNSURE);
+                }
                 continue;
             }
             // The operator tells which branch the acquisition failed on; the shape of the
@@ -2435,6 +2447,15 @@ impl<'a, 'u> Fx<'a, 'u> {
         false
     }
 
+    /// Whether `cond` is one of the function's boolean flags, or its negation.
+    fn flag(&self, cond: &Expr) -> bool {
+        match &cond.peel().kind {
+            ExprKind::Not(x) => self.flag(x),
+            ExprKind::Name(n) => self.flags.contains(n.as_str()),
+            _ => false,
+        }
+    }
+
     /// Whether resource `r` is held when `cond` holds and when it does not, read from its
     /// operators: `err != nil`, `f == nil`, `fd < 0`, `fd == -1`, `p == MAP_FAILED` (the data's
     /// `failure_values`), `!p`, `p.is_null()`, and `&&` / `||` of those. `None` when the
@@ -2660,6 +2681,24 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
         });
         f = func.parent;
     }
+    out
+}
+
+/// The names `body` sets to a boolean literal: `locked = true`, `ok := false`.
+fn bool_flags(body: &Block) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    crate::model::walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            for (t, v) in targets.iter().zip(values) {
+                if let (ExprKind::Name(n), ExprKind::Lit(Lit::Bool)) = (&t.kind, &v.peel().kind) {
+                    out.insert(n.as_str());
+                }
+            }
+        }
+    });
     out
 }
 
