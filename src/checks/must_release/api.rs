@@ -631,6 +631,16 @@ impl<'m> Api<'m> {
             })
     }
 
+    /// The innermost function of the file around `span`.
+    fn around(&self, span: Span) -> Option<(FuncId, &'m crate::model::Function)> {
+        self.unit
+            .functions
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.span.start <= span.start && span.end <= f.span.end)
+            .min_by_key(|(_, f)| f.span.end - f.span.start)
+    }
+
     /// Java: a local declared as, or bound to a construction of, an in-memory target (rule data
     /// `in_memory`: `StringWriter`), which holds nothing to release.
     fn in_memory_local(&self, v: &Expr) -> bool {
@@ -641,14 +651,7 @@ impl<'m> Api<'m> {
             return false;
         }
         let fits = |t: &TypeRef| self.m.in_memory.iter().any(|m| m == t.simple());
-        let span = v.span;
-        let Some(f) = self
-            .unit
-            .functions
-            .iter()
-            .filter(|f| f.span.start <= span.start && span.end <= f.span.end)
-            .min_by_key(|f| f.span.end - f.span.start)
-        else {
+        let Some((_, f)) = self.around(v.span) else {
             return false;
         };
         let mut hit = false;
@@ -677,14 +680,7 @@ impl<'m> Api<'m> {
             return false;
         }
         let is_stream = |t: &TypeRef| ["Stream", "Writer"].iter().any(|s| t.simple().ends_with(s));
-        let span = v.span;
-        let around = self
-            .unit
-            .functions
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.span.start <= span.start && span.end <= f.span.end)
-            .min_by_key(|(_, f)| f.span.end - f.span.start);
+        let around = self.around(v.span);
         match &v.peel().kind {
             ExprKind::Name(n) => around
                 .and_then(|(_, f)| f.params.iter().find(|p| p.name == *n))
