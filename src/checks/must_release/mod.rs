@@ -1312,7 +1312,6 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
-    /// A target that names a local variable (not a field, element, pointer or global).
     /// Java: a bare name the function neither takes nor declares (with a type or `var`), nor
     /// the functions around it: a field, maybe of a superclass, that the file does not declare.
     fn undeclared_java(&self, t: &Expr) -> bool {
@@ -1324,6 +1323,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     && !self.outer.contains(n.as_str()))
     }
 
+    /// A target that names a local variable (not a field, element, pointer or global).
     fn local_target(&self, t: &Expr) -> Option<String> {
         match &t.kind {
             ExprKind::Name(n) if n != "_" => {
