@@ -454,16 +454,10 @@ impl<'m> Api<'m> {
         {
             return false;
         }
-        // Java's `Util.close(c)`: a static method of a class, by the class's name.
-        let static_of_class = || match c.receiver().map(|r| &r.peel().kind) {
-            Some(ExprKind::Name(q))
-                if self.lang == Lang::Java && q.starts_with(|ch: char| ch.is_ascii_uppercase()) =>
-            {
-                Some(format!("{q}.{name}"))
-            }
-            _ => None,
-        };
-        let Some(path) = self.project_path(c, name).or_else(static_of_class) else {
+        let Some(path) = self
+            .project_path(c, name)
+            .or_else(|| self.static_path(c, name))
+        else {
             return false;
         };
         let known = self.released.borrow().get(&path).cloned();
@@ -478,6 +472,18 @@ impl<'m> Api<'m> {
         args.is_some_and(|a| a.iter().any(|&x| usize::from(x) == i))
     }
 
+    /// Java's `Util.close(c)`: the path of a static method of a class, by the class's name.
+    fn static_path(&self, c: &Call, name: &str) -> Option<String> {
+        match c.receiver().map(|r| &r.peel().kind) {
+            Some(ExprKind::Name(q))
+                if self.lang == Lang::Java && q.starts_with(|ch: char| ch.is_ascii_uppercase()) =>
+            {
+                Some(format!("{q}.{name}"))
+            }
+            _ => None,
+        }
+    }
+
     /// Java: whether a call of a method of another file cannot throw, as that file's summary
     /// says (`JdbcUtils.closeResultSet(rs)` whose body catches everything).
     pub(super) fn project_nothrow(&self, sums: &Summaries, c: &Call) -> bool {
@@ -487,12 +493,12 @@ impl<'m> Api<'m> {
         if self.lang != Lang::Java || sums.by_name.contains_key(name) {
             return false;
         }
-        let path = match c.receiver().map(|r| &r.peel().kind) {
+        let path = match c.receiver() {
             None => name.to_string(),
-            Some(ExprKind::Name(q)) if q.starts_with(|ch: char| ch.is_ascii_uppercase()) => {
-                format!("{q}.{name}")
-            }
-            _ => return false,
+            Some(_) => match self.static_path(c, name) {
+                Some(p) => p,
+                None => return false,
+            },
         };
         if let Some(&known) = self.nothrow_paths.borrow().get(&path) {
             return known;
@@ -774,6 +780,27 @@ impl<'m> Api<'m> {
             Some(r) => format!("{full}.{r}"),
             None => full.to_string(),
         })
+    }
+
+    /// How a test of what an acquisition returned against `other` reads (`p == NULL`,
+    /// `fd < 0`, `fd == -1`, `p == MAP_FAILED`, and their opposites): `Some(true)` when it
+    /// holds only where the acquisition failed, `Some(false)` only where it worked, `None`
+    /// when it does not tell.
+    pub(super) fn failed_if(&self, other: &Expr, op: BinOp) -> Option<bool> {
+        match (&other.peel().kind, op) {
+            (ExprKind::Lit(Lit::Nil), BinOp::Eq) => Some(true),
+            (ExprKind::Lit(Lit::Nil), BinOp::Ne) => Some(false),
+            (ExprKind::Name(n), BinOp::Eq | BinOp::Ne) if self.failure_value(n) => {
+                Some(op == BinOp::Eq)
+            }
+            // A descriptor or a status: negative on failure.
+            (ExprKind::Lit(Lit::Num(Some(n))), op) => match (op, n) {
+                (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => Some(true),
+                (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// A name an acquisition returns when it fails (rule data `failure_values`, where `*`

@@ -2512,23 +2512,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                         _ => return None,
                     },
-                    (ExprKind::Lit(Lit::Nil), BinOp::Eq) => !companion,
-                    (ExprKind::Lit(Lit::Nil), BinOp::Ne) => companion,
-                    // An errno companion (`errno != 0`): non-zero where the call failed.
+                    // An error companion: non-nil, or an errno non-zero, where the call failed.
+                    (ExprKind::Lit(Lit::Nil), BinOp::Eq | BinOp::Ne) if companion => {
+                        op == BinOp::Ne
+                    }
                     (ExprKind::Lit(Lit::Num(Some(0))), BinOp::Ne) if companion => true,
                     (ExprKind::Lit(Lit::Num(Some(0))), BinOp::Eq) if companion => false,
-                    // `p == MAP_FAILED`, `h != INVALID_HANDLE_VALUE`.
-                    (ExprKind::Name(n), BinOp::Eq | BinOp::Ne)
-                        if !companion && self.api.failure_value(n) =>
-                    {
-                        op == BinOp::Eq
-                    }
-                    // A descriptor or a status: negative on failure.
-                    (ExprKind::Lit(Lit::Num(Some(n))), op) if !companion => match (op, n) {
-                        (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
-                        (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => false,
-                        _ => return None,
-                    },
+                    // The resource itself: `p == NULL`, `fd < 0`, `p == MAP_FAILED`.
+                    _ if !companion => self.api.failed_if(other, op)?,
                     _ => return None,
                 };
                 Some(if failed_if_true { (No, Yes) } else { (Yes, No) })

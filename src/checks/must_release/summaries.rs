@@ -1066,20 +1066,10 @@ fn fails_when(api: &Api, cond: &Expr, var: &str) -> (bool, bool) {
         }
         ExprKind::Binary(op, a, b) if is_var(a) || is_var(b) => {
             let (other, op) = if is_var(a) { (b, *op) } else { (a, flip(*op)) };
-            let failed_if_true = match (&other.peel().kind, op) {
-                (ExprKind::Lit(Lit::Nil), BinOp::Eq) => true,
-                (ExprKind::Lit(Lit::Nil), BinOp::Ne) => false,
-                (ExprKind::Name(n), BinOp::Eq | BinOp::Ne) if api.failure_value(n) => {
-                    op == BinOp::Eq
-                }
-                (ExprKind::Lit(Lit::Num(Some(n))), op) => match (op, n) {
-                    (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => true,
-                    (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => false,
-                    _ => return (false, false),
-                },
-                _ => return (false, false),
-            };
-            (failed_if_true, !failed_if_true)
+            match api.failed_if(other, op) {
+                Some(failed) => (failed, !failed),
+                None => (false, false),
+            }
         }
         // `if (p)`: null where it failed.
         _ if is_var(e) => (false, true),
