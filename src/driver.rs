@@ -1198,7 +1198,7 @@ fn enclosing_function(unit: &crate::model::Unit, span: Span) -> String {
         .functions
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.span.start <= span.start && span.end <= f.span.end)
+        .filter(|(_, f)| f.span.contains(span))
         .min_by_key(|(_, f)| f.span.end - f.span.start)
         .map(|(i, _)| i);
     let mut names = Vec::new();

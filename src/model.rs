@@ -26,6 +26,11 @@ impl Span {
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
+
+    /// Whether `inner` lies within this span.
+    pub fn contains(self, inner: Span) -> bool {
+        self.start <= inner.start && inner.end <= self.end
+    }
 }
 
 /// The languages leaklint reads. Every per-language table is an exhaustive `match` on this, so a

@@ -474,7 +474,7 @@ fn path_to<'u>(root: &'u Expr, target: &Expr) -> Option<Vec<&'u Expr>> {
     if std::ptr::eq(root, target) {
         return Some(vec![root]);
     }
-    if !(root.span.start <= target.span.start && target.span.end <= root.span.end) {
+    if !root.span.contains(target.span) {
         return None;
     }
     for kid in root.children() {

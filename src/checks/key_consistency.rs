@@ -527,6 +527,12 @@ impl<'u> Cx<'u> {
         if !self.defined.contains(name) {
             return;
         }
+        // `natural.Less(a, b)` calls another package's function, not the file's `Less`.
+        if let Some(ExprKind::Name(base)) = call.receiver().map(|r| &r.peel().kind) {
+            if self.unit.import_named(base).is_some() {
+                return;
+            }
+        }
         let npos = call.args.len() - call.keywords.len().min(call.args.len());
         let site = CallSite {
             caller: self.current.get(),

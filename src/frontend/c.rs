@@ -928,7 +928,11 @@ impl<'s> C<'s> {
                         declared: None,
                     },
                 ));
-                self.expr(l)
+                // The expression reads the target once assigned: spanning the assignment, the
+                // read comes after the value it reads, not before it.
+                let mut read = self.expr(l);
+                read.span = sp;
+                read
             }
             "parenthesized_expression" => match kids(n).into_iter().next() {
                 Some(k) if kind_of(k) != "compound_statement" => {

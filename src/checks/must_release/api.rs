@@ -540,7 +540,7 @@ impl<'m> Api<'m> {
             .functions
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.span.start <= at.start && at.end <= f.span.end)
+            .filter(|(_, f)| f.span.contains(at))
             .min_by_key(|(_, f)| f.span.end - f.span.start);
         if let Some((id, _)) = func {
             let env = crate::types::TypeEnv::new(self.ctx, self.unit, id);
@@ -643,7 +643,7 @@ impl<'m> Api<'m> {
             .functions
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.span.start <= span.start && span.end <= f.span.end)
+            .filter(|(_, f)| f.span.contains(span))
             .min_by_key(|(_, f)| f.span.end - f.span.start)
     }
 

@@ -806,7 +806,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.finish(&mut st);
                 self.jumps.push((true, None, None, self.finally.len()));
                 let before = self.res.len();
-                self.loops.push(before);
+                // What the condition acquires, it acquires again each time round: C lowers the
+                // assignment in `while ((buf = read_line(f)) != NULL)` just before the loop.
+                let first = match head.as_slice() {
+                    [cond] => (0..in_head)
+                        .rev()
+                        .take_while(|&r| cond.span.contains(self.res[r].acq))
+                        .last()
+                        .unwrap_or(before),
+                    _ => before,
+                };
+                self.loops.push(first);
                 // The body runs where the condition holds: `while ((fd = accept(s)) == -1)`
                 // enters it with nothing acquired.
                 let mut entry = st.clone();
@@ -820,7 +830,19 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                     }
                 }
+                // `for s in (a, b, c): s.close()`: the loop's variable stands for each resource
+                // listed, so what it releases they all are, once the loop is done.
+                let listed = self.listed(head, body);
+                for (r, var) in &listed {
+                    self.res[*r].vars.push(var.clone());
+                }
                 let end = self.block(body, entry);
+                let walked = !listed.is_empty();
+                for (r, var) in listed {
+                    if let Some(i) = self.res[r].vars.iter().rposition(|v| *v == var) {
+                        self.res[r].vars.remove(i);
+                    }
+                }
                 self.loops.pop();
                 if let (Some(cur), Some(last)) = (&end, body.last()) {
                     let mut cur = cur.clone();
@@ -834,7 +856,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                             }
                         }
                     }
-                    self.loop_exit(&cur, last.span, before, "the loop goes round again here");
+                    self.loop_exit(&cur, last.span, first, "the loop goes round again here");
                 }
                 let (_, breaks, conts, _) = self.jumps.pop().unwrap_or_default();
                 // A loop without a condition (`for {}`, `while (true)`) is left only by `break`,
@@ -842,7 +864,24 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if endless(head) {
                     return breaks;
                 }
-                let mut done = join(join(st, end), conts);
+                // A walk over a list of resources runs at least once.
+                let mut done = if walked {
+                    join(end, conts)
+                } else {
+                    join(join(st, end), conts)
+                };
+                // The loop is left only where its condition fails: `while ((line =
+                // read_line(f)) != NULL)`, whose assignment C lowers before the loop, ends with
+                // nothing held, whatever the last iteration did with it.
+                if let (Some(cur), [cond]) = (done.as_mut(), head.as_slice()) {
+                    for r in 0..before {
+                        if (r >= in_head || self.tests(cond, r))
+                            && matches!(self.split(cond, r, in_head), Some((_, Held::No)))
+                        {
+                            self.not_held(cur, r);
+                        }
+                    }
+                }
                 // Called in the condition until it returns false: `for rows.Next()` closes them.
                 if let Some(cur) = done.as_mut() {
                     for r in self.open(cur) {
@@ -1553,6 +1592,42 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.conds.pop();
         }
         join(a, b)
+    }
+
+    /// The resources a loop walks by name, each with the loop's variable: the head lists two
+    /// or more variables (`for s in (a, b):`, `for (Closeable c : new Closeable[] {a, b})`),
+    /// and the body starts by binding the variable to each element in turn.
+    fn listed(&self, head: &[Expr], body: &Block) -> Vec<(usize, String)> {
+        let Some(StmtKind::Bind {
+            targets, values, ..
+        }) = body.first().map(|s| &s.kind)
+        else {
+            return Vec::new();
+        };
+        let ([target], []) = (targets.as_slice(), values.as_slice()) else {
+            return Vec::new();
+        };
+        let Some(var) = path_of(target) else {
+            return Vec::new();
+        };
+        let elems: Vec<&Expr> = match head {
+            [one] => match &one.peel().kind {
+                ExprKind::Other(xs) => xs.iter().collect(),
+                ExprKind::Construct { fields, .. } => fields.iter().map(|(_, e)| e).collect(),
+                _ => return Vec::new(),
+            },
+            many => many.iter().collect(),
+        };
+        let Some(paths) = elems.iter().map(|e| path_of(e)).collect::<Option<Vec<_>>>() else {
+            return Vec::new();
+        };
+        if paths.len() < 2 {
+            return Vec::new();
+        }
+        (0..self.res.len())
+            .filter(|&r| paths.iter().any(|p| self.res[r].vars.contains(p)))
+            .map(|r| (r, var.clone()))
+            .collect()
     }
 
     /// Where the acquisition of `r` failed, nothing made from it was made either: a

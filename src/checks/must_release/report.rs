@@ -136,14 +136,16 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     /// Whether a variable of resource `r` is read in this function before its acquisition, or
     /// by it (`stream = layer.wrap(stream)` in a loop: each iteration's resource takes over the
-    /// last one's). Assigning it is not reading it.
+    /// last one's). Assigning it is not reading it, nor is reading the assignment's result (C's
+    /// `(buf = read_line(f)) != NULL`, which spans the acquisition).
     pub(super) fn carried(&self, r: usize) -> bool {
         let res = &self.res[r];
         let mut hit = false;
         let mut read = |e: &Expr| {
             e.walk(&mut |x| {
-                hit |=
-                    x.span.end <= res.acq.end && path_of(x).is_some_and(|p| res.vars.contains(&p))
+                hit |= x.span.end <= res.acq.end
+                    && !x.span.contains(res.acq)
+                    && path_of(x).is_some_and(|p| res.vars.contains(&p))
             })
         };
         crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
@@ -272,7 +274,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             }
         });
-        let in_closed = |s: Span| closed.iter().any(|c| c.start <= s.start && s.end <= c.end);
+        let in_closed = |s: Span| closed.iter().any(|c| c.contains(s));
         e.walk(&mut |x| {
             let ExprKind::Call(c) = &x.kind else {
                 return;
