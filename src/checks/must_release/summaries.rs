@@ -1095,16 +1095,19 @@ fn own_call(unit: &Unit, id: FuncId, c: &Call) -> bool {
 }
 
 /// Whether a body is one `try` with no `finally` whose handlers include one for every
-/// exception (`Throwable` or `Exception`) and none of which throws; or such a body under an
-/// `if` whose test calls nothing (`if (rs != null)`).
+/// exception (`Throwable` or `Exception`), or for what `close()` declares (`IOException`,
+/// `SQLException`) around nothing but `close()` calls, and none of which throws; or such a body under an `if` whose test calls nothing
+/// (`if (rs != null)`).
 pub(super) fn swallows_everything(body: &Block) -> bool {
     let [stmt] = body.as_slice() else {
         return false;
     };
-    let (catches, finally) = match &stmt.kind {
+    let (tried, catches, finally) = match &stmt.kind {
         StmtKind::Try {
-            catches, finally, ..
-        } => (catches, finally),
+            body,
+            catches,
+            finally,
+        } => (body, catches, finally),
         StmtKind::If {
             cond,
             then,
@@ -1121,8 +1124,11 @@ pub(super) fn swallows_everything(body: &Block) -> bool {
     let all = catches.iter().any(|c| match &c.param {
         None => false,
         Some(p) => p.ty.as_ref().is_some_and(|t| {
-            t.0.split('|')
-                .any(|t| matches!(last_segment(t), "Throwable" | "Exception"))
+            t.0.split('|').any(|t| match last_segment(t) {
+                "Throwable" | "Exception" => true,
+                "IOException" | "SQLException" => only_closes(tried),
+                _ => false,
+            })
         }),
     });
     let mut raises = false;
@@ -1132,6 +1138,25 @@ pub(super) fn swallows_everything(body: &Block) -> bool {
         });
     }
     finally.is_empty() && all && !raises
+}
+
+/// Whether a block does nothing but call `close()`, under tests that call nothing.
+fn only_closes(block: &Block) -> bool {
+    block.iter().all(|s| match &s.kind {
+        StmtKind::Expr(e) => {
+            matches!(&e.peel().kind, ExprKind::Call(c) if c.name() == Some("close") && c.args.is_empty())
+        }
+        StmtKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            let mut calls = false;
+            cond.walk(&mut |x| calls |= matches!(x.kind, ExprKind::Call(_)));
+            !calls && only_closes(then) && only_closes(otherwise)
+        }
+        _ => false,
+    })
 }
 
 /// `&Segment{f: f}` returning a held `f` inside a value of a type this file declares with the
