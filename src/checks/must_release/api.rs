@@ -1258,7 +1258,12 @@ pub(super) fn acquisition(
                 inner.release.clear();
                 inner.callee = format!("new {}", t.simple());
                 // Its methods are the wrapper's: a `PrintWriter`'s do not throw.
-                if let Some(a) = api.m.acquire.iter().find(|a| a.new.as_deref() == Some(t.simple())) {
+                if let Some(a) = api
+                    .m
+                    .acquire
+                    .iter()
+                    .find(|a| a.new.as_deref() == Some(t.simple()))
+                {
                     inner.traits.nothrow.clone_from(&a.nothrow);
                 }
                 if api.m.throwing_wrappers.iter().any(|w| w == t.simple()) {

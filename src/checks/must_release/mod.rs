@@ -1865,8 +1865,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // `free(w)` releases the struct, not what its fields hold.
                 if (self.passes(a, r) || self.holder(a, r) && !self.api.is_release_fn(c))
                     && !lends
-                    && !self.api.borrows(c)
-                    && !self.sums.call_borrows_arg(self.unit, c, i)
+                    && !self.sums.lends_arg(self.api, self.unit, c, i)
                 {
                     cur.set(r, HANDED);
                     self.res[r].handed_off = true;

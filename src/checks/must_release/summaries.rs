@@ -352,6 +352,16 @@ impl Summaries {
         any
     }
 
+    /// Whether argument `i` of this call is only lent. For a function the file defines, its
+    /// definitions tell; for any other, the data's borrowing calls (`copy`, `write`) do.
+    pub(super) fn lends_arg(&self, api: &Api, unit: &Unit, c: &Call, i: usize) -> bool {
+        if self.callees(unit, c).next().is_some() {
+            self.call_borrows_arg(unit, c, i)
+        } else {
+            api.borrows(c)
+        }
+    }
+
     /// Whether function `id` releases its parameter `p`, and whether it keeps or passes it on.
     pub(super) fn param_effects(
         &self,
@@ -423,8 +433,7 @@ impl Summaries {
                                 releases = true;
                             } else if passes_var(api, a, p)
                                 && !api.owning(c)
-                                && !api.borrows(c)
-                                && !self.call_borrows_arg(unit, c, i)
+                                && !self.lends_arg(api, unit, c, i)
                             {
                                 keeps = true;
                             }
