@@ -533,15 +533,7 @@ impl<'m> Api<'m> {
                 return Some(true);
             }
         }
-        // The innermost function around the call.
-        let at = c.func.span;
-        let func = self
-            .unit
-            .functions
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.span.contains(at))
-            .min_by_key(|(_, f)| f.span.end - f.span.start);
+        let func = self.around(c.func.span);
         if let Some((id, _)) = func {
             let env = crate::types::TypeEnv::new(self.ctx, self.unit, id);
             if let Some(t) = env.type_of(r) {
