@@ -467,6 +467,10 @@ pub struct Acquire {
     /// worth a finding, a normal one is not.
     #[serde(default)]
     pub reclaimed: bool,
+    /// Its result is the lowest free descriptor: dropped, it fills the slot that a `close(1)`
+    /// before it freed (`dup(fd)` onto stdout), which is kept by number, not lost.
+    #[serde(default)]
+    pub fills_slot: bool,
     /// A name for something outside the process (a temporary directory's path): calls it is
     /// passed to only use it, so that is no hand-off; returning or storing it still is.
     #[serde(default)]

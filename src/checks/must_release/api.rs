@@ -158,7 +158,8 @@ pub(super) struct Spec {
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
 /// [`Acquire::drained_by_attrs`], [`Acquire::read_to_end_by`], [`Acquire::fails_released`], [`Acquire::finished_if`],
-/// [`Acquire::lent_to_calls`], [`Acquire::lock`] and [`Acquire::reclaimed`].
+/// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`] and
+/// [`Acquire::fills_slot`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
@@ -169,6 +170,7 @@ pub(super) struct Traits {
     pub(super) held_if: Vec<String>,
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
+    pub(super) fills_slot: bool,
     pub(super) lent_to_calls: bool,
     /// See [`Acquire::release_functions`].
     pub(super) release_functions: Vec<String>,
@@ -259,6 +261,7 @@ impl Spec {
                 held_if: a.held_if.clone(),
                 lock: a.lock,
                 reclaimed: a.reclaimed,
+                fills_slot: a.fills_slot,
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),
                 fixed_at: a.fixed_at.clone(),

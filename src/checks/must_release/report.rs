@@ -309,6 +309,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 break;
             }
             if spec.traits.reclaimed
+                || spec.traits.fills_slot
                 || spec.traits.lock
                 || spec.closed_with_owner
                 || self.in_managed_dir(&spec)
