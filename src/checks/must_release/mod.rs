@@ -486,6 +486,8 @@ struct Fx<'a, 'u> {
     in_catch: usize,
     /// Whether the `defer` being visited is followed, in its block, by a sure return.
     defer_then_returns: bool,
+    /// Go: the calls deferred so far, which run at the return also for what is acquired after.
+    deferred: Vec<&'u Expr>,
     /// Conditions of the enclosing branches, innermost last.
     conds: Vec<Span>,
     /// Go: the named error result (`err` of `(n int, err error)`), and for each enclosing
@@ -570,6 +572,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             finally: Vec::new(),
             in_catch: 0,
             defer_then_returns: false,
+            deferred: Vec::new(),
             conds: Vec::new(),
             named_err: named_error_result(&unit.functions[id]),
             err_set: Vec::new(),
@@ -680,6 +683,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 self.effects(e, &mut st);
                 self.finish(&mut st);
+                self.deferred.push(e);
                 st
             }
             StmtKind::Bind {
@@ -2189,6 +2193,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// Ends a statement's evaluation: `?` exits see the state before its acquisitions; then the
     /// acquisitions are made; a call that never returns ends the path.
     fn finish(&mut self, st: &mut Flow) {
+        let first = self.res.len();
         let tries = std::mem::take(&mut self.tries);
         if let (Some(&at), Some(cur)) = (tries.first(), st.as_ref()) {
             let cur = cur.clone();
@@ -2245,8 +2250,35 @@ impl<'a, 'u> Fx<'a, 'u> {
                 cur.set(r, OPEN);
             }
         }
+        if self.res.len() > first && !self.deferred.is_empty() {
+            self.defer_late(st, first);
+        }
         if std::mem::take(&mut self.stops) {
             *st = None;
+        }
+    }
+
+    /// A call deferred before an acquisition runs at the return all the same: `defer func() {
+    /// go func() { cmd.Wait() }() }()` then `return cmd.Start()`. Its effects on the resources
+    /// from `first` on are applied now, as for one deferred after them.
+    fn defer_late(&mut self, st: &mut Flow, first: usize) {
+        let Some(cur) = st.as_mut() else {
+            return;
+        };
+        let outer = (
+            std::mem::take(&mut self.pending),
+            std::mem::take(&mut self.tries),
+            std::mem::take(&mut self.stops),
+        );
+        let mut after = Some(cur.clone());
+        for e in self.deferred.clone() {
+            self.effects(e, &mut after);
+        }
+        (self.pending, self.tries, self.stops) = outer;
+        if let Some(after) = after {
+            for r in first..self.res.len() {
+                cur.set(r, after.get(r).bits);
+            }
         }
     }
 
