@@ -274,9 +274,16 @@ pub fn import_local_name<'a>(path: &'a str, alias: Option<&'a str>) -> &'a str {
     if let Some(a) = alias {
         return a;
     }
-    path.rsplit(['/', '.', ':'])
-        .find(|s| !s.is_empty())
-        .unwrap_or(path)
+    let sep = |b: u8| matches!(b, b'/' | b'.' | b':');
+    let end = path.bytes().rposition(|b| !sep(b)).map_or(0, |i| i + 1);
+    if end == 0 {
+        return path;
+    }
+    let trimmed = &path[..end];
+    match trimmed.bytes().rposition(sep) {
+        Some(i) => &trimmed[i + 1..],
+        None => trimmed,
+    }
 }
 
 impl Import {
@@ -474,7 +481,11 @@ impl TypeRef {
 
 /// The last segment of a dotted or `::` path: `Open` of `os.Open`, `open` of `libc::open`.
 pub fn last_segment(path: &str) -> &str {
-    path.rsplit([':', '.']).next().unwrap_or(path)
+    // Bytes, not a `rsplit` on chars: this runs for most calls of a file.
+    match path.bytes().rposition(|b| b == b':' || b == b'.') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    }
 }
 
 pub type Block = Vec<Stmt>;

@@ -53,6 +53,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         accesses: Vec::new(),
         aliases: HashMap::new(),
         recording: false,
+        walking_keys: false,
         round: 0,
         current: std::cell::Cell::new(0),
         dirty: vec![false; unit.functions.len()],
@@ -128,6 +129,9 @@ enum State {
     Norm,
     Raw,
     Unknown,
+    /// A key read back from a collection (`for key in self._raw`): in whatever form it was
+    /// stored. Unknown, except that a parameter every call passes normalized or so is not raw.
+    Stored,
 }
 
 #[derive(Clone, Debug)]
@@ -206,6 +210,8 @@ struct Cx<'u> {
     /// `a = b` between containers: `a` → `b` (container keys).
     aliases: HashMap<String, String>,
     recording: bool,
+    /// The loop being entered walks a container's keys: its variable is bound `Stored`.
+    walking_keys: bool,
     /// The learning round (0 or 1), and the function being read.
     round: u8,
     current: std::cell::Cell<FuncId>,
@@ -266,9 +272,11 @@ impl<'u> Cx<'u> {
         self.receiver = f.receiver.as_ref().map(|r| r.name.clone());
         let mut env: Env = HashMap::new();
         // A closure sees the state its enclosing function leaves (approximately: parameters).
-        for (p, passed) in self.params(id) {
+        let sites = self.calls.get(&f.name);
+        for (i, (p, passed)) in self.params(id).enumerate() {
             // A parameter is raw, unless every call of the file passes it normalized (`host =
-            // host.lower(); self._finish(host)`).
+            // host.lower(); self._finish(host)`), or normalized or read back from a collection.
+            let stored = || sites.is_some_and(|s| passed_stored(s, i, &p.name));
             env.insert(
                 p.name.clone(),
                 Val {
@@ -276,6 +284,8 @@ impl<'u> Cx<'u> {
                         name: p.name.clone(),
                         state: if passed.is_some() {
                             State::Norm
+                        } else if stored() {
+                            State::Unknown
                         } else {
                             State::Raw
                         },
@@ -336,6 +346,8 @@ impl<'u> Cx<'u> {
     }
 
     fn stmt(&mut self, id: FuncId, s: &'u Stmt, env: &mut Env, returns_norm: &mut Option<bool>) {
+        // Set by a loop for the first statement of its body, which binds its variable.
+        let walking_keys = std::mem::take(&mut self.walking_keys);
         let targets: Vec<Span> = match &s.kind {
             StmtKind::Bind { targets, .. } => targets.iter().map(|t| t.span).collect(),
             _ => Vec::new(),
@@ -400,7 +412,7 @@ impl<'u> Cx<'u> {
                     }
                 } else if values.is_empty() {
                     // `for host in hosts`: the element is not what an earlier loop left in
-                    // the name.
+                    // the name, but what the collection holds.
                     for t in targets {
                         if let ExprKind::Name(n) = &t.peel().kind {
                             env.insert(
@@ -408,7 +420,11 @@ impl<'u> Cx<'u> {
                                 Val {
                                     arg: Arg {
                                         name: n.clone(),
-                                        state: State::Unknown,
+                                        state: if walking_keys {
+                                            State::Stored
+                                        } else {
+                                            State::Unknown
+                                        },
                                         site: None,
                                         case_only: false,
                                     },
@@ -451,10 +467,43 @@ impl<'u> Cx<'u> {
                 merge_branches(env, &before, other);
                 return;
             }
+            StmtKind::Loop { head, body } => {
+                self.walking_keys = matches!(head.as_slice(), [e] if self.walks_keys(id, e));
+                self.block(id, body, env, returns_norm);
+                return;
+            }
             _ => {}
         }
         for b in s.blocks() {
             self.block(id, b, env, returns_norm);
+        }
+    }
+
+    /// Whether a loop over `e` walks the keys of a container: `d.keys()`, `d.items()`, a field
+    /// of the object (`self._raw`), or a local the function indexes (`sub[key] = value`), also
+    /// through `list(…)` or `sorted(…)`. Not a parameter's elements (`for host in hosts`).
+    fn walks_keys(&self, id: FuncId, e: &Expr) -> bool {
+        match &e.peel().kind {
+            ExprKind::Call(c) => match (c.name(), c.receiver(), c.args.as_slice()) {
+                (Some("keys" | "items"), Some(_), []) => true,
+                (Some("list" | "sorted" | "tuple" | "set"), None, [inner]) => {
+                    self.walks_keys(id, inner)
+                }
+                _ => false,
+            },
+            ExprKind::Field(base, _) => ["self", "this"].iter().any(|r| base.is_path(r)),
+            ExprKind::Name(n) => {
+                let mut indexed = false;
+                crate::model::walk_stmts(&self.unit.functions[id].body, &mut |s| {
+                    for x in s.exprs() {
+                        x.walk(&mut |y| {
+                            indexed |= matches!(&y.kind, ExprKind::Index(b, _) if b.is_path(n))
+                        });
+                    }
+                });
+                indexed
+            }
+            _ => false,
         }
     }
 
@@ -1110,6 +1159,24 @@ fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<
         first.get_or_insert(arg);
     }
     first
+}
+
+/// Whether every call passes parameter `i` normalized or read back from a collection.
+fn passed_stored(sites: &[CallSite], i: usize, name: &str) -> bool {
+    !sites.is_empty()
+        && sites.iter().all(|site| {
+            !site.opaque
+                && site
+                    .positional
+                    .get(i)
+                    .or_else(|| {
+                        site.keywords
+                            .iter()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, a)| a)
+                    })
+                    .is_some_and(|a| matches!(a.state, State::Norm | State::Stored))
+        })
 }
 
 /// Joins the state after the `else` branch (`other`) into the one after the `then` branch

@@ -86,14 +86,15 @@ pub(super) fn names_call(entry: &str, c: &Call, path: &mut Option<Option<String>
     let Some(name) = c.name() else {
         return false;
     };
+    let sep = |b: &u8| matches!(b, b'.' | b':');
     let head = entry.len().wrapping_sub(name.len());
     if !entry.ends_with(name)
-        || head > 0 && !entry[..head].ends_with(['.', ':'])
-        || name.contains(['.', ':'])
+        || head > 0 && !sep(&entry.as_bytes()[head - 1])
+        || name.as_bytes().iter().any(sep)
     {
         return false;
     }
-    if !entry.contains(['.', ':']) {
+    if !entry.as_bytes().iter().any(sep) {
         return true;
     }
     let Some(p) = path.get_or_insert_with(|| callee(c)) else {
