@@ -519,8 +519,12 @@ impl<'u> Cx<'u> {
             }
         }
         // Container aliases: `self.nodes_cache = tmp_nodes_cache` (only a name or a field can
-        // be one, so the keys are not worked out for other values).
-        if matches!(value.peel().kind, ExprKind::Name(_) | ExprKind::Field(..)) {
+        // be one, so the keys are not worked out for other values). Not a parameter: two
+        // classes that keep what their constructors are given (`self.environ = environ`) keep
+        // two containers.
+        let param = matches!(&value.peel().kind, ExprKind::Name(n)
+            if self.unit.functions[id].params.iter().any(|p| p.name == *n));
+        if !param && matches!(value.peel().kind, ExprKind::Name(_) | ExprKind::Field(..)) {
             if let (Some(a), Some(b)) = (
                 self.container_key(id, target),
                 self.container_key(id, value),
