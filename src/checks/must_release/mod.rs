@@ -876,8 +876,16 @@ impl<'a, 'u> Fx<'a, 'u> {
                 };
                 // The loop is left only where its condition fails: `while ((line =
                 // read_line(f)) != NULL)`, whose assignment C lowers before the loop, ends with
-                // nothing held, whatever the last iteration did with it.
-                if let (Some(cur), [cond]) = (done.as_mut(), head.as_slice()) {
+                // nothing held, whatever the last iteration did with it. Only a comparison is
+                // such a condition: a bare head may be what the loop walks (`for line in f`).
+                if let (
+                    Some(cur),
+                    [cond @ Expr {
+                        kind: ExprKind::Binary(..) | ExprKind::Not(_),
+                        ..
+                    }],
+                ) = (done.as_mut(), head.as_slice())
+                {
                     for r in 0..before {
                         if (r >= in_head || self.tests(cond, r))
                             && matches!(self.split(cond, r, in_head), Some((_, Held::No)))

@@ -1105,8 +1105,8 @@ fn own_call(unit: &Unit, id: FuncId, c: &Call) -> bool {
 
 /// Whether a body is one `try` with no `finally` whose handlers include one for every
 /// exception (`Throwable` or `Exception`), or for what `close()` declares (`IOException`,
-/// `SQLException`) around nothing but `close()` calls, and none of which throws; or such a body under an `if` whose test calls nothing
-/// (`if (rs != null)`).
+/// `SQLException`) around nothing but `close()` calls, and none of which throws; or such a
+/// body under an `if` whose test calls nothing (`if (rs != null)`).
 pub(super) fn swallows_everything(body: &Block) -> bool {
     let [stmt] = body.as_slice() else {
         return false;
@@ -1122,9 +1122,7 @@ pub(super) fn swallows_everything(body: &Block) -> bool {
             then,
             otherwise,
         } => {
-            let mut calls = false;
-            cond.walk(&mut |x| calls |= matches!(x.kind, ExprKind::Call(_)));
-            return !calls
+            return calls_nothing(cond)
                 && swallows_everything(then)
                 && (otherwise.is_empty() || swallows_everything(otherwise));
         }
@@ -1159,13 +1157,16 @@ fn only_closes(block: &Block) -> bool {
             cond,
             then,
             otherwise,
-        } => {
-            let mut calls = false;
-            cond.walk(&mut |x| calls |= matches!(x.kind, ExprKind::Call(_)));
-            !calls && only_closes(then) && only_closes(otherwise)
-        }
+        } => calls_nothing(cond) && only_closes(then) && only_closes(otherwise),
         _ => false,
     })
+}
+
+/// Whether a test calls nothing (`rs != null`), so cannot throw.
+fn calls_nothing(cond: &Expr) -> bool {
+    let mut calls = false;
+    cond.walk(&mut |x| calls |= matches!(x.kind, ExprKind::Call(_)));
+    !calls
 }
 
 /// `&Segment{f: f}` returning a held `f` inside a value of a type this file declares with the
