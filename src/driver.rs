@@ -1194,13 +1194,7 @@ pub fn is_test_path(path: &str) -> bool {
 /// The name of the innermost named function around `span`, with those it is nested in
 /// (`outer.inner`), for fingerprints; empty at top level.
 fn enclosing_function(unit: &crate::model::Unit, span: Span) -> String {
-    let inner = unit
-        .functions
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.span.contains(span))
-        .min_by_key(|(_, f)| f.span.end - f.span.start)
-        .map(|(i, _)| i);
+    let inner = unit.function_around(span);
     let mut names = Vec::new();
     let mut at = inner;
     while let Some(f) = at.and_then(|i| unit.functions.get(i)) {

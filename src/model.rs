@@ -196,6 +196,16 @@ impl Unit {
         }
     }
 
+    /// The innermost function whose span holds `span`.
+    pub fn function_around(&self, span: Span) -> Option<FuncId> {
+        self.functions
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.span.contains(span))
+            .min_by_key(|(_, f)| f.span.end - f.span.start)
+            .map(|(i, _)| i)
+    }
+
     /// The import a file-local name stands for: `http` for `import "net/http"`, `np` for
     /// `import numpy as np`, `List` for `import java.util.List`.
     pub fn import_named(&self, local: &str) -> Option<&Import> {

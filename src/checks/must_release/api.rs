@@ -597,17 +597,20 @@ impl<'m> Api<'m> {
         ty: &TypeRef,
         args: &[(Option<String>, Expr)],
     ) -> Option<Spec> {
-        let simple = ty.simple();
-        let a = self
-            .m
-            .acquire
-            .iter()
-            .find(|a| a.new.as_deref() == Some(simple))?;
+        let a = self.new_rule(ty)?;
         // An argument built in place is what it wraps: `new PrintWriter(new StringWriter())`.
         // So is a parameter declared as a stream: `new PrintWriter(output)` in `save(OutputStream
         // output)` writes to the caller's stream, which the caller closes.
         let wraps = args.iter().any(|(_, v)| self.wrapped(a, v));
         (!wraps).then(|| Spec::from_rule(a, None))
+    }
+
+    /// The data's row for constructing `ty` (`{ new = "FileInputStream" }`).
+    pub(super) fn new_rule(&self, ty: &TypeRef) -> Option<&'m Acquire> {
+        self.m
+            .acquire
+            .iter()
+            .find(|a| a.new.as_deref() == Some(ty.simple()))
     }
 
     /// Whether argument `v` of a construction by `a` is something already open that it only
@@ -635,12 +638,8 @@ impl<'m> Api<'m> {
 
     /// The innermost function of the file around `span`.
     fn around(&self, span: Span) -> Option<(FuncId, &'m crate::model::Function)> {
-        self.unit
-            .functions
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.span.contains(span))
-            .min_by_key(|(_, f)| f.span.end - f.span.start)
+        let id = self.unit.function_around(span)?;
+        Some((id, &self.unit.functions[id]))
     }
 
     /// Java: a local declared as, or bound to a construction of, an in-memory target (rule data
@@ -1254,12 +1253,7 @@ pub(super) fn acquisition(
                 inner.release.clear();
                 inner.callee = format!("new {}", t.simple());
                 // Its methods are the wrapper's: a `PrintWriter`'s do not throw.
-                if let Some(a) = api
-                    .m
-                    .acquire
-                    .iter()
-                    .find(|a| a.new.as_deref() == Some(t.simple()))
-                {
+                if let Some(a) = api.new_rule(t) {
                     inner.traits.nothrow.clone_from(&a.nothrow);
                 }
                 if api.m.throwing_wrappers.iter().any(|w| w == t.simple()) {

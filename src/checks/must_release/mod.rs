@@ -2789,19 +2789,29 @@ fn outer_names(unit: &Unit, id: FuncId) -> HashSet<&str> {
     out
 }
 
-/// The names `body` sets to a boolean literal: `locked = true`, `ok := false`.
-fn bool_flags(body: &Block) -> HashSet<&str> {
-    let mut out = HashSet::new();
+/// Each name `body` binds, paired with the value it is given there (`a, b = x, y` pairs `a`
+/// with `x`), the value's parentheses and casts peeled.
+fn named_values<'b>(body: &'b Block, f: &mut impl FnMut(&'b str, &'b Expr)) {
     crate::model::walk_stmts(body, &mut |s| {
         if let StmtKind::Bind {
             targets, values, ..
         } = &s.kind
         {
             for (t, v) in targets.iter().zip(values) {
-                if let (ExprKind::Name(n), ExprKind::Lit(Lit::Bool)) = (&t.kind, &v.peel().kind) {
-                    out.insert(n.as_str());
+                if let ExprKind::Name(n) = &t.kind {
+                    f(n, v.peel());
                 }
             }
+        }
+    });
+}
+
+/// The names `body` sets to a boolean literal: `locked = true`, `ok := false`.
+fn bool_flags(body: &Block) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    named_values(body, &mut |n, v| {
+        if matches!(v.kind, ExprKind::Lit(Lit::Bool)) {
+            out.insert(n);
         }
     });
     out
@@ -2810,16 +2820,9 @@ fn bool_flags(body: &Block) -> HashSet<&str> {
 /// The locals of `body` bound to a closure: `cleanup := func() { … }`.
 fn closure_vars(body: &Block) -> HashMap<&str, FuncId> {
     let mut out = HashMap::new();
-    crate::model::walk_stmts(body, &mut |s| {
-        if let StmtKind::Bind {
-            targets, values, ..
-        } = &s.kind
-        {
-            for (t, v) in targets.iter().zip(values) {
-                if let (ExprKind::Name(n), ExprKind::Closure(id)) = (&t.kind, &v.peel().kind) {
-                    out.insert(n.as_str(), *id);
-                }
-            }
+    named_values(body, &mut |n, v| {
+        if let ExprKind::Closure(id) = v.kind {
+            out.insert(n, id);
         }
     });
     out
