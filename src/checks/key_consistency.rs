@@ -54,6 +54,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         aliases: HashMap::new(),
         recording: false,
         walking_keys: false,
+        walking_raw: false,
         round: 0,
         current: std::cell::Cell::new(0),
         dirty: vec![false; unit.functions.len()],
@@ -212,6 +213,8 @@ struct Cx<'u> {
     recording: bool,
     /// The loop being entered walks a container's keys: its variable is bound `Stored`.
     walking_keys: bool,
+    /// The loop being entered walks a collection known to be raw: its variable is bound raw.
+    walking_raw: bool,
     /// The learning round (0 or 1), and the function being read.
     round: u8,
     current: std::cell::Cell<FuncId>,
@@ -329,6 +332,46 @@ impl<'u> Cx<'u> {
             .map(move |(i, p)| (p, sites.and_then(|s| passed_normalized(s, i, &p.name))))
     }
 
+    /// Whether `name` is a parameter of function `id` (or of a function around it) that no
+    /// call of the file passes raw: its form is not known.
+    fn param_of_unknown_form(&self, id: FuncId, name: &str) -> bool {
+        self.unknown_param(id, name, 4)
+    }
+
+    /// [`Cx::param_of_unknown_form`], following a parameter passed on as a raw argument of
+    /// the callee through at most `depth` callers.
+    fn unknown_param(&self, id: FuncId, name: &str, depth: u8) -> bool {
+        for f in crate::checks::support::chain(self.unit, id) {
+            let func = &self.unit.functions[f];
+            if !func.params.iter().any(|p| p.name == name) {
+                continue;
+            }
+            let Some(i) = self.params(f).position(|(p, _)| p.name == name) else {
+                return true;
+            };
+            let sites = self.calls.get(&func.name).filter(|_| {
+                matches!(
+                    func.kind,
+                    FnKind::Function | FnKind::Method | FnKind::Nested
+                )
+            });
+            // Raw because the caller's own parameter is: that one must be known raw.
+            return depth == 0
+                || !sites.is_some_and(|s| {
+                    passed_raw(s, i, name).any(|(caller, a)| {
+                        a.name.is_empty() || !self.unknown_param(caller, &a.name, depth - 1)
+                    })
+                });
+        }
+        false
+    }
+
+    /// Whether `arg`, read in function `id`, is raw and not a parameter of unknown form.
+    fn known_raw(&self, id: FuncId, arg: &Arg) -> bool {
+        arg.state == State::Raw
+            && (arg.name.is_empty() || !self.param_of_unknown_form(id, &arg.name))
+    }
+
     fn starts_normalized(&self, id: FuncId) -> bool {
         self.params(id).any(|(_, passed)| passed.is_some())
     }
@@ -348,6 +391,7 @@ impl<'u> Cx<'u> {
     fn stmt(&mut self, id: FuncId, s: &'u Stmt, env: &mut Env, returns_norm: &mut Option<bool>) {
         // Set by a loop for the first statement of its body, which binds its variable.
         let walking_keys = std::mem::take(&mut self.walking_keys);
+        let walking_raw = std::mem::take(&mut self.walking_raw);
         let targets: Vec<Span> = match &s.kind {
             StmtKind::Bind { targets, .. } => targets.iter().map(|t| t.span).collect(),
             _ => Vec::new(),
@@ -422,6 +466,8 @@ impl<'u> Cx<'u> {
                                         name: n.clone(),
                                         state: if walking_keys {
                                             State::Stored
+                                        } else if walking_raw {
+                                            State::Raw
                                         } else {
                                             State::Unknown
                                         },
@@ -469,6 +515,11 @@ impl<'u> Cx<'u> {
             }
             StmtKind::Loop { head, body } => {
                 self.walking_keys = matches!(head.as_slice(), [e] if self.walks_keys(id, e));
+                // A collection named here, not a call's result (a generator of the file may
+                // yield normalized keys).
+                self.walking_raw = !self.walking_keys
+                    && matches!(head.as_slice(), [e] if matches!(e.peel().kind, ExprKind::Name(_))
+                        && self.known_raw(id, &self.arg(e, env)));
                 self.block(id, body, env, returns_norm);
                 return;
             }
@@ -1165,6 +1216,29 @@ fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<
     first
 }
 
+/// The raw arguments the calls in `sites` pass parameter `i` named `name`, with their callers.
+fn passed_raw<'s>(
+    sites: &'s [CallSite],
+    i: usize,
+    name: &'s str,
+) -> impl Iterator<Item = (FuncId, &'s Arg)> + 's {
+    sites
+        .iter()
+        .filter(|site| !site.opaque)
+        .filter_map(move |site| {
+            site.positional
+                .get(i)
+                .or_else(|| {
+                    site.keywords
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, a)| a)
+                })
+                .filter(|a| a.state == State::Raw)
+                .map(|a| (site.caller, a))
+        })
+}
+
 /// Whether every call passes parameter `i` normalized or read back from a collection.
 fn passed_stored(sites: &[CallSite], i: usize, name: &str) -> bool {
     !sites.is_empty()
@@ -1418,6 +1492,21 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
             }
         }
     }
+    // Lookups of one function under the normalized form of an argument: a raw lookup beside
+    // one is a fallback (`m.get(key)`, then `m.get(key.toLowerCase())`), not a miss.
+    let read_norm: BTreeSet<(FuncId, String, String)> = cx
+        .accesses
+        .iter()
+        .filter(|a| a.op == MapOp::Lookup)
+        .flat_map(|a| {
+            a.shapes.iter().flat_map(move |s| {
+                s.args
+                    .iter()
+                    .filter(|g| !g.name.is_empty() && g.state == State::Norm)
+                    .map(move |g| (a.func, root(&a.key), g.name.to_ascii_lowercase()))
+            })
+        })
+        .collect();
     let dual = |a: &Access, name: &str| {
         stored_as
             .get(&(a.func, root(&a.key), name.to_ascii_lowercase()))
@@ -1494,6 +1583,19 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                 }
                 // An exact lookup before a case-insensitive scan, and a table stored under both
                 // forms of the key, mean the mismatch.
+                // A parameter another function normalizes is raw only if a call of the file
+                // passes it raw: who else calls, and with what, is not known. A function that
+                // normalizes its own parameter for one access expects it raw in the others.
+                if norm.func != raw.func && cx.param_of_unknown_form(raw.func, name)
+                    || raw.op == MapOp::Lookup
+                        && read_norm.contains(&(
+                            raw.func,
+                            root(&raw.key),
+                            name.to_ascii_lowercase(),
+                        ))
+                {
+                    continue;
+                }
                 if raw.op != MapOp::Insert && raw.fallback_scan
                     || dual(norm, name)
                     || dual(raw, name)
