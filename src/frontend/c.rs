@@ -1054,12 +1054,15 @@ impl<'s> C<'s> {
                 }
             }
             "pointer_expression" => self.unary(n.child_by_field_id(F.argument)),
-            "cast_expression" | "sizeof_expression" => match n.child_by_field_id(F.value) {
+            "cast_expression" => match n.child_by_field_id(F.value) {
                 Some(v) => ExprKind::Unary(Box::new(self.expr(v))),
-                // `sizeof(T)`: a constant.
                 None => ExprKind::Lit(Lit::Num(None)),
             },
-            "alignof_expression" | "offsetof_expression" => ExprKind::Lit(Lit::Num(None)),
+            // A constant: `sizeof(*p)` does not evaluate `p` (`p = malloc(sizeof(*p))` reads
+            // nothing before the acquisition).
+            "sizeof_expression" | "alignof_expression" | "offsetof_expression" => {
+                ExprKind::Lit(Lit::Num(None))
+            }
             "parenthesized_expression" => match kids(n).into_iter().next() {
                 Some(c) if kind_of(c) == "compound_statement" => self.statement_expr(c),
                 inner => self.unary(inner),
@@ -1618,7 +1621,7 @@ mod tests {
             [
                 "server.aof_pipe_write_data_to_child = fds[#]",
                 "c.conn.type.close(c.conn)",
-                "x = o(u(u(u(u(p)))), #)",
+                "x = o(u(#), #)",
                 "y = u(arr[i])",
                 "s = \"abc\"",
                 "t = \"%u items\"",

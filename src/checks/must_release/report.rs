@@ -148,11 +148,30 @@ impl<'a, 'u> Fx<'a, 'u> {
                     && path_of(x).is_some_and(|p| res.vars.contains(&p))
             })
         };
+        // A list prepend (`new->next = list; list = new`): the resource links to what its
+        // other name held, so that name, kept across iterations, reaches every one of them.
+        let links = |targets: &[Expr], values: &[Expr]| {
+            let (Some(t), Some(v)) = (targets.first().and_then(path_of), values.first()) else {
+                return false;
+            };
+            path_of(v).is_some_and(|v| {
+                res.vars
+                    .iter()
+                    .any(|q| t != *q && under(&t, q) && !under(&v, q))
+                    && res.vars.contains(&v)
+            })
+        };
+        let mut linked = false;
         crate::model::walk_stmts(&self.func.body, &mut |s| match &s.kind {
-            StmtKind::Bind { values, .. } => values.iter().for_each(&mut read),
+            StmtKind::Bind {
+                targets, values, ..
+            } => {
+                linked |= targets.len() == 1 && values.len() == 1 && links(targets, values);
+                values.iter().for_each(&mut read)
+            }
             _ => s.exprs().into_iter().for_each(&mut read),
         });
-        hit
+        hit || linked
     }
 
     /// Go: `defer f.Close()` inside a loop, for what the loop acquired: it runs only when the
