@@ -669,6 +669,15 @@ impl Summaries {
         if returned.is_empty() {
             return false;
         }
+        // C: an allocation linked into a global structure and returned as well
+        // (`dlist_add(&TT.sockets, fi); return fi;`) stays the structure's.
+        if api.lang == Lang::C
+            && held
+                .iter()
+                .any(|(h, _)| returned.contains(h) && self.kept_elsewhere(api, unit, f, h))
+        {
+            return true;
+        }
         let mut found = false;
         crate::model::walk_stmts(&f.body, &mut |s| {
             let StmtKind::Bind {
@@ -767,7 +776,17 @@ impl Summaries {
                                 && c.receiver().and_then(path_of).is_some_and(|r| {
                                     r.starts_with("self.") || r.starts_with("this.")
                                 });
-                            kept = (api.lang == Lang::C || own_container) && api.keeps(c)
+                            // C: `list_add(&registry, node)` links it into a global.
+                            let into_global = api.lang == Lang::C
+                                && c.args.iter().enumerate().any(|(j, b)| {
+                                    j != i
+                                        && matches!(&b.kind, ExprKind::Unary(x)
+                                        if x.path().is_some_and(|p| {
+                                            !locals.contains(p.split('.').next().unwrap_or(&p))
+                                        }))
+                                });
+                            kept = into_global
+                                || (api.lang == Lang::C || own_container) && api.keeps(c)
                                 || self.callees(unit, c).any(|(id, off)| {
                                     self.keeps
                                         .get(&id)
