@@ -586,7 +586,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             outer: outer_names(unit, id),
             buffers: Vec::new(),
             expected_failures: expected_failures(api, &unit.functions[id].body),
-            closure_vars: closure_vars(&unit.functions[id].body),
+            closure_vars: closure_vars(unit, id),
             flags: bool_flags(&unit.functions[id].body),
             made_funcs: made_funcs(&unit.functions[id].body),
             acquiring: true,
@@ -1377,7 +1377,9 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// A target that names a local variable (not a field, element, pointer or global).
     fn local_target(&self, t: &Expr) -> Option<String> {
         match &t.kind {
-            ExprKind::Name(n) if n != "_" => {
+            // Go's and Rust's `_` discards; Python's is a variable like any other
+            // (`_, path = mkstemp(); os.close(_)`).
+            ExprKind::Name(n) if n != "_" || self.api.lang == Lang::Python => {
                 // In C and Java a bare name may be a global or a field; in Go, Python and Rust
                 // assignments inside a function are (nearly always) to locals.
                 let own = (self.func.params.iter().any(|p| p.name == *n)
@@ -2817,10 +2819,17 @@ fn bool_flags(body: &Block) -> HashSet<&str> {
     out
 }
 
-/// The locals of `body` bound to a closure: `cleanup := func() { … }`.
-fn closure_vars(body: &Block) -> HashMap<&str, FuncId> {
-    let mut out = HashMap::new();
-    named_values(body, &mut |n, v| {
+/// The locals of function `id` bound to a closure: `cleanup := func() { … }`, and Python's
+/// nested `def oracle(…)`, whose name is bound where it is defined.
+fn closure_vars(unit: &Unit, id: FuncId) -> HashMap<&str, FuncId> {
+    let mut out: HashMap<&str, FuncId> = unit
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FnKind::Nested && f.parent == Some(id) && !f.name.is_empty())
+        .map(|(n, f)| (f.name.as_str(), n))
+        .collect();
+    named_values(&unit.functions[id].body, &mut |n, v| {
         if let ExprKind::Closure(id) = v.kind {
             out.insert(n, id);
         }

@@ -181,7 +181,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             return;
         };
         for r in first..self.res.len() {
-            if is_open(st.get(r).bits) && self.releases(c, r) {
+            if is_open(st.get(r).bits) && self.releases(c, r) && !self.collected(r) {
                 self.lost(
                     r,
                     at,
@@ -190,6 +190,26 @@ impl<'a, 'u> Fx<'a, 'u> {
                 );
             }
         }
+    }
+
+    /// Go: whether the function appends resource `r` to a slice (`jobs = append(jobs,
+    /// job{reader: f})`): each iteration's resource is used after the loop, so a deferred
+    /// release is what keeps them all open until then.
+    fn collected(&self, r: usize) -> bool {
+        let vars = &self.res[r].vars;
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |x| {
+            if let ExprKind::Call(c) = &x.kind {
+                if c.func.is_path("append") {
+                    for a in c.args.iter().skip(1) {
+                        a.walk(&mut |y| {
+                            hit |= path_of(y).is_some_and(|p| vars.iter().any(|v| under(&p, v)))
+                        });
+                    }
+                }
+            }
+        });
+        hit
     }
 
     /// Go, in a function whose only result is an error: whether every release of resource `r`
