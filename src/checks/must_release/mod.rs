@@ -627,7 +627,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         },
                         _ => None,
                     })
-                    .any(|c| self.api.is_release_fn(c));
+                    .any(|c| self.releases_first_arg(c));
             self.releasing_stmt = !self.catch_acc.is_empty() && self.only_releases(s);
             st = self.stmt(s, st);
             if std::mem::take(&mut self.releasing_stmt) {

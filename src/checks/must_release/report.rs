@@ -192,6 +192,49 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// C: whether the function releases a standard descriptor (`close(0)`, `xclose(2)`) before
+    /// `at`: the next descriptor opened takes its number (`close(0); open(tty, O_RDWR)` makes
+    /// the terminal stdin), and is kept by that number, not lost.
+    fn std_fd_closed_before(&self, at: Span) -> bool {
+        if self.api.lang != Lang::C {
+            return false;
+        }
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |x| {
+            let ExprKind::Call(c) = &x.kind else {
+                return;
+            };
+            if hit
+                || x.span.end > at.start
+                || !matches!(
+                    c.args.first().map(|a| &a.peel().kind),
+                    Some(ExprKind::Lit(Lit::Num(Some(0..=2))))
+                )
+            {
+                return;
+            }
+            hit = self.releases_first_arg(c);
+        });
+        hit
+    }
+
+    /// Whether call `c` releases its first argument: a release function of the data, or a
+    /// function of the file or the project that releases its first parameter (`xclose(fd)`).
+    pub(super) fn releases_first_arg(&self, c: &Call) -> bool {
+        self.api.is_release_fn(c)
+            || self.sums.callees(self.unit, c).any(|(id, off)| {
+                self.sums
+                    .releases
+                    .get(&id)
+                    .and_then(|v| v.get(off))
+                    .copied()
+                    .unwrap_or(false)
+            })
+            || callee(c)
+                .and_then(|p| self.api.ctx.released_args(&p))
+                .is_some_and(|v| v.contains(&0))
+    }
+
     /// Go: whether the function appends resource `r` to a slice (`jobs = append(jobs,
     /// job{reader: f})`): each iteration's resource is used after the loop, so a deferred
     /// release is what keeps them all open until then.
@@ -349,6 +392,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             if spec.traits.reclaimed
                 || spec.traits.fills_slot
+                || self.std_fd_closed_before(at)
                 || spec.traits.lock
                 || spec.closed_with_owner
                 || self.in_managed_dir(&spec)
