@@ -262,6 +262,18 @@ struct CallSite {
     opaque: bool,
 }
 
+impl CallSite {
+    /// What the call passes parameter `i` named `name`: by position, else by keyword.
+    fn arg_for(&self, i: usize, name: &str) -> Option<&Arg> {
+        self.positional.get(i).or_else(|| {
+            self.keywords
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, a)| a)
+        })
+    }
+}
+
 type Env = HashMap<String, Val>;
 
 /// The names a function binds, and those it hands along ([`Cx::names`]).
@@ -1202,12 +1214,7 @@ fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<
         if site.opaque {
             return None;
         }
-        let arg = site.positional.get(i).or_else(|| {
-            site.keywords
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, a)| a)
-        })?;
+        let arg = site.arg_for(i, name)?;
         if arg.state != State::Norm {
             return None;
         }
@@ -1226,14 +1233,7 @@ fn passed_raw<'s>(
         .iter()
         .filter(|site| !site.opaque)
         .filter_map(move |site| {
-            site.positional
-                .get(i)
-                .or_else(|| {
-                    site.keywords
-                        .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, a)| a)
-                })
+            site.arg_for(i, name)
                 .filter(|a| a.state == State::Raw)
                 .map(|a| (site.caller, a))
         })
@@ -1245,14 +1245,7 @@ fn passed_stored(sites: &[CallSite], i: usize, name: &str) -> bool {
         && sites.iter().all(|site| {
             !site.opaque
                 && site
-                    .positional
-                    .get(i)
-                    .or_else(|| {
-                        site.keywords
-                            .iter()
-                            .find(|(k, _)| k == name)
-                            .map(|(_, a)| a)
-                    })
+                    .arg_for(i, name)
                     .is_some_and(|a| matches!(a.state, State::Norm | State::Stored))
         })
 }
