@@ -1574,8 +1574,6 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                 {
                     continue;
                 }
-                // An exact lookup before a case-insensitive scan, and a table stored under both
-                // forms of the key, mean the mismatch.
                 // A parameter another function normalizes is raw only if a call of the file
                 // passes it raw: who else calls, and with what, is not known. A function that
                 // normalizes its own parameter for one access expects it raw in the others.
@@ -1589,6 +1587,8 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                 {
                     continue;
                 }
+                // An exact lookup before a case-insensitive scan, and a table stored under both
+                // forms of the key, mean the mismatch.
                 if raw.op != MapOp::Insert && raw.fallback_scan
                     || dual(norm, name)
                     || dual(raw, name)

@@ -392,10 +392,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             if spec.traits.reclaimed
                 || spec.traits.fills_slot
-                || self.std_fd_closed_before(at)
                 || spec.traits.lock
                 || spec.closed_with_owner
                 || self.in_managed_dir(&spec)
+                || self.std_fd_closed_before(at)
                 || spec
                     .owner
                     .as_ref()

@@ -653,7 +653,8 @@ impl Summaries {
 
     /// Whether function `id` returns, on some path, a value made from an allocation it keeps
     /// elsewhere (`ret = (char *)e + sizeof(*e)` after `a->list = e`), or what a function of
-    /// [`Summaries::owned_by_arg`] returned (`ret = gc_malloc(n, gc)`).
+    /// [`Summaries::owned_by_arg`] returned (`ret = gc_malloc(n, gc)`), or, in C, the allocation
+    /// itself linked into a global (`dlist_add(&TT.sockets, fi); return fi;`).
     fn returns_kept(&self, api: &Api, unit: &Unit, id: FuncId) -> bool {
         let f = &unit.functions[id];
         let held = self.local_acquisitions(api, unit, id);
