@@ -181,7 +181,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             return;
         };
         for r in first..self.res.len() {
-            if is_open(st.get(r).bits) && self.releases(c, r) && !self.collected(r) {
+            if is_open(st.get(r).bits) && self.releases(c, r) {
                 self.lost(
                     r,
                     at,
@@ -235,26 +235,6 @@ impl<'a, 'u> Fx<'a, 'u> {
                 .is_some_and(|v| v.contains(&0))
     }
 
-    /// Go: whether the function appends resource `r` to a slice (`jobs = append(jobs,
-    /// job{reader: f})`): each iteration's resource is used after the loop, so a deferred
-    /// release is what keeps them all open until then.
-    fn collected(&self, r: usize) -> bool {
-        let vars = &self.res[r].vars;
-        let mut hit = false;
-        each_expr(self.unit, &self.func.body, &mut |x| {
-            if let ExprKind::Call(c) = &x.kind {
-                if c.func.is_path("append") {
-                    for a in c.args.iter().skip(1) {
-                        a.walk(&mut |y| {
-                            hit |= path_of(y).is_some_and(|p| vars.iter().any(|v| under(&p, v)))
-                        });
-                    }
-                }
-            }
-        });
-        hit
-    }
-
     /// Go, in a function whose only result is an error: whether every release of resource `r`
     /// in `block` is a statement of a block that then returns an error (`if err != nil {
     /// l.mu.Unlock(); return err }`), and there is one.
@@ -292,7 +272,13 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// may keep it (`pprof.StartCPUProfile(f)`): a use that may outlive the iteration.
     fn kept_beyond_iteration(&self, r: usize) -> bool {
         let res = &self.res[r];
-        let names = |e: &Expr| path_of(e.peel()).is_some_and(|p| res.vars.contains(&p));
+        let named = |e: &Expr| path_of(e.peel()).is_some_and(|p| res.vars.contains(&p));
+        // Also a value built around it: `jobs = append(jobs, job{reader: f})`.
+        let names = |e: &Expr| {
+            named(e)
+                || matches!(&e.peel().kind, ExprKind::Construct { fields, .. }
+                    if fields.iter().any(|(_, v)| named(v)))
+        };
         let mut hit = false;
         crate::model::walk_stmts(&self.func.body, &mut |s| {
             if let StmtKind::Bind {
@@ -480,7 +466,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             })
             .collect();
         // A `defer` in a loop for what the iteration also stores or hands on (`files[n] = f`,
-        // `pprof.StartCPUProfile(f)`) keeps it open until the function returns on purpose: it
+        // `pprof.StartCPUProfile(f)`, `append(jobs, job{reader: f})`) keeps it open until the function returns on purpose: it
         // is still used after the loop.
         let kept: Vec<bool> = (0..self.res.len())
             .map(|r| {
