@@ -1471,35 +1471,28 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
             }
         }
     }
-    // Lookups of one function under the raw form of an argument. A function that looks up
-    // the raw key first, falls back to the normalized one and stores under the raw one (`v =
-    // m.get(name); if v == null { v = m.get(lower(name)); m.put(name, v) }`) remembers the
-    // spelling for its own first lookup, on purpose.
-    let mut read_raw: BTreeSet<(FuncId, String, String)> = BTreeSet::new();
-    for a in cx.accesses.iter().filter(|a| a.op == MapOp::Lookup) {
-        for shape in &a.shapes {
-            for arg in shape.args.iter().filter(|g| !g.name.is_empty()) {
-                if arg.state == State::Raw {
-                    read_raw.insert((a.func, root(&a.key), arg.name.to_ascii_lowercase()));
-                }
-            }
-        }
-    }
-    // Lookups of one function under the normalized form of an argument: a raw lookup beside
-    // one is a fallback (`m.get(key)`, then `m.get(key.toLowerCase())`), not a miss.
-    let read_norm: BTreeSet<(FuncId, String, String)> = cx
-        .accesses
-        .iter()
-        .filter(|a| a.op == MapOp::Lookup)
-        .flat_map(|a| {
-            a.shapes.iter().flat_map(move |s| {
-                s.args
-                    .iter()
-                    .filter(|g| !g.name.is_empty() && g.state == State::Norm)
-                    .map(move |g| (a.func, root(&a.key), g.name.to_ascii_lowercase()))
+    // Lookups of one function, by container and argument name, under one form of the argument.
+    let read_as = |state: State| -> BTreeSet<(FuncId, String, String)> {
+        cx.accesses
+            .iter()
+            .filter(|a| a.op == MapOp::Lookup)
+            .flat_map(|a| {
+                a.shapes.iter().flat_map(move |s| {
+                    s.args
+                        .iter()
+                        .filter(move |g| !g.name.is_empty() && g.state == state)
+                        .map(move |g| (a.func, root(&a.key), g.name.to_ascii_lowercase()))
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    // A function that looks up the raw key first, falls back to the normalized one and stores
+    // under the raw one (`v = m.get(name); if v == null { v = m.get(lower(name)); m.put(name,
+    // v) }`) remembers the spelling for its own first lookup, on purpose.
+    let read_raw = read_as(State::Raw);
+    // A raw lookup beside one under the normalized form is a fallback (`m.get(key)`, then
+    // `m.get(key.toLowerCase())`), not a miss.
+    let read_norm = read_as(State::Norm);
     let dual = |a: &Access, name: &str| {
         stored_as
             .get(&(a.func, root(&a.key), name.to_ascii_lowercase()))
