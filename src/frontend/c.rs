@@ -511,11 +511,13 @@ impl<'s> C<'s> {
             self.type_fields(base);
         }
         // A `static` local lives as long as the program, like a global: it is listed with the
-        // unit's fields too.
-        let global = global
-            || kids(n)
+        // unit's fields too, and its binding declares no local (what it holds outlives the
+        // call, as `static char *user; … user = strdup(name); return user;` caches it).
+        let static_local = !global
+            && kids(n)
                 .into_iter()
                 .any(|k| kind_of(k) == "storage_class_specifier" && self.text(k) == "static");
+        let global = global || static_local;
         let mut cur = n.walk();
         let decls: Vec<Node> = n.children_by_field_name("declarator", &mut cur).collect();
         for d in decls {
@@ -547,7 +549,7 @@ impl<'s> C<'s> {
                 StmtKind::Bind {
                     targets: vec![self.name(name)],
                     values,
-                    declared,
+                    declared: declared.filter(|_| !static_local),
                 },
             ));
         }
@@ -1518,7 +1520,8 @@ mod tests {
                 "FILE* fp = fopen(p, \"r\")",
                 "stat st = {#}",
                 "sockaddr_in sa = {sin_family: AF_INET}",
-                "char* buf = nil",
+                // A static local declares no local of the call.
+                "buf = nil",
                 "inner in",
             ]
         );
