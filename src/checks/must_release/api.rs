@@ -390,18 +390,26 @@ impl<'m> Api<'m> {
     /// Java: a declared type that is not the JDK's of its simple name, which the rule data's
     /// `returns` means (`java.sql.ResultSet`): an array of them (`ResultSet[]`), a type written
     /// with another package (`com.datastax.driver.core.ResultSet`), or one the file imports
-    /// from another package (`import com.datastax.driver.core.ResultSet;`).
+    /// from another package (`import com.datastax.driver.core.ResultSet;`), or one only a
+    /// wildcard import of another package can give (`import com.datastax.driver.core.*;`
+    /// with no import from the JDK that could).
     fn foreign_java_type(&self, t: &TypeRef) -> bool {
         let jdk = |p: &str| p.starts_with("java.") || p.starts_with("javax.");
         let base = t.base();
         if t.0.ends_with("[]") || base.contains('.') && !jdk(base) {
             return true;
         }
-        self.unit.imports.iter().any(|i| {
-            !i.wildcard
-                && crate::model::import_local_name(&i.path, i.alias.as_deref()) == base
-                && !jdk(&i.path)
-        })
+        let imports = &self.unit.imports;
+        let named = imports.iter().find(|i| {
+            !i.wildcard && crate::model::import_local_name(&i.path, i.alias.as_deref()) == base
+        });
+        match named {
+            Some(i) => !jdk(&i.path),
+            None => {
+                imports.iter().any(|i| i.wildcard && !jdk(&i.path))
+                    && !imports.iter().any(|i| i.wildcard && jdk(&i.path))
+            }
+        }
     }
 
     /// A call of a function of another file whose summary says it returns a fresh resource,
@@ -928,7 +936,7 @@ fn failed_assert(c: &Call) -> bool {
 
 /// A getter (`getStatement`, `get`) or a collection's accessor (`peek`, `next`, `first`):
 /// what it returns is a reference to something the receiver holds.
-fn is_accessor(name: &str) -> bool {
+pub(super) fn is_accessor(name: &str) -> bool {
     let getter = name
         .strip_prefix("get")
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase()));
@@ -936,6 +944,8 @@ fn is_accessor(name: &str) -> bool {
         || matches!(
             name,
             "peek" | "poll" | "element" | "next" | "first" | "last" | "remove" | "take"
+            // A map's: the value returned is one the map already held.
+                | "put" | "putIfAbsent" | "computeIfAbsent" | "replace"
         )
 }
 

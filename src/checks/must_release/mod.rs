@@ -471,6 +471,9 @@ struct Fx<'a, 'u> {
     statuses: HashMap<String, Vec<usize>>,
     /// Statuses of acquisitions not made yet: `(call, variable)`.
     pending_statuses: Vec<(Span, String)>,
+    /// C: a local the acquiring call was given by address besides what it made
+    /// (`buf = mmap_file(path, &size)`): negative where the acquisition failed.
+    sentinels: HashMap<String, Vec<usize>>,
     /// Raw views taken of a local owner, `(owner, view variable)`: `fd = file.as_raw_fd()`.
     views: Vec<(String, String)>,
     /// Break and continue targets: `(is_loop, breaks, continues)`.
@@ -562,6 +565,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             func: &unit.functions[id],
             res: Vec::new(),
             companions: HashMap::new(),
+            sentinels: HashMap::new(),
             statuses: HashMap::new(),
             pending_statuses: Vec::new(),
             views: Vec::new(),
@@ -1021,6 +1025,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             if let ExprKind::Name(n) = &t.kind {
                 self.statuses.remove(n);
+                self.sentinels.remove(n);
             }
             // The named error result assigned again (`err = nil`): no longer known non-nil.
             if matches!(&t.kind, ExprKind::Name(n) if Some(n.as_str()) == self.named_err) {
@@ -1308,6 +1313,19 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             let r = self.new_res(span, vec![name], &spec);
             cur.set(r, OPEN);
+            if self.api.lang == Lang::C {
+                let call = values.iter().find_map(|v| match &v.peel().kind {
+                    ExprKind::Call(c) if v.peel().span == span => Some(c),
+                    _ => None,
+                });
+                for a in call.iter().flat_map(|c| &c.args) {
+                    if let ExprKind::Unary(x) = &a.kind {
+                        if let ExprKind::Name(n) = &x.peel().kind {
+                            self.sentinels.entry(n.clone()).or_default().push(r);
+                        }
+                    }
+                }
+            }
             if let Some(e) = spec.err_result.and_then(|k| targets.get(k)) {
                 if let ExprKind::Name(n) = &e.kind {
                     if n != "_" {
@@ -1547,7 +1565,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             if !is_open(on_then.get(r).bits) {
                 continue;
             }
-            let tested = r >= before || self.tests(cond, r);
+            let tested = r >= before || self.tests(cond, r) || self.tests_sentinel(cond, r);
             if !tested {
                 // `if (locked) lock.unlock()`: a flag set beside the acquisition, which this
                 // analysis does not follow; which branch still holds it is not known.
@@ -2611,6 +2629,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             {
                 Some((Yes, No))
             }
+            ExprKind::Binary(op, a, b) if self.sentinel_failed(a, b, *op, r).is_some() => {
+                let failed = self.sentinel_failed(a, b, *op, r)?;
+                Some(if failed { (No, Yes) } else { (Yes, No) })
+            }
             ExprKind::Binary(op, a, b) => {
                 let (subject, other, op) = if self.subject(a, r, before).is_some() {
                     (a, b, *op)
@@ -2700,6 +2722,39 @@ impl<'a, 'u> Fx<'a, 'u> {
         matches!(&e.peel().kind, ExprKind::Call(c)
             if c.name().is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n))
                 && c.receiver().is_some_and(|x| refers_res(res, x)))
+    }
+
+    fn tests_sentinel(&self, cond: &Expr, r: usize) -> bool {
+        let mut hit = false;
+        cond.walk(&mut |e| {
+            hit |= matches!(&e.kind, ExprKind::Name(n)
+                if self.sentinels.get(n).is_some_and(|rs| rs.contains(&r)));
+        });
+        hit
+    }
+
+    /// Whether `a op b` tests a sentinel of resource `r` (see [`Fx::sentinels`]) for a
+    /// negative value: `Some(true)` where it holds that the acquisition failed.
+    fn sentinel_failed(&self, a: &Expr, b: &Expr, op: BinOp, r: usize) -> Option<bool> {
+        let is = |e: &Expr| {
+            matches!(&e.peel().kind, ExprKind::Name(n)
+                if self.sentinels.get(n).is_some_and(|rs| rs.contains(&r)))
+        };
+        let (other, op) = if is(a) {
+            (b, op)
+        } else if is(b) {
+            (a, flip(op))
+        } else {
+            return None;
+        };
+        match (&other.peel().kind, op) {
+            (ExprKind::Lit(Lit::Num(Some(n))), op) => match (op, n) {
+                (BinOp::Lt, 0) | (BinOp::Le, -1) | (BinOp::Eq, -1) => Some(true),
+                (BinOp::Ge, 0) | (BinOp::Gt, -1) | (BinOp::Ne, -1) => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     fn is_status(&self, var: &str, r: usize) -> bool {

@@ -192,28 +192,62 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
-    /// C: whether the function releases a standard descriptor (`close(0)`, `xclose(2)`) before
-    /// `at`: the next descriptor opened takes its number (`close(0); open(tty, O_RDWR)` makes
-    /// the terminal stdin), and is kept by that number, not lost.
+    /// C, Python: whether the function releases a standard descriptor before `at`: by number
+    /// (`close(0)`, `xclose(2)`), in a loop over descriptors (`while (fd--) close(fd);`,
+    /// `for fd in fds: os.close(fd)`), or by range (`os.closerange(0, maxfd)`). The next
+    /// descriptor opened takes the lowest free number (`close(0); open(tty, O_RDWR)` makes the
+    /// terminal stdin), and is kept by that number, not lost.
     fn std_fd_closed_before(&self, at: Span) -> bool {
-        if self.api.lang != Lang::C {
+        if !matches!(self.api.lang, Lang::C | Lang::Python) {
             return false;
         }
+        let std_fd = |a: Option<&Expr>| {
+            matches!(
+                a.map(|a| &a.peel().kind),
+                Some(ExprKind::Lit(Lit::Num(Some(0..=2))))
+            )
+        };
         let mut hit = false;
         each_expr(self.unit, &self.func.body, &mut |x| {
             let ExprKind::Call(c) = &x.kind else {
                 return;
             };
-            if hit
-                || x.span.end > at.start
-                || !matches!(
-                    c.args.first().map(|a| &a.peel().kind),
-                    Some(ExprKind::Lit(Lit::Num(Some(0..=2))))
-                )
-            {
+            if hit || x.span.end > at.start {
                 return;
             }
-            hit = self.releases_first_arg(c);
+            hit = std_fd(c.args.first()) && self.releases_first_arg(c)
+                || c.name() == Some("closerange") && std_fd(c.args.first());
+        });
+        crate::model::walk_stmts(&self.func.body, &mut |s| {
+            let StmtKind::Loop { head, body } = &s.kind else {
+                return;
+            };
+            if hit || s.span.end > at.start {
+                return;
+            }
+            // The names the header reads, and the variable a `for … in` binds first thing.
+            let mut counters: Vec<&str> = Vec::new();
+            let bound = match body.first().map(|s| &s.kind) {
+                Some(StmtKind::Bind { targets, .. }) => targets.as_slice(),
+                _ => &[],
+            };
+            for e in head.iter().chain(bound) {
+                e.walk(&mut |e| {
+                    if let ExprKind::Name(n) = &e.kind {
+                        counters.push(n);
+                    }
+                });
+            }
+            for st in body {
+                for e in st.exprs() {
+                    e.walk(&mut |x| {
+                        hit |= matches!(&x.kind, ExprKind::Call(c)
+                            if matches!(c.args.first().map(|a| &a.peel().kind),
+                                Some(ExprKind::Name(n)) if counters.contains(&n.as_str()))
+                                && self.releases_first_arg(c));
+                    });
+                }
+            }
         });
         hit
     }

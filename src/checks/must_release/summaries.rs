@@ -806,7 +806,9 @@ impl Summaries {
 
     /// Whether function `id` stores a fresh resource in a field of its own object
     /// (`self.f = open(p)`, `this.in = new FileInputStream(p)`, a Java field assigned by its
-    /// bare name), directly or through a local that holds one.
+    /// bare name), directly or through a local that holds one, on every path: a store under a
+    /// test (`if audit_log: self.logfile = open(audit_log)`) may not happen, and what the
+    /// object then holds is not known.
     pub(super) fn opens_fields(&self, api: &Api, unit: &Unit, id: FuncId) -> bool {
         let f = &unit.functions[id];
         let held: HashSet<String> = self
@@ -816,12 +818,22 @@ impl Summaries {
             .collect();
         let locals = local_names(f);
         let mut opens = false;
-        crate::model::walk_stmts(&f.body, &mut |s| {
+        let mut certain: Vec<&Stmt> = Vec::new();
+        let mut blocks = vec![&f.body];
+        while let Some(b) = blocks.pop() {
+            for s in b {
+                match &s.kind {
+                    StmtKind::Try { body, .. } | StmtKind::Scoped { body, .. } => blocks.push(body),
+                    _ => certain.push(s),
+                }
+            }
+        }
+        for s in certain {
             let StmtKind::Bind {
                 targets, values, ..
             } = &s.kind
             else {
-                return;
+                continue;
             };
             for (t, v) in targets.iter().zip(values) {
                 let own_field = match &t.peel().kind {
@@ -835,7 +847,7 @@ impl Summaries {
                     && (acquisition(api, self, unit, v, None).is_some()
                         || held.iter().any(|h| passes_var(api, v, h)));
             }
-        });
+        }
         opens
     }
 
@@ -1128,7 +1140,15 @@ fn own_call(unit: &Unit, id: FuncId, c: &Call) -> bool {
 /// `SQLException`) around nothing but `close()` calls, and none of which throws; or such a
 /// body under an `if` whose test calls nothing (`if (rs != null)`).
 pub(super) fn swallows_everything(body: &Block) -> bool {
-    let [stmt] = body.as_slice() else {
+    // Guards that return at once come first: `if (rs == null) { return; }`.
+    let guard = |s: &Stmt| {
+        matches!(&s.kind, StmtKind::If { cond, then, otherwise }
+            if calls_nothing(cond)
+                && otherwise.is_empty()
+                && matches!(then.as_slice(), [r] if matches!(&r.kind, StmtKind::Return(vs) if vs.is_empty())))
+    };
+    let start = body.iter().take_while(|s| guard(s)).count();
+    let [stmt] = &body[start..] else {
         return false;
     };
     let (tried, catches, finally) = match &stmt.kind {
@@ -1360,6 +1380,8 @@ fn returns_stored_fn(api: &Api, f: &crate::model::Function) -> bool {
     if plain || returned.is_empty() {
         return false;
     }
+    // Locals stored in a field, put in a container the object holds
+    // (`cache.putIfAbsent(key, st)`), or read from one (`prev = cache.putIfAbsent(key, st)`).
     let mut stored: HashSet<String> = HashSet::new();
     crate::model::walk_stmts(&f.body, &mut |s| {
         if let StmtKind::Bind {
@@ -1368,13 +1390,31 @@ fn returns_stored_fn(api: &Api, f: &crate::model::Function) -> bool {
         {
             if targets.len() == values.len() {
                 for (t, v) in targets.iter().zip(values) {
+                    let from_field = matches!(&v.peel().kind, ExprKind::Call(c)
+                        if c.receiver().is_some_and(field) && c.name().is_some_and(is_accessor));
+                    let n = |e: &Expr| match &e.peel().kind {
+                        ExprKind::Name(n) => Some(n.clone()),
+                        _ => None,
+                    };
                     if field(t) {
-                        if let ExprKind::Name(n) = &v.peel().kind {
-                            stored.insert(n.clone());
-                        }
+                        stored.extend(n(v));
+                    } else if from_field {
+                        stored.extend(n(t));
                     }
                 }
             }
+        }
+        for e in s.exprs() {
+            e.walk(&mut |x| {
+                if let ExprKind::Call(c) = &x.kind {
+                    if c.receiver().is_some_and(field) && api.keeps(c) {
+                        stored.extend(c.args.iter().filter_map(|a| match &a.peel().kind {
+                            ExprKind::Name(n) => Some(n.clone()),
+                            _ => None,
+                        }));
+                    }
+                }
+            });
         }
     });
     returned
