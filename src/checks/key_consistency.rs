@@ -112,6 +112,9 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         for id in 0..cx.unit.functions.len() {
             cx.function(id);
         }
+        // The report judges parameters by the calls as this last reading saw them, when every
+        // normalizer of the file is known.
+        cx.calls = std::mem::take(&mut cx.next_calls);
         report(rule, &cx, out);
     });
     // Owner types only tell containers apart, so the project's index can take findings away
@@ -378,6 +381,72 @@ impl<'u> Cx<'u> {
         false
     }
 
+    /// Whether a container key names a local or parameter handed between functions: not a
+    /// field (`Owner.f`), not one function's own local (`name@f`), not a global of the file.
+    fn plain_local(&self, key: &str) -> bool {
+        !key.contains(['.', '@'])
+            && !self
+                .unit
+                .functions
+                .iter()
+                .enumerate()
+                .any(|(f, func)| func.kind == FnKind::TopLevel && self.names(f).0.contains(key))
+    }
+
+    /// Whether function `from` calls function `to` with `container` as an argument.
+    fn hands(&self, from: FuncId, to: FuncId, container: &str) -> bool {
+        let callee = self.unit.functions[to].name.as_str();
+        let mut found = false;
+        crate::checks::support::each_expr(self.unit, from, &mut |_, x| {
+            found |= matches!(&x.kind, ExprKind::Call(c) if c.name() == Some(callee)
+                && c.args
+                    .iter()
+                    .any(|a| matches!(&a.peel().kind, ExprKind::Name(n) if n == container)));
+        });
+        found
+    }
+
+    /// Whether some function passes what function `from` returns to function `to`:
+    /// `to(from(…))`, or `x = from(…)` then `to(x)`.
+    fn relays(&self, from: FuncId, to: FuncId) -> bool {
+        let (from, to) = (
+            self.unit.functions[from].name.as_str(),
+            self.unit.functions[to].name.as_str(),
+        );
+        let calls = |e: &Expr, name: &str| matches!(&e.peel().kind, ExprKind::Call(c) if c.name() == Some(name));
+        (0..self.unit.functions.len()).any(|f| {
+            let mut made: Vec<&str> = Vec::new();
+            crate::model::walk_stmts(&self.unit.functions[f].body, &mut |s| {
+                if let StmtKind::Bind { targets, values, .. } = &s.kind {
+                    for (t, v) in targets.iter().zip(values) {
+                        if let (ExprKind::Name(n), true) = (&t.kind, calls(v, from)) {
+                            made.push(n);
+                        }
+                    }
+                }
+            });
+            let mut found = false;
+            crate::checks::support::each_expr(self.unit, f, &mut |_, x| {
+                found |= matches!(&x.kind, ExprKind::Call(c) if c.name() == Some(to)
+                    && c.args.iter().any(|a| calls(a, from)
+                        || matches!(&a.peel().kind, ExprKind::Name(n) if made.contains(&n.as_str()))));
+            });
+            found
+        })
+    }
+
+    /// Whether a call in function `from` of function `to` passes `to`'s parameter `name` raw.
+    /// A key that is not a parameter of `to` counts as passed raw.
+    fn passes_raw_from(&self, from: FuncId, to: FuncId, name: &str) -> bool {
+        let func = &self.unit.functions[to];
+        let Some(i) = self.params(to).position(|(p, _)| p.name == name) else {
+            return true;
+        };
+        self.calls
+            .get(&func.name)
+            .is_some_and(|sites| passed_raw(sites, i, name).any(|(caller, _)| caller == from))
+    }
+
     /// Whether `arg`, read in function `id`, is raw and not a parameter of unknown form.
     fn known_raw(&self, id: FuncId, arg: &Arg) -> bool {
         arg.state == State::Raw
@@ -427,7 +496,10 @@ impl<'u> Cx<'u> {
                 }
             }
             for e in s.exprs() {
-                e.walk(&mut |x| self.access(id, x, &targets, deleting, env));
+                e.walk(&mut |x| {
+                    self.access(id, x, &targets, deleting, env);
+                    self.call_site(x, env);
+                });
             }
         } else {
             for e in s.exprs() {
@@ -641,6 +713,16 @@ impl<'u> Cx<'u> {
             return;
         };
         if !self.defined.contains(name) {
+            return;
+        }
+        // `self._store.get(name)` in the file's own `get`: the container's method, not a
+        // recursive call.
+        let caller = &self.unit.functions[self.current.get()];
+        if caller.name == name
+            && call
+                .receiver()
+                .is_some_and(|r| !matches!(&r.peel().kind, ExprKind::Name(n) if matches!(n.as_str(), "self" | "this" | "cls")))
+        {
             return;
         }
         // `natural.Less(a, b)` calls another package's function, not the file's `Less`.
@@ -1566,6 +1648,23 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                         .any(|p| p.name == *name)
                 {
                     continue;
+                }
+                // Two functions' containers of one plain name are one object only where one
+                // of them hands it to the other (`self._fill(host, tmp_nodes_cache)`); each
+                // may as well hold its own copy (`metadata = copy.copy(...)`). Handed from the
+                // normalizing function, the raw key is raw only as that function passes it.
+                if norm.func != raw.func && cx.plain_local(&raw.key) && cx.plain_local(&norm.key) {
+                    let down = cx.hands(norm.func, raw.func, &raw.container);
+                    if !down
+                        && !cx.hands(raw.func, norm.func, &raw.container)
+                        && !cx.relays(norm.func, raw.func)
+                        && !cx.relays(raw.func, norm.func)
+                    {
+                        continue;
+                    }
+                    if down && !cx.passes_raw_from(norm.func, raw.func, name) {
+                        continue;
+                    }
                 }
                 // A parameter another function normalizes is raw only if a call of the file
                 // passes it raw: who else calls, and with what, is not known. A function that
