@@ -407,6 +407,9 @@ struct Res {
     skipped: Option<Span>,
     /// Returned, stored, captured or passed on somewhere: not a plain acquire-use-release.
     handed_off: bool,
+    /// A test the acquisition was made under, as written (`out != NULL` of `if (out != NULL
+    /// && pipe(fds) != 0)`): where a later test of it fails, nothing was acquired.
+    guard: Option<String>,
     /// Closes with the object that made it (`closed_with_owner`), so goes where it goes.
     with_owner: bool,
     /// Whether an exception may leak it: not for a receiver that merely has a `lock()` method
@@ -435,6 +438,7 @@ impl Res {
             throws_within: None,
             skipped: None,
             handed_off: false,
+            guard: None,
             with_owner: false,
             exceptions: false,
         }
@@ -717,6 +721,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         }
                     }
                 }
+                let made_here = self.res.len();
                 for v in values {
                     self.effects(v, &mut st);
                     // Whatever is returned is the caller's, and so is a lock of an object
@@ -736,6 +741,15 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 }
                 self.finish(&mut st);
+                // Made by the return itself and returned with it: `return out, cmd, cmd.Start()`.
+                if let Some(cur) = st.as_mut() {
+                    for r in made_here..self.res.len() {
+                        if is_open(cur.get(r).bits) && values.iter().any(|v| self.passes(v, r)) {
+                            cur.set(r, HANDED);
+                            self.res[r].handed_off = true;
+                        }
+                    }
+                }
                 if let Some(cur) = &st {
                     let nested =
                         !self.conds.is_empty() || !self.jumps.is_empty() || self.in_catch > 0;
@@ -1559,10 +1573,28 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.block(otherwise, None);
             return None;
         };
+        // `if (out != NULL && pipe(fds) != 0)`: the pipe is made only where `out` is set.
+        if let ExprKind::Binary(BinOp::And, a, _) = &cond.peel().kind {
+            for res in &mut self.res[before..] {
+                if !a.span.contains(res.acq) {
+                    res.guard = Some(crate::checks::support::render(a));
+                }
+            }
+        }
+        let shown = self.res[..before]
+            .iter()
+            .any(|r| r.guard.is_some())
+            .then(|| crate::checks::support::render(cond));
         let mut on_then = cur.clone();
         let mut on_else = cur;
         for r in 0..self.res.len() {
             if !is_open(on_then.get(r).bits) {
+                continue;
+            }
+            // Tested again (`if (out != NULL) close(fds[0])`): where the test fails, the
+            // acquisition was never made.
+            if r < before && shown.is_some() && self.res[r].guard == shown {
+                self.not_held(&mut on_else, r);
                 continue;
             }
             let tested = r >= before || self.tests(cond, r) || self.tests_sentinel(cond, r);

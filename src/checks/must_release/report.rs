@@ -238,7 +238,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     }
                 });
             }
-            for st in body {
+            crate::model::walk_stmts(body, &mut |st| {
                 for e in st.exprs() {
                     e.walk(&mut |x| {
                         hit |= matches!(&x.kind, ExprKind::Call(c)
@@ -247,7 +247,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                                 && self.releases_first_arg(c));
                     });
                 }
-            }
+            });
         });
         hit
     }

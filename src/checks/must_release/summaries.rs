@@ -604,7 +604,10 @@ impl Summaries {
                         if let Some((_, spec)) = held.iter().find(|(h, _)| *h == p) {
                             // One that the helper also keeps (a global table, a
                             // `t.Cleanup(func() { f.Close() })`) is not the caller's alone.
-                            if ret.is_none() && !self.kept_elsewhere(api, unit, f, &p) {
+                            if ret.is_none()
+                                && !self.kept_elsewhere(api, unit, f, &p)
+                                && !released_first(api, f, &p, spec)
+                            {
                                 let mut spec = spec.clone();
                                 spec.results = vec![k];
                                 spec.out_arg = None;
@@ -1349,6 +1352,33 @@ fn called_names<'u>(
         });
     }
     (names, calls_own)
+}
+
+/// Whether a statement of `f`'s own body, run on every path before any return, releases
+/// `var` (or defers its release): `process.communicate()`, `defer resp.Body.Close()`. What the
+/// function returns then is spent, not the caller's to release.
+fn released_first(api: &Api, f: &crate::model::Function, var: &str, spec: &Spec) -> bool {
+    let mut straight = f.body.iter().take_while(|s| {
+        !matches!(
+            s.kind,
+            StmtKind::Return(_) | StmtKind::Label(_) | StmtKind::Goto(_)
+        )
+    });
+    straight.any(|s| {
+        let (StmtKind::Expr(e) | StmtKind::Defer(e)) = &s.kind else {
+            return false;
+        };
+        let ExprKind::Call(c) = &e.peel().kind else {
+            return false;
+        };
+        let by_method = c.receiver().and_then(path_of).is_some_and(|r| {
+            let called = format!("{r}.{}", c.name().unwrap_or(""));
+            spec.release.iter().any(|m| called == format!("{var}.{m}"))
+        });
+        let by_function =
+            api.is_release_fn(c) && c.args.first().and_then(path_of).is_some_and(|a| a == var);
+        by_method || by_function
+    })
 }
 
 /// See [`Summaries::returns_stored`].
