@@ -549,6 +549,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                     ExitKind::Discarded => others[0].2.clone(),
                     _ => String::new(),
                 };
+                // Deferred in a loop and released at the return: what piles up until then is
+                // a spike, not a leak, and is reported as a warning.
+                let piles_only = others.iter().all(|o| o.0 == ExitKind::DeferInLoop);
                 let finding = Finding {
                     span: res.acq,
                     message: if message.is_empty() {
@@ -557,7 +560,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         format!(": {message}")
                     },
                     labels,
-                    demoted: false,
+                    demoted: piles_only,
                 };
                 out.push((kind, res.what, finding));
                 continue;
