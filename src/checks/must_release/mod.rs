@@ -2661,11 +2661,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             {
                 Some((Yes, No))
             }
-            ExprKind::Binary(op, a, b) if self.sentinel_failed(a, b, *op, r).is_some() => {
-                let failed = self.sentinel_failed(a, b, *op, r)?;
-                Some(if failed { (No, Yes) } else { (Yes, No) })
-            }
             ExprKind::Binary(op, a, b) => {
+                if let Some(failed) = self.sentinel_failed(a, b, *op, r) {
+                    return Some(if failed { (No, Yes) } else { (Yes, No) });
+                }
                 let (subject, other, op) = if self.subject(a, r, before).is_some() {
                     (a, b, *op)
                 } else {
@@ -2759,8 +2758,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     fn tests_sentinel(&self, cond: &Expr, r: usize) -> bool {
         let mut hit = false;
         cond.walk(&mut |e| {
-            hit |= matches!(&e.kind, ExprKind::Name(n)
-                if self.sentinels.get(n).is_some_and(|rs| rs.contains(&r)));
+            hit |= matches!(&e.kind, ExprKind::Name(n) if self.is_sentinel(n, r));
         });
         hit
     }
@@ -2768,10 +2766,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// Whether `a op b` tests a sentinel of resource `r` (see [`Fx::sentinels`]) for a
     /// negative value: `Some(true)` where it holds that the acquisition failed.
     fn sentinel_failed(&self, a: &Expr, b: &Expr, op: BinOp, r: usize) -> Option<bool> {
-        let is = |e: &Expr| {
-            matches!(&e.peel().kind, ExprKind::Name(n)
-                if self.sentinels.get(n).is_some_and(|rs| rs.contains(&r)))
-        };
+        let is = |e: &Expr| matches!(&e.peel().kind, ExprKind::Name(n) if self.is_sentinel(n, r));
         let (other, op) = if is(a) {
             (b, op)
         } else if is(b) {
@@ -2787,6 +2782,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             },
             _ => None,
         }
+    }
+
+    fn is_sentinel(&self, var: &str, r: usize) -> bool {
+        self.sentinels.get(var).is_some_and(|rs| rs.contains(&r))
     }
 
     fn is_status(&self, var: &str, r: usize) -> bool {

@@ -1412,6 +1412,10 @@ fn returns_stored_fn(api: &Api, f: &crate::model::Function) -> bool {
     }
     // Locals stored in a field, put in a container the object holds
     // (`cache.putIfAbsent(key, st)`), or read from one (`prev = cache.putIfAbsent(key, st)`).
+    let name = |e: &Expr| match &e.peel().kind {
+        ExprKind::Name(n) => Some(n.clone()),
+        _ => None,
+    };
     let mut stored: HashSet<String> = HashSet::new();
     crate::model::walk_stmts(&f.body, &mut |s| {
         if let StmtKind::Bind {
@@ -1422,14 +1426,10 @@ fn returns_stored_fn(api: &Api, f: &crate::model::Function) -> bool {
                 for (t, v) in targets.iter().zip(values) {
                     let from_field = matches!(&v.peel().kind, ExprKind::Call(c)
                         if c.receiver().is_some_and(field) && c.name().is_some_and(is_accessor));
-                    let n = |e: &Expr| match &e.peel().kind {
-                        ExprKind::Name(n) => Some(n.clone()),
-                        _ => None,
-                    };
                     if field(t) {
-                        stored.extend(n(v));
+                        stored.extend(name(v));
                     } else if from_field {
-                        stored.extend(n(t));
+                        stored.extend(name(t));
                     }
                 }
             }
@@ -1438,10 +1438,7 @@ fn returns_stored_fn(api: &Api, f: &crate::model::Function) -> bool {
             e.walk(&mut |x| {
                 if let ExprKind::Call(c) = &x.kind {
                     if c.receiver().is_some_and(field) && api.keeps(c) {
-                        stored.extend(c.args.iter().filter_map(|a| match &a.peel().kind {
-                            ExprKind::Name(n) => Some(n.clone()),
-                            _ => None,
-                        }));
+                        stored.extend(c.args.iter().filter_map(name));
                     }
                 }
             });
