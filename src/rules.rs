@@ -463,8 +463,8 @@ pub struct Acquire {
     /// is reported only in a function that also releases it somewhere.
     #[serde(default)]
     pub lock: bool,
-    /// Reclaimed by the runtime once unreachable (Go 1.23+ timers): an error exit may still be
-    /// worth a finding, a normal one is not.
+    /// Reclaimed without a release: Go 1.23+ timers once unreachable, a Java child process,
+    /// which the JVM waits for and whose pipes it closes when the child exits. No exit leaks it.
     #[serde(default)]
     pub reclaimed: bool,
     /// Its result is the lowest free descriptor: dropped, it fills the slot that a `close(1)`

@@ -1030,15 +1030,21 @@ impl<'a, 'u> Fx<'a, 'u> {
     ) {
         // `err` assigned again stops being the companion of what is open on this path; it
         // stays one for an acquisition made on another path, as after `if tls { l, err =
-        // tls.Listen(…) } else { l, err = net.Listen(…) }`.
+        // tls.Listen(…) } else { l, err = net.Listen(…) }`. So does C's status, after `#ifdef
+        // HAVE_PIPE2 ret = pipe2(p, 0); #else ret = pipe(p); #endif`.
         for t in targets {
             if let (ExprKind::Name(n), Some(cur)) = (&t.kind, st.as_ref()) {
                 if let Some(rs) = self.companions.get_mut(n) {
                     rs.retain(|&r| !is_open(cur.get(r).bits));
                 }
+                if let Some(rs) = self.statuses.get_mut(n) {
+                    rs.retain(|&r| !is_open(cur.get(r).bits));
+                }
             }
             if let ExprKind::Name(n) = &t.kind {
-                self.statuses.remove(n);
+                if st.is_none() {
+                    self.statuses.remove(n);
+                }
                 self.sentinels.remove(n);
             }
             // The named error result assigned again (`err = nil`): no longer known non-nil.
@@ -1986,7 +1992,12 @@ impl<'a, 'u> Fx<'a, 'u> {
             self.pend_out_arg(c, span, spec);
         }
         if let Some(&s) = c.name().and_then(|n| self.sums.storage_of.get(n)) {
-            if c.name() != Some(self.func.name.as_str()) {
+            let object = self.sums.storage[s].object.and_then(|i| c.args.get(i));
+            if c.name() != Some(self.func.name.as_str())
+                && !object
+                    .and_then(out_var)
+                    .is_some_and(|o| self.callers_object(&o))
+            {
                 self.pending.push(Pending::Storage(span, s));
             }
         }
@@ -2000,8 +2011,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let Some(v) = spec.out_arg.and_then(|i| c.args.get(i)).and_then(out_var) else {
             return;
         };
-        if !self.func.params.iter().any(|p| p.name == v) && (spec.traits.lock || !self.c_global(&v))
-        {
+        if !self.callers_object(&v) && (spec.traits.lock || !self.c_global(&v)) {
             self.pending
                 .push(Pending::Vars(span, vec![v], Box::new(spec)));
         }
@@ -2016,6 +2026,22 @@ impl<'a, 'u> Fx<'a, 'u> {
             a.walk(&mut |x| flagged |= matches!(&x.kind, ExprKind::Name(n) if *n == at.flag));
         }
         flagged.then_some(at.arg)
+    }
+
+    /// Whether `e` is, or is in, an object of the caller's: a parameter (`fds`), a part of one
+    /// (`td->pipes`), or of a local taken from one (`nd->pipes` after `nd = td->io_ops_data`).
+    /// What is made into it is the caller's to release.
+    fn callers_object(&self, p: &str) -> bool {
+        let is_param = |n: &str| self.func.params.iter().any(|p| p.name == n);
+        let root = p.split('.').next().unwrap_or(p);
+        if is_param(root) {
+            return root == p || self.api.lang == Lang::C;
+        }
+        self.api.lang == Lang::C
+            && root != p
+            && crate::checks::support::local_value(&self.func.body, root)
+                .and_then(|v| path_of(v.peel()))
+                .is_some_and(|v| v.contains('.') && is_param(v.split('.').next().unwrap_or(&v)))
     }
 
     /// C: a variable path whose root the function neither declares nor takes as a parameter
@@ -2043,7 +2069,11 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         for r in 0..self.res.len() {
             let res = &self.res[r];
-            if !res.exceptions || res.throws.is_some() || !leaks(cur.get(r).bits) {
+            if !res.exceptions
+                || res.throws.is_some()
+                || res.traits.reclaimed
+                || !leaks(cur.get(r).bits)
+            {
                 continue;
             }
             // Caught around here: leaks only if the handler neither releases nor uses it.

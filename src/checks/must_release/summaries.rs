@@ -9,6 +9,9 @@ use super::*;
 pub(super) struct Storage {
     pub(super) acquirer: String,
     pub(super) fields: BTreeSet<String>,
+    /// The parameter whose fields they are, when all are one's (`str->data` of `cstr_alloc(str,
+    /// n)`).
+    pub(super) object: Option<usize>,
     /// Functions that release every one of the fields, and functions that call those.
     pub(super) releasers: HashSet<String>,
 }
@@ -562,6 +565,8 @@ impl Summaries {
             });
             statuses.retain(|p| !pointers.contains(p));
         }
+        // Where the resource is returned: the variable, if any, and how many values.
+        let mut how: Option<(Option<String>, usize)> = None;
         crate::model::walk_stmts(&f.body, &mut |s| {
             // `return socket.create_connection(addr)`: the helper's result is the resource,
             // as it would be through a variable.
@@ -576,6 +581,7 @@ impl Summaries {
                             spec.receiver = false;
                             spec.callee = f.name.clone();
                             ret = Some(spec);
+                            how = Some((None, 1));
                             return;
                         }
                     }
@@ -618,12 +624,19 @@ impl Summaries {
                                 .then(|| f.results.len() - 1);
                                 spec.callee = f.name.clone();
                                 ret = Some(spec);
+                                how = Some((Some(p), vs.len().max(1)));
                             }
                         }
                     }
                 }
             }
         });
+        if let (Some(spec), Some((var, arity))) = (&ret, &how) {
+            let k = spec.results.first().copied().unwrap_or(0);
+            if api.lang != Lang::C && self.mixed_result(api, unit, id, var.as_deref(), k, *arity) {
+                ret = None;
+            }
+        }
         // Only C and Rust write through a parameter; elsewhere assigning one is local.
         let writes_through = matches!(api.lang, Lang::C | Lang::Rust);
         let out = f.params.iter().enumerate().find_map(|(i, p)| {
@@ -652,6 +665,61 @@ impl Summaries {
             Some(spec)
         });
         (ret, out)
+    }
+
+    /// Whether the resource a helper returns (as result `k` of `arity`, through variable `var`
+    /// if any) is only one of the values it can return: another return gives back something
+    /// else in its place (`return proc` when asked not to block, `return out, err,
+    /// proc.returncode` otherwise), or the variable is also given other values (IPython's
+    /// `ipdir = tempfile.mkdtemp()` only where the home is not writable). Its caller cannot
+    /// know it got the resource. (C is left to its status checks: `return -errno`.)
+    fn mixed_result(
+        &self,
+        api: &Api,
+        unit: &Unit,
+        id: FuncId,
+        var: Option<&str>,
+        k: usize,
+        arity: usize,
+    ) -> bool {
+        let f = &unit.functions[id];
+        let held = self.local_acquisitions(api, unit, id);
+        // The resource, another one, a wrapper of one, or a literal (`nil`, `None`, `-1`).
+        let resourceful = |v: &Expr| {
+            let v = v.peel();
+            matches!(v.kind, ExprKind::Lit(_))
+                || held.iter().any(|(h, _)| carries(v, h))
+                || (matches!(v.kind, ExprKind::Call(_) | ExprKind::Construct { .. })
+                    && super::api::acquisition(api, self, unit, v, None).is_some())
+        };
+        let mut mixed = false;
+        crate::model::walk_stmts(&f.body, &mut |s| match &s.kind {
+            StmtKind::Return(vs) if !vs.is_empty() => {
+                mixed |= match vs.get(k) {
+                    Some(v) if vs.len() == arity => !resourceful(v),
+                    // `return out, err, code` where the resource is returned alone, or
+                    // Go's `return other(…)` standing for all the results.
+                    _ => !(vs.len() == 1 && resourceful(&vs[0])),
+                };
+            }
+            StmtKind::Bind {
+                targets, values, ..
+            } => {
+                for (i, t) in targets.iter().enumerate() {
+                    if var.is_none() || path_of(t).as_deref() != var {
+                        continue;
+                    }
+                    let v = match values.len() {
+                        n if n == targets.len() => &values[i],
+                        1 => &values[0],
+                        _ => continue,
+                    };
+                    mixed |= !resourceful(v);
+                }
+            }
+            _ => {}
+        });
+        mixed
     }
 
     /// Whether function `id` returns, on some path, a value made from an allocation it keeps
@@ -901,6 +969,7 @@ impl Summaries {
                 .map(|(v, _)| v.clone())
                 .collect();
             let mut fields = BTreeSet::new();
+            let mut roots = HashSet::new();
             let (mut fails, mut succeeds) = (false, false);
             let top: HashSet<Span> = f.body.iter().map(|s| s.span).collect();
             crate::model::walk_stmts(&f.body, &mut |s| match &s.kind {
@@ -923,6 +992,9 @@ impl Summaries {
                             || held.iter().any(|h| passes_var(api, v, h));
                         if fresh {
                             fields.insert(n.clone());
+                            roots.insert(
+                                root.and_then(|r| f.params.iter().position(|p| p.name == r)),
+                            );
                         }
                     }
                 }
@@ -948,9 +1020,14 @@ impl Summaries {
             if releasers.is_empty() {
                 continue;
             }
+            let object = match roots.into_iter().collect::<Vec<_>>().as_slice() {
+                [Some(i)] => Some(*i),
+                _ => None,
+            };
             storage.push(Storage {
                 acquirer: name.clone(),
                 fields,
+                object,
                 releasers,
             });
         }
@@ -1447,4 +1524,17 @@ fn returns_stored_fn(api: &Api, f: &crate::model::Function) -> bool {
     returned
         .iter()
         .all(|r| r.as_ref().is_none_or(|n| stored.contains(n)))
+}
+
+/// Whether `v` is `name` or a value built around it: `bufio.NewReader(f)`, `&conn{f}`,
+/// `io.TextIOWrapper(f)`; not a field of it (`proc.returncode`).
+fn carries(v: &Expr, name: &str) -> bool {
+    let v = v.peel();
+    match &v.kind {
+        ExprKind::Name(n) => n == name,
+        ExprKind::Unary(x) => carries(x, name),
+        ExprKind::Call(c) => c.args.iter().any(|a| carries(a, name)),
+        ExprKind::Construct { fields, .. } => fields.iter().any(|(_, x)| carries(x, name)),
+        _ => false,
+    }
 }
