@@ -317,6 +317,11 @@ pub struct ApiModel {
     /// returning or storing it hands the resource off, releasing it does not release it.
     #[serde(default)]
     pub owning_methods: Vec<String>,
+    /// Read by `must-release`: methods whose result reaches the resource they are called on
+    /// without owning it (`rs.getStatement()` of `rs = stmt.executeQuery(q)`): returning the
+    /// result, or a local bound to it, hands the resource to the caller, who closes both.
+    #[serde(default)]
+    pub reaching_methods: Vec<String>,
     /// Read by `must-release`: prefixes of the names of calls that keep what they are given
     /// (`set`: `setBaseDir`, `set_dir`), for resources only lent to other calls
     /// (`lent_to_calls`): passing one there, or a value made from it, is a hand-off.

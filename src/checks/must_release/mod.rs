@@ -733,6 +733,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                             if self.passes(v, r)
                                 || self.returned_with_owner(v, r)
                                 || self.holder(v.peel(), r)
+                                || self.reaches(v, r)
                             {
                                 cur.set(r, HANDED);
                                 self.res[r].handed_off = true;
@@ -2493,6 +2494,39 @@ impl<'a, 'u> Fx<'a, 'u> {
         each_expr(self.unit, &self.func.body, &mut |e| {
             if let ExprKind::Call(c) = &e.kind {
                 hit |= !self.releases(c, r) && c.args.iter().any(|a| self.passes(a, r));
+            }
+        });
+        hit
+    }
+
+    /// Whether `v` is what a `reaching_methods` call of resource `r` made (`stmt.executeQuery(q)`),
+    /// or a local ever bound to it, through which the caller reaches `r`.
+    fn reaches(&self, v: &Expr, r: usize) -> bool {
+        let made = |e: &Expr| match &e.peel().kind {
+            ExprKind::Call(c) => {
+                c.name()
+                    .is_some_and(|m| self.api.m.reaching_methods.iter().any(|x| x == m))
+                    && c.receiver().is_some_and(|x| refers_res(&self.res[r], x))
+            }
+            _ => false,
+        };
+        if made(v) {
+            return true;
+        }
+        let Some(name) = path_of(v.peel()).filter(|p| !p.contains('.')) else {
+            return false;
+        };
+        let mut hit = false;
+        crate::model::walk_stmts(&self.func.body, &mut |s| {
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                hit |= targets.len() == values.len()
+                    && targets
+                        .iter()
+                        .zip(values)
+                        .any(|(t, x)| path_of(t).as_deref() == Some(name.as_str()) && made(x));
             }
         });
         hit
