@@ -2971,19 +2971,29 @@ fn bool_flags(body: &Block) -> HashSet<&str> {
 
 /// The locals of function `id` bound to a closure: `cleanup := func() { … }`, and Python's
 /// nested `def oracle(…)`, whose name is bound where it is defined.
+/// Those of the enclosing functions too, which a closure may call (fzf's `exit(…)`, defined
+/// beside the loop whose callback locks), unless it has one of the same name.
 fn closure_vars(unit: &Unit, id: FuncId) -> HashMap<&str, FuncId> {
-    let mut out: HashMap<&str, FuncId> = unit
-        .functions
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.kind == FnKind::Nested && f.parent == Some(id) && !f.name.is_empty())
-        .map(|(n, f)| (f.name.as_str(), n))
-        .collect();
-    named_values(&unit.functions[id].body, &mut |n, v| {
-        if let ExprKind::Closure(id) = v.kind {
-            out.insert(n, id);
+    let mut out: HashMap<&str, FuncId> = HashMap::new();
+    for scope in crate::checks::support::chain(unit, id) {
+        let mut own: HashMap<&str, FuncId> = unit
+            .functions
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.kind == FnKind::Nested && f.parent == Some(scope) && !f.name.is_empty()
+            })
+            .map(|(n, f)| (f.name.as_str(), n))
+            .collect();
+        named_values(&unit.functions[scope].body, &mut |n, v| {
+            if let ExprKind::Closure(id) = v.kind {
+                own.insert(n, id);
+            }
+        });
+        for (n, f) in own {
+            out.entry(n).or_insert(f);
         }
-    });
+    }
     out
 }
 
