@@ -690,8 +690,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.defer_in_loop(e, s.span, first, cur);
                 }
                 self.effects(e, &mut st);
-                self.finish(&mut st);
+                // Deferred before what the statement acquires is made, so that it applies to
+                // that too (`defer l.Lock().Unlock()`).
                 self.deferred.push(e);
+                self.finish(&mut st);
                 st
             }
             StmtKind::Bind {
@@ -1284,6 +1286,20 @@ impl<'a, 'u> Fx<'a, 'u> {
                             cur.set(r, HANDED);
                             self.res[r].handed_off = true;
                         }
+                    }
+                }
+            }
+        }
+        // `self.stdin, self.stdout, self.stderr = streams`: unpacked into fields, it is stored.
+        if let ([_, _, ..], [v], Some(cur)) = (targets, values, st.as_mut()) {
+            let stored = targets.iter().any(|t| {
+                self.local_target(t).is_none() && !matches!(&t.kind, ExprKind::Name(n) if n == "_")
+            });
+            if stored && path_of(v.peel()).is_some() {
+                for r in self.open(cur) {
+                    if self.passes(v, r) {
+                        cur.set(r, HANDED);
+                        self.res[r].handed_off = true;
                     }
                 }
             }
@@ -2387,7 +2403,18 @@ impl<'a, 'u> Fx<'a, 'u> {
         {
             return true;
         }
-        let path = callee(c);
+        // `defer l.Lock().Unlock()` of a lock whose `Lock` returns itself (zrepl's chainlock).
+        let path = callee(c).or_else(|| {
+            let ExprKind::Call(inner) = &c.receiver()?.peel().kind else {
+                return None;
+            };
+            let locks = res.traits.lock
+                && self
+                    .api
+                    .acquire_call(inner, None)
+                    .is_some_and(|s| s.receiver);
+            locks.then(|| Some(format!("{}.{}", path_of(inner.receiver()?)?, c.name()?)))?
+        });
         let methods = if res.release.is_empty() {
             &self.api.m.release_methods
         } else {
