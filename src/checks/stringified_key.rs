@@ -218,6 +218,11 @@ impl<'u> Cx<'u> {
                         // A map made in this function dies with it: nothing accumulates.
                         return;
                     }
+                    // `f"context: {ctx}" in out_text`: `in` on a local of unknown type is as
+                    // likely a substring test as a lookup.
+                    if op == MapOp::Contains && self.is_bound_local(id, map) {
+                        return;
+                    }
                     let op = match op {
                         MapOp::Lookup if targets.contains(&e.span) => MapOp::Insert,
                         MapOp::Lookup if deleting => MapOp::Delete,
@@ -233,6 +238,22 @@ impl<'u> Cx<'u> {
                 });
             }
         });
+    }
+
+    /// Whether `e` is a local variable the function binds.
+    fn is_bound_local(&self, id: FuncId, e: &Expr) -> bool {
+        let ExprKind::Name(name) = &e.peel().kind else {
+            return false;
+        };
+        let mut bound = false;
+        walk_stmts(&self.unit.functions[id].body, &mut |s| {
+            if let StmtKind::Bind { targets, .. } = &s.kind {
+                bound |= targets
+                    .iter()
+                    .any(|t| matches!(&t.kind, ExprKind::Name(n) if n == name));
+            }
+        });
+        bound
     }
 
     /// Whether `map` is a local variable bound to a map created in this function.
