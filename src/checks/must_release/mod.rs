@@ -1045,9 +1045,6 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             }
             if let ExprKind::Name(n) = &t.kind {
-                if st.is_none() {
-                    self.statuses.remove(n);
-                }
                 self.sentinels.remove(n);
             }
             // The named error result assigned again (`err = nil`): no longer known non-nil.
@@ -2045,7 +2042,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         flagged.then_some(at.arg)
     }
 
-    /// Whether `e` is, or is in, an object of the caller's: a parameter (`fds`), a part of one
+    /// Whether path `p` is, or is in, an object of the caller's: a parameter (`fds`), a part of one
     /// (`td->pipes`), or of a local taken from one (`nd->pipes` after `nd = td->io_ops_data`).
     /// What is made into it is the caller's to release.
     fn callers_object(&self, p: &str) -> bool {
@@ -2413,7 +2410,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                     .api
                     .acquire_call(inner, None)
                     .is_some_and(|s| s.receiver);
-            locks.then(|| Some(format!("{}.{}", path_of(inner.receiver()?)?, c.name()?)))?
+            if !locks {
+                return None;
+            }
+            Some(format!("{}.{}", path_of(inner.receiver()?)?, c.name()?))
         });
         let methods = if res.release.is_empty() {
             &self.api.m.release_methods
@@ -2997,9 +2997,9 @@ fn bool_flags(body: &Block) -> HashSet<&str> {
 }
 
 /// The locals of function `id` bound to a closure: `cleanup := func() { … }`, and Python's
-/// nested `def oracle(…)`, whose name is bound where it is defined.
-/// Those of the enclosing functions too, which a closure may call (fzf's `exit(…)`, defined
-/// beside the loop whose callback locks), unless it has one of the same name.
+/// nested `def oracle(…)`, whose name is bound where it is defined. Those of the enclosing
+/// functions too, which a closure may call (fzf's `exit(…)`, defined beside the loop whose
+/// callback locks), unless a nearer one has the same name.
 fn closure_vars(unit: &Unit, id: FuncId) -> HashMap<&str, FuncId> {
     let mut out: HashMap<&str, FuncId> = HashMap::new();
     for scope in crate::checks::support::chain(unit, id) {
