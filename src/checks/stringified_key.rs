@@ -214,13 +214,14 @@ impl<'u> Cx<'u> {
                     let Some((map, key, op)) = map_access(self.model, e) else {
                         return;
                     };
-                    if self.is_fresh_local(id, map) {
+                    let (bound, fresh) = self.local_binding(id, map);
+                    if fresh {
                         // A map made in this function dies with it: nothing accumulates.
                         return;
                     }
                     // `f"context: {ctx}" in out_text`: `in` on a local of unknown type is as
                     // likely a substring test as a lookup.
-                    if op == MapOp::Contains && self.is_bound_local(id, map) {
+                    if op == MapOp::Contains && bound {
                         return;
                     }
                     let op = match op {
@@ -240,41 +241,28 @@ impl<'u> Cx<'u> {
         });
     }
 
-    /// Whether `e` is a local variable the function binds.
-    fn is_bound_local(&self, id: FuncId, e: &Expr) -> bool {
-        let ExprKind::Name(name) = &e.peel().kind else {
-            return false;
-        };
-        let mut bound = false;
-        walk_stmts(&self.unit.functions[id].body, &mut |s| {
-            if let StmtKind::Bind { targets, .. } = &s.kind {
-                bound |= targets
-                    .iter()
-                    .any(|t| matches!(&t.kind, ExprKind::Name(n) if n == name));
-            }
-        });
-        bound
-    }
-
-    /// Whether `map` is a local variable bound to a map created in this function.
-    fn is_fresh_local(&self, id: FuncId, map: &Expr) -> bool {
+    /// Whether `map` is a local variable the function binds, and whether to a map created in
+    /// this function.
+    fn local_binding(&self, id: FuncId, map: &Expr) -> (bool, bool) {
         let ExprKind::Name(name) = &map.peel().kind else {
-            return false;
+            return (false, false);
         };
-        let mut fresh = false;
+        let (mut bound, mut fresh) = (false, false);
         walk_stmts(&self.unit.functions[id].body, &mut |s| {
             if let StmtKind::Bind {
                 targets, values, ..
             } = &s.kind
             {
+                let is_name = |t: &Expr| matches!(&t.kind, ExprKind::Name(n) if n == name);
+                bound |= targets.iter().any(is_name);
                 for (t, v) in targets.iter().zip(values) {
-                    if matches!(&t.kind, ExprKind::Name(n) if n == name) {
+                    if is_name(t) {
                         fresh = is_new_container(v);
                     }
                 }
             }
         });
-        fresh
+        (bound, fresh)
     }
 
     /// Whether `e` evaluates to an unstable string: formatted here, or read from a tainted
