@@ -472,6 +472,13 @@ pub struct Acquire {
     /// which the JVM waits for and whose pipes it closes when the child exits. No exit leaks it.
     #[serde(default)]
     pub reclaimed: bool,
+    /// Settings that start a child process in a session or process group of its own, meant to
+    /// outlive the function (a daemon, a clipboard clearer): a keyword argument of the call
+    /// (`start_new_session=True`, `preexec_fn=os.setsid`) or what a field of its variable is
+    /// set to (`cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}`). Detached, it is
+    /// reclaimed as [`Acquire::reclaimed`] is.
+    #[serde(default)]
+    pub detached_by: Vec<String>,
     /// Its result is the lowest free descriptor: dropped, it fills the slot that a `close(1)`
     /// before it freed (`dup(fd)` onto stdout), which is kept by number, not lost.
     #[serde(default)]

@@ -78,6 +78,19 @@ pub(super) fn callee(c: &Call) -> Option<String> {
     path_of(&c.func)
 }
 
+/// Whether a call starts its child detached (see [`Spec::detaches`]): a keyword argument named
+/// one of `settings` (`start_new_session=True`) or given one (`preexec_fn=os.setsid`).
+fn detached(c: &Call, settings: &[String]) -> bool {
+    if settings.is_empty() || c.keywords.is_empty() {
+        return false;
+    }
+    let first = c.args.len().saturating_sub(c.keywords.len());
+    c.keywords.iter().zip(&c.args[first..]).any(|(k, v)| {
+        settings.iter().any(|s| s == k)
+            || path_of(v).is_some_and(|p| settings.iter().any(|s| *s == last_segment(&p)))
+    })
+}
+
 /// Whether `entry` names the call: a dotted entry by its path (or a path ending in it), a bare
 /// entry by the function's or method's name.
 pub(super) fn names_call(entry: &str, c: &Call, path: &mut Option<Option<String>>) -> bool {
@@ -159,8 +172,8 @@ pub(super) struct Spec {
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
 /// [`Acquire::drained_by_attrs`], [`Acquire::read_to_end_by`], [`Acquire::fails_released`], [`Acquire::finished_if`],
-/// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`] and
-/// [`Acquire::fills_slot`].
+/// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`],
+/// [`Acquire::detached_by`] and [`Acquire::fills_slot`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
@@ -171,6 +184,9 @@ pub(super) struct Traits {
     pub(super) held_if: Vec<String>,
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
+    /// Started detached by its call's arguments (`start_new_session=True`).
+    pub(super) detached: bool,
+    pub(super) detached_by: Vec<String>,
     pub(super) fills_slot: bool,
     pub(super) lent_to_calls: bool,
     /// See [`Acquire::release_functions`].
@@ -262,6 +278,8 @@ impl Spec {
                 held_if: a.held_if.clone(),
                 lock: a.lock,
                 reclaimed: a.reclaimed,
+                detached: c.is_some_and(|c| detached(c, &a.detached_by)),
+                detached_by: a.detached_by.clone(),
                 fills_slot: a.fills_slot,
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),
@@ -272,6 +290,24 @@ impl Spec {
             callee: shown,
             parent: None,
         }
+    }
+
+    /// Whether `e` names one of the settings that detach a child process (rule data
+    /// `detached_by`): a keyword of a call in it, a field set in a literal, a name or the
+    /// last segment of a path.
+    pub(super) fn detaches(e: &Expr, settings: &[String]) -> bool {
+        let named = |n: &str| settings.iter().any(|s| s == n);
+        let mut found = false;
+        e.walk(&mut |x| {
+            found |= match &x.kind {
+                ExprKind::Call(c) => detached(c, settings),
+                ExprKind::Construct { fields, .. } => {
+                    fields.iter().any(|(f, _)| f.as_deref().is_some_and(named))
+                }
+                _ => path_of(x).is_some_and(|p| named(last_segment(&p))),
+            };
+        });
+        found
     }
 
     pub(super) fn binds_result(&self) -> bool {
@@ -310,7 +346,16 @@ impl<'m> Api<'m> {
                 })?;
             Some(Spec::from_rule(a, Some(c)))
         };
-        if !self.names.contains(name) {
+        // `_urlopen(…)` after `from urllib.request import urlopen as _urlopen`: the data
+        // names it by the name it stands for.
+        let called = match &c.func.peel().kind {
+            ExprKind::Name(n) => self
+                .aliases
+                .get(n.as_str())
+                .map_or(name, |p| last_segment(p)),
+            _ => name,
+        };
+        if !self.names.contains(called) || self.shadowed(c, name) {
             return by_type();
         }
         let mut path: Option<Option<String>> = None;
@@ -320,7 +365,7 @@ impl<'m> Api<'m> {
             .find_map(|a| {
                 let hit = if let Some(p) = &a.call {
                     // Cheap test first: the last segment.
-                    p.ends_with(name)
+                    p.ends_with(called)
                         && (path
                             .get_or_insert_with(|| callee(c))
                             .as_deref()
@@ -596,6 +641,18 @@ impl<'m> Api<'m> {
                         .as_deref()
                         .is_some_and(|m| c.receiver().is_some() && c.name() == Some(m))
         })
+    }
+
+    /// Python: a bare call of a name the module defines itself (`def open(file, flag)` of
+    /// SCons's `dblite`) calls that function, not the builtin; its summary speaks for it.
+    fn shadowed(&self, c: &Call, name: &str) -> bool {
+        self.lang == Lang::Python
+            && matches!(c.func.peel().kind, ExprKind::Name(_))
+            && self
+                .unit
+                .functions
+                .iter()
+                .any(|f| f.kind == FnKind::Function && f.owner.is_none() && f.name == name)
     }
 
     /// `new T(args)`: an acquisition unless an argument is something already open that the
@@ -883,6 +940,14 @@ impl<'m> Api<'m> {
                 && n.is_char_boundary(n.len() - k.len())
                 && n[n.len() - k.len()..].eq_ignore_ascii_case(k)
                 && n[..n.len() - k.len()].ends_with('_')
+            // … or, in a camel-case name, the last word (`cupsArrayAdd`, `listAppend`).
+            || self.lang == Lang::C
+                && !k.contains('_')
+                && n.len() > k.len()
+                && n.is_char_boundary(n.len() - k.len())
+                && n[n.len() - k.len()..].starts_with(|ch: char| ch.is_ascii_uppercase())
+                && n[n.len() - k.len()..].eq_ignore_ascii_case(k)
+                && n[..n.len() - k.len()].ends_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
             // A project's own macro around a container macro names its kind after the verb
             // (`HASH_ADD_PEER` for uthash's `HASH_ADD`): in an all-capitals name, any word.
             || self.lang == Lang::C

@@ -1483,6 +1483,41 @@ impl<'a, 'u> Fx<'a, 'u> {
         res.with_owner = spec.closed_with_owner;
         res.exceptions = exceptions;
         res.traits = spec.traits.clone();
+        // A child started detached (`start_new_session=True`, `cmd.SysProcAttr =
+        // &syscall.SysProcAttr{Setsid: true}`) that the function never waits for is meant to
+        // outlive it. One it waits for (or polls) on some path was only put in a group of its
+        // own.
+        if !spec.traits.detached_by.is_empty() {
+            let var = res.vars.first().cloned();
+            let prefix = var.as_ref().map(|v| format!("{v}."));
+            let (mut detached, mut waited) = (spec.traits.detached, false);
+            crate::model::walk_stmts(&self.func.body, &mut |s| {
+                if let (
+                    StmtKind::Bind {
+                        targets, values, ..
+                    },
+                    Some(prefix),
+                ) = (&s.kind, &prefix)
+                {
+                    detached |= targets
+                        .iter()
+                        .any(|t| path_of(t).is_some_and(|p| p.starts_with(prefix.as_str())))
+                        && values
+                            .iter()
+                            .any(|x| Spec::detaches(x, &spec.traits.detached_by));
+                }
+                for e in s.exprs() {
+                    e.walk(&mut |x| {
+                        waited |= matches!(&x.kind, ExprKind::Call(c)
+                        if var.is_some() && c.receiver().and_then(path_of) == var
+                            && c.name().is_some_and(|n| {
+                                spec.release.iter().chain(&spec.traits.finished_if).any(|r| r == n)
+                            }));
+                    });
+                }
+            });
+            res.traits.reclaimed |= detached && !waited;
+        }
         // `cmd.Start()` on a parameter or a field: the caller still holds `cmd`, and may wait.
         res.caller_sees = spec.receiver
             && !spec.traits.lock

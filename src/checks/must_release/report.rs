@@ -219,35 +219,60 @@ impl<'a, 'u> Fx<'a, 'u> {
                 || c.name() == Some("closerange") && std_fd(c.args.first());
         });
         crate::model::walk_stmts(&self.func.body, &mut |s| {
-            let StmtKind::Loop { head, body } = &s.kind else {
-                return;
-            };
-            if hit || s.span.end > at.start {
-                return;
-            }
-            // The names the header reads, and the variable a `for … in` binds first thing.
-            let mut counters: Vec<&str> = Vec::new();
-            let bound = match body.first().map(|s| &s.kind) {
-                Some(StmtKind::Bind { targets, .. }) => targets.as_slice(),
-                _ => &[],
-            };
-            for e in head.iter().chain(bound) {
-                e.walk(&mut |e| {
-                    if let ExprKind::Name(n) = &e.kind {
-                        counters.push(n);
-                    }
-                });
-            }
-            crate::model::walk_stmts(body, &mut |st| {
-                for e in st.exprs() {
-                    e.walk(&mut |x| {
-                        hit |= matches!(&x.kind, ExprKind::Call(c)
-                            if matches!(c.args.first().map(|a| &a.peel().kind),
-                                Some(ExprKind::Name(n)) if counters.contains(&n.as_str()))
-                                && self.releases_first_arg(c));
-                    });
+            hit = hit || s.span.end <= at.start && self.closes_by_counter(s);
+        });
+        hit
+    }
+
+    /// C: whether every descriptor is closed after `at`, by a loop over the numbers
+    /// (`for (i = 3; i < FOPEN_MAX; i++) close(i);`) or by range (`closefrom(3)`): a child
+    /// about to `exec` keeps only what it put on 0, 1 and 2 (`dup2(open("/dev/null", …), 0)`).
+    fn all_fds_closed_after(&self, at: Span) -> bool {
+        if self.api.lang != Lang::C {
+            return false;
+        }
+        let mut hit = false;
+        crate::model::walk_stmts(&self.func.body, &mut |s| {
+            hit = hit
+                || s.span.start >= at.end
+                    && (self.closes_by_counter(s)
+                        || s.exprs().iter().any(|e| {
+                            matches!(&e.peel().kind, ExprKind::Call(c)
+                            if matches!(c.name(), Some("closefrom" | "close_range")))
+                        }));
+        });
+        hit
+    }
+
+    /// Whether statement `s` is a loop over descriptors that releases each by its counter:
+    /// the names its header reads, or the variable a `for … in` binds first thing
+    /// (`while (fd--) close(fd);`, `for fd in fds: os.close(fd)`).
+    fn closes_by_counter(&self, s: &Stmt) -> bool {
+        let StmtKind::Loop { head, body } = &s.kind else {
+            return false;
+        };
+        let mut counters: Vec<&str> = Vec::new();
+        let bound = match body.first().map(|s| &s.kind) {
+            Some(StmtKind::Bind { targets, .. }) => targets.as_slice(),
+            _ => &[],
+        };
+        for e in head.iter().chain(bound) {
+            e.walk(&mut |e| {
+                if let ExprKind::Name(n) = &e.kind {
+                    counters.push(n);
                 }
             });
+        }
+        let mut hit = false;
+        crate::model::walk_stmts(body, &mut |st| {
+            for e in st.exprs() {
+                e.walk(&mut |x| {
+                    hit |= matches!(&x.kind, ExprKind::Call(c)
+                        if matches!(c.args.first().map(|a| &a.peel().kind),
+                            Some(ExprKind::Name(n)) if counters.contains(&n.as_str()))
+                            && self.releases_first_arg(c));
+                });
+            }
         });
         hit
     }
@@ -416,6 +441,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 || spec.closed_with_owner
                 || self.in_managed_dir(&spec)
                 || self.std_fd_closed_before(at)
+                || self.all_fds_closed_after(at)
                 || spec
                     .owner
                     .as_ref()

@@ -75,26 +75,36 @@ impl Summaries {
         let mut s = names;
         // What a function does with its parameters, whether it can throw or return, is only
         // asked by a call in this file (`callees`): the others are not worked out.
-        let (called, calls_own) = called_names(unit, &s.by_name);
+        let (called, own_calls) = called_names(unit, &s.by_name);
         let asked = |id: FuncId| called.contains(unit.functions[id].name.as_str());
         // A summary reads the others only through calls of the file's own functions, made by
-        // the function or a closure in it: any other stays as the first round found it.
-        let mut reaches_own = vec![false; unit.functions.len()];
-        for id in (0..unit.functions.len()).filter(|&id| calls_own[id]) {
+        // the function or a closure in it (`reaches[id]`, their names).
+        let mut reaches: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); unit.functions.len()];
+        for (id, names) in own_calls.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
             for f in crate::checks::support::chain(unit, id) {
-                reaches_own[f] = true;
+                reaches[f].extend(names.iter().copied());
             }
         }
-        // Two rounds: the second sees helpers of helpers.
-        for round in 0..2 {
+        // The first round sees no helper's summary, the next ones see helpers of helpers
+        // (`jsonNewString` returns what `jsonNew` returned after `jsonAdd` linked it into its
+        // parent). A round works out again only the functions that reach one whose summary
+        // the last round changed (all that reach one, after the first); the others stay.
+        let mut changed: Option<HashSet<&str>> = None;
+        for round in 0..4 {
             let mut releases = HashMap::new();
             let mut keeps = HashMap::new();
             let mut returns = HashMap::new();
             let mut out_param = HashMap::new();
             let mut owned_by_arg = HashSet::new();
+            let mut now_changed: HashSet<&str> = HashSet::new();
             for ids in s.by_name.values() {
                 for &id in ids {
-                    if round > 0 && !reaches_own[id] {
+                    let again = match &changed {
+                        _ if round == 0 => true,
+                        None => !reaches[id].is_empty(),
+                        Some(ch) => reaches[id].iter().any(|n| ch.contains(n)),
+                    };
+                    if !again {
                         if let Some(r) = s.releases.get(&id) {
                             releases.insert(id, r.clone());
                         }
@@ -125,7 +135,7 @@ impl Summaries {
                     // A result may be exported as a fact, so it is worked out whether or not
                     // the file calls the function; only one that acquires, or calls one of the
                     // file's own, can return a resource.
-                    let (ret, out) = if acquiring[id] || calls_own[id] {
+                    let (ret, out) = if acquiring[id] || !own_calls[id].is_empty() {
                         s.acquirer(api, unit, id)
                     } else {
                         (None, None)
@@ -140,6 +150,15 @@ impl Summaries {
                     if let Some(o) = out {
                         out_param.insert(id, o);
                     }
+                    if round > 0
+                        && (s.releases.get(&id) != releases.get(&id)
+                            || s.keeps.get(&id) != keeps.get(&id)
+                            || s.returns.contains_key(&id) != returns.contains_key(&id)
+                            || s.out_param.contains_key(&id) != out_param.contains_key(&id)
+                            || s.owned_by_arg.contains(&id) != owned_by_arg.contains(&id))
+                    {
+                        now_changed.insert(f.name.as_str());
+                    }
                 }
             }
             s.releases = releases;
@@ -148,6 +167,10 @@ impl Summaries {
             s.out_param = out_param;
             s.owned_by_arg = owned_by_arg;
             s.held.borrow_mut().clear();
+            if round > 0 && now_changed.is_empty() {
+                break;
+            }
+            changed = (round > 0).then_some(now_changed);
         }
         let named = |keep: &dyn Fn(&Block) -> bool| -> HashSet<FuncId> {
             s.by_name
@@ -1406,13 +1429,13 @@ pub(super) fn ends_in_noreturn_call(api: &Api, b: &Block) -> bool {
 }
 
 /// The names the file's calls are made with (only functions so named are reached by a call
-/// of this file), and which functions call one of the file's own (`by_name`).
+/// of this file), and, for each function, the names of the file's own it calls (`by_name`).
 fn called_names<'u>(
     unit: &'u Unit,
     by_name: &HashMap<String, Vec<FuncId>>,
-) -> (HashSet<&'u str>, Vec<bool>) {
+) -> (HashSet<&'u str>, Vec<BTreeSet<&'u str>>) {
     let mut names = HashSet::new();
-    let mut calls_own = vec![false; unit.functions.len()];
+    let mut own = vec![BTreeSet::new(); unit.functions.len()];
     for (id, f) in unit.functions.iter().enumerate() {
         crate::model::walk_stmts(&f.body, &mut |s| {
             for e in s.exprs() {
@@ -1421,41 +1444,74 @@ fn called_names<'u>(
                         ExprKind::Call(c) => c.name(),
                         _ => None,
                     } {
-                        calls_own[id] |= by_name.contains_key(n);
+                        if by_name.contains_key(n) {
+                            own[id].insert(n);
+                        }
                         names.insert(n);
                     }
                 });
             }
         });
     }
-    (names, calls_own)
+    (names, own)
 }
 
-/// Whether a statement of `f`'s own body, run on every path before any return, releases
-/// `var` (or defers its release): `process.communicate()`, `defer resp.Body.Close()`. What the
-/// function returns then is spent, not the caller's to release.
+/// Whether `var` is released (or its release deferred) before any return: by a statement of
+/// `f`'s own body run on every path (`process.communicate()`, `defer resp.Body.Close()`), or
+/// after each acquisition into it by a statement of the block that acquires (meson's
+/// `p = Popen(…); o, e = p.communicate(write)` in one branch of a `try`). What the function
+/// returns then is spent, not the caller's to release.
 fn released_first(api: &Api, f: &crate::model::Function, var: &str, spec: &Spec) -> bool {
-    let mut straight = f.body.iter().take_while(|s| {
-        !matches!(
-            s.kind,
-            StmtKind::Return(_) | StmtKind::Label(_) | StmtKind::Goto(_)
-        )
+    // Whether a statement of `rest`, before any exit, releases `var`.
+    let releases_in = |rest: &[Stmt]| {
+        rest.iter()
+            .take_while(|s| {
+                !matches!(
+                    s.kind,
+                    StmtKind::Return(_) | StmtKind::Label(_) | StmtKind::Goto(_)
+                )
+            })
+            .any(|s| releases_stmt(api, s, var, spec))
+    };
+    if releases_in(&f.body) {
+        return true;
+    }
+    let mut acquired = 0;
+    let mut released = 0;
+    let mut blocks = vec![&f.body];
+    while let Some(b) = blocks.pop() {
+        for (i, s) in b.iter().enumerate() {
+            blocks.extend(s.blocks());
+            let StmtKind::Bind { targets, .. } = &s.kind else {
+                continue;
+            };
+            if targets.iter().any(|t| path_of(t).as_deref() == Some(var)) {
+                acquired += 1;
+                released += usize::from(releases_in(&b[i + 1..]));
+            }
+        }
+    }
+    acquired > 0 && released == acquired
+}
+
+/// Whether statement `s` is a call that releases `var`, its result kept or not (`o, e =
+/// p.communicate()`): one of its release methods, or a release function given it first.
+fn releases_stmt(api: &Api, s: &Stmt, var: &str, spec: &Spec) -> bool {
+    let e = match &s.kind {
+        StmtKind::Expr(e) | StmtKind::Defer(e) => e,
+        StmtKind::Bind { values, .. } if values.len() == 1 => &values[0],
+        _ => return false,
+    };
+    let ExprKind::Call(c) = &e.peel().kind else {
+        return false;
+    };
+    let by_method = c.receiver().and_then(path_of).is_some_and(|r| {
+        let called = format!("{r}.{}", c.name().unwrap_or(""));
+        spec.release.iter().any(|m| called == format!("{var}.{m}"))
     });
-    straight.any(|s| {
-        let (StmtKind::Expr(e) | StmtKind::Defer(e)) = &s.kind else {
-            return false;
-        };
-        let ExprKind::Call(c) = &e.peel().kind else {
-            return false;
-        };
-        let by_method = c.receiver().and_then(path_of).is_some_and(|r| {
-            let called = format!("{r}.{}", c.name().unwrap_or(""));
-            spec.release.iter().any(|m| called == format!("{var}.{m}"))
-        });
-        let by_function =
-            api.is_release_fn(c) && c.args.first().and_then(path_of).is_some_and(|a| a == var);
-        by_method || by_function
-    })
+    let by_function =
+        api.is_release_fn(c) && c.args.first().and_then(path_of).is_some_and(|a| a == var);
+    by_method || by_function
 }
 
 /// See [`Summaries::returns_stored`].
