@@ -100,11 +100,12 @@ pub struct Rule {
     pub exits: Vec<ExitKind>,
     #[serde(skip)]
     models: BTreeMap<Lang, ApiModel>,
-    /// Per language, the model's `prefilter`, and the literals one of which a file must also
-    /// contain for the rule's check to find anything, derived from the API facts by the check
-    /// (see [`crate::checks::required_literals`]).
+    /// Per language, groups of literals a file must contain one of each of: the model's
+    /// `prefilter` and `prefilter_also`, and the literals the rule's check needs to find
+    /// anything, derived from the API facts by the check (see
+    /// [`crate::checks::required_literals`]).
     #[serde(skip)]
-    literals: BTreeMap<Lang, (Literals, Literals)>,
+    literals: BTreeMap<Lang, Vec<Literals>>,
 }
 
 /// Literals one of which a text must contain, searched for in one pass; none at all admits
@@ -165,6 +166,10 @@ pub struct ApiModel {
     /// Literal strings, one of which a file must contain to be worth parsing for this rule.
     #[serde(default)]
     pub prefilter: Vec<String>,
+    /// Literal strings one of which a file must contain as well: what every finding needs
+    /// besides (Java's maps are reached only by their methods: `.get(`, `.put(`).
+    #[serde(default)]
+    pub prefilter_also: Vec<String>,
     /// Calls that turn values into strings.
     #[serde(default)]
     pub stringify: Vec<ApiCall>,
@@ -766,7 +771,11 @@ impl Rule {
                 format!("{origin}: unknown language `{key}` in [lang.{key}]; expected one of c, go, java, python, rust")
             })?;
             let required = crate::checks::required_literals(rule.check, &model).unwrap_or_default();
-            let literals = (Literals::new(&model.prefilter), Literals::new(&required));
+            let literals = [&model.prefilter, &model.prefilter_also, &required]
+                .into_iter()
+                .filter(|l| !l.is_empty())
+                .map(|l| Literals::new(l))
+                .collect();
             rule.literals.insert(lang, literals);
             rule.models.insert(lang, model);
         }
@@ -1083,7 +1092,7 @@ impl RuleSet {
                 self.rules[i]
                     .literals
                     .get(&lang)
-                    .is_some_and(|(pre, required)| pre.any_in(text) && required.any_in(text))
+                    .is_some_and(|groups| groups.iter().all(|g| g.any_in(text)))
             })
             .collect()
     }

@@ -672,10 +672,8 @@ impl<'m> Api<'m> {
 
     /// The data's row for constructing `ty` (`{ new = "FileInputStream" }`).
     pub(super) fn new_rule(&self, ty: &TypeRef) -> Option<&'m Acquire> {
-        self.m
-            .acquire
-            .iter()
-            .find(|a| a.new.as_deref() == Some(ty.simple()))
+        let name = Some(ty.simple());
+        self.m.acquire.iter().find(|a| a.new.as_deref() == name)
     }
 
     /// Whether argument `v` of a construction by `a` is something already open that it only
@@ -764,10 +762,8 @@ impl<'m> Api<'m> {
 
     /// A Java type that closes what it wraps (rule data `wrappers`).
     pub(super) fn wrapper(&self, t: &TypeRef) -> bool {
-        self.m
-            .wrappers
-            .iter()
-            .any(|w| t.simple().ends_with(w.as_str()))
+        let name = t.simple();
+        self.m.wrappers.iter().any(|w| name.ends_with(w.as_str()))
     }
 
     /// Whether some kind of the language is released by calling it (`cancel()`: rule data
