@@ -346,15 +346,14 @@ impl<'m> Api<'m> {
                 })?;
             Some(Spec::from_rule(a, Some(c)))
         };
-        // `_urlopen(…)` after `from urllib.request import urlopen as _urlopen`: the data
-        // names it by the name it stands for.
-        let called = match &c.func.peel().kind {
-            ExprKind::Name(n) => self
-                .aliases
-                .get(n.as_str())
-                .map_or(name, |p| last_segment(p)),
-            _ => name,
+        // A bare name an import binds (`urlopen` of `from urllib.request import urlopen as
+        // _urlopen`, or of a project module) is the function it stands for: matched by that
+        // path alone, against the data's dotted entries.
+        let imported = match &c.func.peel().kind {
+            ExprKind::Name(n) => self.aliases.get(n.as_str()).copied(),
+            _ => None,
         };
+        let called = imported.map_or(name, last_segment);
         if !self.names.contains(called) || self.shadowed(c, name) {
             return by_type();
         }
@@ -366,11 +365,15 @@ impl<'m> Api<'m> {
                 let hit = if let Some(p) = &a.call {
                     // Cheap test first: the last segment.
                     p.ends_with(called)
-                        && (path
-                            .get_or_insert_with(|| callee(c))
-                            .as_deref()
-                            .is_some_and(|q| eq_norm(q, p))
-                            || self.resolved(c).is_some_and(|q| eq_norm(&q, p)))
+                        && match imported {
+                            Some(full) => p.contains('.') && ends_with_norm(full, p),
+                            None => {
+                                path.get_or_insert_with(|| callee(c))
+                                    .as_deref()
+                                    .is_some_and(|q| eq_norm(q, p))
+                                    || self.resolved(c).is_some_and(|q| eq_norm(&q, p))
+                            }
+                        }
                 } else if let Some(m) = &a.method {
                     c.receiver().is_some() && name == m.as_str()
                 } else {

@@ -659,6 +659,11 @@ impl Summaries {
             if api.lang != Lang::C && self.mixed_result(api, unit, id, var.as_deref(), k, *arity) {
                 ret = None;
             }
+            // C: a variable also given the caller's buffer (`output = dest;` where `dest` was
+            // not NULL) returns that buffer on those paths, which the caller keeps.
+            if api.lang == Lang::C && var.as_deref().is_some_and(|v| given_param(f, v)) {
+                ret = None;
+            }
         }
         // Only C and Rust write through a parameter; elsewhere assigning one is local.
         let writes_through = matches!(api.lang, Lang::C | Lang::Rust);
@@ -1512,6 +1517,25 @@ fn releases_stmt(api: &Api, s: &Stmt, var: &str, spec: &Spec) -> bool {
     let by_function =
         api.is_release_fn(c) && c.args.first().and_then(path_of).is_some_and(|a| a == var);
     by_method || by_function
+}
+
+/// Whether `var` is bound to one of `f`'s parameters as it is (`output = dest;`).
+fn given_param(f: &crate::model::Function, var: &str) -> bool {
+    let mut given = false;
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            given |= targets.len() == values.len()
+                && targets.iter().zip(values).any(|(t, v)| {
+                    path_of(t).as_deref() == Some(var)
+                        && matches!(&v.peel().kind,
+                            ExprKind::Name(n) if f.params.iter().any(|p| p.name == *n))
+                });
+        }
+    });
+    given
 }
 
 /// See [`Summaries::returns_stored`].
