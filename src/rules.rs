@@ -484,6 +484,12 @@ pub struct Acquire {
     /// reclaimed as [`Acquire::reclaimed`] is.
     #[serde(default)]
     pub detached_by: Vec<String>,
+    /// Its result dropped at once (`Popen(viewer)` as a statement: launched and forgotten),
+    /// reclaimed as [`Acquire::reclaimed`] is unless an argument names one of these: a Python
+    /// child started without a pipe holds no descriptor, and the subprocess module reaps it
+    /// once the object is collected; one given `stdout=PIPE` holds the pipe.
+    #[serde(default)]
+    pub dropped_reclaimed_unless: Vec<String>,
     /// Its result is the lowest free descriptor: dropped, it fills the slot that a `close(1)`
     /// before it freed (`dup(fd)` onto stdout), which is kept by number, not lost.
     #[serde(default)]

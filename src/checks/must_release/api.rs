@@ -184,6 +184,8 @@ pub(super) struct Traits {
     pub(super) held_if: Vec<String>,
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
+    /// See [`Acquire::dropped_reclaimed_unless`]: no argument names what would hold it.
+    pub(super) dropped_reclaimed: bool,
     /// Started detached by its call's arguments (`start_new_session=True`).
     pub(super) detached: bool,
     pub(super) detached_by: Vec<String>,
@@ -278,6 +280,12 @@ impl Spec {
                 held_if: a.held_if.clone(),
                 lock: a.lock,
                 reclaimed: a.reclaimed,
+                dropped_reclaimed: !a.dropped_reclaimed_unless.is_empty()
+                    && c.is_some_and(|c| {
+                        !c.args
+                            .iter()
+                            .any(|x| Spec::names_setting(x, &a.dropped_reclaimed_unless))
+                    }),
                 detached: c.is_some_and(|c| detached(c, &a.detached_by)),
                 detached_by: a.detached_by.clone(),
                 fills_slot: a.fills_slot,
@@ -292,10 +300,10 @@ impl Spec {
         }
     }
 
-    /// Whether `e` names one of the settings that detach a child process (rule data
-    /// `detached_by`): a keyword of a call in it, a field set in a literal, a name or the
-    /// last segment of a path.
-    pub(super) fn detaches(e: &Expr, settings: &[String]) -> bool {
+    /// Whether `e` names one of `settings` (rule data `detached_by`,
+    /// `dropped_reclaimed_unless`): a
+    /// keyword of a call in it, a field set in a literal, a name or the last segment of a path.
+    pub(super) fn names_setting(e: &Expr, settings: &[String]) -> bool {
         let named = |n: &str| settings.iter().any(|s| s == n);
         let mut found = false;
         e.walk(&mut |x| {

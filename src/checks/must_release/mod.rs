@@ -312,14 +312,16 @@ fn export_nothrow_facts(unit: &Unit, ctx: &super::Ctx) {
     }
 }
 
-/// Whether the statements after a `defer` in its block surely return before the loop around
-/// it goes round: a `return` (or `panic`) at their top, with no `continue` or `break` before
-/// it. The deferred call then runs once, at that return; nothing piles up.
+/// Whether the statements after a `defer` in its block surely leave the loop around it
+/// before it goes round: a `return` (or `panic`) or a `break` at their top, with no `continue`
+/// or `break` before it. The deferred call then runs once, at the return; nothing piles up.
 fn returns_before_looping(rest: &[Stmt]) -> bool {
-    let Some(at) = rest
-        .iter()
-        .position(|s| matches!(s.kind, StmtKind::Return(_) | StmtKind::Throw(_)))
-    else {
+    let Some(at) = rest.iter().position(|s| {
+        matches!(
+            s.kind,
+            StmtKind::Return(_) | StmtKind::Throw(_) | StmtKind::Break
+        )
+    }) else {
         return false;
     };
     let mut jumps = false;
@@ -1504,7 +1506,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .any(|t| path_of(t).is_some_and(|p| p.starts_with(prefix.as_str())))
                         && values
                             .iter()
-                            .any(|x| Spec::detaches(x, &spec.traits.detached_by));
+                            .any(|x| Spec::names_setting(x, &spec.traits.detached_by));
                 }
                 for e in s.exprs() {
                     e.walk(&mut |x| {

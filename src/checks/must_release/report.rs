@@ -436,6 +436,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 break;
             }
             if spec.traits.reclaimed
+                || spec.traits.dropped_reclaimed
                 || spec.traits.fills_slot
                 || spec.traits.lock
                 || spec.closed_with_owner
