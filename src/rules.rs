@@ -480,8 +480,8 @@ pub struct Acquire {
     /// Settings that start a child process in a session or process group of its own, meant to
     /// outlive the function (a daemon, a clipboard clearer): a keyword argument of the call
     /// (`start_new_session=True`, `preexec_fn=os.setsid`) or what a field of its variable is
-    /// set to (`cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}`). Detached, it is
-    /// reclaimed as [`Acquire::reclaimed`] is.
+    /// set to (`cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}`). Detached and never
+    /// waited for or polled in the function, it is reclaimed as [`Acquire::reclaimed`] is.
     #[serde(default)]
     pub detached_by: Vec<String>,
     /// Its result dropped at once (`Popen(viewer)` as a statement: launched and forgotten),

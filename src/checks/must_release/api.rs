@@ -78,8 +78,8 @@ pub(super) fn callee(c: &Call) -> Option<String> {
     path_of(&c.func)
 }
 
-/// Whether a call starts its child detached (see [`Spec::detaches`]): a keyword argument named
-/// one of `settings` (`start_new_session=True`) or given one (`preexec_fn=os.setsid`).
+/// Whether a keyword argument of a call is named one of `settings` (`start_new_session=True`)
+/// or given one (`preexec_fn=os.setsid`): see [`Spec::names_setting`].
 fn detached(c: &Call, settings: &[String]) -> bool {
     if settings.is_empty() || c.keywords.is_empty() {
         return false;
@@ -173,7 +173,7 @@ pub(super) struct Spec {
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
 /// [`Acquire::drained_by_attrs`], [`Acquire::read_to_end_by`], [`Acquire::fails_released`], [`Acquire::finished_if`],
 /// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`],
-/// [`Acquire::detached_by`] and [`Acquire::fills_slot`].
+/// [`Acquire::detached_by`], [`Acquire::dropped_reclaimed_unless`] and [`Acquire::fills_slot`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
@@ -300,9 +300,8 @@ impl Spec {
         }
     }
 
-    /// Whether `e` names one of `settings` (rule data `detached_by`,
-    /// `dropped_reclaimed_unless`): a
-    /// keyword of a call in it, a field set in a literal, a name or the last segment of a path.
+    /// Whether `e` names one of `settings` (rule data `detached_by`, `dropped_reclaimed_unless`):
+    /// a keyword of a call in it, a field set in a literal, a name or a path's last segment.
     pub(super) fn names_setting(e: &Expr, settings: &[String]) -> bool {
         let named = |n: &str| settings.iter().any(|s| s == n);
         let mut found = false;

@@ -85,10 +85,11 @@ impl Summaries {
                 reaches[f].extend(names.iter().copied());
             }
         }
-        // The first round sees no helper's summary, the next ones see helpers of helpers
-        // (`jsonNewString` returns what `jsonNew` returned after `jsonAdd` linked it into its
-        // parent). A round works out again only the functions that reach one whose summary
-        // the last round changed (all that reach one, after the first); the others stay.
+        // The first round sees no helper's summary, the next ones (up to four in all) see
+        // helpers of helpers (`jsonNewString` returns what `jsonNew` returned after `jsonAdd`
+        // linked it into its parent). A round works out again only the functions that reach
+        // one whose summary the last round changed (all that reach one, after the first): what
+        // it does with its parameters, or whether it returns or fills a resource.
         let mut changed: Option<HashSet<&str>> = None;
         for round in 0..4 {
             let mut releases = HashMap::new();
