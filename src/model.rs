@@ -160,6 +160,7 @@ impl Unit {
             superclass: None,
             embedded: Vec::new(),
             annotations: Vec::new(),
+            field_annotations: Vec::new(),
         });
         self.types.len() - 1
     }
@@ -344,6 +345,9 @@ pub struct TypeDecl {
     /// (`dataclass`, `attr.s`, `ToString`, `Data`): some generate methods the text lacks. For a
     /// Rust struct or enum, the traits it derives (`Debug`, `Clone`).
     pub annotations: Vec<String>,
+    /// Java: the annotations of its fields, as `(field, annotation)` (`(dir, TempDir)` of
+    /// `@TempDir Path dir;`, which JUnit creates and removes around each test).
+    pub field_annotations: Vec<(String, String)>,
 }
 
 impl TypeDecl {

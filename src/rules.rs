@@ -364,6 +364,10 @@ pub struct ApiModel {
     /// `StringWriter`): an opener over one, given directly or through a variable, holds nothing.
     #[serde(default)]
     pub in_memory: Vec<String>,
+    /// Read by `must-release` (Java): annotations of a field that a test framework makes a
+    /// temporary directory of and removes (JUnit's `@TempDir`): what is made inside goes with it.
+    #[serde(default)]
+    pub managed_dir_annotations: Vec<String>,
     /// Read by `must-release` (Java): types, by the end of their name, that wrap a stream and
     /// close it with themselves (`BufferedReader`, `…InputStream`). A construction of another
     /// type around a resource hands it to an owner whose release is unknown.

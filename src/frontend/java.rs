@@ -228,16 +228,8 @@ impl<'s> Java<'s> {
             self.l.unit.types[t].superclass = self.ty(sup, None);
             supers.extend(sup);
         }
-        for m in kids(n).into_iter().filter(|c| kind_of(c) == "modifiers") {
-            for a in kids(m) {
-                if matches!(kind_of(a), "marker_annotation" | "annotation") {
-                    if let Some(name) = a.child_by_field_id(F.name) {
-                        let name = self.text(name).to_string();
-                        self.l.unit.types[t].annotations.push(name);
-                    }
-                }
-            }
-        }
+        let annotations = self.annotations(n);
+        self.l.unit.types[t].annotations.extend(annotations);
         for c in kids(n) {
             if matches!(kind_of(c), "super_interfaces" | "extends_interfaces") {
                 for list in kids(c) {
@@ -315,8 +307,24 @@ impl<'s> Java<'s> {
 
     /// Records the fields a declaration declares; returns each declarator with its name and
     /// type, for the caller to lower the initialisers where they run.
+    /// The annotations among a declaration's modifiers, by name (`TempDir`, `Data`).
+    fn annotations(&self, n: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        for m in kids(n).into_iter().filter(|c| kind_of(c) == "modifiers") {
+            for a in kids(m) {
+                if matches!(kind_of(a), "marker_annotation" | "annotation") {
+                    if let Some(name) = a.child_by_field_id(F.name) {
+                        out.push(self.text(name).to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn field_decl<'t>(&mut self, n: Node<'t>) -> Vec<(Node<'t>, Expr, Option<TypeRef>)> {
         let ty_node = n.child_by_field_id(F.r#type);
+        let annotations = self.annotations(n);
         let mut out = Vec::new();
         let mut cur = n.walk();
         for d in n.children_by_field_name("declarator", &mut cur) {
@@ -330,7 +338,10 @@ impl<'s> Java<'s> {
                 span: span(name),
             };
             if let Some(t) = self.class {
-                self.l.unit.types[t].fields.push(p.clone());
+                let decl = &mut self.l.unit.types[t];
+                decl.field_annotations
+                    .extend(annotations.iter().map(|a| (p.name.clone(), a.clone())));
+                decl.fields.push(p.clone());
             }
             self.l.unit.fields.push(p);
             out.push((d, self.name(name), ty));

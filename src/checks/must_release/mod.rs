@@ -2257,6 +2257,18 @@ impl<'a, 'u> Fx<'a, 'u> {
             })
             .map(String::from)
             .collect();
+        // A field a test framework makes a temporary directory of (`@TempDir Path dir;`).
+        let annotated = &self.api.m.managed_dir_annotations;
+        if !annotated.is_empty() {
+            managed.extend(
+                self.unit
+                    .types
+                    .iter()
+                    .flat_map(|t| &t.field_annotations)
+                    .filter(|(_, a)| annotated.iter().any(|m| m == last_segment(a)))
+                    .map(|(f, _)| f.clone()),
+            );
+        }
         // Removed as a whole somewhere in the function, closures included.
         each_expr(self.unit, &func.body, &mut |e| {
             if let ExprKind::Call(c) = &e.kind {
