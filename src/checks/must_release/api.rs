@@ -31,6 +31,9 @@ pub(super) struct Api<'m> {
     /// rmtree`, `sh` of `import shutil as sh`), with that path: a call through one is matched
     /// against the rule data by the path it stands for ([`Api::resolved`]).
     pub(super) aliases: HashMap<&'m str, &'m str>,
+    /// Python: the functions the module defines at its top level, which hide a builtin of
+    /// the same name ([`Api::shadowed`]).
+    pub(super) module_functions: HashSet<&'m str>,
 }
 
 /// The names a Python file's imports bind to a path other than themselves: `from m import f`
@@ -656,13 +659,7 @@ impl<'m> Api<'m> {
     /// Python: a bare call of a name the module defines itself (`def open(file, flag)` of
     /// SCons's `dblite`) calls that function, not the builtin; its summary speaks for it.
     fn shadowed(&self, c: &Call, name: &str) -> bool {
-        self.lang == Lang::Python
-            && matches!(c.func.peel().kind, ExprKind::Name(_))
-            && self
-                .unit
-                .functions
-                .iter()
-                .any(|f| f.kind == FnKind::Function && f.owner.is_none() && f.name == name)
+        matches!(c.func.peel().kind, ExprKind::Name(_)) && self.module_functions.contains(name)
     }
 
     /// `new T(args)`: an acquisition unless an argument is something already open that the
@@ -937,23 +934,25 @@ impl<'m> Api<'m> {
             return false;
         };
         self.m.keeping_calls.iter().any(|k| {
+            // The name cut before a verb that ends it: `Hashtable_` and `put`.
+            let split = n
+                .len()
+                .checked_sub(k.len())
+                .filter(|&i| i > 0 && n.is_char_boundary(i))
+                .map(|i| n.split_at(i))
+                .filter(|(_, verb)| verb.eq_ignore_ascii_case(k));
             n.strip_prefix(k.as_str()).is_some_and(|rest| {
                 rest.is_empty() || rest.starts_with(|ch: char| ch.is_ascii_uppercase() || ch == '_')
             })
-            // C's `Hashtable_put`, `g_hash_table_insert`, `RB_INSERT`: the verb ends the name.
+            // C's `Hashtable_put`, `g_hash_table_insert`, `RB_INSERT`: the verb ends the name;
+            // in a camel-case name, its last word (`cupsArrayAdd`, `listAppend`).
             || self.lang == Lang::C
-                && n.len() > k.len()
-                && n.is_char_boundary(n.len() - k.len())
-                && n[n.len() - k.len()..].eq_ignore_ascii_case(k)
-                && n[..n.len() - k.len()].ends_with('_')
-            // … or, in a camel-case name, the last word (`cupsArrayAdd`, `listAppend`).
-            || self.lang == Lang::C
-                && !k.contains('_')
-                && n.len() > k.len()
-                && n.is_char_boundary(n.len() - k.len())
-                && n[n.len() - k.len()..].starts_with(|ch: char| ch.is_ascii_uppercase())
-                && n[n.len() - k.len()..].eq_ignore_ascii_case(k)
-                && n[..n.len() - k.len()].ends_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+                && split.is_some_and(|(head, verb)| {
+                    head.ends_with('_')
+                        || !k.contains('_')
+                            && verb.starts_with(|ch: char| ch.is_ascii_uppercase())
+                            && head.ends_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+                })
             // A project's own macro around a container macro names its kind after the verb
             // (`HASH_ADD_PEER` for uthash's `HASH_ADD`): in an all-capitals name, any word.
             || self.lang == Lang::C

@@ -137,6 +137,14 @@ pub fn check(
         released: Default::default(),
         nothrow_paths: Default::default(),
         aliases: import_aliases(unit),
+        module_functions: unit
+            .functions
+            .iter()
+            .filter(|f| {
+                unit.lang == Lang::Python && f.kind == FnKind::Function && f.owner.is_none()
+            })
+            .map(|f| f.name.as_str())
+            .collect(),
         imported: unit
             .imports
             .iter()
@@ -719,8 +727,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                             if named.is_empty()
                                 || self.res[r].vars.iter().any(|v| named.contains(v))
                             {
-                                cur.set(r, HANDED);
-                                self.res[r].handed_off = true;
+                                self.hand_off(cur, r);
                             }
                         }
                     }
@@ -739,8 +746,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                                 || self.holder(v.peel(), r)
                                 || self.reaches(v, r)
                             {
-                                cur.set(r, HANDED);
-                                self.res[r].handed_off = true;
+                                self.hand_off(cur, r);
                             }
                         }
                     }
@@ -750,8 +756,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if let Some(cur) = st.as_mut() {
                     for r in made_here..self.res.len() {
                         if is_open(cur.get(r).bits) && values.iter().any(|v| self.passes(v, r)) {
-                            cur.set(r, HANDED);
-                            self.res[r].handed_off = true;
+                            self.hand_off(cur, r);
                         }
                     }
                 }
@@ -1262,8 +1267,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if local.is_some() && self.undeclared_java(t) && self.api.owning(c) {
                     for r in self.open(cur) {
                         if self.passes(v, r) {
-                            cur.set(r, HANDED);
-                            self.res[r].handed_off = true;
+                            self.hand_off(cur, r);
                         }
                     }
                 }
@@ -1282,8 +1286,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                             || self.holder(v, r)
                             || view.is_some_and(|x| self.passes(x, r))
                         {
-                            cur.set(r, HANDED);
-                            self.res[r].handed_off = true;
+                            self.hand_off(cur, r);
                         }
                     }
                 }
@@ -1297,8 +1300,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             if stored && path_of(v.peel()).is_some() {
                 for r in self.open(cur) {
                     if self.passes(v, r) {
-                        cur.set(r, HANDED);
-                        self.res[r].handed_off = true;
+                        self.hand_off(cur, r);
                     }
                 }
             }
@@ -1461,6 +1463,12 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             _ => None,
         }
+    }
+
+    /// Resource `r` leaves the function's hands here: returned, stored, kept by a call.
+    fn hand_off(&mut self, cur: &mut State, r: usize) {
+        cur.set(r, HANDED);
+        self.res[r].handed_off = true;
     }
 
     fn new_res(&mut self, acq: Span, vars: Vec<String>, spec: &Spec) -> usize {
@@ -1865,8 +1873,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     for r in self.open(cur) {
                         if self.closure_takes(id, r) {
                             // Released or kept by the closure: either way, no longer ours.
-                            cur.set(r, HANDED);
-                            self.res[r].handed_off = true;
+                            self.hand_off(cur, r);
                         }
                     }
                 }
@@ -1875,8 +1882,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if let Some(cur) = st.as_mut() {
                     for r in self.open(cur) {
                         if fields.iter().any(|(_, v)| self.passes(v, r)) {
-                            cur.set(r, HANDED);
-                            self.res[r].handed_off = true;
+                            self.hand_off(cur, r);
                         }
                     }
                 }
@@ -1975,8 +1981,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     .enumerate()
                     .any(|(i, a)| kept(i) && self.passes(a, r))
                 {
-                    cur.set(r, HANDED);
-                    self.res[r].handed_off = true;
+                    self.hand_off(cur, r);
                 }
                 continue;
             }
@@ -1988,8 +1993,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     && !lends
                     && !self.sums.lends_arg(self.api, self.unit, c, i)
                 {
-                    cur.set(r, HANDED);
-                    self.res[r].handed_off = true;
+                    self.hand_off(cur, r);
                     // A result set closes with its statement, wherever that goes
                     // (`Closer.close(ps)`).
                     for d in self.open(cur) {
@@ -1999,8 +2003,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                                 .as_ref()
                                 .is_some_and(|o| self.res[r].vars.contains(&o.path));
                         if follows {
-                            cur.set(d, HANDED);
-                            self.res[d].handed_off = true;
+                            self.hand_off(cur, d);
                         }
                     }
                 }
