@@ -288,9 +288,19 @@ impl Index {
         for (fid, f) in files.iter().enumerate() {
             let pkg: Box<str> = f.package.as_str().into();
             let last: Box<str> = last_package_segment(f.lang, &f.package).into();
-            let list = ix.packages.entry((f.lang, last)).or_default();
-            if !list.contains(&pkg) {
-                list.push(pkg.clone());
+            // A Go package is imported by its module path and directory, and its last segment
+            // is usually the declared name; a module's root directory, whose key is only where
+            // the run found it (`gopg`, or ``), is found by that name (`go-pg/pg/v10` → `pg`).
+            let declared = (f.lang == Lang::Go
+                && *f.package_name != *last
+                && f.package_name != "main"
+                && !f.package_name.ends_with("_test"))
+            .then(|| f.package_name.as_str().into());
+            for key in std::iter::once(last).chain(declared) {
+                let list = ix.packages.entry((f.lang, key)).or_default();
+                if !list.contains(&pkg) {
+                    list.push(pkg.clone());
+                }
             }
             for (i, t) in f.types.iter().enumerate() {
                 let key = TypeKey {
@@ -446,6 +456,17 @@ impl Index {
     /// path segments (module paths carry host names and major versions the tree lacks). Several
     /// equally good candidates give none.
     fn packages_for(&self, lang: Lang, import: &str) -> Vec<&str> {
+        // Go's major version suffix is no part of the package's name (`go-pg/pg/v10` is `pg`).
+        let import = match (lang, import.rsplit_once('/')) {
+            (Lang::Go, Some((base, v)))
+                if v.len() > 1
+                    && v.starts_with('v')
+                    && v[1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                base
+            }
+            _ => import,
+        };
         let last = last_package_segment(lang, import);
         let Some(cands) = self.packages.get(&(lang, last.into())) else {
             return Vec::new();
@@ -469,12 +490,14 @@ impl Index {
             }
             Lang::Go => {
                 let want: Vec<&str> = import.split('/').rev().collect();
+                // A directory named otherwise, found by its declared name, matches by that name.
                 let score = |c: &str| {
                     c.split('/')
                         .rev()
                         .zip(&want)
                         .take_while(|(a, b)| a == *b)
                         .count()
+                        .max(usize::from(last_package_segment(lang, c) != last))
                 };
                 let best = cands.iter().map(|c| score(c)).max().unwrap_or(0);
                 let top: Vec<&str> = cands

@@ -285,6 +285,21 @@ pub fn import_local_name<'a>(path: &'a str, alias: Option<&'a str>) -> &'a str {
     if let Some(a) = alias {
         return a;
     }
+    // Go: a major version is no part of the name (`go-pg/pg/v10` binds `pg`, `gopkg.in/yaml.v3`
+    // binds `yaml`).
+    if let Some((base, last)) = path.rsplit_once('/') {
+        let version = |v: &str| {
+            v.len() > 1 && v.starts_with('v') && v[1..].bytes().all(|b| b.is_ascii_digit())
+        };
+        if version(last) {
+            return base.rsplit('/').next().unwrap_or(base);
+        }
+        if let Some((name, v)) = last.split_once('.') {
+            if version(v) {
+                return name;
+            }
+        }
+    }
     let sep = |b: u8| matches!(b, b'/' | b'.' | b':');
     let end = path.bytes().rposition(|b| !sep(b)).map_or(0, |i| i + 1);
     if end == 0 {
@@ -973,6 +988,19 @@ mod tests {
         assert_eq!(TypeRef::new("Map<String, Object>").simple(), "Map");
         assert_eq!(TypeRef::new("context.Context").simple(), "Context");
         assert_eq!(TypeRef::new("std::time::Instant").simple(), "Instant");
+    }
+
+    #[test]
+    fn an_import_binds_its_last_name_without_a_major_version() {
+        assert_eq!(import_local_name("net/http", None), "http");
+        assert_eq!(import_local_name("github.com/go-pg/pg/v10", None), "pg");
+        assert_eq!(import_local_name("gopkg.in/yaml.v3", None), "yaml");
+        assert_eq!(import_local_name("example.com/v2ray", None), "v2ray");
+        assert_eq!(import_local_name("java.util.List", None), "List");
+        assert_eq!(
+            import_local_name("github.com/go-pg/pg/v10", Some("orm")),
+            "orm"
+        );
     }
 
     #[test]

@@ -481,6 +481,10 @@ pub struct Acquire {
     /// which the JVM waits for and whose pipes it closes when the child exits. No exit leaks it.
     #[serde(default)]
     pub reclaimed: bool,
+    /// Ends by itself once its deadline passes (Go's `context.WithTimeout`): a release
+    /// deferred inside a loop holds it no longer than that, so it does not pile up.
+    #[serde(default)]
+    pub expires: bool,
     /// Settings that start a child process in a session or process group of its own, meant to
     /// outlive the function (a daemon, a clipboard clearer): a keyword argument of the call
     /// (`start_new_session=True`, `preexec_fn=os.setsid`) or what a field of its variable is

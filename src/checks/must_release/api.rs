@@ -34,6 +34,37 @@ pub(super) struct Api<'m> {
     /// Python: the functions the module defines at its top level, which hide a builtin of
     /// the same name ([`Api::shadowed`]).
     pub(super) module_functions: HashSet<&'m str>,
+    /// Python: a name of the data's calls that a function binds itself (`open = launcher.open`,
+    /// a nested `def open`), with the span of that function, where the name is not the builtin.
+    pub(super) local_shadows: Vec<(&'m str, Span)>,
+}
+
+/// Python: the names in `names` that a function binds itself, by a bare assignment or a
+/// nested `def`, each with the span of the function that binds it ([`Api::local_shadows`]).
+pub(super) fn local_shadows<'u>(unit: &'u Unit, names: &HashSet<&str>) -> Vec<(&'u str, Span)> {
+    let mut out = Vec::new();
+    if unit.lang != Lang::Python {
+        return out;
+    }
+    for f in &unit.functions {
+        if f.kind == FnKind::Nested && names.contains(f.name.as_str()) {
+            if let Some(p) = f.parent {
+                out.push((f.name.as_str(), unit.functions[p].span));
+            }
+        }
+        crate::model::walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Bind { targets, .. } = &s.kind {
+                for t in targets {
+                    if let ExprKind::Name(n) = &t.kind {
+                        if names.contains(n.as_str()) {
+                            out.push((n.as_str(), f.span));
+                        }
+                    }
+                }
+            }
+        });
+    }
+    out
 }
 
 /// The names a Python file's imports bind to a path other than themselves: `from m import f`
@@ -175,7 +206,7 @@ pub(super) struct Spec {
 
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
 /// [`Acquire::drained_by_attrs`], [`Acquire::read_to_end_by`], [`Acquire::fails_released`], [`Acquire::finished_if`],
-/// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`],
+/// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`], [`Acquire::expires`],
 /// [`Acquire::detached_by`], [`Acquire::dropped_reclaimed_unless`] and [`Acquire::fills_slot`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
@@ -187,6 +218,7 @@ pub(super) struct Traits {
     pub(super) held_if: Vec<String>,
     pub(super) lock: bool,
     pub(super) reclaimed: bool,
+    pub(super) expires: bool,
     /// See [`Acquire::dropped_reclaimed_unless`]: no argument names what would hold it.
     pub(super) dropped_reclaimed: bool,
     /// Started detached by its call's arguments (`start_new_session=True`).
@@ -283,6 +315,7 @@ impl Spec {
                 held_if: a.held_if.clone(),
                 lock: a.lock,
                 reclaimed: a.reclaimed,
+                expires: a.expires,
                 dropped_reclaimed: !a.dropped_reclaimed_unless.is_empty()
                     && c.is_some_and(|c| {
                         !c.args
@@ -659,7 +692,12 @@ impl<'m> Api<'m> {
     /// Python: a bare call of a name the module defines itself (`def open(file, flag)` of
     /// SCons's `dblite`) calls that function, not the builtin; its summary speaks for it.
     fn shadowed(&self, c: &Call, name: &str) -> bool {
-        matches!(c.func.peel().kind, ExprKind::Name(_)) && self.module_functions.contains(name)
+        matches!(c.func.peel().kind, ExprKind::Name(_))
+            && (self.module_functions.contains(name)
+                || self
+                    .local_shadows
+                    .iter()
+                    .any(|(n, at)| *n == name && at.contains(c.func.span)))
     }
 
     /// `new T(args)`: an acquisition unless an argument is something already open that the

@@ -108,17 +108,19 @@ pub fn check(
     ctx: &super::Ctx,
     out: &mut Vec<Leak>,
 ) {
+    let names: HashSet<&str> = model
+        .acquire
+        .iter()
+        .filter_map(|a| a.call.as_deref().or(a.method.as_deref()))
+        .map(last_segment)
+        .collect();
     let api = Api {
         m: model,
         ctx,
         unit,
         lang: unit.lang,
-        names: model
-            .acquire
-            .iter()
-            .filter_map(|a| a.call.as_deref().or(a.method.as_deref()))
-            .map(last_segment)
-            .collect(),
+        local_shadows: local_shadows(unit, &names),
+        names,
         listed: [
             &model.release_functions,
             &model.borrowing_calls,

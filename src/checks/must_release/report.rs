@@ -175,13 +175,14 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     /// Go: `defer f.Close()` inside a loop, for what the loop acquired: it runs only when the
-    /// function returns, so every iteration's resource stays open until then.
+    /// function returns, so every iteration's resource stays open until then (unless it
+    /// expires by itself before).
     pub(super) fn defer_in_loop(&mut self, e: &Expr, at: Span, first: usize, st: &State) {
         let ExprKind::Call(c) = &e.peel().kind else {
             return;
         };
         for r in first..self.res.len() {
-            if is_open(st.get(r).bits) && self.releases(c, r) {
+            if is_open(st.get(r).bits) && !self.res[r].traits.expires && self.releases(c, r) {
                 self.lost(
                     r,
                     at,
