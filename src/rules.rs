@@ -402,6 +402,10 @@ pub struct Acquire {
     pub method: Option<String>,
     /// A construction of a type, by its last segment (`FileInputStream`).
     pub new: Option<String>,
+    /// Java `new`: the package of that type when it is not the JDK's (`redis.clients.jedis`).
+    /// A type of the same name that the file writes or imports from another package is
+    /// another type.
+    pub package: Option<String>,
     /// Any call whose result is bound to a local declared with this type (last segment), by
     /// its type alone: `ResultSet rs = dao.find(id)`.
     pub returns: Option<String>,

@@ -485,7 +485,16 @@ impl<'m> Api<'m> {
     /// wildcard import of another package can give (`import com.datastax.driver.core.*;`
     /// with no import from the JDK that could).
     fn foreign_java_type(&self, t: &TypeRef) -> bool {
-        let jdk = |p: &str| p.starts_with("java.") || p.starts_with("javax.");
+        self.java_type_from_elsewhere(t, None)
+    }
+
+    /// Whether `t` as written or imported in this file comes from a package other than
+    /// `package` (the JDK's when `None`): see [`Api::foreign_java_type`].
+    fn java_type_from_elsewhere(&self, t: &TypeRef, package: Option<&str>) -> bool {
+        let jdk = |p: &str| match package {
+            Some(pkg) => p.strip_prefix(pkg).is_some_and(|r| r.starts_with('.')),
+            None => p.starts_with("java.") || p.starts_with("javax."),
+        };
         let base = t.base();
         if t.0.ends_with("[]") || base.contains('.') && !jdk(base) {
             return true;
@@ -715,10 +724,14 @@ impl<'m> Api<'m> {
         (!wraps).then(|| Spec::from_rule(a, None))
     }
 
-    /// The data's row for constructing `ty` (`{ new = "FileInputStream" }`).
+    /// The data's row for constructing `ty` (`{ new = "FileInputStream" }`). In Java, not for a
+    /// type of the same name from another package (zip4j's `ZipFile`, which holds only a path).
     pub(super) fn new_rule(&self, ty: &TypeRef) -> Option<&'m Acquire> {
         let name = Some(ty.simple());
-        self.m.acquire.iter().find(|a| a.new.as_deref() == name)
+        let a = self.m.acquire.iter().find(|a| a.new.as_deref() == name)?;
+        let foreign =
+            self.lang == Lang::Java && self.java_type_from_elsewhere(ty, a.package.as_deref());
+        (!foreign).then_some(a)
     }
 
     /// Whether argument `v` of a construction by `a` is something already open that it only
