@@ -383,6 +383,17 @@ impl Summaries {
     /// definitions tell; for any other, the data's borrowing calls (`copy`, `write`) do.
     pub(super) fn lends_arg(&self, api: &Api, unit: &Unit, c: &Call, i: usize) -> bool {
         if self.callees(unit, c).next().is_some() {
+            // C: a pointer's address given to a keeping call (`vec_push(&strs, &str)`) has the
+            // pointer itself copied into the container, whatever the callee does with the
+            // bytes it points at.
+            let address = || {
+                c.args
+                    .get(i)
+                    .is_some_and(|a| matches!(a.kind, ExprKind::Unary(_)))
+            };
+            if api.lang == Lang::C && api.keeps(c) && address() {
+                return false;
+            }
             self.call_borrows_arg(unit, c, i)
         } else {
             api.borrows(c)
