@@ -1263,17 +1263,6 @@ impl<'a, 'u> Fx<'a, 'u> {
                 let cur = cur.clone();
                 self.overwrite(&cur, name, v, t.map_or(v.span, |t| t.span), values);
             }
-            // `handler = type.newInstance()` into a name the function never declares: a field
-            // (of a superclass), which keeps the loader the class came from.
-            if let (Some(cur), Some(t), ExprKind::Call(c)) = (st.as_mut(), t, &v.peel().kind) {
-                if local.is_some() && self.undeclared_java(t) && self.api.owning(c) {
-                    for r in self.open(cur) {
-                        if self.passes(v, r) {
-                            self.hand_off(cur, r);
-                        }
-                    }
-                }
-            }
             if let (Some(cur), Some(t)) = (st.as_mut(), t) {
                 if local.is_none() && !matches!(t.kind, ExprKind::Name(ref n) if n == "_") {
                     // Stored in a field, a global, an element or through a pointer; or what a
@@ -1450,9 +1439,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                         // a local (a `static` local lives on) is a global, of this file or
                         // another (`extern`).
                         Lang::C => true,
-                        // A `var` local has no declared type in the model, so only the fields
-                        // this file declares are known to be fields.
-                        Lang::Java => self.unit.fields.iter().any(|f| f.name == *n),
+                        // A field this file declares, or a name the function and those
+                        // around it never declare: a field of a superclass
+                        // (`reader = new BufferedReader(…)` in a reader's subclass).
+                        Lang::Java => {
+                            self.unit.fields.iter().any(|f| f.name == *n) || self.undeclared_java(t)
+                        }
                         // A package-level `var` (not a struct's field of the same name).
                         Lang::Go => self.package_vars.contains(n.as_str()),
                         // One the function declares `global` or `nonlocal`.
