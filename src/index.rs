@@ -458,13 +458,7 @@ impl Index {
     fn packages_for(&self, lang: Lang, import: &str) -> Vec<&str> {
         // Go's major version suffix is no part of the package's name (`go-pg/pg/v10` is `pg`).
         let import = match (lang, import.rsplit_once('/')) {
-            (Lang::Go, Some((base, v)))
-                if v.len() > 1
-                    && v.starts_with('v')
-                    && v[1..].bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                base
-            }
+            (Lang::Go, Some((base, v))) if crate::model::is_major_version(v) => base,
             _ => import,
         };
         let last = last_package_segment(lang, import);

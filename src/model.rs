@@ -279,6 +279,13 @@ pub struct Import {
     pub span: Span,
 }
 
+/// A Go module path's major version segment: `v2`, `v10`.
+pub fn is_major_version(segment: &str) -> bool {
+    segment
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The name an import of `path` binds, under `alias` if it has one: the alias, else the last
 /// segment of the path.
 pub fn import_local_name<'a>(path: &'a str, alias: Option<&'a str>) -> &'a str {
@@ -288,14 +295,11 @@ pub fn import_local_name<'a>(path: &'a str, alias: Option<&'a str>) -> &'a str {
     // Go: a major version is no part of the name (`go-pg/pg/v10` binds `pg`, `gopkg.in/yaml.v3`
     // binds `yaml`).
     if let Some((base, last)) = path.rsplit_once('/') {
-        let version = |v: &str| {
-            v.len() > 1 && v.starts_with('v') && v[1..].bytes().all(|b| b.is_ascii_digit())
-        };
-        if version(last) {
+        if is_major_version(last) {
             return base.rsplit('/').next().unwrap_or(base);
         }
         if let Some((name, v)) = last.split_once('.') {
-            if version(v) {
+            if is_major_version(v) {
                 return name;
             }
         }

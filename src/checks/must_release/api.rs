@@ -464,6 +464,7 @@ impl<'m> Api<'m> {
                     && !not_on
                     && a.args.is_none_or(|n| n == c.args.len())
                     && a.with_kwarg.as_deref().is_none_or(|k| with_kwarg(c, k))
+                    && !with_literal(c, &a.not_with_literal)
                     && !self.over_object(c);
                 let typed = match &a.declared {
                     None => true,
@@ -491,12 +492,12 @@ impl<'m> Api<'m> {
     /// Whether `t` as written or imported in this file comes from a package other than
     /// `package` (the JDK's when `None`): see [`Api::foreign_java_type`].
     fn java_type_from_elsewhere(&self, t: &TypeRef, package: Option<&str>) -> bool {
-        let jdk = |p: &str| match package {
+        let home = |p: &str| match package {
             Some(pkg) => p.strip_prefix(pkg).is_some_and(|r| r.starts_with('.')),
             None => p.starts_with("java.") || p.starts_with("javax."),
         };
         let base = t.base();
-        if t.0.ends_with("[]") || base.contains('.') && !jdk(base) {
+        if t.0.ends_with("[]") || base.contains('.') && !home(base) {
             return true;
         }
         let imports = &self.unit.imports;
@@ -504,10 +505,10 @@ impl<'m> Api<'m> {
             !i.wildcard && crate::model::import_local_name(&i.path, i.alias.as_deref()) == base
         });
         match named {
-            Some(i) => !jdk(&i.path),
+            Some(i) => !home(&i.path),
             None => {
-                imports.iter().any(|i| i.wildcard && !jdk(&i.path))
-                    && !imports.iter().any(|i| i.wildcard && jdk(&i.path))
+                imports.iter().any(|i| i.wildcard && !home(&i.path))
+                    && !imports.iter().any(|i| i.wildcard && home(&i.path))
             }
         }
     }
@@ -1103,6 +1104,14 @@ fn with_kwarg(c: &Call, entry: &str) -> bool {
         let v = v.peel();
         matches!(v.kind, ExprKind::Lit(Lit::Bool))
             && (v.span.end - v.span.start) as usize == value.len()
+    })
+}
+
+/// An argument of `c` is a string literal that contains one of `marks`.
+fn with_literal(c: &Call, marks: &[String]) -> bool {
+    c.args.iter().any(|a| {
+        matches!(&a.peel().kind, ExprKind::Lit(Lit::Str(s))
+            if marks.iter().any(|m| s.contains(m.as_str())))
     })
 }
 
