@@ -418,8 +418,9 @@ pub struct Acquire {
     /// Only when called with this keyword argument, `name=True` or `name=False` (Python
     /// `requests.get(url, stream=True)`: only a streamed response holds its connection).
     pub with_kwarg: Option<String>,
-    /// Not when a string literal argument contains one of these: Derby's
-    /// `getConnection("jdbc:derby:db;shutdown=true")` stops the database and always throws.
+    /// Not when a string literal argument matches one of these, where `*` stands for any text
+    /// (`jdbc:derby:*;shutdown=true*`: Derby's `getConnection` with that URL stops the database
+    /// and always throws; HSQLDB's `;shutdown=true` still connects).
     #[serde(default)]
     pub not_with_literal: Vec<String>,
     /// Which results hold resources (Go's `r, w, err := os.Pipe()`: `[0, 1]`); default `[0]`.

@@ -1107,12 +1107,32 @@ fn with_kwarg(c: &Call, entry: &str) -> bool {
     })
 }
 
-/// An argument of `c` is a string literal that contains one of `marks`.
-fn with_literal(c: &Call, marks: &[String]) -> bool {
+/// An argument of `c` is a string literal that matches one of `patterns` (see [`glob`]).
+fn with_literal(c: &Call, patterns: &[String]) -> bool {
     c.args.iter().any(|a| {
         matches!(&a.peel().kind, ExprKind::Lit(Lit::Str(s))
-            if marks.iter().any(|m| s.contains(m.as_str())))
+            if patterns.iter().any(|p| glob(s, p)))
     })
+}
+
+/// Whether all of `s` matches `pattern`, where `*` stands for any text.
+fn glob(s: &str, pattern: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return s == pattern;
+    }
+    if s.len() < first.len() + last.len() || !s.starts_with(first) || !s.ends_with(last) {
+        return false;
+    }
+    let mut middle = &s[first.len()..s.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match middle.find(part) {
+            Some(i) => middle = &middle[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The variable or field path an expression denotes, normalized (`this.lock` is `lock`).
@@ -1408,5 +1428,22 @@ pub(super) fn acquisition(
             .last()
             .and_then(|x| acquisition(api, sums, unit, x, declared)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn glob_matches_the_whole_text_with_stars_for_any_run() {
+        let p = "jdbc:derby:*;shutdown=true*";
+        assert!(glob("jdbc:derby:;shutdown=true", p));
+        assert!(glob("jdbc:derby:app;shutdown=true;deregister=false", p));
+        assert!(!glob("jdbc:hsqldb:mem:app;shutdown=true", p));
+        assert!(!glob("jdbc:derby:app;create=true", p));
+        assert!(glob("exact", "exact"));
+        assert!(!glob("exactly", "exact"));
+        assert!(!glob("ab", "a*b*b"));
     }
 }
