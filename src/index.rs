@@ -159,6 +159,7 @@ impl FnInfo {
             keeps: Vec::new(),
             opens: false,
             nothrow: false,
+            returns_field: false,
         };
         self.known.as_deref().unwrap_or(&NONE)
     }
@@ -184,6 +185,11 @@ pub struct FnFacts {
     /// and throws nothing again (`closeQuietly`).
     #[serde(default)]
     pub nothrow: bool,
+    /// Java: every `return` of the method gives a field of its object (`rs = stmt.executeQuery(q);
+    /// return rs;` with `rs` a field): what it returns is the object's, which closes it, not
+    /// the caller's.
+    #[serde(default)]
+    pub returns_field: bool,
 }
 
 impl FnFacts {
@@ -195,6 +201,7 @@ impl FnFacts {
         self.returns_resource = self.returns_resource.take().or(other.returns_resource);
         self.opens |= other.opens;
         self.nothrow |= other.nothrow;
+        self.returns_field |= other.returns_field;
         for (mine, theirs) in [
             (&mut self.releases, other.releases),
             (&mut self.keeps, other.keeps),
@@ -1292,6 +1299,13 @@ impl<'a> Ctx<'a> {
             self.miss(Some(ty.file), miss);
         }
         found
+    }
+
+    /// Whether the method `name` that project type `ty` declares returns a field of its object
+    /// (see [`FnFacts::returns_field`]).
+    pub fn returns_field(&self, ty: TypeKey, name: &str) -> bool {
+        self.method_apart(ty, name)
+            .is_some_and(|k| self.index.fn_info(k).facts().returns_field)
     }
 
     /// Whether a method of that name exists on the type, with no parameters where the

@@ -387,6 +387,11 @@ impl<'m> Api<'m> {
                 self.m.acquire.iter().find(|a| {
                     a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)
                 })?;
+            // `rs = dbw.query(q)` of a project class whose `query` returns a field of its own:
+            // the object's, which closes it.
+            if self.lang == Lang::Java && self.returns_owners_field(c, name) {
+                return None;
+            }
             Some(Spec::from_rule(a, Some(c)))
         };
         // A bare name an import binds (`urlopen` of `from urllib.request import urlopen as
@@ -762,6 +767,17 @@ impl<'m> Api<'m> {
     fn around(&self, span: Span) -> Option<(FuncId, &'m crate::model::Function)> {
         let id = self.unit.function_around(span)?;
         Some((id, &self.unit.functions[id]))
+    }
+
+    /// Java: whether `c` calls a method of a project class, through a receiver of that type,
+    /// that returns a field of its object ([`crate::index::FnFacts::returns_field`]).
+    fn returns_owners_field(&self, c: &Call, name: &str) -> bool {
+        let (Some(r), Some((id, _))) = (c.receiver(), self.around(c.func.span)) else {
+            return false;
+        };
+        let env = crate::types::TypeEnv::new(self.ctx, self.unit, id);
+        env.project_type(r)
+            .is_some_and(|k| self.ctx.returns_field(k, name))
     }
 
     /// Java: a local declared as, or bound to a construction of, an in-memory target (rule data

@@ -244,7 +244,35 @@ fn export_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::Ctx) {
             };
             ctx.export((f.name.as_str().into(), Some(owner.into()), facts));
         }
+        if unit.lang == Lang::Java && f.kind == FnKind::Method && returns_field(unit, id) {
+            let facts = crate::index::FnFacts {
+                returns_field: true,
+                ..Default::default()
+            };
+            ctx.export((f.name.as_str().into(), Some(owner.into()), facts));
+        }
     }
+}
+
+/// Java: every `return` of method `id` gives a field of its object (`return rs;` where `rs`
+/// is a field, `return this.rs;`), and there is one.
+fn returns_field(unit: &Unit, id: FuncId) -> bool {
+    let f = &unit.functions[id];
+    let locals = local_names(f);
+    let vars = var_locals(unit, id);
+    let mut returns = 0;
+    let mut all_fields = true;
+    crate::model::walk_stmts(&f.body, &mut |s| {
+        if let StmtKind::Return(vs) = &s.kind {
+            returns += 1;
+            all_fields &= matches!(vs.as_slice(), [v] if match &v.peel().kind {
+                ExprKind::Name(n) => !locals.contains(n.as_str()) && !vars.contains(n.as_str()),
+                ExprKind::Field(base, _) => matches!(&base.kind, ExprKind::Name(b) if b == "this"),
+                _ => false,
+            });
+        }
+    });
+    returns > 0 && all_fields
 }
 
 /// Offers the project the file's plain functions that release a parameter (`func
