@@ -680,8 +680,9 @@ fn miss_names(m: &crate::index::Miss) -> Vec<String> {
     let last = |t: &str| crate::model::last_segment(t).to_string();
     match m {
         Miss::Type(t) | Miss::Unstable(t) => vec![last(t)],
-        // A resource is declared in a file the close round finds, and a function returns one
-        // by a summary of a file the leak rules read: nothing more to parse for them.
+        // A resource is declared in a file the close round finds, and a function returns or
+        // releases one by a summary of a file the leak rules read (their pre-check names the
+        // release calls too): nothing more to parse for them.
         Miss::Resource(_) | Miss::Returns(_) | Miss::Releases(_) | Miss::NoThrow(_) => Vec::new(),
         // `Util.open`: the function, or a method of the class `Util`.
         Miss::Function(t) => {
