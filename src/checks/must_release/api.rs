@@ -1151,6 +1151,25 @@ fn glob(s: &str, pattern: &str) -> bool {
     true
 }
 
+/// Whether an assignment in `body` that pairs its targets with its values binds `var`, as a
+/// whole, to a value `accept` takes (`output = dest;`, `rs = stmt.executeQuery(q)`).
+pub(super) fn bound_to(body: &[Stmt], var: &str, accept: impl Fn(&Expr) -> bool) -> bool {
+    let mut hit = false;
+    crate::model::walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind {
+            targets, values, ..
+        } = &s.kind
+        {
+            hit |= targets.len() == values.len()
+                && targets
+                    .iter()
+                    .zip(values)
+                    .any(|(t, v)| path_of(t).as_deref() == Some(var) && accept(v));
+        }
+    });
+    hit
+}
+
 /// The variable or field path an expression denotes, normalized (`this.lock` is `lock`).
 pub(super) fn path_of(e: &Expr) -> Option<String> {
     e.peel().path().map(|p| {

@@ -2617,20 +2617,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         let Some(name) = path_of(v.peel()).filter(|p| !p.contains('.')) else {
             return false;
         };
-        let mut hit = false;
-        crate::model::walk_stmts(&self.func.body, &mut |s| {
-            if let StmtKind::Bind {
-                targets, values, ..
-            } = &s.kind
-            {
-                hit |= targets.len() == values.len()
-                    && targets
-                        .iter()
-                        .zip(values)
-                        .any(|(t, x)| path_of(t).as_deref() == Some(name.as_str()) && made(x));
-            }
-        });
-        hit
+        bound_to(&self.func.body, &name, made)
     }
 
     /// Whether `v` is a local given the object that owns lock `r` (`db` of `db.rwlock`):

@@ -1533,21 +1533,11 @@ fn releases_stmt(api: &Api, s: &Stmt, var: &str, spec: &Spec) -> bool {
 
 /// Whether `var` is bound to one of `f`'s parameters as it is (`output = dest;`).
 fn given_param(f: &crate::model::Function, var: &str) -> bool {
-    let mut given = false;
-    crate::model::walk_stmts(&f.body, &mut |s| {
-        if let StmtKind::Bind {
-            targets, values, ..
-        } = &s.kind
-        {
-            given |= targets.len() == values.len()
-                && targets.iter().zip(values).any(|(t, v)| {
-                    path_of(t).as_deref() == Some(var)
-                        && matches!(&v.peel().kind,
-                            ExprKind::Name(n) if f.params.iter().any(|p| p.name == *n))
-                });
-        }
-    });
-    given
+    bound_to(
+        &f.body,
+        var,
+        |v| matches!(&v.peel().kind, ExprKind::Name(n) if f.params.iter().any(|p| p.name == *n)),
+    )
 }
 
 /// See [`Summaries::returns_stored`].
