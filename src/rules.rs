@@ -614,6 +614,11 @@ pub struct CallPattern {
     /// client.
     #[serde(default)]
     pub outer_client: bool,
+    /// Session calls: the session only queues the callback's commands and holds no
+    /// connection meanwhile (go-redis `Pipelined`); a call on the outer client whose result
+    /// the callback reads runs at once on purpose, and is not reported.
+    #[serde(default)]
+    pub queued: bool,
     /// The fields of a construction (`Transport`) that make it a client of its own.
     #[serde(default)]
     pub with_field: Vec<String>,

@@ -12,7 +12,7 @@ use super::support::{
     type_of,
 };
 use super::Finding;
-use crate::model::{Expr, ExprKind, FuncId, Span, Unit};
+use crate::model::{Expr, ExprKind, FuncId, Span, Stmt, StmtKind, Unit};
 use crate::rules::{ApiModel, Rule};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,7 +45,10 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
             !matches!(p.name.as_str(), "self" | "this" | "cls" | "" | "_")
                 && p.ty.as_ref().is_none_or(|t| t.simple() != "Context")
         });
-        each_expr(unit, g, &mut |_, e| {
+        // Where every session only queues commands, a call on the outer client whose result
+        // the callback reads is a deliberate read-now, not a command meant for the batch.
+        let queued = in_chain.iter().all(|f| sessions[f].queued);
+        each_expr(unit, g, &mut |s, e| {
             let ExprKind::Call(call) = &e.kind else {
                 return;
             };
@@ -58,6 +61,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
             } else if let Some(client) = call
                 .receiver()
                 .and_then(|r| outer_client(model, unit, g, r, &outer, &handles))
+                .filter(|_| !queued || discarded(s, e))
             {
                 match handle {
                     Some(h) => format!(
@@ -102,6 +106,8 @@ struct Session {
     /// The receiver of the session call, when calls on it inside the callback bypass the
     /// session (`rdb` in `rdb.Watch(ctx, fn)`).
     outer: Option<String>,
+    /// The session holds no connection while the callback runs; it only queues commands.
+    queued: bool,
 }
 
 fn find_sessions(model: &ApiModel, unit: &Unit) -> BTreeMap<FuncId, Session> {
@@ -142,6 +148,7 @@ fn find_sessions(model: &ApiModel, unit: &Unit) -> BTreeMap<FuncId, Session> {
                 callee,
                 call_span,
                 outer,
+                queued: false,
             },
         );
     }
@@ -175,9 +182,11 @@ fn find_sessions(model: &ApiModel, unit: &Unit) -> BTreeMap<FuncId, Session> {
                     callee: callee.clone(),
                     call_span: call.func.span,
                     outer: None,
+                    queued: false,
                 });
                 s.callee = callee.clone();
                 s.call_span = call.func.span;
+                s.queued = pat.queued;
                 if outer.is_some() {
                     s.outer = outer;
                 }
@@ -185,6 +194,12 @@ fn find_sessions(model: &ApiModel, unit: &Unit) -> BTreeMap<FuncId, Session> {
         });
     }
     sessions
+}
+
+/// Whether `e` heads a statement that drops its result (`rdb.Expire(ctx, k, 0)`, with or
+/// without `.Err()`), rather than one that reads it (`v, err = rdb.IncrBy(ctx, k, 1).Result()`).
+fn discarded(s: &Stmt, e: &Expr) -> bool {
+    matches!(&s.kind, StmtKind::Expr(top) if top.span.start == e.span.start)
 }
 
 /// The first segment of a path: `s.rdb` → `s`.

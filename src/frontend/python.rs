@@ -729,8 +729,21 @@ impl<'s> Py<'s> {
     }
 
     fn params(&self, list: Node) -> Vec<Param> {
-        let mut out = Vec::new();
-        for p in kids(list) {
+        let mut out: Vec<Param> = Vec::new();
+        let mut cur = list.walk();
+        for p in list.named_children(&mut cur) {
+            if p.is_extra() {
+                // PEP 484's comment for the parameter before it, on its line: `ctx,  # type: str`.
+                let ty = self.text(p).strip_prefix('#').map(str::trim_start);
+                let ty = ty.and_then(|t| t.strip_prefix("type:")).map(str::trim);
+                if let (Some(ty), Some(last)) = (ty, out.last_mut()) {
+                    let between = &self.lo.src[last.span.end as usize..p.start_byte()];
+                    if last.ty.is_none() && !ty.starts_with("ignore") && !between.contains('\n') {
+                        last.ty = Some(TypeRef::new(ty));
+                    }
+                }
+                continue;
+            }
             let (name, ty) = match kind_of(p) {
                 "identifier"
                 | "list_splat_pattern"
@@ -1311,6 +1324,17 @@ mod tests {
 
     fn ty(p: &Param) -> Option<&str> {
         p.ty.as_ref().map(|t| t.0.as_str())
+    }
+
+    #[test]
+    fn parameter_type_comments() {
+        let u = unit(
+            "def f(a,  # type: str\n      b=1,  # type: int\n      c,  # type: ignore\n      d):\n    \
+             # type: Foo\n    pass\n",
+        );
+        let p = &u.functions[1].params;
+        let types: Vec<_> = p.iter().map(ty).collect();
+        assert_eq!(types, [Some("str"), Some("int"), None, None]);
     }
 
     #[test]
