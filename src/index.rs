@@ -1231,10 +1231,10 @@ impl<'a> Ctx<'a> {
                     .find_map(|p| ix.fn_in(lang, p, "", n))
             }
             // Java's `Util.close(c)`: a static method of a project class.
+            // Java's `Util.close(c)`: a static method of a project class, or one it inherits.
             Some(q) if lang == Lang::Java => {
                 let t = self.resolve_from(self.file, q)?;
-                let owner = &ix.type_info(t).name;
-                ix.fn_in(lang, &ix.files[t.file].package, owner, name)
+                self.inherited_fn(t, name, 0)
             }
             Some(q) => {
                 let imp = f
@@ -1247,6 +1247,17 @@ impl<'a> Ctx<'a> {
                     .find_map(|p| ix.fn_in(lang, p, "", name))
             }
         }
+    }
+
+    /// Java: the method `name` of class `t`, or of the project class it extends.
+    fn inherited_fn(&self, t: TypeKey, name: &str, depth: usize) -> Option<FnKey> {
+        let ix = self.index;
+        let info = ix.type_info(t);
+        if let Some(k) = ix.fn_in(Lang::Java, &ix.files[t.file].package, &info.name, name) {
+            return Some(k);
+        }
+        let sup = info.superclass.as_ref().filter(|_| depth < MAX_CHAIN)?;
+        self.inherited_fn(self.resolve_in(t, sup)?, name, depth + 1)
     }
 
     /// A method of a project type, its own or inherited (supertypes, Go embedded fields): the

@@ -566,16 +566,22 @@ impl<'m> Api<'m> {
         let Some(name) = c.name() else {
             return false;
         };
+        // A plain Java call is a method of the class or of one it extends (a test base's
+        // `forceDelete(path)`), never the data's `FileUtils.forceDelete`.
+        let own_method = self.lang == Lang::Java && c.receiver().is_none();
         if self.names.contains(name)
-            || self.listed.contains(name)
+            || self.listed.contains(name) && !own_method
             || sums.by_name.contains_key(name)
         {
             return false;
         }
-        let Some(path) = self
-            .project_path(c, name)
-            .or_else(|| self.static_path(c, name))
-        else {
+        let path = if own_method {
+            self.inherited_path(c, name)
+        } else {
+            self.project_path(c, name)
+                .or_else(|| self.static_path(c, name))
+        };
+        let Some(path) = path else {
             return false;
         };
         let known = self.released.borrow().get(&path).cloned();
@@ -588,6 +594,20 @@ impl<'m> Api<'m> {
             }
         };
         args.is_some_and(|a| a.iter().any(|&x| usize::from(x) == i))
+    }
+
+    /// Java's plain `forceDelete(p)`, not a method of its own class: the path of the method
+    /// by the class around the call (`ArchiveTest.forceDelete`), which the project resolves
+    /// through the classes it extends.
+    fn inherited_path(&self, c: &Call, name: &str) -> Option<String> {
+        let at = c.func.span;
+        let class = self
+            .unit
+            .types
+            .iter()
+            .filter(|t| t.span.start <= at.start && at.end <= t.span.end && t.superclass.is_some())
+            .min_by_key(|t| t.span.end - t.span.start)?;
+        Some(format!("{}.{name}", class.name))
     }
 
     /// Java's `Util.close(c)`: the path of a static method of a class, by the class's name.
@@ -612,7 +632,10 @@ impl<'m> Api<'m> {
             return false;
         }
         let path = match c.receiver() {
-            None => name.to_string(),
+            None => match self.inherited_path(c, name) {
+                Some(p) => p,
+                None => name.to_string(),
+            },
             Some(_) => match self.static_path(c, name) {
                 Some(p) => p,
                 None => return false,
@@ -870,6 +893,14 @@ impl<'m> Api<'m> {
 
     pub(super) fn owning(&self, c: &Call) -> bool {
         self.owning_entry(c).is_some()
+    }
+
+    /// Whether the call only lends its arguments to a result that owns them (a dotted
+    /// `owning_methods` entry: `Class.forName(n, true, loader)`). A method named there
+    /// (`loadClass`, `newInstance`) owns its receiver; what it is given goes as to any call
+    /// (mybatis' `StatementLogger.newInstance(stmt, log)` wraps the statement it is given).
+    pub(super) fn lends_args(&self, c: &Call) -> bool {
+        self.owning_entry(c).is_some_and(|m| m.contains('.'))
     }
 
     pub(super) fn in_list(&self, list: &[String], c: &Call) -> bool {

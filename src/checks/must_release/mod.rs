@@ -2008,7 +2008,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 continue;
             }
             // `Class.forName(n, true, loader)` only lends the loader: its result, kept, keeps it.
-            let lends = self.api.owning(c);
+            let lends = self.api.lends_args(c);
             for (i, a) in c.args.iter().enumerate() {
                 // `free(w)` releases the struct, not what its fields hold.
                 if (self.passes(a, r) || self.holder(a, r) && !self.api.is_release_fn(c))

@@ -470,7 +470,7 @@ impl Summaries {
                             {
                                 releases = true;
                             } else if passes_var(api, a, p)
-                                && !api.owning(c)
+                                && !api.lends_args(c)
                                 && !self.lends_arg(api, unit, c, i)
                             {
                                 keeps = true;
