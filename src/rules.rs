@@ -533,6 +533,12 @@ pub struct Acquire {
     /// object is released with it.
     #[serde(default)]
     pub closed_with_owner: bool,
+    /// Made by a parameter of the function, it is the caller's, released with the owner the
+    /// caller holds (the stream of a `URLConnection` given to a reader of it, which the caller
+    /// `disconnect()`s). Not so for a JDBC statement of a connection given: closing the
+    /// connection is only a backstop.
+    #[serde(default)]
+    pub callers_with_owner: bool,
     /// Methods of that receiver that release the resource when they fail: where their error
     /// result is non-nil, nothing is held (a failed `cmd.Start()` closes the pipes).
     #[serde(default)]

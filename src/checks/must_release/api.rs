@@ -241,6 +241,8 @@ pub(super) struct Owner {
     pub(super) path: String,
     pub(super) release: Vec<String>,
     pub(super) release_on_error: Vec<String>,
+    /// See [`Acquire::callers_with_owner`].
+    pub(super) callers: bool,
 }
 
 impl Owner {
@@ -302,6 +304,7 @@ impl Spec {
                     path,
                     release: a.owner_release.clone(),
                     release_on_error: a.owner_release_on_error.clone(),
+                    callers: a.callers_with_owner,
                 }),
             views: a.views.clone(),
             throw_safe: a.throw_safe,
@@ -567,10 +570,13 @@ impl<'m> Api<'m> {
             return false;
         };
         // A plain Java call is a method of the class or of one it extends (a test base's
-        // `forceDelete(path)`), never the data's `FileUtils.forceDelete`.
+        // `forceDelete(path)`), never the data's `FileUtils.forceDelete`; a class's static
+        // method the data does not name is the project's to tell (commons-io's own
+        // `PathUtils.deleteIfExists(p)`, not `Files.deleteIfExists`).
         let own_method = self.lang == Lang::Java && c.receiver().is_none();
+        let java_static = own_method || self.static_path(c, name).is_some();
         if self.names.contains(name)
-            || self.listed.contains(name) && !own_method
+            || self.listed.contains(name) && !java_static
             || sums.by_name.contains_key(name)
         {
             return false;

@@ -2226,6 +2226,17 @@ impl<'a, 'u> Fx<'a, 'u> {
         {
             return false;
         }
+        // Made by a parameter whose release is the caller's (`connection.getInputStream()` in
+        // a helper given the connection): the caller holds the owner, and releasing it releases
+        // both (jedis' `readResponse(conn)`, whose callers `disconnect()` in a `finally`).
+        let params = &self.func.params;
+        if spec
+            .owner
+            .as_ref()
+            .is_some_and(|o| o.callers && params.iter().any(|p| p.name == o.path))
+        {
+            return false;
+        }
         !spec.closed_with_owner
             || spec.owner.as_ref().is_none_or(|o| {
                 (0..self.res.len())
