@@ -1465,10 +1465,13 @@ impl<'a> Ctx<'a> {
     /// package). `None` when the project declares no such function, or nothing says it
     /// releases one.
     pub fn released_args(&self, path: &str) -> Option<Vec<u8>> {
-        let found = self
-            .function_key(path)
-            .map(|k| self.index.fn_info(k).facts().releases.clone())
-            .filter(|r| !r.is_empty());
+        // What resolving the path asked (the class of `Util.close`, the classes it extends)
+        // matters only if the answer is yes: that is the question kept.
+        let (found, _) = self.capture(|| {
+            self.function_key(path)
+                .map(|k| self.index.fn_info(k).facts().releases.clone())
+                .filter(|r| !r.is_empty())
+        });
         if found.is_none() && self.file.is_some() {
             self.miss(self.file, Miss::Releases(path.into()));
         }
@@ -1478,9 +1481,10 @@ impl<'a> Ctx<'a> {
     /// Whether the project function a call names by `path` (Java's `Util.closeQuietly`)
     /// cannot throw.
     pub fn nothrow(&self, path: &str) -> bool {
-        let found = self
-            .function_key(path)
-            .is_some_and(|k| self.index.fn_info(k).facts().nothrow);
+        let (found, _) = self.capture(|| {
+            self.function_key(path)
+                .is_some_and(|k| self.index.fn_info(k).facts().nothrow)
+        });
         if !found && self.file.is_some() {
             self.miss(self.file, Miss::NoThrow(path.into()));
         }
