@@ -1230,7 +1230,6 @@ impl<'a> Ctx<'a> {
                     .into_iter()
                     .find_map(|p| ix.fn_in(lang, p, "", n))
             }
-            // Java's `Util.close(c)`: a static method of a project class.
             // Java's `Util.close(c)`: a static method of a project class, or one it inherits.
             Some(q) if lang == Lang::Java => {
                 let t = self.resolve_from(self.file, q)?;
