@@ -427,6 +427,9 @@ struct Res {
     exits: Vec<(Span, String)>,
     context: Vec<(Span, String)>,
     /// Names for a part of it, with the path they stand for: `body` for `resp.Body`.
+    /// Names bound to a wrapper of it whose methods do not throw, with those methods (`out`
+    /// of `out = new PrintStream(file)`: `out.println(…)` cannot leave `file` open).
+    quiet_wrappers: Vec<(String, Vec<String>)>,
     aliases: Vec<(String, String)>,
     /// Locals holding what an owning call made from it (`c = loader.loadClass(n)`): keeping
     /// one keeps it, but releasing one does not release it.
@@ -469,6 +472,7 @@ impl Res {
             storage: None,
             exits: Vec::new(),
             context: Vec::new(),
+            quiet_wrappers: Vec::new(),
             aliases: Vec::new(),
             holders: Vec::new(),
             others: Vec::new(),
@@ -1226,6 +1230,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                             {
                                 self.res[r].throws =
                                     Some((inner.span, format!("new {}(…)", t.simple())));
+                            }
+                        }
+                        if let ExprKind::Construct { ty: Some(t), .. } = &inner.kind {
+                            let quiet = self.api.new_rule(t).map(|a| a.nothrow.clone());
+                            if let Some(q) = quiet.filter(|q| !q.is_empty()) {
+                                self.res[r].quiet_wrappers.push((name.clone(), q));
                             }
                         }
                         self.res[r].vars.push(name.clone());
@@ -2157,9 +2167,14 @@ impl<'a, 'u> Fx<'a, 'u> {
                 continue;
             }
             // `p.getInputStream()` of a process only reads a field.
-            let own_nothrow = c
-                .name()
-                .is_some_and(|m| res.traits.nothrow.iter().any(|x| x == m));
+            let own_nothrow = c.name().is_some_and(|m| {
+                res.traits.nothrow.iter().any(|x| x == m)
+                    || c.receiver().and_then(path_of).is_some_and(|v| {
+                        res.quiet_wrappers
+                            .iter()
+                            .any(|(w, ms)| *w == v && ms.iter().any(|x| x == m))
+                    })
+            });
             let uses = c.receiver().is_some_and(|x| refers_res(res, x)) && !own_nothrow
                 || c.args.iter().enumerate().any(|(i, a)| {
                     refers_res(res, a) && self.sums.call_borrows_arg(self.unit, c, i)
