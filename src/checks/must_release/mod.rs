@@ -427,10 +427,10 @@ struct Res {
     exits: Vec<(Span, String)>,
     context: Vec<(Span, String)>,
     /// Names for a part of it, with the path they stand for: `body` for `resp.Body`.
+    aliases: Vec<(String, String)>,
     /// Names bound to a wrapper of it whose methods do not throw, with those methods (`out`
     /// of `out = new PrintStream(file)`: `out.println(…)` cannot leave `file` open).
     quiet_wrappers: Vec<(String, Vec<String>)>,
-    aliases: Vec<(String, String)>,
     /// Locals holding what an owning call made from it (`c = loader.loadClass(n)`): keeping
     /// one keeps it, but releasing one does not release it.
     holders: Vec<String>,
@@ -472,8 +472,8 @@ impl Res {
             storage: None,
             exits: Vec::new(),
             context: Vec::new(),
-            quiet_wrappers: Vec::new(),
             aliases: Vec::new(),
+            quiet_wrappers: Vec::new(),
             holders: Vec::new(),
             others: Vec::new(),
             caller_sees: false,
@@ -1231,8 +1231,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                                 self.res[r].throws =
                                     Some((inner.span, format!("new {}(…)", t.simple())));
                             }
-                        }
-                        if let ExprKind::Construct { ty: Some(t), .. } = &inner.kind {
+                            // `out = new PrintStream(file)`: `out`'s own methods do not throw.
                             let quiet = self.api.new_rule(t).map(|a| a.nothrow.clone());
                             if let Some(q) = quiet.filter(|q| !q.is_empty()) {
                                 self.res[r].quiet_wrappers.push((name.clone(), q));
