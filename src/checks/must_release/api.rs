@@ -574,9 +574,9 @@ impl<'m> Api<'m> {
         // method the data does not name is the project's to tell (commons-io's own
         // `PathUtils.deleteIfExists(p)`, not `Files.deleteIfExists`).
         let own_method = self.lang == Lang::Java && c.receiver().is_none();
-        let java_static = own_method || self.static_path(c, name).is_some();
+        let static_path = self.static_path(c, name);
         if self.names.contains(name)
-            || self.listed.contains(name) && !java_static
+            || self.listed.contains(name) && !own_method && static_path.is_none()
             || sums.by_name.contains_key(name)
         {
             return false;
@@ -584,8 +584,7 @@ impl<'m> Api<'m> {
         let path = if own_method {
             self.inherited_path(c, name)
         } else {
-            self.project_path(c, name)
-                .or_else(|| self.static_path(c, name))
+            self.project_path(c, name).or(static_path)
         };
         let Some(path) = path else {
             return false;
@@ -618,14 +617,7 @@ impl<'m> Api<'m> {
 
     /// Java's `Util.close(c)`: the path of a static method of a class, by the class's name.
     fn static_path(&self, c: &Call, name: &str) -> Option<String> {
-        match c.receiver().map(|r| &r.peel().kind) {
-            Some(ExprKind::Name(q))
-                if self.lang == Lang::Java && q.starts_with(|ch: char| ch.is_ascii_uppercase()) =>
-            {
-                Some(format!("{q}.{name}"))
-            }
-            _ => None,
-        }
+        class_receiver(self.lang, c).map(|q| format!("{q}.{name}"))
     }
 
     /// Java: whether a call of a method of another file cannot throw, as that file's summary
@@ -638,10 +630,9 @@ impl<'m> Api<'m> {
             return false;
         }
         let path = match c.receiver() {
-            None => match self.inherited_path(c, name) {
-                Some(p) => p,
-                None => name.to_string(),
-            },
+            None => self
+                .inherited_path(c, name)
+                .unwrap_or_else(|| name.to_string()),
             Some(_) => match self.static_path(c, name) {
                 Some(p) => p,
                 None => return false,
@@ -1158,6 +1149,18 @@ fn with_kwarg(c: &Call, entry: &str) -> bool {
         matches!(v.kind, ExprKind::Lit(Lit::Bool))
             && (v.span.end - v.span.start) as usize == value.len()
     })
+}
+
+/// Java's `Util` of `Util.close(c)`: a receiver that names a class, by its capital letter.
+pub(super) fn class_receiver(lang: Lang, c: &Call) -> Option<&str> {
+    match c.receiver().map(|r| &r.peel().kind) {
+        Some(ExprKind::Name(q))
+            if lang == Lang::Java && q.starts_with(|ch: char| ch.is_ascii_uppercase()) =>
+        {
+            Some(q)
+        }
+        _ => None,
+    }
 }
 
 /// An argument of `c` is a string literal that matches one of `patterns` (see [`glob`]).

@@ -316,14 +316,13 @@ impl Summaries {
         let name = c.name().unwrap_or("");
         // Java's `IOUtils.lineIterator(in, cs)` is a static method of that class, not the
         // file's own `lineIterator` of another class.
-        let other_class = unit.lang == Lang::Java
-            && matches!(c.receiver().map(|r| &r.peel().kind), Some(ExprKind::Name(q))
-                if q.starts_with(|ch: char| ch.is_ascii_uppercase()) && unit.type_named(q).is_none());
+        let other_class =
+            class_receiver(unit.lang, c).is_some_and(|q| unit.type_named(q).is_none());
         self.by_name
             .get(name)
+            .filter(|_| !other_class)
             .into_iter()
             .flatten()
-            .filter(move |_| !other_class)
             // In Go and Python a same-file function is called unqualified: `s.connect()` is a
             // method, not the module's `connect`.
             .filter(move |&&id| {
