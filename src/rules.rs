@@ -374,7 +374,8 @@ pub struct ApiModel {
     #[serde(default)]
     pub wrappers: Vec<String>,
     /// Read by `must-release` (Java): wrappers whose constructor may throw, leaving what they
-    /// wrap open (`GZIPInputStream` on a bad header).
+    /// wrap open (`GZIPInputStream` on a bad header); `Name/N`: only when given N arguments or
+    /// more.
     #[serde(default)]
     pub throwing_wrappers: Vec<String>,
     /// Read by `must-release`: names that, returned, mean failure (C `C_ERR`, `EXIT_FAILURE`).

@@ -861,6 +861,20 @@ impl<'m> Api<'m> {
         self.m.wrappers.iter().any(|w| name.ends_with(w.as_str()))
     }
 
+    /// Whether constructing wrapper `t` with `args` arguments may throw, leaving what it wraps
+    /// open (rule data `throwing_wrappers`; `Name/N`: only with N arguments or more, as
+    /// `JarOutputStream/2`, which writes its manifest; without one it writes nothing).
+    pub(super) fn wrapper_throws(&self, t: &TypeRef, args: usize) -> bool {
+        let name = t.simple();
+        self.m
+            .throwing_wrappers
+            .iter()
+            .any(|w| match w.split_once('/') {
+                Some((w, min)) => w == name && min.parse().is_ok_and(|min: usize| args >= min),
+                None => w == name,
+            })
+    }
+
     /// Whether some kind of the language is released by calling it (`cancel()`: rule data
     /// `release = ["()"]`).
     pub(super) fn releases_by_calling(&self) -> bool {
@@ -1491,7 +1505,7 @@ pub(super) fn acquisition(
                 if let Some(a) = api.new_rule(t) {
                     inner.traits.nothrow.clone_from(&a.nothrow);
                 }
-                if api.m.throwing_wrappers.iter().any(|w| w == t.simple()) {
+                if api.wrapper_throws(t, fields.len()) {
                     inner.wrapper_throws = Some(t.simple().to_string());
                 }
                 return Some(inner);

@@ -1217,10 +1217,13 @@ impl<'a, 'u> Fx<'a, 'u> {
                             self.res[r].aliases.push((name.clone(), p));
                         }
                         // `gz = new GZIPInputStream(in)` may throw with `in` open.
-                        if let ExprKind::Construct { ty: Some(t), .. } = &inner.kind {
+                        if let ExprKind::Construct {
+                            ty: Some(t),
+                            fields,
+                        } = &inner.kind
+                        {
                             let throws =
-                                self.api.m.throwing_wrappers.iter().any(|w| w == t.simple())
-                                    && !self.protected(r);
+                                self.api.wrapper_throws(t, fields.len()) && !self.protected(r);
                             let res = &self.res[r];
                             if throws
                                 && res.exceptions
