@@ -570,6 +570,10 @@ pub struct Acquire {
     /// (`os.Remove` removes an empty temporary directory).
     #[serde(default)]
     pub release_functions: Vec<String>,
+    /// Functions that move it where it is kept (`Files.move(tmp, dest)`): it is released
+    /// when they return, and left where it was when they fail.
+    #[serde(default)]
+    pub moved_by: Vec<String>,
     /// Where an argument names the address it must be made at (`mmap(p, n, prot, MAP_FIXED,
     /// fd, 0)`): made over one already held, it is that one, under another name. See
     /// [`FixedAt`].

@@ -228,6 +228,8 @@ pub(super) struct Traits {
     pub(super) lent_to_calls: bool,
     /// See [`Acquire::release_functions`].
     pub(super) release_functions: Vec<String>,
+    /// See [`Acquire::moved_by`].
+    pub(super) moved_by: Vec<String>,
     /// See [`Acquire::fixed_at`].
     pub(super) fixed_at: Option<crate::rules::FixedAt>,
     /// See [`Acquire::nothrow`].
@@ -330,6 +332,7 @@ impl Spec {
                 fills_slot: a.fills_slot,
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),
+                moved_by: a.moved_by.clone(),
                 fixed_at: a.fixed_at.clone(),
                 nothrow: a.nothrow.clone(),
             },

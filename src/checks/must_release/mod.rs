@@ -693,7 +693,8 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     /// Whether `s` is a call that releases a resource and does nothing else (`f.close();`,
-    /// `IOUtils.closeQuietly(f);`): its exception comes from the release itself.
+    /// `IOUtils.closeQuietly(f);`): its exception comes from the release itself, which
+    /// releases it all the same. Not a move (`Files.move(tmp, dest)`), which fails in place.
     fn only_releases(&self, s: &Stmt) -> bool {
         let StmtKind::Expr(e) = &s.kind else {
             return false;
@@ -704,7 +705,10 @@ impl<'a, 'u> Fx<'a, 'u> {
         let plain = |x: &Expr| matches!(x.peel().kind, ExprKind::Name(_) | ExprKind::Field(..));
         c.receiver().is_none_or(plain)
             && c.args.iter().all(plain)
-            && (0..self.res.len()).any(|r| self.releases(c, r))
+            && (0..self.res.len()).any(|r| {
+                let moves = &self.res[r].traits.moved_by;
+                self.releases(c, r) && !moves.iter().any(|f| self.api.names(f, c))
+            })
     }
 
     fn stmt(&mut self, s: &'u Stmt, mut st: Flow) -> Flow {
@@ -1966,6 +1970,19 @@ impl<'a, 'u> Fx<'a, 'u> {
         };
         for r in self.open(cur) {
             if self.releases(c, r) {
+                // A move that fails leaves it where it was (`Files.move(tmp, dest)`), for the
+                // handler around it to see to.
+                let res = &self.res[r];
+                if !self.catches.is_empty()
+                    && res.exceptions
+                    && res.throws.is_none()
+                    && res.traits.moved_by.iter().any(|f| self.api.names(f, c))
+                    && matches!(self.api.lang, Lang::Java | Lang::Python)
+                    && !self.catch_releases(res, r)
+                    && !self.protected(r)
+                {
+                    self.throws_at(r, c, span);
+                }
                 cur.set(r, RELEASED);
                 self.res[r].released(span);
                 // What closes with it goes too: `conn.close()` closes its statements, and
@@ -2184,19 +2201,24 @@ impl<'a, 'u> Fx<'a, 'u> {
             if !uses || self.protected(r) {
                 continue;
             }
-            let shown = match callee(c) {
-                Some(p) => format!("{p}()"),
-                None => format!("{}()", c.name().unwrap_or("call")),
-            };
-            // A handler that carries on past the `try` reaches a release after it.
-            let within = self
-                .catches
-                .last()
-                .filter(|(cs, _)| !cs.iter().all(|c| ends_with_exit(self.api, &c.body)))
-                .map(|(_, body)| *body);
-            self.res[r].throws = Some((span, shown));
-            self.res[r].throws_within = within;
+            self.throws_at(r, c, span);
         }
+    }
+
+    /// Records that call `c` may throw with resource `r` open.
+    fn throws_at(&mut self, r: usize, c: &Call, span: Span) {
+        let shown = match callee(c) {
+            Some(p) => format!("{p}()"),
+            None => format!("{}()", c.name().unwrap_or("call")),
+        };
+        // A handler that carries on past the `try` reaches a release after it.
+        let within = self
+            .catches
+            .last()
+            .filter(|(cs, _)| !cs.iter().all(|c| ends_with_exit(self.api, &c.body)))
+            .map(|(_, body)| *body);
+        self.res[r].throws = Some((span, shown));
+        self.res[r].throws_within = within;
     }
 
     /// Java and Python: a release in a `finally` block, not inside a `try` of its own, may throw
@@ -2330,6 +2352,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             }
         });
+        // A directory of the module's own that some function of the file removes as a whole
+        // (`shutil.rmtree(TMP_DIR)` in `teardown_module`).
+        managed.extend(self.module_dirs_removed());
         // Bound to a test's directory, a temporary directory, or a path built from a managed one.
         for _ in 0..3 {
             let before = managed.len();
@@ -2361,6 +2386,44 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         }
         managed
+    }
+
+    /// The names bound at the top level of the file that a function of it passes to a
+    /// release function (`TMP_DIR = Path(mkdtemp())` … `shutil.rmtree(TMP_DIR)`).
+    fn module_dirs_removed(&self) -> Vec<String> {
+        let Some(top) = self
+            .unit
+            .functions
+            .iter()
+            .find(|f| f.kind == FnKind::TopLevel)
+        else {
+            return Vec::new();
+        };
+        let mut bound = HashSet::new();
+        for s in &top.body {
+            if let StmtKind::Bind { targets, .. } = &s.kind {
+                bound.extend(targets.iter().filter_map(path_of));
+            }
+        }
+        if bound.is_empty() {
+            return Vec::new();
+        }
+        let mut removed = Vec::new();
+        for f in &self.unit.functions {
+            each_expr(self.unit, &f.body, &mut |e| {
+                if let ExprKind::Call(c) = &e.kind {
+                    if self.api.is_release_fn(c) {
+                        removed.extend(
+                            c.args
+                                .iter()
+                                .filter_map(path_of)
+                                .filter(|p| bound.contains(p)),
+                        );
+                    }
+                }
+            });
+        }
+        removed
     }
 
     /// Whether the object that made a resource is released here: by a scope around (see
@@ -2575,6 +2638,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .traits
                         .release_functions
                         .iter()
+                        .chain(&res.traits.moved_by)
                         .any(|f| self.api.names(f, c))
                     || self.sums.call_releases_arg(self.unit, c, i)
                     || self.api.project_releases_arg(self.sums, c, i))
@@ -3246,13 +3310,18 @@ fn path_from(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) -> bool {
             if n.eq_ignore_ascii_case("join") || api.keeps(c) || api.passthrough(c) {
                 return c.args.iter().any(from);
             }
-            ["to", "get", "resolve", "normalize"]
-                .iter()
-                .any(|p| n.starts_with(p))
-                && c.receiver().is_some_and(from)
+            derives_path(n) && c.receiver().is_some_and(from)
         }
         _ => false,
     }
+}
+
+/// Whether a method of a path returns another name for it or a path under it (`toFile`,
+/// `getParent`, `resolve`, `normalize`, `absolute`, `joinpath`).
+pub(super) fn derives_path(method: &str) -> bool {
+    ["to", "get", "resolve", "normalize", "absolute", "joinpath"]
+        .iter()
+        .any(|p| method.starts_with(p))
 }
 
 /// In C, the pointers that pointer arithmetic moves: `p` of `hdr + 1`, `(char *)p + off` and

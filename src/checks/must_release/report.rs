@@ -413,9 +413,11 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if (self.api.lang == Lang::Python || top && self.api.lang == Lang::Java)
                     && !self.api.m.release_methods.iter().any(|m| m == method)
                 {
-                    if let Some(spec) =
-                        fresh(recv).filter(|s| !s.release.iter().any(|m| m == method))
-                    {
+                    // A path made from a temporary one (`Path(mkdtemp()).resolve()`) names it.
+                    if let Some(spec) = fresh(recv).filter(|s| {
+                        let released = s.release.iter().any(|m| m == method);
+                        !(released || s.traits.lent_to_calls && super::derives_path(method))
+                    }) {
                         found.push((recv.peel().span, spec));
                     }
                 }
