@@ -305,8 +305,6 @@ impl<'s> Java<'s> {
         }
     }
 
-    /// Records the fields a declaration declares; returns each declarator with its name and
-    /// type, for the caller to lower the initialisers where they run.
     /// The annotations among a declaration's modifiers, by name (`TempDir`, `Data`).
     fn annotations(&self, n: Node) -> Vec<String> {
         let mut out = Vec::new();
@@ -322,6 +320,8 @@ impl<'s> Java<'s> {
         out
     }
 
+    /// Records the fields a declaration declares; returns each declarator with its name and
+    /// type, for the caller to lower the initialisers where they run.
     fn field_decl<'t>(&mut self, n: Node<'t>) -> Vec<(Node<'t>, Expr, Option<TypeRef>)> {
         let ty_node = n.child_by_field_id(F.r#type);
         let annotations = self.annotations(n);
@@ -599,11 +599,39 @@ impl<'s> Java<'s> {
     // ---------------------------------------------------------------- statements
 
     fn block(&mut self, n: Node) -> Block {
+        self.stmts(&kids(n))
+    }
+
+    /// A block's statements. A local declared with Lombok's `@Cleanup` is closed at the end of
+    /// the block: the statements after it are its scope, as in try-with-resources.
+    fn stmts(&mut self, ns: &[Node]) -> Block {
         let mut out = Vec::new();
-        for c in kids(n) {
+        for (i, &c) in ns.iter().enumerate() {
+            if self.lombok_cleanup(c) {
+                let mut bindings = Vec::new();
+                self.stmt(c, &mut bindings);
+                let body = self.stmts(&ns[i + 1..]);
+                let end = ns.last().map_or(span(c).end, |l| span(*l).end);
+                let sp = Span {
+                    start: span(c).start,
+                    end,
+                };
+                out.push(Stmt::new(sp, StmtKind::Scoped { bindings, body }));
+                break;
+            }
             self.stmt(c, &mut out);
         }
         out
+    }
+
+    /// Whether a local declaration carries Lombok's `@Cleanup`.
+    fn lombok_cleanup(&self, n: Node) -> bool {
+        kind_of(n) == "local_variable_declaration"
+            && n.named_child(0).is_some_and(|m| kind_of(m) == "modifiers")
+            && self
+                .annotations(n)
+                .iter()
+                .any(|a| a == "Cleanup" || a == "lombok.Cleanup")
     }
 
     /// The body of an `if`, loop or arm: a block's statements, or the single statement.

@@ -484,6 +484,24 @@ impl<'m> Api<'m> {
                 (hit && typed).then(|| {
                     let mut spec = Spec::from_rule(a, Some(c));
                     spec.parent = a.in_dir.as_ref().and_then(|d| parent_dir(d, c)).cloned();
+                    // `conn.createStatement().executeQuery(q)`: the statement has no name of
+                    // its own; the result set stands for it, and goes with the connection,
+                    // which closes both.
+                    if spec.owner.is_none() && !a.owner_release.is_empty() {
+                        spec.owner = c
+                            .receiver()
+                            .and_then(|r| match &r.peel().kind {
+                                ExprKind::Call(inner) => self.acquire_call(inner, None),
+                                _ => None,
+                            })
+                            .and_then(|made| made.owner)
+                            .map(|o| Owner {
+                                release_on_error: Vec::new(),
+                                callers: false,
+                                ..o
+                            });
+                        spec.closed_with_owner &= spec.owner.is_none();
+                    }
                     spec
                 })
             })
