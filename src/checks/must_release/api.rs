@@ -372,6 +372,24 @@ impl<'m> Api<'m> {
         if self.lang == Lang::Java && c.receiver().is_some_and(mock_verb) {
             return None;
         }
+        // A mock made to stand for one (`mock(ResultSet.class)`) holds nothing.
+        if self.lang == Lang::Java && name == "mock" && c.args.len() == 1 {
+            return None;
+        }
+        // `Statement s = connection.createStatement(sql)` with r2dbc's `Statement`: a type of
+        // another package than the JDK's, named like one the data's `returns` means, is that
+        // library's, and so is the call that made it.
+        if self.lang == Lang::Java
+            && declared.is_some_and(|t| {
+                self.m
+                    .acquire
+                    .iter()
+                    .any(|a| a.returns.as_deref() == Some(t.simple()))
+                    && self.foreign_java_type(t)
+            })
+        {
+            return None;
+        }
         // Known by the declared type alone: `ResultSet rs = helper.query()`. Not a getter or
         // a collection's accessor (`result.getResultSetRaw()`, `trace.get(i)`): what those
         // return belongs to the object asked.
@@ -526,8 +544,12 @@ impl<'m> Api<'m> {
             None => p.starts_with("java.") || p.starts_with("javax."),
         };
         let base = t.base();
-        if t.0.ends_with("[]") || base.contains('.') && !home(base) {
+        if t.0.ends_with("[]") {
             return true;
+        }
+        // Written in full, the name says where it is from.
+        if base.contains('.') {
+            return !home(base);
         }
         let imports = &self.unit.imports;
         let named = imports.iter().find(|i| {

@@ -705,10 +705,13 @@ impl<'a, 'u> Fx<'a, 'u> {
         let plain = |x: &Expr| matches!(x.peel().kind, ExprKind::Name(_) | ExprKind::Field(..));
         c.receiver().is_none_or(plain)
             && c.args.iter().all(plain)
-            && (0..self.res.len()).any(|r| {
-                let moves = &self.res[r].traits.moved_by;
-                self.releases(c, r) && !moves.iter().any(|f| self.api.names(f, c))
-            })
+            && (0..self.res.len()).any(|r| self.releases(c, r) && !self.moves(c, r))
+    }
+
+    /// Whether call `c` moves resource `r` where it is kept (rule data `moved_by`).
+    fn moves(&self, c: &Call, r: usize) -> bool {
+        let moved_by = &self.res[r].traits.moved_by;
+        !moved_by.is_empty() && moved_by.iter().any(|f| self.api.names(f, c))
     }
 
     fn stmt(&mut self, s: &'u Stmt, mut st: Flow) -> Flow {
@@ -1976,8 +1979,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if !self.catches.is_empty()
                     && res.exceptions
                     && res.throws.is_none()
-                    && res.traits.moved_by.iter().any(|f| self.api.names(f, c))
-                    && matches!(self.api.lang, Lang::Java | Lang::Python)
+                    && self.moves(c, r)
                     && !self.catch_releases(res, r)
                     && !self.protected(r)
                 {
