@@ -1280,11 +1280,9 @@ impl<'a> Ctx<'a> {
         if let Some(m) = info.methods.iter().find(|m| &*m.name == name) {
             return Some((ty.file, m.results.clone()));
         }
-        let f = &ix.files[ty.file];
         if let Some(k) = self.method_apart(ty, name) {
             return Some((k.file, ix.fn_info(k).results.clone()));
         }
-        let _ = f;
         for sup in info.supertypes.iter().chain(&info.embedded) {
             if let Some(k) = self.resolve_in(ty, sup) {
                 if let Some(r) = self.method_depth(k, name, depth + 1) {

@@ -402,11 +402,8 @@ impl<'m> Api<'m> {
             if is_accessor(name) && !factory {
                 return None;
             }
-            let t = declared?;
-            let d = t.simple();
-            if self.lang == Lang::Java && self.foreign_java_type(t) {
-                return None;
-            }
+            // Another library's type of that name was turned away above.
+            let d = declared?.simple();
             let a =
                 self.m.acquire.iter().find(|a| {
                     a.returns.as_deref() == Some(d) && !a.except.iter().any(|x| x == name)

@@ -710,8 +710,11 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     /// Whether call `c` moves resource `r` where it is kept (rule data `moved_by`).
     fn moves(&self, c: &Call, r: usize) -> bool {
-        let moved_by = &self.res[r].traits.moved_by;
-        !moved_by.is_empty() && moved_by.iter().any(|f| self.api.names(f, c))
+        self.res[r]
+            .traits
+            .moved_by
+            .iter()
+            .any(|f| self.api.names(f, c))
     }
 
     fn stmt(&mut self, s: &'u Stmt, mut st: Flow) -> Flow {
@@ -2347,13 +2350,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             );
         }
         // Removed as a whole somewhere in the function, closures included.
-        each_expr(self.unit, &func.body, &mut |e| {
-            if let ExprKind::Call(c) = &e.kind {
-                if self.api.is_release_fn(c) {
-                    managed.extend(c.args.iter().filter_map(path_of));
-                }
-            }
-        });
+        managed.extend(self.removed_in(&func.body));
         // A directory of the module's own that some function of the file removes as a whole
         // (`shutil.rmtree(TMP_DIR)` in `teardown_module`).
         managed.extend(self.module_dirs_removed());
@@ -2410,21 +2407,24 @@ impl<'a, 'u> Fx<'a, 'u> {
         if bound.is_empty() {
             return Vec::new();
         }
+        self.unit
+            .functions
+            .iter()
+            .flat_map(|f| self.removed_in(&f.body))
+            .filter(|p| bound.contains(p))
+            .collect()
+    }
+
+    /// The paths `body` passes to a release function (`shutil.rmtree(d)`), closures included.
+    fn removed_in(&self, body: &Block) -> Vec<String> {
         let mut removed = Vec::new();
-        for f in &self.unit.functions {
-            each_expr(self.unit, &f.body, &mut |e| {
-                if let ExprKind::Call(c) = &e.kind {
-                    if self.api.is_release_fn(c) {
-                        removed.extend(
-                            c.args
-                                .iter()
-                                .filter_map(path_of)
-                                .filter(|p| bound.contains(p)),
-                        );
-                    }
+        each_expr(self.unit, body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                if self.api.is_release_fn(c) {
+                    removed.extend(c.args.iter().filter_map(path_of));
                 }
-            });
-        }
+            }
+        });
         removed
     }
 
