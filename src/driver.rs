@@ -4,7 +4,6 @@
 use crate::checks::{self, Finding};
 use crate::diagnostic::{fingerprint_context, Diagnostic, Label, LineIndex};
 use crate::frontend;
-use crate::index::Miss;
 use crate::model::Lang;
 use crate::model::Span;
 use crate::rules::{RuleSet, Severity};
@@ -349,21 +348,22 @@ pub struct Pass1 {
     /// a file whose only acquisitions are of the project's own resources.
     #[serde(default)]
     pub leaks_checked: bool,
-    /// The file's model and the size of its source, kept (within [`KEPT_MODELS`]) when its
-    /// checks asked about a type or function the project usually declares: if the project
-    /// answers, pass 2 judges the model without parsing the file again.
+    /// The file's model, encoded, and the size of its source, kept (within [`KEPT_MODELS`])
+    /// when its checks asked the project something: if the project answers, pass 2 judges
+    /// the model without parsing the file again.
     #[serde(skip)]
     pub unit: Option<KeptModel>,
 }
 
-/// A model pass 1 kept for pass 2, with the size of the source it was made from.
-type KeptModel = (std::sync::Arc<crate::model::Unit>, usize);
+/// A model pass 1 kept for pass 2 ([`crate::model::Unit::encode`]), with the size of the
+/// source it was made from.
+type KeptModel = (Box<[u8]>, usize);
 
-/// How many bytes of source the models kept from pass 1 for pass 2 may stand for, so that
-/// memory stays bounded whatever the tree's size. A model takes ten times its source or more:
-/// on etcd, prometheus, nats-server and caddy, 4 MiB of kept source peaked 40 MiB higher than
-/// 1 MiB, which parses a few files again instead.
-const KEPT_MODELS: usize = 1 << 20;
+/// How many bytes the models kept from pass 1 for pass 2 may take, so that memory stays
+/// bounded whatever the tree's size. Encoded, a model takes at most about its source's size
+/// (half of it in Java, 0.9 in Go; in memory, ten times or more); what is not kept is parsed
+/// again.
+const KEPT_MODELS: usize = 32 << 20;
 
 /// How a file's checks see the rest of the project.
 enum Scope<'a> {
@@ -375,7 +375,7 @@ enum Scope<'a> {
     /// Pass 2: the checks run against the whole project's index; with `true`, the leak rules
     /// run whatever the literal pre-check says (the file names a project resource). The
     /// model pass 1 kept, if any, is judged instead of parsing the file again.
-    Project(&'a crate::index::Index, bool, Option<KeptModel>),
+    Project(&'a crate::index::Index, bool, Option<&'a KeptModel>),
 }
 
 /// The whole run over a project, in two passes:
@@ -401,7 +401,7 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         let mut kept: Option<Pass1> = None;
         analyze_file(path, lang, rules, opts, report, Scope::Collect(&mut kept));
         if let Some(p) = kept.as_mut() {
-            let n = p.unit.as_ref().map_or(0, |(_, n)| *n);
+            let n = p.unit.as_ref().map_or(0, |(m, _)| m.len());
             if n > 0 && kept_bytes.fetch_add(n, Ordering::Relaxed) + n > KEPT_MODELS {
                 p.unit = None;
             }
@@ -410,8 +410,10 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
     });
     if debug_index() {
         let kept = first.iter().filter(|(_, k)| k.is_some()).count();
+        let models = first.iter().filter_map(|(_, k)| k.as_ref()?.unit.as_ref());
+        let (encoded, source) = models.fold((0, 0), |(e, s), (m, n)| (e + m.len(), s + n));
         eprintln!(
-            "index: pass 1 took {:?}, {kept} files summarized, models of {} bytes kept",
+            "index: pass 1 took {:?}, {kept} files summarized, models of {source} bytes of source kept in {encoded} bytes ({} asked)",
             started.elapsed(),
             kept_bytes.load(Ordering::Relaxed)
         );
@@ -582,12 +584,14 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
         let fs = index.files();
         let count = |f: &dyn Fn(&crate::index::FileDecls) -> usize| fs.iter().map(f).sum::<usize>();
         eprintln!(
-            "index: {:?} to search, {:?} to build; {} files, {} indexed, {} analyzed again; {} types, {} fields, {} functions, {} imports",
+            "index: {:?} to search, {:?} to build; {} files, {} indexed, {} analyzed again ({} from kept models of {} bytes of source); {} types, {} fields, {} functions, {} imports",
             searched_at,
             started.elapsed() - searched_at,
             files.len(),
             fs.len(),
             redo.len(),
+            units.len(),
+            units.values().map(|(_, n)| n).sum::<usize>(),
             count(&|f| f.types.len()),
             count(&|f| f.types.iter().map(|t| t.fields.len()).sum()),
             count(&|f| f.functions.len()),
@@ -612,7 +616,7 @@ fn analyze_project(files: &[(PathBuf, Lang)], rules: &RuleSet, opts: &Options) -
             .map(|&(i, _)| files[i].0.as_path())
             .collect();
         let again = on_workers(&again_files, opts, false, |path, lang, report| {
-            let scope = Scope::Project(&index, leaks.contains(path), units.get(path).cloned());
+            let scope = Scope::Project(&index, leaks.contains(path), units.get(path));
             analyze_file(path, lang, rules, opts, report, scope)
         });
         for (&(i, _), (mut r, _)) in redo.iter().zip(again) {
@@ -1005,11 +1009,17 @@ fn analyze_bytes(
     let mut whole_unit = None;
     for (k, ranges) in parts.iter().enumerate() {
         let t = Instant::now();
-        let lowered = match (&scope, pieces.is_empty()) {
+        let kept = match &scope {
             // The same source as pass 1 read, unless the file was written since.
-            (Scope::Project(_, _, Some((unit, n))), true) if *n == bytes.len() => Ok(unit.clone()),
-            (_, true) => frontend::lower(lang, &text).map(std::sync::Arc::new),
-            (_, false) => frontend::lower_part(lang, &text, ranges).map(std::sync::Arc::new),
+            Scope::Project(_, _, Some((model, n))) if *n == bytes.len() && pieces.is_empty() => {
+                crate::model::Unit::decode(model)
+            }
+            _ => None,
+        };
+        let lowered = match (kept, pieces.is_empty()) {
+            (Some(unit), _) => Ok(unit),
+            (None, true) => frontend::lower(lang, &text),
+            (None, false) => frontend::lower_part(lang, &text, ranges),
         };
         stats.parse_time += t.elapsed();
         let unit = match lowered {
@@ -1088,12 +1098,12 @@ fn analyze_bytes(
     }
     if let (Scope::Collect(kept), Some(decls)) = (scope, summary) {
         let misses: Vec<_> = misses.into_iter().collect();
-        // Kept only for a question the project answers whenever it declares what was asked;
-        // the others it answers only when the answer changes a verdict, which is rare.
-        let likely = misses
-            .iter()
-            .any(|m| matches!(m, Miss::Type(_) | Miss::Function(_) | Miss::Method { .. }));
-        let unit = whole_unit.filter(|_| likely).map(|u| (u, bytes.len()));
+        // Kept for any question, which the project may answer, and where the leak rules did
+        // not look: the file may acquire a project resource.
+        let unit = whole_unit
+            .filter(|_| !misses.is_empty() || !leaks_checked)
+            .and_then(|u| u.encode())
+            .map(|m| (m.into_boxed_slice(), bytes.len()));
         *kept = Some(Pass1 {
             decls,
             misses,

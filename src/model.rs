@@ -9,7 +9,19 @@
 use std::fmt;
 
 /// Byte range `[start, end)` in the source text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -105,7 +117,7 @@ impl fmt::Display for Lang {
 pub type FuncId = usize;
 
 /// One source file, lowered.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub lang: Lang,
     /// `functions[0]` is the file's top level (module body, package-level `var`s, static
@@ -146,6 +158,19 @@ impl Unit {
             imports: Vec::new(),
             types: Vec::new(),
         }
+    }
+
+    /// The model in a compact binary form, several times smaller than in memory: what the
+    /// driver keeps of a file between its two passes instead of parsing it again.
+    pub fn encode(&self) -> Option<Vec<u8>> {
+        let plain = postcard::to_allocvec(self).ok()?;
+        Some(lz4_flex::compress_prepend_size(&plain))
+    }
+
+    /// The model [`Unit::encode`] wrote; `None` if `bytes` are not one.
+    pub fn decode(bytes: &[u8]) -> Option<Unit> {
+        let plain = lz4_flex::decompress_size_prepended(bytes).ok()?;
+        postcard::from_bytes(&plain).ok()
     }
 
     /// Adds a type declaration and returns its index in [`Unit::types`].
@@ -265,7 +290,7 @@ impl Unit {
 pub type TypeId = usize;
 
 /// An import: what it names and under which local name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// What is imported, in the language's own notation: `net/http` (Go), `java.util.List`,
     /// `os.path` (Python `import os.path`), `a.b.C` (Python `from a.b import C`, a leading `.`
@@ -339,7 +364,7 @@ pub enum TypeKind {
 }
 
 /// A declared type: its members and what it extends, as written.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TypeDecl {
     /// The simple name (`LRU`, `Segment`); qualified names come from the file's package.
     pub name: String,
@@ -380,7 +405,7 @@ impl TypeDecl {
 }
 
 /// A method signature of a type; `func` is its body's function when it has one.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Method {
     pub name: String,
     /// Parameters without the receiver (`self`, Go's receiver).
@@ -404,7 +429,7 @@ impl Method {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FnKind {
     TopLevel,
     Function,
@@ -415,7 +440,7 @@ pub enum FnKind {
     Nested,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub kind: FnKind,
     /// Empty for closures and lambdas; the method's name for a method of an anonymous class.
@@ -467,7 +492,7 @@ impl Function {
 }
 
 /// Where a closure literal is passed: `callee(…, <closure>, …)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PassedTo {
     /// The callee rendered as a path (`redisTemplate.execute`, `rdb.TxPipelined`).
     pub callee: String,
@@ -476,7 +501,7 @@ pub struct PassedTo {
 }
 
 /// A named, possibly typed, binding: a parameter, a field, a global.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub name: String,
     pub ty: Option<TypeRef>,
@@ -523,7 +548,7 @@ pub fn last_segment(path: &str) -> &str {
 
 pub type Block = Vec<Stmt>;
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Stmt {
     pub span: Span,
     pub kind: StmtKind,
@@ -531,7 +556,7 @@ pub struct Stmt {
 
 /// Structured statements. [`crate::cfg`] derives the control-flow graph from them, once, in
 /// language-neutral code, so frontends only need to say what each construct is.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum StmtKind {
     /// An expression evaluated for its effect (usually a call).
     Expr(Expr),
@@ -586,20 +611,20 @@ pub enum StmtKind {
     Block(Block),
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Catch {
     /// The caught exception's binding and type, when named.
     pub param: Option<Param>,
     pub body: Block,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Expr {
     pub span: Span,
     pub kind: ExprKind,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum ExprKind {
     /// A variable or a path (`ctx`, `os.Args`, `std::fs::File`, `self`, `this`).
     Name(String),
@@ -634,7 +659,7 @@ pub enum ExprKind {
 }
 
 /// The binary operators the checks read; the rest are `Other`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BinOp {
     Eq,
     Ne,
@@ -664,7 +689,7 @@ impl BinOp {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     /// The callee expression: `Name("open")`, `Field(Name("fmt"), "Sprintf")`.
     pub func: Expr,
@@ -674,7 +699,7 @@ pub struct Call {
     pub keywords: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Lit {
     Str(String),
     /// A number; its value when it is an integer that fits (`-1` included, where the frontend
@@ -686,14 +711,14 @@ pub enum Lit {
     Other,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Format {
     /// The literal template, when there is one.
     pub template: Option<String>,
     pub args: Vec<FormatArg>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FormatArg {
     /// The conversion applied, without its leader: `v`, `+v`, `p`, `s`, `d` for printf;
     /// `` (display), `?`, `#?`, `p` for Rust; `r`, `s`, `` for Python; `` for concatenation.
