@@ -1453,6 +1453,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             {
                 continue;
             }
+            // Acquired under a test that rules this statement out: the name still reaches it
+            // wherever it was acquired.
+            if exclusive_branches(&self.func.body, self.res[r].acq, at) {
+                continue;
+            }
             self.res[r].vars.remove(i);
             if self.res[r].vars.is_empty() && values.len() == 1 {
                 self.lost(r, at, ExitKind::Normal, "overwritten here");
@@ -3439,6 +3444,85 @@ fn catch_return(lang: Lang) -> String {
     match lang {
         Lang::Python => "returns from the `except` block here".into(),
         _ => "returns from the `catch` block here".into(),
+    }
+}
+
+/// Whether `a` and `b` lie in the `then` branches of two different `if`s whose tests require
+/// one path to equal two different constants (`family == AF_INET && …` and `family ==
+/// AF_INET6`): no path runs through both, so what the first acquired is not overwritten by the
+/// second.
+fn exclusive_branches(body: &[Stmt], a: Span, b: Span) -> bool {
+    let (ga, gb) = (then_guards(body, a), then_guards(body, b));
+    ga.iter().any(|(ia, ea)| {
+        gb.iter().any(|(ib, eb)| {
+            ia != ib
+                && ea
+                    .iter()
+                    .any(|(p, x)| eb.iter().any(|(q, y)| p == q && x != y))
+        })
+    })
+}
+
+/// The `if`s whose `then` branch holds `at`, innermost last, each with the equalities of a
+/// path to a constant its test requires.
+fn then_guards(block: &[Stmt], at: Span) -> Vec<(Span, Vec<(String, String)>)> {
+    let within = |s: &Stmt| s.span.start <= at.start && at.end <= s.span.end;
+    let mut out = Vec::new();
+    let mut block = block;
+    while let Some(s) = block.iter().find(|s| within(s)) {
+        block = match &s.kind {
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if then.iter().any(within) {
+                    let mut eqs = Vec::new();
+                    required_equalities(cond, &mut eqs);
+                    out.push((s.span, eqs));
+                    then
+                } else {
+                    otherwise
+                }
+            }
+            _ => match s.blocks().into_iter().find(|b| b.iter().any(within)) {
+                Some(b) => b,
+                None => break,
+            },
+        };
+    }
+    out
+}
+
+/// `x == C` conjuncts of a test (`&&`), where `C` is a number, a string or a constant's name
+/// (`AF_INET`): `(path, constant)`.
+fn required_equalities(cond: &Expr, out: &mut Vec<(String, String)>) {
+    match &cond.peel().kind {
+        ExprKind::Binary(BinOp::And, l, r) => {
+            required_equalities(l, out);
+            required_equalities(r, out);
+        }
+        ExprKind::Binary(BinOp::Eq, l, r) => {
+            let constant = |e: &Expr| match &e.peel().kind {
+                ExprKind::Lit(Lit::Num(Some(n))) => Some(n.to_string()),
+                ExprKind::Lit(Lit::Str(s)) => Some(format!("{s:?}")),
+                ExprKind::Name(n)
+                    if n.len() > 1
+                        && n.chars().any(|c| c.is_ascii_uppercase())
+                        && n.chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+                {
+                    Some(n.clone())
+                }
+                _ => None,
+            };
+            let pair = match (path_of(l), constant(r)) {
+                (Some(p), Some(c)) => Some((p, c)),
+                _ => path_of(r).zip(constant(l)),
+            };
+            out.extend(pair);
+        }
+        _ => {}
     }
 }
 
