@@ -14,7 +14,7 @@ use super::support::{api_matches, map_access, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
 use crate::index::{Miss, TextFact, TextForm};
-use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lit, Span, StmtKind, TypeRef, Unit};
+use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lang, Lit, Span, StmtKind, TypeRef, Unit};
 use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
 use crate::types::TypeEnv;
 use foldhash::{HashMap, HashMapExt};
@@ -445,12 +445,31 @@ impl<'u> Cx<'u> {
             }
             return found;
         }
+        // A Go package's member (`servicegraphs.Request`, a constant of the package) is
+        // declared once for the program, whatever its name says: its type decides, and
+        // unknown stays quiet.
+        if self.unit.lang == Lang::Go && package_member(self.unit, e) {
+            return None;
+        }
         let word = last_word(e.hint_name()?);
         m.unstable_names
             .iter()
             .any(|n| n.eq_ignore_ascii_case(&word))
             .then(|| format!("`{shown}`"))
     }
+}
+
+/// `pkg.Name`, where `pkg` is a package the file imports.
+fn package_member(unit: &Unit, e: &Expr) -> bool {
+    let ExprKind::Field(base, _) = &e.peel().kind else {
+        return false;
+    };
+    let ExprKind::Name(q) = &base.peel().kind else {
+        return false;
+    };
+    unit.imports
+        .iter()
+        .any(|i| crate::model::import_local_name(&i.path, i.alias.as_deref()) == q)
 }
 
 /// A map display, a constructor, or a call that makes an empty map (`make`, `dict`,

@@ -682,6 +682,11 @@ impl Summaries {
                 ret = None;
             }
         }
+        // What the runtime reclaims unreleased (a Go 1.23 ticker) gives its caller nothing to
+        // release either.
+        if ret.as_ref().is_some_and(|s| s.traits.reclaimed) {
+            ret = None;
+        }
         // Only C and Rust write through a parameter; elsewhere assigning one is local.
         let writes_through = matches!(api.lang, Lang::C | Lang::Rust);
         let out = f.params.iter().enumerate().find_map(|(i, p)| {
