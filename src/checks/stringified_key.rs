@@ -467,9 +467,7 @@ fn package_member(unit: &Unit, e: &Expr) -> bool {
     let ExprKind::Name(q) = &base.peel().kind else {
         return false;
     };
-    unit.imports
-        .iter()
-        .any(|i| crate::model::import_local_name(&i.path, i.alias.as_deref()) == q)
+    unit.imports.iter().any(|i| i.local_name() == q)
 }
 
 /// A map display, a constructor, or a call that makes an empty map (`make`, `dict`,

@@ -549,9 +549,9 @@ impl<'m> Api<'m> {
             return !home(base);
         }
         let imports = &self.unit.imports;
-        let named = imports.iter().find(|i| {
-            !i.wildcard && crate::model::import_local_name(&i.path, i.alias.as_deref()) == base
-        });
+        let named = imports
+            .iter()
+            .find(|i| !i.wildcard && i.local_name() == base);
         match named {
             Some(i) => !home(&i.path),
             None => {

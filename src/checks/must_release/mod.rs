@@ -150,7 +150,7 @@ pub fn check(
         imported: unit
             .imports
             .iter()
-            .map(|i| crate::model::import_local_name(&i.path, i.alias.as_deref()))
+            .map(crate::model::Import::local_name)
             .collect(),
         kind_releases: model
             .release_methods
@@ -3506,12 +3506,7 @@ fn required_equalities(cond: &Expr, out: &mut Vec<(String, String)>) {
             let constant = |e: &Expr| match &e.peel().kind {
                 ExprKind::Lit(Lit::Num(Some(n))) => Some(n.to_string()),
                 ExprKind::Lit(Lit::Str(s)) => Some(format!("{s:?}")),
-                ExprKind::Name(n)
-                    if n.len() > 1
-                        && n.chars().any(|c| c.is_ascii_uppercase())
-                        && n.chars()
-                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
-                {
+                ExprKind::Name(n) if macro_name(e) && n.bytes().any(|b| b.is_ascii_uppercase()) => {
                     Some(n.clone())
                 }
                 _ => None,
