@@ -2631,10 +2631,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                 return true;
             }
         }
-        // `stream.get().close()`: a release method on what an argument-less call returns.
+        // `stream.get().close()`: a release method on what an argument-less call returns, also
+        // through a pass-through (`Objects.requireNonNull(response.body()).string()`).
         if path.is_none()
             && c.name().is_some_and(|n| methods.iter().any(|m| m == n))
-            && c.receiver().is_some_and(|x| refers_res(res, x))
+            && c.receiver()
+                .is_some_and(|x| refers_res(res, unwrap_passthrough(self.api, x)))
         {
             return true;
         }
