@@ -602,6 +602,10 @@ struct Fx<'a, 'u> {
     /// The directories this function's caller or this function removes as a whole, worked out
     /// when first asked: see [`Fx::in_managed_dir`].
     managed_dirs: std::cell::OnceCell<HashSet<String>>,
+    /// The values of `reaching_methods` calls the function assigns, by the local each is bound
+    /// to, worked out when first asked: it is asked at each return, for each resource open
+    /// there.
+    reaching_binds: std::cell::OnceCell<HashMap<String, Vec<&'u Expr>>>,
 }
 
 impl<'a, 'u> Fx<'a, 'u> {
@@ -659,6 +663,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             catches: Vec::new(),
             scoped: Vec::new(),
             managed_dirs: std::cell::OnceCell::new(),
+            reaching_binds: std::cell::OnceCell::new(),
         }
     }
 
@@ -2718,7 +2723,33 @@ impl<'a, 'u> Fx<'a, 'u> {
         let Some(name) = path_of(v.peel()).filter(|p| !p.contains('.')) else {
             return false;
         };
-        bound_to(&self.func.body, &name, made)
+        self.reaching_binds
+            .get_or_init(|| {
+                let reaching = |v: &Expr| match &v.peel().kind {
+                    ExprKind::Call(c) => c
+                        .name()
+                        .is_some_and(|m| self.api.m.reaching_methods.iter().any(|x| x == m)),
+                    _ => false,
+                };
+                let mut binds: HashMap<String, Vec<&'u Expr>> = HashMap::new();
+                crate::model::walk_stmts(&self.func.body, &mut |s| {
+                    if let StmtKind::Bind {
+                        targets, values, ..
+                    } = &s.kind
+                    {
+                        if targets.len() == values.len() {
+                            for (t, v) in targets.iter().zip(values).filter(|(_, v)| reaching(v)) {
+                                if let Some(t) = path_of(t) {
+                                    binds.entry(t).or_default().push(v);
+                                }
+                            }
+                        }
+                    }
+                });
+                binds
+            })
+            .get(&name)
+            .is_some_and(|vs| vs.iter().any(|v| made(v)))
     }
 
     /// Whether `v` is a local given the object that owns lock `r` (`db` of `db.rwlock`):
