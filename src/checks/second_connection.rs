@@ -253,6 +253,17 @@ impl<'u> Cx<'u> {
                             held.retain(|h| h.var.is_empty() || h.var != var);
                         }
                     }
+                    // Given to a helper named for closing or releasing it
+                    // (`ConnectionUtils.attemptClose(con)`, `DbUtils.closeQuietly(c)`).
+                    let named_release = c.name().is_some_and(|n| {
+                        let n = n.to_ascii_lowercase();
+                        n.contains("close") || n.contains("release")
+                    });
+                    if named_release {
+                        for var in c.args.iter().filter_map(|a| a.peel().path()) {
+                            held.retain(|h| h.var.is_empty() || h.var != var);
+                        }
+                    }
                 }
             });
         }
