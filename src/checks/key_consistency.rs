@@ -1484,6 +1484,27 @@ fn same_owner(a: &str, b: &str) -> bool {
     a == b || !a.contains('.') || !b.contains('.')
 }
 
+/// A key's shape with its argument `i`, its names as [`same_name`] compares them: a store's
+/// key and a read's key are built alike from the same names where their signatures are equal.
+type Signature<'s> = (&'s str, Vec<String>, usize);
+
+/// The signature of a stored key: `None` where a name is empty, which [`same_name`] matches
+/// with nothing.
+fn stored_signature(s: &Shape, i: usize) -> Option<Signature<'_>> {
+    s.args
+        .iter()
+        .all(|a| !a.name.is_empty())
+        .then(|| signature(s, i))
+}
+
+fn signature(s: &Shape, i: usize) -> Signature<'_> {
+    let names = s
+        .args
+        .iter()
+        .map(|a| a.name.trim_start_matches('_').to_ascii_lowercase());
+    (&s.builder, names.collect(), i)
+}
+
 fn same_name(a: &str, b: &str) -> bool {
     !a.is_empty()
         && a.trim_start_matches('_')
@@ -1584,6 +1605,18 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
         for (read, read_key) in group.iter().filter(|(a, _)| a.op != MapOp::Insert) {
             let read: &Access = read;
             let accesses = mates(group, read_key);
+            // The keys stored raw into the container, worked out once per read: a class may
+            // read and fill one cache in thousands of methods.
+            let raw_stores: HashSet<Signature> = accesses
+                .iter()
+                .filter(|a| a.op == MapOp::Insert)
+                .flat_map(|a| &a.shapes)
+                .flat_map(|s| {
+                    (0..s.args.len())
+                        .filter(|&i| s.args[i].state == State::Raw)
+                        .filter_map(move |i| stored_signature(s, i))
+                })
+                .collect();
             // Stores into the container under the read's own name come first.
             let mut stores: Vec<&Access> = accesses
                 .iter()
@@ -1619,19 +1652,7 @@ fn report<'a>(rule: &Rule, cx: &'a Cx, out: &mut Vec<Finding>) {
                 let name = &raw_shape.args[i].name;
                 // A read with the raw key finds what another store put under that raw key
                 // (`put(name, v)` in a setter beside a loader that trims what it parses).
-                let raw_store = |a: &&Access| {
-                    a.op == MapOp::Insert
-                        && a.shapes.iter().any(|s| {
-                            s.builder == raw_shape.builder
-                                && s.args.len() == raw_shape.args.len()
-                                && s.args
-                                    .iter()
-                                    .zip(&raw_shape.args)
-                                    .all(|(x, y)| same_name(&x.name, &y.name))
-                                && s.args[i].state == State::Raw
-                        })
-                };
-                if raw.op != MapOp::Insert && accesses.iter().any(raw_store) {
+                if raw.op != MapOp::Insert && raw_stores.contains(&signature(raw_shape, i)) {
                     continue;
                 }
                 // The value stored under the normalized key was made with its owner and that

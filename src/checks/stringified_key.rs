@@ -203,6 +203,9 @@ impl<'u> Cx<'u> {
     /// Finds map accesses keyed by an unstable string, grouped by the string's origin.
     fn find_uses(&mut self, id: FuncId, uses: &mut BTreeMap<Span, Vec<(Span, String)>>) {
         let unit = self.unit;
+        // How each map local is bound, asked once per name: a function may index its maps
+        // thousands of times.
+        let mut bindings: HashMap<&str, (bool, bool)> = HashMap::new();
         walk_stmts(&unit.functions[id].body, &mut |s| {
             let targets: Vec<Span> = match &s.kind {
                 StmtKind::Bind { targets, .. } => targets.iter().map(|t| t.span).collect(),
@@ -214,7 +217,12 @@ impl<'u> Cx<'u> {
                     let Some((map, key, op)) = map_access(self.model, e) else {
                         return;
                     };
-                    let (bound, fresh) = self.local_binding(id, map);
+                    let (bound, fresh) = match &map.peel().kind {
+                        ExprKind::Name(name) => *bindings
+                            .entry(name.as_str())
+                            .or_insert_with(|| self.local_binding(id, map)),
+                        _ => (false, false),
+                    };
                     if fresh {
                         // A map made in this function dies with it: nothing accumulates.
                         return;

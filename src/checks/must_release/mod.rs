@@ -669,7 +669,9 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     fn block(&mut self, b: &'u Block, mut st: Flow) -> Flow {
         for (i, s) in b.iter().enumerate() {
-            if matches!(s.kind, StmtKind::Defer(_)) {
+            // Asked only inside a loop: outside one, a function's many defers would each walk
+            // the rest of its body.
+            if matches!(s.kind, StmtKind::Defer(_)) && !self.loops.is_empty() {
                 self.defer_then_returns = returns_before_looping(&b[i + 1..]);
             }
             // `close(i); open("/dev/null", O_RDWR); dup(0);`: calls back to a release.

@@ -1191,7 +1191,11 @@ fn failed_returns(
             } => {
                 let mut on_then = failed.clone();
                 let mut on_else = failed.clone();
-                for v in vars {
+                // Only a variable the condition names can be tested by it: a function with
+                // thousands of acquisitions and branches is not asked about every pair.
+                let mut named: Vec<String> = Vec::new();
+                cond.walk(&mut |x| named.extend(path_of(x.peel())));
+                for v in vars.iter().filter(|v| named.iter().any(|n| n == *v)) {
                     let (t, e) = fails_when(api, cond, v);
                     if t {
                         on_then.push(v.to_string());
