@@ -315,7 +315,8 @@ fn go_defer(
         .functions
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.kind != FnKind::TopLevel)
+        // Only the functions around it: a generated file may have thousands of findings.
+        .filter(|(_, f)| f.kind != FnKind::TopLevel && f.span.contains(acq))
         .find_map(|(id, f)| find_bind(&f.body, acq, false).map(|(b, i)| (id, b, i)))?;
     let bind = &block[i];
     let StmtKind::Bind {
