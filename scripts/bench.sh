@@ -56,3 +56,38 @@ for ext in c go java py rs; do
   awk -v n="$ext" -v s="$s" -v m="$mem" -v b="$b" \
     'BEGIN { printf "%-16s %10.3f %12.1f %12.1f %8.1f\n", n, s, b/1048576/s, m, m*1048576/b }'
 done
+
+# Generated code: one long function or class, at two sizes. The time should about double with
+# the size; a ratio near 4 is a check that grows with the square of the function's length.
+gen() { # gen SHAPE N: prints a file of N repetitions of the shape
+  case "$1" in
+    opens.go) printf 'package x\n\nimport "os"\n\nfunc many() error {\n'
+      for ((i = 0; i < $2; i++)); do
+        printf '\tf%d, err := os.Open("x")\n\tif err != nil {\n\t\treturn err\n\t}\n\tuse(f%d)\n' "$i" "$i"
+      done
+      printf '\treturn nil\n}\n\nfunc use(f *os.File) {}\n' ;;
+    defers.go) printf 'package x\n\nimport "os"\n\nfunc many() error {\n'
+      for ((i = 0; i < $2; i++)); do
+        printf '\tf%d, err := os.Open("x")\n\tif err != nil {\n\t\treturn err\n\t}\n\tdefer f%d.Close()\n' "$i" "$i"
+      done
+      printf '\treturn nil\n}\n' ;;
+    cache.py) printf 'class C:\n'
+      for ((i = 0; i < $2; i++)); do
+        printf '    def f%d(self, p):\n        self._cache[p.lower()] = %d\n        return self._cache.get(p)\n' "$i" "$i"
+      done ;;
+    streams.java) printf 'import java.io.*;\nclass X {\n  int many(String p) throws IOException {\n'
+      for ((i = 0; i < $2; i++)); do
+        printf '    FileInputStream f%d = new FileInputStream(p);\n    if (f%d.read() < 0) { return -1; }\n    f%d.close();\n' "$i" "$i" "$i"
+      done
+      printf '    return 0;\n  }\n}\n' ;;
+  esac
+}
+printf '\n%-16s %10s %10s %8s\n' "generated" "n=1000 s" "n=2000 s" growth
+for shape in opens.go defers.go cache.py streams.java; do
+  gen "$shape" 1000 > "$big/a-$shape"
+  gen "$shape" 2000 > "$big/b-$shape"
+  read -r s1 _ < <(measure "$big/a-$shape")
+  read -r s2 _ < <(measure "$big/b-$shape")
+  awk -v n="$shape" -v a="$s1" -v b="$s2" \
+    'BEGIN { printf "%-16s %10.3f %10.3f %8.1f\n", n, a, b, (a > 0 ? b/a : 0) }'
+done

@@ -23,7 +23,7 @@ use crate::model::{
 };
 use crate::rules::{ApiModel, CanonicalContainer, KeyForm, MapOp, Rule};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: &mut Vec<Finding>) {
@@ -72,6 +72,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, ctx: &super::Ctx, out: 
         defined: unit.functions.iter().map(|f| f.name.as_str()).collect(),
         receiver: None,
         stored_carries: Vec::new(),
+        relayed: OnceCell::new(),
     };
     // Project normalizers (a function that returns its argument rewritten), then field keys;
     // two rounds so that a normalizer calling a normalizer, and a field read by a later
@@ -248,6 +249,9 @@ struct Cx<'u> {
     next_calls: HashMap<String, Vec<CallSite>>,
     /// The names of the file's functions: the calls worth gathering.
     defined: HashSet<&'u str>,
+    /// [`Cx::relays`]: the pairs `(from, to)` of function names where some function passes
+    /// what `from` returns to `to`, found in one pass over the file when first asked.
+    relayed: OnceCell<HashSet<(&'u str, &'u str)>>,
     /// The receiver of the function being read (Go's `c` of `func (c *Conn)`).
     receiver: Option<String>,
     /// The subscripts the statement being read stores into, with what the stored value
@@ -409,30 +413,51 @@ impl<'u> Cx<'u> {
     /// Whether some function passes what function `from` returns to function `to`:
     /// `to(from(…))`, or `x = from(…)` then `to(x)`.
     fn relays(&self, from: FuncId, to: FuncId) -> bool {
-        let (from, to) = (
-            self.unit.functions[from].name.as_str(),
-            self.unit.functions[to].name.as_str(),
-        );
-        let calls = |e: &Expr, name: &str| matches!(&e.peel().kind, ExprKind::Call(c) if c.name() == Some(name));
-        (0..self.unit.functions.len()).any(|f| {
-            let mut made: Vec<&str> = Vec::new();
-            crate::model::walk_stmts(&self.unit.functions[f].body, &mut |s| {
-                if let StmtKind::Bind { targets, values, .. } = &s.kind {
-                    for (t, v) in targets.iter().zip(values) {
-                        if let (ExprKind::Name(n), true) = (&t.kind, calls(v, from)) {
-                            made.push(n);
+        let relayed = self.relayed.get_or_init(|| {
+            let unit = self.unit;
+            let called = |e: &'u Expr| match &e.peel().kind {
+                ExprKind::Call(c) => c.name(),
+                _ => None,
+            };
+            let mut pairs = HashSet::new();
+            for f in 0..unit.functions.len() {
+                // Locals bound to what a call returns: `x = from(…)`.
+                let mut made: Vec<(&'u str, &'u str)> = Vec::new();
+                crate::model::walk_stmts(&unit.functions[f].body, &mut |s| {
+                    if let StmtKind::Bind {
+                        targets, values, ..
+                    } = &s.kind
+                    {
+                        for (t, v) in targets.iter().zip(values) {
+                            if let (ExprKind::Name(n), Some(g)) = (&t.kind, called(v)) {
+                                made.push((n, g));
+                            }
                         }
                     }
-                }
-            });
-            let mut found = false;
-            crate::checks::support::each_expr(self.unit, f, &mut |_, x| {
-                found |= matches!(&x.kind, ExprKind::Call(c) if c.name() == Some(to)
-                    && c.args.iter().any(|a| calls(a, from)
-                        || matches!(&a.peel().kind, ExprKind::Name(n) if made.contains(&n.as_str()))));
-            });
-            found
-        })
+                });
+                crate::checks::support::each_expr(unit, f, &mut |_, x| {
+                    let ExprKind::Call(c) = &x.kind else {
+                        return;
+                    };
+                    let Some(to) = c.name() else {
+                        return;
+                    };
+                    for a in &c.args {
+                        if let Some(g) = called(a) {
+                            pairs.insert((g, to));
+                        }
+                        if let ExprKind::Name(n) = &a.peel().kind {
+                            for &(_, g) in made.iter().filter(|(m, _)| m == n) {
+                                pairs.insert((g, to));
+                            }
+                        }
+                    }
+                });
+            }
+            pairs
+        });
+        let name = |f: FuncId| self.unit.functions[f].name.as_str();
+        relayed.contains(&(name(from), name(to)))
     }
 
     /// Whether a call in function `from` of function `to` passes `to`'s parameter `name` raw.

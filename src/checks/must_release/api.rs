@@ -27,6 +27,8 @@ pub(super) struct Api<'m> {
     pub(super) released: std::cell::RefCell<HashMap<String, Option<Vec<u8>>>>,
     /// Project functions asked whether they cannot throw, by path.
     pub(super) nothrow_paths: std::cell::RefCell<HashMap<String, bool>>,
+    /// [`Fx::module_dirs_removed`](super::Fx), worked out once per file when first asked.
+    pub(super) module_dirs: std::cell::OnceCell<Vec<String>>,
     /// Python: the names imports bind to another path (`rmtree` of `from shutil import
     /// rmtree`, `sh` of `import shutil as sh`), with that path: a call through one is matched
     /// against the rule data by the path it stands for ([`Api::resolved`]).

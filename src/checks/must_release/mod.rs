@@ -138,6 +138,7 @@ pub fn check(
         returned: Default::default(),
         released: Default::default(),
         nothrow_paths: Default::default(),
+        module_dirs: Default::default(),
         aliases: import_aliases(unit),
         module_functions: unit
             .functions
@@ -2365,7 +2366,13 @@ impl<'a, 'u> Fx<'a, 'u> {
         managed.extend(self.removed_in(&func.body));
         // A directory of the module's own that some function of the file removes as a whole
         // (`shutil.rmtree(TMP_DIR)` in `teardown_module`).
-        managed.extend(self.module_dirs_removed());
+        managed.extend(
+            self.api
+                .module_dirs
+                .get_or_init(|| self.module_dirs_removed())
+                .iter()
+                .cloned(),
+        );
         // Bound to a test's directory, a temporary directory, or a path built from a managed one.
         for _ in 0..3 {
             let before = managed.len();
