@@ -1154,6 +1154,47 @@ mod tests {
         assert!(set.get("stringified-map-key").is_some());
     }
 
+    /// A file whose only acquisition is one the data lists is still read by the leak rules:
+    /// the literal pre-check of each language lets through a call of every acquisition row,
+    /// written plainly (`socket.socketpair()`, `x.tryLock()`, `new Jedis()`).
+    #[test]
+    fn the_literal_precheck_lets_every_listed_acquisition_through() {
+        let set = RuleSet::builtin();
+        let i = (0..set.rules.len())
+            .find(|&i| set.rules[i].id == "unclosed-on-error-path")
+            .unwrap();
+        let mut missed = Vec::new();
+        for lang in [Lang::C, Lang::Go, Lang::Java, Lang::Python, Lang::Rust] {
+            let Some(model) = set.rules[i].model(lang) else {
+                continue;
+            };
+            for a in &model.acquire {
+                let call = if let Some(c) = &a.call {
+                    format!("{c}()")
+                } else if let Some(m) = &a.method {
+                    format!("x.{m}()")
+                } else if let Some(n) = &a.new {
+                    format!("new {n}()")
+                } else if let Some(r) = &a.returns {
+                    format!("{r} r = f()")
+                } else {
+                    continue;
+                };
+                let mut text = match &a.declared {
+                    Some(d) => format!("{d} v = {call}"),
+                    None => call,
+                };
+                if let Some(k) = &a.with_kwarg {
+                    text.insert_str(text.len() - 1, &format!("{k}=True"));
+                }
+                if !set.wanting(lang, text.as_bytes()).contains(&i) {
+                    missed.push(format!("{lang:?}: {text}"));
+                }
+            }
+        }
+        assert!(missed.is_empty(), "not let through: {missed:?}");
+    }
+
     #[test]
     fn errors_name_the_file_and_line() {
         let err = Rule::parse("pack/x.toml", "id = \"x\"\ncheck = \"nope\"\n").unwrap_err();

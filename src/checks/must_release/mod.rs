@@ -716,6 +716,27 @@ impl<'a, 'u> Fx<'a, 'u> {
             && (0..self.res.len()).any(|r| self.releases(c, r) && !self.moves(c, r))
     }
 
+    /// Python `sockets += [a, b]` (an augmented assignment, lowered as its two operands):
+    /// what the display on the right holds is kept in the collection on the left, as by
+    /// `sockets.extend([a, b])`.
+    fn extended(&mut self, e: &Expr, st: &mut Flow) {
+        let ExprKind::Other(xs) = &e.kind else {
+            return;
+        };
+        let ([target, added], Some(cur)) = (xs.as_slice(), st.as_mut()) else {
+            return;
+        };
+        let display = matches!(&added.peel().kind, ExprKind::Other(_));
+        if self.api.lang != Lang::Python || !display || path_of(target).is_none() {
+            return;
+        }
+        for r in self.open(cur) {
+            if self.passes(added, r) {
+                self.hand_off(cur, r);
+            }
+        }
+    }
+
     /// Whether call `c` moves resource `r` where it is kept (rule data `moved_by`).
     fn moves(&self, c: &Call, r: usize) -> bool {
         self.res[r]
@@ -742,6 +763,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.discards(e, true);
                 }
                 self.effects(e, &mut st);
+                self.extended(e, &mut st);
                 self.finish(&mut st);
                 st
             }
