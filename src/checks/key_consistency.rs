@@ -1523,17 +1523,19 @@ fn stored_signature(s: &Shape, i: usize) -> Option<Signature<'_>> {
 }
 
 fn signature(s: &Shape, i: usize) -> Signature<'_> {
-    let names = s
-        .args
-        .iter()
-        .map(|a| a.name.trim_start_matches('_').to_ascii_lowercase());
+    let names = s.args.iter().map(|a| bare(&a.name).to_ascii_lowercase());
     (&s.builder, names.collect(), i)
 }
 
+/// Whether two argument names are one: alike but for leading `_` and ASCII case. A name of a
+/// key's [`signature`] is [`bare`] and lowercased, the same equivalence.
 fn same_name(a: &str, b: &str) -> bool {
-    !a.is_empty()
-        && a.trim_start_matches('_')
-            .eq_ignore_ascii_case(b.trim_start_matches('_'))
+    !a.is_empty() && bare(a).eq_ignore_ascii_case(bare(b))
+}
+
+/// A name without its leading `_` (`_host` is `host`).
+fn bare(name: &str) -> &str {
+    name.trim_start_matches('_')
 }
 
 /// How two keys of one container disagree: the raw argument's index, if one side is

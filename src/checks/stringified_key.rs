@@ -220,7 +220,7 @@ impl<'u> Cx<'u> {
                     let (bound, fresh) = match &map.peel().kind {
                         ExprKind::Name(name) => *bindings
                             .entry(name.as_str())
-                            .or_insert_with(|| self.local_binding(id, map)),
+                            .or_insert_with(|| self.local_binding(id, name)),
                         _ => (false, false),
                     };
                     if fresh {
@@ -249,12 +249,9 @@ impl<'u> Cx<'u> {
         });
     }
 
-    /// Whether `map` is a local variable the function binds, and whether to a map created in
+    /// Whether the map local `name` is bound in the function, and whether to a map created in
     /// this function.
-    fn local_binding(&self, id: FuncId, map: &Expr) -> (bool, bool) {
-        let ExprKind::Name(name) = &map.peel().kind else {
-            return (false, false);
-        };
+    fn local_binding(&self, id: FuncId, name: &str) -> (bool, bool) {
         let (mut bound, mut fresh) = (false, false);
         walk_stmts(&self.unit.functions[id].body, &mut |s| {
             if let StmtKind::Bind {
@@ -475,7 +472,7 @@ fn package_member(unit: &Unit, e: &Expr) -> bool {
     let ExprKind::Name(q) = &base.peel().kind else {
         return false;
     };
-    unit.imports.iter().any(|i| i.local_name() == q)
+    unit.import_named(q).is_some()
 }
 
 /// A map display, a constructor, or a call that makes an empty map (`make`, `dict`,

@@ -551,10 +551,7 @@ impl<'m> Api<'m> {
             return !home(base);
         }
         let imports = &self.unit.imports;
-        let named = imports
-            .iter()
-            .find(|i| !i.wildcard && i.local_name() == base);
-        match named {
+        match self.unit.import_named(base) {
             Some(i) => !home(&i.path),
             None => {
                 imports.iter().any(|i| i.wildcard && !home(&i.path))
