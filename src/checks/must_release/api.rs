@@ -122,8 +122,13 @@ fn detached(c: &Call, settings: &[String]) -> bool {
     }
     let first = c.args.len().saturating_sub(c.keywords.len());
     c.keywords.iter().zip(&c.args[first..]).any(|(k, v)| {
-        settings.iter().any(|s| s == k)
-            || path_of(v).is_some_and(|p| settings.iter().any(|s| *s == last_segment(&p)))
+        // A module's private copy of a flag counts (`_DETACHED_PROCESS = getattr(…)`).
+        let named = |p: &str| {
+            settings
+                .iter()
+                .any(|s| s == last_segment(p).trim_start_matches('_'))
+        };
+        settings.iter().any(|s| s == k) || path_of(v).is_some_and(|p| named(&p))
     })
 }
 

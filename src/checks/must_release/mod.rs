@@ -1473,6 +1473,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             if !leaks(cur.get(r).bits) || self.api.lang == Lang::C && !fresh() {
                 continue;
             }
+            // `file = dir.toFile()` after `File file;`: the name was just made another for it.
+            if self.res[r].traits.lent_to_calls && self.passes(v, r) {
+                continue;
+            }
             // `tmp = None` inside a `try` whose `finally` cleans up `if tmp is not None`, once
             // it was passed on (`os.rename(tmp, dst)`): the name is cleared so the `finally`
             // leaves alone what was handed on. The name still reaches it for every other exit

@@ -127,11 +127,31 @@ impl<'a, 'u> Fx<'a, 'u> {
             if !leaks_normally(st.get(r).bits) || self.res[r].storage.is_some() {
                 continue;
             }
-            if self.carried(r) {
+            if self.carried(r) || self.reacquisition_releases(r, first) {
                 continue;
             }
             self.lost(r, at, ExitKind::Loop, how);
         }
+    }
+
+    /// Whether the call that acquired `r` also releases what its owner gave before (`rs =
+    /// stmt.executeQuery(q)` in a loop: running the statement again closes its last result
+    /// set), so that the next iteration's acquisition releases this one's.
+    /// Not when the owner is itself this iteration's (`first` on): the next one's is another.
+    fn reacquisition_releases(&self, r: usize, first: usize) -> bool {
+        let Some(o) = &self.res[r].owner else {
+            return false;
+        };
+        if self.res[first..].iter().any(|x| x.vars.contains(&o.path)) {
+            return false;
+        }
+        let acq = self.res[r].acq;
+        let mut hit = false;
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            hit |= e.span == acq
+                && matches!(&e.kind, ExprKind::Call(c) if self.owner_released_by(o, c));
+        });
+        hit
     }
 
     /// Whether a variable of resource `r` is read in this function before its acquisition, or
