@@ -314,7 +314,7 @@ fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::C
                 .params
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| sums.param_effects(api, unit, id, &p.name).0)
+                .filter(|(_, p)| sums.param_effects(api, unit, id, &p.name).releases)
                 .filter_map(|(i, _)| u8::try_from(i).ok())
                 .collect(),
         };
@@ -2069,7 +2069,11 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.res[r].traits.lent_to_calls {
                 let of_file = self.sums.callees(self.unit, c).next().is_some();
                 let kept = |i: usize| {
-                    self.api.keeps(c) || of_file && !self.sums.call_borrows_arg(self.unit, c, i)
+                    self.api.keeps(c)
+                        || of_file
+                            && !self
+                                .sums
+                                .call_borrows_arg(self.unit, c, i, Some(self.methods(r)))
                 };
                 if c.args
                     .iter()
@@ -2086,7 +2090,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 // `free(w)` releases the struct, not what its fields hold.
                 if (self.passes(a, r) || self.holder(a, r) && !self.api.is_release_fn(c))
                     && !lends
-                    && !self.sums.lends_arg(self.api, self.unit, c, i)
+                    && !self
+                        .sums
+                        .lends_arg(self.api, self.unit, c, i, Some(self.methods(r)))
                 {
                     self.hand_off(cur, r);
                     // A result set closes with its statement, wherever that goes
@@ -2240,7 +2246,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             });
             let uses = c.receiver().is_some_and(|x| refers_res(res, x)) && !own_nothrow
                 || c.args.iter().enumerate().any(|(i, a)| {
-                    refers_res(res, a) && self.sums.call_borrows_arg(self.unit, c, i)
+                    refers_res(res, a)
+                        && self
+                            .sums
+                            .call_borrows_arg(self.unit, c, i, Some(self.methods(r)))
                 });
             if !uses || self.protected(r) {
                 continue;
@@ -2501,7 +2510,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             || c.args.iter().enumerate().any(|(i, a)| {
                 path_of(a.peel()).as_deref() == Some(o.path.as_str())
                     && (self.api.is_release_fn(c)
-                        || self.sums.call_releases_arg(self.unit, c, i)
+                        || self
+                            .sums
+                            .call_releases_arg(self.unit, c, i, Some(&o.release))
                         || self.api.project_releases_arg(self.sums, c, i))
             })
     }
@@ -2598,6 +2609,16 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
     }
 
+    /// The methods that release resource `r`: its kind's, or the data's general ones.
+    fn methods(&self, r: usize) -> &[String] {
+        let res = &self.res[r];
+        if res.release.is_empty() {
+            &self.api.m.release_methods
+        } else {
+            &res.release
+        }
+    }
+
     fn releases(&self, c: &Call, r: usize) -> bool {
         let res = &self.res[r];
         if let Some(s) = res.storage {
@@ -2627,11 +2648,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             Some(format!("{}.{}", path_of(inner.receiver()?)?, c.name()?))
         });
-        let methods = if res.release.is_empty() {
-            &self.api.m.release_methods
-        } else {
-            &res.release
-        };
+        let methods = self.methods(r);
         let hit = |p: &str| {
             res.vars.iter().any(|v| {
                 methods
@@ -2689,7 +2706,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                         .iter()
                         .chain(&res.traits.moved_by)
                         .any(|f| self.api.names(f, c))
-                    || self.sums.call_releases_arg(self.unit, c, i)
+                    || self.sums.call_releases_arg(self.unit, c, i, Some(methods))
                     || self.api.project_releases_arg(self.sums, c, i))
         }) || res
             .vars

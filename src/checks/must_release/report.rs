@@ -447,7 +447,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 return;
             }
             for (i, a) in c.args.iter().enumerate() {
-                if self.sums.lends_arg(self.api, self.unit, c, i) {
+                if self.sums.lends_arg(self.api, self.unit, c, i, None) {
                     if let Some(spec) = fresh(a) {
                         found.push((a.peel().span, spec));
                     }

@@ -21,6 +21,9 @@ pub(super) struct Summaries {
     pub(super) by_name: HashMap<String, Vec<FuncId>>,
     /// Parameters a function releases.
     pub(super) releases: HashMap<FuncId, Vec<bool>>,
+    /// Parameters a function releases only by methods that release some kinds alone (`read()`
+    /// of an `urlopen` response), with those methods: a resource of another kind is only lent.
+    pub(super) released_only_by: HashMap<(FuncId, usize), Vec<String>>,
     /// Parameters a function keeps, returns or passes on.
     pub(super) keeps: HashMap<FuncId, Vec<bool>>,
     /// Functions that return a fresh resource.
@@ -49,6 +52,17 @@ pub(super) struct Summaries {
     /// [`Summaries::local_acquisitions`] of each function asked, while the summaries they
     /// depend on stay the same (emptied when a round of [`Summaries::build`] ends).
     held: std::cell::RefCell<HashMap<FuncId, std::rc::Rc<Held>>>,
+}
+
+/// What a function does with one of its parameters.
+#[derive(Default)]
+pub(super) struct Effects {
+    pub(super) releases: bool,
+    /// Kept, returned or passed on.
+    pub(super) keeps: bool,
+    /// Released only by these methods, which release some kinds alone (`read()` of an
+    /// `urlopen` response).
+    pub(super) only_by: Vec<String>,
 }
 
 /// The variables a function binds to what it acquires, with what each acquired.
@@ -94,6 +108,7 @@ impl Summaries {
         for round in 0..4 {
             let mut releases = HashMap::new();
             let mut keeps = HashMap::new();
+            let mut only_by = HashMap::new();
             let mut returns = HashMap::new();
             let mut out_param = HashMap::new();
             let mut owned_by_arg = HashSet::new();
@@ -112,6 +127,11 @@ impl Summaries {
                         if let Some(k) = s.keeps.get(&id) {
                             keeps.insert(id, k.clone());
                         }
+                        for i in 0..unit.functions[id].params.len() {
+                            if let Some(m) = s.released_only_by.get(&(id, i)) {
+                                only_by.insert((id, i), m.clone());
+                            }
+                        }
                         if let Some(r) = s.returns.get(&id) {
                             returns.insert(id, r.clone());
                         }
@@ -125,11 +145,16 @@ impl Summaries {
                     }
                     let f = &unit.functions[id];
                     if asked(id) {
-                        let (rel, keep): (Vec<bool>, Vec<bool>) = f
-                            .params
-                            .iter()
-                            .map(|p| s.param_effects(api, unit, id, &p.name))
-                            .unzip();
+                        let mut rel = Vec::new();
+                        let mut keep = Vec::new();
+                        for (i, p) in f.params.iter().enumerate() {
+                            let e = s.param_effects(api, unit, id, &p.name);
+                            rel.push(e.releases);
+                            keep.push(e.keeps);
+                            if !e.only_by.is_empty() {
+                                only_by.insert((id, i), e.only_by);
+                            }
+                        }
                         releases.insert(id, rel);
                         keeps.insert(id, keep);
                     }
@@ -163,6 +188,7 @@ impl Summaries {
                 }
             }
             s.releases = releases;
+            s.released_only_by = only_by;
             s.keeps = keeps;
             s.returns = returns;
             s.out_param = out_param;
@@ -358,26 +384,48 @@ impl Summaries {
             })
     }
 
-    /// Whether a same-file function releases its argument `i`.
-    pub(super) fn call_releases_arg(&self, unit: &Unit, c: &Call, i: usize) -> bool {
-        self.callees(unit, c).any(|(id, off)| {
-            self.releases
-                .get(&id)
-                .and_then(|r| r.get(i + off))
-                .copied()
-                .unwrap_or(false)
-        })
+    /// Whether a same-file function releases its argument `i`. `methods`: how the resource
+    /// given is released, when known; a function that releases the parameter only by a method
+    /// of another kind (`read()` of an `urlopen` response, given a file) does not release it.
+    pub(super) fn call_releases_arg(
+        &self,
+        unit: &Unit,
+        c: &Call,
+        i: usize,
+        methods: Option<&[String]>,
+    ) -> bool {
+        self.callees(unit, c)
+            .any(|(id, off)| self.released(id, i + off, methods) == Some(true))
+    }
+
+    /// Whether function `id` releases its parameter `k` (see [`Summaries::call_releases_arg`]).
+    fn released(&self, id: FuncId, k: usize, methods: Option<&[String]>) -> Option<bool> {
+        let r = self.releases.get(&id)?.get(k).copied()?;
+        let other_kind = || {
+            methods.is_some_and(|ms| {
+                self.released_only_by
+                    .get(&(id, k))
+                    .is_some_and(|by| !by.iter().any(|m| ms.contains(m)))
+            })
+        };
+        Some(r && !other_kind())
     }
 
     /// Whether passing argument `i` to this call only lends it: the file defines the callee and
-    /// no definition keeps or releases that parameter.
-    pub(super) fn call_borrows_arg(&self, unit: &Unit, c: &Call, i: usize) -> bool {
+    /// no definition keeps or releases that parameter (`methods`: see
+    /// [`Summaries::call_releases_arg`]).
+    pub(super) fn call_borrows_arg(
+        &self,
+        unit: &Unit,
+        c: &Call,
+        i: usize,
+        methods: Option<&[String]>,
+    ) -> bool {
         let mut any = false;
         for (id, off) in self.callees(unit, c) {
             any = true;
             let kept = self.keeps.get(&id).and_then(|k| k.get(i + off)).copied();
-            let released = self.releases.get(&id).and_then(|k| k.get(i + off)).copied();
-            if kept != Some(false) || released != Some(false) {
+            if kept != Some(false) || self.released(id, i + off, methods) != Some(false) {
                 return false;
             }
         }
@@ -385,8 +433,15 @@ impl Summaries {
     }
 
     /// Whether argument `i` of this call is only lent. For a function the file defines, its
-    /// definitions tell; for any other, the data's borrowing calls (`copy`, `write`) do.
-    pub(super) fn lends_arg(&self, api: &Api, unit: &Unit, c: &Call, i: usize) -> bool {
+    /// definitions tell (`methods`: see [`Summaries::call_releases_arg`]); for any other, the data's borrowing calls (`copy`, `write`) do.
+    pub(super) fn lends_arg(
+        &self,
+        api: &Api,
+        unit: &Unit,
+        c: &Call,
+        i: usize,
+        methods: Option<&[String]>,
+    ) -> bool {
         if self.callees(unit, c).next().is_some() {
             // C: a pointer's address given to a keeping call (`vec_push(&strs, &str)`) has the
             // pointer itself copied into the container, whatever the callee does with the
@@ -399,26 +454,24 @@ impl Summaries {
             if api.lang == Lang::C && api.keeps(c) && address() {
                 return false;
             }
-            self.call_borrows_arg(unit, c, i)
+            self.call_borrows_arg(unit, c, i, methods)
         } else {
             api.borrows(c)
         }
     }
 
-    /// Whether function `id` releases its parameter `p`, and whether it keeps or passes it on.
-    pub(super) fn param_effects(
-        &self,
-        api: &Api,
-        unit: &Unit,
-        id: FuncId,
-        p: &str,
-    ) -> (bool, bool) {
+    /// What function `id` does with its parameter `p`.
+    pub(super) fn param_effects(&self, api: &Api, unit: &Unit, id: FuncId, p: &str) -> Effects {
         if p.is_empty() || p == "self" || p == "cls" {
-            return (false, true);
+            return Effects {
+                keeps: true,
+                ..Effects::default()
+            };
         }
         let f = &unit.functions[id];
         let mut releases = false;
         let mut keeps = false;
+        let mut only_by: Vec<String> = Vec::new();
         let refers = |e: &Expr| refers_to(e, p);
         crate::model::walk_stmts(&f.body, &mut |s| {
             match &s.kind {
@@ -462,7 +515,11 @@ impl Summaries {
                             if api.releases_some_kind(m)
                                 && path_of(base).is_some_and(|b| under(&b, p))
                             {
-                                releases = true;
+                                if api.m.release_methods.iter().any(|r| r == m) {
+                                    releases = true;
+                                } else if !only_by.iter().any(|r| r == m) {
+                                    only_by.push(m.clone());
+                                }
                             }
                         }
                         for (i, a) in c.args.iter().enumerate() {
@@ -470,13 +527,13 @@ impl Summaries {
                                 continue;
                             }
                             if api.is_release_fn(c)
-                                || self.call_releases_arg(unit, c, i)
+                                || self.call_releases_arg(unit, c, i, None)
                                 || api.project_releases_arg(self, c, i)
                             {
                                 releases = true;
                             } else if passes_var(api, a, p)
                                 && !api.lends_args(c)
-                                && !self.lends_arg(api, unit, c, i)
+                                && !self.lends_arg(api, unit, c, i, None)
                             {
                                 keeps = true;
                             }
@@ -496,7 +553,14 @@ impl Summaries {
                 });
             }
         });
-        (releases, keeps)
+        if releases {
+            only_by.clear();
+        }
+        Effects {
+            releases: releases || !only_by.is_empty(),
+            keeps,
+            only_by,
+        }
     }
 
     /// An acquisition bound to a local in a Bind of function `id`: `(variable, spec)`.
