@@ -240,6 +240,46 @@ impl Unit {
             .find(|i| !i.wildcard && i.local_name() == local)
     }
 
+    /// Java: the qualified name of a type as written in this file (`Call` of `import
+    /// okhttp3.Call;` → `okhttp3.Call`): through its single-type import, or else, when no
+    /// wildcard import could supply it, a type of the file's own package. `None` where a
+    /// wildcard import leaves it open.
+    pub fn java_qualified(&self, written: &str) -> Option<String> {
+        let (first, rest) = match written.split_once('.') {
+            Some((f, r)) => (f, Some(r)),
+            None => (written, None),
+        };
+        let head = match self.import_named(first) {
+            Some(i) => i.path.clone(),
+            // Lower case first: a package name, the type already qualified.
+            None if rest.is_some() && first.starts_with(|c: char| c.is_ascii_lowercase()) => {
+                return Some(written.to_string());
+            }
+            None if self.imports.iter().any(|i| i.wildcard) => return None,
+            None => match &self.package {
+                Some(p) => format!("{p}.{first}"),
+                None => first.to_string(),
+            },
+        };
+        Some(match rest {
+            Some(r) => format!("{head}.{r}"),
+            None => head,
+        })
+    }
+
+    /// Java: whether the file is in the package of the qualified type `ty`, or imports from it.
+    pub fn java_names_package_of(&self, ty: &str) -> bool {
+        let Some((package, _)) = ty.rsplit_once('.') else {
+            return true;
+        };
+        self.package.as_deref() == Some(package)
+            || self.imports.iter().any(|i| {
+                i.path
+                    .strip_prefix(package)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+    }
+
     /// Adds a function nested in `parent` (the top level has none) and returns its id.
     pub fn add_function(
         &mut self,

@@ -240,6 +240,11 @@ pub struct ApiModel {
     /// `second-connection` too: tests that exhaust a pool on purpose are not reported.
     #[serde(default)]
     pub run_once: Vec<String>,
+    /// Read by `client-per-call`: a client dropped at the end of its scope closes what it
+    /// opened (Rust's `Drop`). One built per element of a loop (`for server in servers`) is
+    /// then one per target, not a pool per request left open.
+    #[serde(default)]
+    pub dropped_closes: bool,
     /// Read by `key-consistency`: calls that normalize a key (lower-case, trim, clean a path,
     /// resolve a host). A project function whose result is such a call on its parameter is a
     /// normalizer too.
@@ -453,6 +458,8 @@ pub struct Acquire {
     /// `URLConnection`). A receiver of a known type decides by its type alone, whatever its
     /// name (`client` declared `*http.Client` matches; `httpClient` declared `*resty.Client`
     /// does not); one of unknown type falls back to `on`, and matches nothing if `on` is empty.
+    /// A Java entry with its package (`okhttp3.Call`) is matched by the type's qualified name,
+    /// as the file's imports and package give it.
     #[serde(default)]
     pub on_type: Vec<String>,
     /// Not on a receiver known to be of one of these types (a statement prepared on a

@@ -21,6 +21,7 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
             sites: &mut sites,
             calls: &mut calls,
             looped_closures: &mut looped_closures,
+            elements: Vec::new(),
         };
         w.block(&unit.functions[id].body, None, false);
     }
@@ -59,6 +60,20 @@ pub fn check(rule: &Rule, model: &ApiModel, unit: &Unit, out: &mut Vec<Finding>)
     }
 }
 
+/// The names a loop binds to each element, at the top of its body (a `Bind` without values).
+fn element_names(body: &[Stmt]) -> impl Iterator<Item = &str> {
+    body.iter()
+        .take_while(|s| matches!(&s.kind, StmtKind::Bind { values, .. } if values.is_empty()))
+        .flat_map(|s| match &s.kind {
+            StmtKind::Bind { targets, .. } => targets.as_slice(),
+            _ => &[],
+        })
+        .filter_map(|t| match &t.kind {
+            ExprKind::Name(n) if n != "_" => Some(n.as_str()),
+            _ => None,
+        })
+}
+
 /// Why a function runs per request.
 #[derive(Clone, Debug)]
 enum Why {
@@ -95,6 +110,9 @@ struct Walk<'a, 'u> {
     sites: &'a mut Vec<Site<'u>>,
     calls: &'a mut Vec<Edge>,
     looped_closures: &'a mut BTreeMap<FuncId, Span>,
+    /// The names the enclosing loops bind to each element (`server` of `for server in
+    /// servers`).
+    elements: Vec<&'u str>,
 }
 
 impl<'u> Walk<'_, 'u> {
@@ -104,7 +122,12 @@ impl<'u> Walk<'_, 'u> {
                 self.expr(s, e, in_loop, scoped);
             }
             match &s.kind {
-                StmtKind::Loop { body, .. } => self.block(body, Some(s.span), false),
+                StmtKind::Loop { body, .. } => {
+                    let depth = self.elements.len();
+                    self.elements.extend(element_names(body));
+                    self.block(body, Some(s.span), false);
+                    self.elements.truncate(depth);
+                }
                 StmtKind::Scoped { bindings, body } => {
                     self.block(bindings, in_loop, true);
                     self.block(body, in_loop, false);
@@ -121,7 +144,7 @@ impl<'u> Walk<'_, 'u> {
     fn expr(&mut self, s: &'u Stmt, root: &'u Expr, in_loop: Option<Span>, scoped: bool) {
         root.walk(&mut |e| {
             // Only calls and constructions match a constructor pattern.
-            if is_client(self.model, e) && !self.wraps(e) {
+            if is_client(self.model, e) && !self.wraps(e) && !self.per_element(e) {
                 self.sites.push(Site {
                     id: self.id,
                     stmt: s,
@@ -153,6 +176,33 @@ impl<'u> Walk<'_, 'u> {
 }
 
 impl Walk<'_, '_> {
+    /// Whether the construction `e` is given the element a loop goes through (`Client::open(
+    /// server.connection_info())` in `for server in servers`) and closes when dropped: one
+    /// client per server, not one per request.
+    fn per_element(&self, e: &Expr) -> bool {
+        if !self.model.dropped_closes {
+            return false;
+        }
+        let args: &[Expr] = match &e.kind {
+            ExprKind::Call(c) => &c.args,
+            ExprKind::Construct { fields, .. } => {
+                return fields.iter().any(|(_, v)| self.refers_to_element(v))
+            }
+            _ => return false,
+        };
+        args.iter().any(|a| self.refers_to_element(a))
+    }
+
+    fn refers_to_element(&self, e: &Expr) -> bool {
+        let mut hit = false;
+        e.walk(&mut |x| {
+            if let ExprKind::Name(n) = &x.kind {
+                hit |= self.elements.contains(&n.as_str());
+            }
+        });
+        hit
+    }
+
     /// Whether the construction `e` only wraps a connection that is already open.
     fn wraps(&self, e: &Expr) -> bool {
         let Some(p) = self

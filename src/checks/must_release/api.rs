@@ -705,21 +705,45 @@ impl<'m> Api<'m> {
     /// without pointers: `http.Client`), or made by a method of that name (`openConnection`
     /// for `URLConnection`); `None` when its type is not known.
     fn receiver_typed(&self, c: &Call, r: &Expr, types: &[String]) -> Option<bool> {
+        let ends = |t: &str, x: &str| t.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase());
+        // A Java entry with its package (`okhttp3.Call`) is told from another `Call`
+        // (retrofit's, zipkin's) by the file's imports and package.
+        let qualified = |x: &str| self.lang == Lang::Java && x.contains('.');
+        // Java types of packages the file never names are not what it works with (zipkin's
+        // own `http().newCall(…)` makes no OkHttp `Call`).
+        if types
+            .iter()
+            .all(|x| qualified(x) && !self.unit.java_names_package_of(x))
+        {
+            return Some(false);
+        }
         let fits = |t: &str| {
-            let t = t.to_ascii_lowercase();
-            types.iter().any(|x| t.ends_with(&x.to_ascii_lowercase()))
+            types.iter().any(|x| {
+                match qualified(x).then(|| self.unit.java_qualified(t)).flatten() {
+                    Some(q) => q == *x,
+                    None if qualified(x) => ends(t, last_segment(x)),
+                    None => ends(t, x),
+                }
+            })
         };
         let r = r.peel();
-        if let ExprKind::Call(m) = &r.kind {
-            if m.name().is_some_and(fits) {
-                return Some(true);
-            }
-        }
         let func = self.around(c.func.span);
         if let Some((id, _)) = func {
             let env = crate::types::TypeEnv::new(self.ctx, self.unit, id);
             if let Some(t) = env.type_of(r) {
                 return Some(fits(t.base()));
+            }
+        }
+        // Made by a method named for the type (`client.newCall(request)`).
+        if let ExprKind::Call(m) = &r.kind {
+            let named = |n: &str| {
+                types.iter().any(|x| match qualified(x) {
+                    true => ends(n, last_segment(x)),
+                    false => ends(n, x),
+                })
+            };
+            if m.name().is_some_and(named) {
+                return Some(true);
             }
         }
         let func = func.map(|(_, f)| f);
