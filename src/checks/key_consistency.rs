@@ -705,6 +705,15 @@ impl<'u> Cx<'u> {
                 env.insert(n.clone(), val);
             }
             ExprKind::Field(_, f) if !self.recording => {
+                let mut val = val;
+                // `self.name = name` in a constructor no call of the file is seen to make
+                // (`self.userFactory(name)`): the field is in whatever form its makers give.
+                if val.arg.state == State::Raw
+                    && !val.arg.name.is_empty()
+                    && self.param_of_unknown_form(id, &val.arg.name)
+                {
+                    val.arg.state = State::Unknown;
+                }
                 let shape = val.shape.clone().unwrap_or(Shape {
                     builder: String::new(),
                     args: vec![val.arg.clone()],
