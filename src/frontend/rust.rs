@@ -1153,9 +1153,38 @@ impl<'s> Rs<'s> {
     fn block(&mut self, b: &syn::Block, sink: &Sink) -> Block {
         let mut out = Vec::new();
         let n = b.stmts.len();
-        for (i, s) in b.stmts.iter().enumerate() {
+        let mut i = 0;
+        while i < n {
+            // Statements each under its own `#[cfg(…)]`, one after another, are the
+            // platforms' versions of one step (`pipe2` here, `pipe` there): one of them runs,
+            // or none.
+            let run = b.stmts[i..].iter().take_while(|s| has_cfg(s)).count();
+            if run > 1 {
+                let mut arms = Vec::with_capacity(run);
+                for (k, s) in b.stmts[i..i + run].iter().enumerate() {
+                    let sink = if i + k + 1 == n { sink } else { &Sink::Discard };
+                    let mut arm = Vec::new();
+                    self.stmt(s, sink, &mut arm);
+                    arms.push(arm);
+                }
+                let mut spans = arms.iter().flatten().map(|s| s.span);
+                if let Some(first) = spans.next() {
+                    let span = join(first, spans.next_back().unwrap_or(first));
+                    out.push(Stmt::new(
+                        span,
+                        StmtKind::Switch {
+                            scrutinee: None,
+                            arms,
+                            exhaustive: false,
+                        },
+                    ));
+                }
+                i += run;
+                continue;
+            }
             let sink = if i + 1 == n { sink } else { &Sink::Discard };
-            self.stmt(s, sink, &mut out);
+            self.stmt(&b.stmts[i], sink, &mut out);
+            i += 1;
         }
         out
     }
@@ -2002,6 +2031,32 @@ impl<'s> Rs<'s> {
 
 fn loop_label(label: &Option<syn::Label>) -> Option<String> {
     label.as_ref().map(|l| l.name.ident.to_string())
+}
+
+/// Whether a statement is compiled only under a `#[cfg(…)]`.
+fn has_cfg(s: &syn::Stmt) -> bool {
+    use syn::Expr as E;
+    let attrs: &[syn::Attribute] = match s {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Item(_) => &[],
+        syn::Stmt::Expr(e, _) => match e {
+            E::Unsafe(x) => &x.attrs,
+            E::Block(x) => &x.attrs,
+            E::If(x) => &x.attrs,
+            E::Call(x) => &x.attrs,
+            E::MethodCall(x) => &x.attrs,
+            E::Macro(x) => &x.attrs,
+            E::Assign(x) => &x.attrs,
+            E::Return(x) => &x.attrs,
+            E::Match(x) => &x.attrs,
+            E::ForLoop(x) => &x.attrs,
+            E::While(x) => &x.attrs,
+            E::Loop(x) => &x.attrs,
+            _ => &[],
+        },
+    };
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
 }
 
 fn join(a: Span, b: Span) -> Span {
