@@ -344,11 +344,15 @@ impl Summaries {
         // file's own `lineIterator` of another class.
         let other_class =
             class_receiver(unit.lang, c).is_some_and(|q| unit.type_named(q).is_none());
-        self.by_name
-            .get(name)
-            .filter(|_| !other_class)
-            .into_iter()
+        let defs = self.by_name.get(name).filter(|_| !other_class);
+        // `self._kill_process(p)` in a class that defines `_kill_process` is that class's, not
+        // another class's method of the same name.
+        let own = defs
+            .filter(|d| d.len() > 1)
+            .and_then(|d| own_class_method(unit, c, d));
+        defs.into_iter()
             .flatten()
+            .filter(move |&&id| own.is_none_or(|o| o == id))
             // In Go and Python a same-file function is called unqualified: `s.connect()` is a
             // method, not the module's `connect`.
             .filter(move |&&id| {
@@ -1697,4 +1701,25 @@ fn carries(v: &Expr, name: &str) -> bool {
         ExprKind::Construct { fields, .. } => fields.iter().any(|(_, x)| carries(x, name)),
         _ => false,
     }
+}
+
+/// Of the file's functions `defs` named like call `c` on `self` / `this`, the one the class
+/// around the call defines, if it defines one.
+fn own_class_method(unit: &Unit, c: &Call, defs: &[FuncId]) -> Option<FuncId> {
+    let on_self =
+        matches!(&c.receiver()?.peel().kind, ExprKind::Name(n) if n == "self" || n == "this");
+    if !on_self {
+        return None;
+    }
+    let mut f = unit.function_around(c.func.span);
+    let class = loop {
+        let func = &unit.functions[f?];
+        if let Some(o) = &func.owner {
+            break o;
+        }
+        f = func.parent;
+    };
+    defs.iter()
+        .copied()
+        .find(|&id| unit.functions[id].owner.as_ref() == Some(class))
 }
