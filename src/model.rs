@@ -276,7 +276,7 @@ impl Unit {
             || self.imports.iter().any(|i| {
                 i.path
                     .strip_prefix(package)
-                    .is_some_and(|rest| rest.starts_with('.'))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
             })
     }
 
