@@ -861,8 +861,8 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.effects(e, &mut st);
                 }
                 self.finish(&mut st);
-                // An exception escaping `main` ends the process.
-                if self.catch_acc.is_empty() && !self.main {
+                // An exception escaping `main`, or a module's own code, ends the run.
+                if self.catch_acc.is_empty() && !self.exception_ends_run() {
                     if let (Some(cur), Lang::Java | Lang::Python) = (&st, self.api.lang) {
                         let cur = cur.clone();
                         let how = match self.api.lang {
@@ -2218,7 +2218,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             || self.api.nothrow(c)
             || self.sums.call_nothrow(self.unit, c)
             || self.api.project_nothrow(self.sums, c)
-            || self.main
+            || self.exception_ends_run()
         {
             return;
         }

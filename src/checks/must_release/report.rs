@@ -89,6 +89,14 @@ impl<'a, 'u> Fx<'a, 'u> {
         (before, after)
     }
 
+    /// Whether an exception escaping this function ends the run: one escaping a program's
+    /// `main` ends the process, and one escaping a Python module's own code ends the script,
+    /// or the import, whose names would have lived as long as the process (see
+    /// `normal_exit`).
+    pub(super) fn exception_ends_run(&self) -> bool {
+        self.main || self.module
+    }
+
     /// Whether returning from this function ends the process: a `main` of Go, C, Rust, or of a
     /// Python script. (A Java `main` may leave other threads running.)
     pub(super) fn ends_process(&self) -> bool {
