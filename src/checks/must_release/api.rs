@@ -705,10 +705,14 @@ impl<'m> Api<'m> {
     /// without pointers: `http.Client`), or made by a method of that name (`openConnection`
     /// for `URLConnection`); `None` when its type is not known.
     fn receiver_typed(&self, c: &Call, r: &Expr, types: &[String]) -> Option<bool> {
-        let ends = |t: &str, x: &str| t.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase());
         // A Java entry with its package (`okhttp3.Call`) is told from another `Call`
         // (retrofit's, zipkin's) by the file's imports and package.
         let qualified = |x: &str| self.lang == Lang::Java && x.contains('.');
+        // By the end of the name as written: of a Java entry's simple name.
+        let ends = |t: &str, x: &str| {
+            let x = if qualified(x) { last_segment(x) } else { x };
+            t.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase())
+        };
         // Java types of packages the file never names are not what it works with (zipkin's
         // own `http().newCall(…)` makes no OkHttp `Call`).
         if types
@@ -721,7 +725,6 @@ impl<'m> Api<'m> {
             types.iter().any(|x| {
                 match qualified(x).then(|| self.unit.java_qualified(t)).flatten() {
                     Some(q) => q == *x,
-                    None if qualified(x) => ends(t, last_segment(x)),
                     None => ends(t, x),
                 }
             })
@@ -736,13 +739,7 @@ impl<'m> Api<'m> {
         }
         // Made by a method named for the type (`client.newCall(request)`).
         if let ExprKind::Call(m) = &r.kind {
-            let named = |n: &str| {
-                types.iter().any(|x| match qualified(x) {
-                    true => ends(n, last_segment(x)),
-                    false => ends(n, x),
-                })
-            };
-            if m.name().is_some_and(named) {
+            if m.name().is_some_and(|n| types.iter().any(|x| ends(n, x))) {
                 return Some(true);
             }
         }

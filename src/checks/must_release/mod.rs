@@ -303,11 +303,11 @@ fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::C
         if !releasing {
             continue;
         }
-        let releases: Vec<u8> = match sums.releases.get(&id) {
-            Some(r) => r
+        let releases: Vec<u8> = match sums.effects.get(&id) {
+            Some(e) => e
                 .iter()
                 .enumerate()
-                .filter(|(_, &r)| r)
+                .filter(|(_, e)| e.releases)
                 .filter_map(|(i, _)| u8::try_from(i).ok())
                 .collect(),
             None => f

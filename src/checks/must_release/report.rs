@@ -310,14 +310,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     /// function of the file or the project that releases its first parameter (`xclose(fd)`).
     pub(super) fn releases_first_arg(&self, c: &Call) -> bool {
         self.api.is_release_fn(c)
-            || self.sums.callees(self.unit, c).any(|(id, off)| {
-                self.sums
-                    .releases
-                    .get(&id)
-                    .and_then(|v| v.get(off))
-                    .copied()
-                    .unwrap_or(false)
-            })
+            || self.sums.call_releases_arg(self.unit, c, 0, None)
             || callee(c)
                 .and_then(|p| self.api.ctx.released_args(&p))
                 .is_some_and(|v| v.contains(&0))

@@ -19,13 +19,8 @@ pub(super) struct Storage {
 #[derive(Default)]
 pub(super) struct Summaries {
     pub(super) by_name: HashMap<String, Vec<FuncId>>,
-    /// Parameters a function releases.
-    pub(super) releases: HashMap<FuncId, Vec<bool>>,
-    /// Parameters a function releases only by methods that release some kinds alone (`read()`
-    /// of an `urlopen` response), with those methods: a resource of another kind is only lent.
-    pub(super) released_only_by: HashMap<(FuncId, usize), Vec<String>>,
-    /// Parameters a function keeps, returns or passes on.
-    pub(super) keeps: HashMap<FuncId, Vec<bool>>,
+    /// What a function does with each of its parameters.
+    pub(super) effects: HashMap<FuncId, Vec<Effects>>,
     /// Functions that return a fresh resource.
     pub(super) returns: HashMap<FuncId, Spec>,
     /// Globals a function releases itself, not through a parameter (C's
@@ -55,7 +50,7 @@ pub(super) struct Summaries {
 }
 
 /// What a function does with one of its parameters.
-#[derive(Default)]
+#[derive(Clone, Default, PartialEq)]
 pub(super) struct Effects {
     pub(super) releases: bool,
     /// Kept, returned or passed on.
@@ -106,9 +101,7 @@ impl Summaries {
         // it does with its parameters, or whether it returns or fills a resource.
         let mut changed: Option<HashSet<&str>> = None;
         for round in 0..4 {
-            let mut releases = HashMap::new();
-            let mut keeps = HashMap::new();
-            let mut only_by = HashMap::new();
+            let mut effects = HashMap::new();
             let mut returns = HashMap::new();
             let mut out_param = HashMap::new();
             let mut owned_by_arg = HashSet::new();
@@ -121,16 +114,8 @@ impl Summaries {
                         Some(ch) => reaches[id].iter().any(|n| ch.contains(n)),
                     };
                     if !again {
-                        if let Some(r) = s.releases.get(&id) {
-                            releases.insert(id, r.clone());
-                        }
-                        if let Some(k) = s.keeps.get(&id) {
-                            keeps.insert(id, k.clone());
-                        }
-                        for i in 0..unit.functions[id].params.len() {
-                            if let Some(m) = s.released_only_by.get(&(id, i)) {
-                                only_by.insert((id, i), m.clone());
-                            }
+                        if let Some(e) = s.effects.get(&id) {
+                            effects.insert(id, e.clone());
                         }
                         if let Some(r) = s.returns.get(&id) {
                             returns.insert(id, r.clone());
@@ -145,18 +130,9 @@ impl Summaries {
                     }
                     let f = &unit.functions[id];
                     if asked(id) {
-                        let mut rel = Vec::new();
-                        let mut keep = Vec::new();
-                        for (i, p) in f.params.iter().enumerate() {
-                            let e = s.param_effects(api, unit, id, &p.name);
-                            rel.push(e.releases);
-                            keep.push(e.keeps);
-                            if !e.only_by.is_empty() {
-                                only_by.insert((id, i), e.only_by);
-                            }
-                        }
-                        releases.insert(id, rel);
-                        keeps.insert(id, keep);
+                        let e = f.params.iter();
+                        let e = e.map(|p| s.param_effects(api, unit, id, &p.name));
+                        effects.insert(id, e.collect());
                     }
                     // A result may be exported as a fact, so it is worked out whether or not
                     // the file calls the function; only one that acquires, or calls one of the
@@ -177,8 +153,7 @@ impl Summaries {
                         out_param.insert(id, o);
                     }
                     if round > 0
-                        && (s.releases.get(&id) != releases.get(&id)
-                            || s.keeps.get(&id) != keeps.get(&id)
+                        && (s.effects.get(&id) != effects.get(&id)
                             || s.returns.contains_key(&id) != returns.contains_key(&id)
                             || s.out_param.contains_key(&id) != out_param.contains_key(&id)
                             || s.owned_by_arg.contains(&id) != owned_by_arg.contains(&id))
@@ -187,9 +162,7 @@ impl Summaries {
                     }
                 }
             }
-            s.releases = releases;
-            s.released_only_by = only_by;
-            s.keeps = keeps;
+            s.effects = effects;
             s.returns = returns;
             s.out_param = out_param;
             s.owned_by_arg = owned_by_arg;
@@ -402,17 +375,17 @@ impl Summaries {
             .any(|(id, off)| self.released(id, i + off, methods) == Some(true))
     }
 
+    /// What function `id` does with its parameter `k`, if it was worked out.
+    pub(super) fn effect(&self, id: FuncId, k: usize) -> Option<&Effects> {
+        self.effects.get(&id)?.get(k)
+    }
+
     /// Whether function `id` releases its parameter `k` (see [`Summaries::call_releases_arg`]).
     fn released(&self, id: FuncId, k: usize, methods: Option<&[String]>) -> Option<bool> {
-        let r = self.releases.get(&id)?.get(k).copied()?;
-        let other_kind = || {
-            methods.is_some_and(|ms| {
-                self.released_only_by
-                    .get(&(id, k))
-                    .is_some_and(|by| !by.iter().any(|m| ms.contains(m)))
-            })
-        };
-        Some(r && !other_kind())
+        let e = self.effect(id, k)?;
+        let other_kind = methods
+            .is_some_and(|ms| !e.only_by.is_empty() && !e.only_by.iter().any(|m| ms.contains(m)));
+        Some(e.releases && !other_kind)
     }
 
     /// Whether passing argument `i` to this call only lends it: the file defines the callee and
@@ -428,7 +401,7 @@ impl Summaries {
         let mut any = false;
         for (id, off) in self.callees(unit, c) {
             any = true;
-            let kept = self.keeps.get(&id).and_then(|k| k.get(i + off)).copied();
+            let kept = self.effect(id, i + off).map(|e| e.keeps);
             if kept != Some(false) || self.released(id, i + off, methods) != Some(false) {
                 return false;
             }
@@ -978,11 +951,7 @@ impl Summaries {
                             kept = into_global
                                 || (api.lang == Lang::C || own_container) && api.keeps(c)
                                 || self.callees(unit, c).any(|(id, off)| {
-                                    self.keeps
-                                        .get(&id)
-                                        .and_then(|k| k.get(i + off))
-                                        .copied()
-                                        .unwrap_or(false)
+                                    self.effect(id, i + off).is_some_and(|e| e.keeps)
                                 });
                         }
                     }
