@@ -240,6 +240,21 @@ impl Unit {
             .find(|i| !i.wildcard && i.local_name() == local)
     }
 
+    /// Python: a dotted name as written in this file, its first segment read through the
+    /// file's imports (`ZipFile` of `from zipfile import ZipFile`, `zf.ZipFile` of `import
+    /// zipfile as zf`: both `zipfile.ZipFile`).
+    pub fn python_resolved(&self, written: &str) -> String {
+        let (first, rest) = match written.split_once('.') {
+            Some((f, r)) => (f, Some(r)),
+            None => (written, None),
+        };
+        match (self.import_named(first), rest) {
+            (Some(i), Some(rest)) => format!("{}.{rest}", i.path),
+            (Some(i), None) => i.path.clone(),
+            (None, _) => written.to_string(),
+        }
+    }
+
     /// Java: the qualified name of a type as written in this file (`Call` of `import
     /// okhttp3.Call;` → `okhttp3.Call`): through its single-type import, or else, when no
     /// wildcard import could supply it, a type of the file's own package. `None` where a
