@@ -568,6 +568,9 @@ struct Fx<'a, 'u> {
     /// Locals the function sets to a boolean literal (`locked = true`): flags it may keep
     /// beside an acquisition.
     flags: HashSet<&'u str>,
+    /// Other results of the call that acquired each resource (`ctx, applied, cancel :=
+    /// withTimeout(ctx)`): a flag returned beside it may say whether it was acquired.
+    beside: HashMap<String, Vec<usize>>,
     /// Locals bound to what a call returns, with that call's arguments (`unlock :=
     /// unlockOnce(&s.mu)`): calling the name may run code that releases what it was made from.
     made_funcs: HashMap<&'u str, Vec<&'u Expr>>,
@@ -645,6 +648,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             expected_failures: expected_failures(api, &unit.functions[id].body),
             closure_vars: closure_vars(unit, id),
             flags: bool_flags(&unit.functions[id].body),
+            beside: HashMap::new(),
             made_funcs: made_funcs(&unit.functions[id].body),
             acquiring: true,
             refill: false,
@@ -1404,10 +1408,15 @@ impl<'a, 'u> Fx<'a, 'u> {
                 _ => values.first().map_or(t.span, |v| v.span),
             };
             let Some(name) = self.local_target(t) else {
-                // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`.
+                // `_, _ = http.Get(u)`, `ctx, _ := context.WithCancel(ctx)`; not a pipe of a
+                // command this function waits for (`cmd.Run()` closes it).
                 if matches!(&t.kind, ExprKind::Name(n) if n == "_")
                     && !spec.traits.lock
                     && !self.in_managed_dir(&spec)
+                    && !spec
+                        .owner
+                        .as_ref()
+                        .is_some_and(|o| self.owner_released_here(o))
                 {
                     let r = self.new_res(span, Vec::new(), &spec);
                     self.res[r].exceptions = false;
@@ -1439,6 +1448,18 @@ impl<'a, 'u> Fx<'a, 'u> {
                 if let ExprKind::Name(n) = &e.kind {
                     if n != "_" {
                         self.companions.entry(n.clone()).or_default().push(r);
+                    }
+                }
+            }
+            if values.len() == 1 {
+                for (k, x) in targets.iter().enumerate() {
+                    match &x.kind {
+                        ExprKind::Name(n)
+                            if n != "_" && !std::ptr::eq(x, t) && spec.err_result != Some(k) =>
+                        {
+                            self.beside.entry(n.clone()).or_default().push(r);
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -1745,6 +1766,17 @@ impl<'a, 'u> Fx<'a, 'u> {
                 self.not_held(&mut on_else, r);
                 continue;
             }
+            // A flag the acquiring call returned with it (`ctx, applied, cancel :=
+            // withTimeout(ctx)`) may say whether it acquired: the shape of the branches tells
+            // which way, if it tells.
+            if self.returned_beside(cond, r) {
+                match self.failure_branch(then, otherwise, r) {
+                    Some(true) => self.not_held(&mut on_then, r),
+                    Some(false) => self.not_held(&mut on_else, r),
+                    None => {}
+                }
+                continue;
+            }
             let tested = r >= before || self.tests(cond, r) || self.tests_sentinel(cond, r);
             if !tested {
                 // `if (locked) lock.unlock()`: a flag set beside the acquisition, which this
@@ -1769,14 +1801,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 continue;
             }
-            let mt = self.mentions_block(then, r);
-            let me = self.mentions_block(otherwise, r);
-            let xt = ends_with_exit(self.api, then);
-            let xe = ends_with_exit(self.api, otherwise);
-            match (mt, me, xt, xe) {
-                (false, true, _, _) | (false, false, true, false) => self.not_held(&mut on_then, r),
-                (true, false, _, _) | (false, false, false, true) => self.not_held(&mut on_else, r),
-                _ => {
+            match self.failure_branch(then, otherwise, r) {
+                Some(true) => self.not_held(&mut on_then, r),
+                Some(false) => self.not_held(&mut on_else, r),
+                None => {
                     on_then.add(r, UNSURE);
                     on_else.add(r, UNSURE);
                 }
@@ -2947,6 +2975,31 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         }
         false
+    }
+
+    /// Which branch of a test of whether `r` was acquired is the one where it was not, by
+    /// their shape: the branch that does not touch it, when the other does, or when it alone
+    /// ends by leaving (`Some(true)` for `then`). `None` when the shape does not tell.
+    fn failure_branch(&self, then: &'u Block, otherwise: &'u Block, r: usize) -> Option<bool> {
+        let mt = self.mentions_block(then, r);
+        let me = self.mentions_block(otherwise, r);
+        let xt = ends_with_exit(self.api, then);
+        let xe = ends_with_exit(self.api, otherwise);
+        match (mt, me, xt, xe) {
+            (false, true, _, _) | (false, false, true, false) => Some(true),
+            (true, false, _, _) | (false, false, false, true) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Whether `cond` is a result of the call that acquired `r` other than `r` (a flag it
+    /// returned with it), or its negation.
+    fn returned_beside(&self, cond: &Expr, r: usize) -> bool {
+        match &cond.peel().kind {
+            ExprKind::Not(x) => self.returned_beside(x, r),
+            ExprKind::Name(n) => self.beside.get(n).is_some_and(|rs| rs.contains(&r)),
+            _ => false,
+        }
     }
 
     /// Whether `cond` is one of the function's boolean flags, or its negation.
