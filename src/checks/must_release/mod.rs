@@ -31,9 +31,11 @@
 //!   from the same call) is read by its operators: `err != nil`, `f == nil`, `fd < 0`,
 //!   `fd == -1`, `!p`, `p.is_null()`, and `&&` / `||` of those say on which branch the
 //!   acquisition failed, where the resource is not held. When they do not tell (`if (fd)` on a
-//!   call, `ok`, an unknown predicate), the shape of the branches decides: the branch that does
-//!   not touch the resource and ends by leaving (return, throw, goto, a call that never
-//!   returns) is the failure branch. When neither tells, both branches mark it "maybe not held".
+//!   call, `ok`, an unknown predicate, a flag the acquiring call returned beside the resource),
+//!   the shape of the branches decides: the branch that does not touch the resource while the
+//!   other does, or that alone ends by leaving (return, throw, goto, a call that never
+//!   returns), is the failure branch. When neither tells, both branches mark it "maybe not
+//!   held" (a returned flag then tells nothing, and changes nothing).
 //!   C: the status a call that fills an out-argument returned, bound to a local (`ret =
 //!   pipe2(fds, 0)`), is non-zero or negative where it failed; branch hints (`unlikely(!p)`)
 //!   are lowered to the condition they wrap. Where an acquisition failed, nothing made from it
