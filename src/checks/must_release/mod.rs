@@ -292,6 +292,8 @@ fn export_release_facts(api: &Api, sums: &Summaries, unit: &Unit, ctx: &super::C
         }
         let mut releasing = false;
         crate::model::walk_stmts(&f.body, &mut |s| {
+            // `try (InputStream in = given)`: a scope that releases what it binds.
+            releasing |= matches!(s.kind, StmtKind::Scoped { .. });
             for e in s.exprs() {
                 e.walk(&mut |x| {
                     if let ExprKind::Call(c) = &x.kind {

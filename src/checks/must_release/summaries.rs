@@ -410,7 +410,9 @@ impl Summaries {
     }
 
     /// Whether argument `i` of this call is only lent. For a function the file defines, its
-    /// definitions tell (`methods`: see [`Summaries::call_releases_arg`]); for any other, the data's borrowing calls (`copy`, `write`) do.
+    /// definitions tell (`methods`: see [`Summaries::call_releases_arg`]); for any other, the
+    /// data's borrowing calls (`copy`, `write`) do, unless the project's summary of the callee
+    /// says it releases the argument.
     pub(super) fn lends_arg(
         &self,
         api: &Api,
@@ -433,7 +435,14 @@ impl Summaries {
             }
             self.call_borrows_arg(unit, c, i, methods)
         } else {
-            api.borrows(c)
+            // A method of the file's own classes with no body here (`native`, abstract) is
+            // not the data's call of its name; the project's own `Streams.copy` may close
+            // what it is given, as the data's `copy` does not.
+            let own_declared = api.lang == Lang::Java
+                && c.receiver().is_none()
+                && c.name()
+                    .is_some_and(|n| unit.types.iter().any(|t| t.method(n).is_some()));
+            !own_declared && api.borrows(c) && !api.project_releases_arg(self, c, i)
         }
     }
 
