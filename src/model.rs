@@ -944,63 +944,75 @@ impl Stmt {
         Stmt { span, kind }
     }
 
-    /// The expressions this statement evaluates itself (not those of nested blocks).
-    pub fn exprs(&self) -> Vec<&Expr> {
-        match &self.kind {
-            StmtKind::Expr(e) | StmtKind::Defer(e) => vec![e],
+    /// The expressions this statement evaluates itself (not those of nested blocks), without
+    /// allocating: at most two slices, one after the other.
+    pub fn exprs(
+        &self,
+    ) -> std::iter::Chain<std::slice::Iter<'_, Expr>, std::slice::Iter<'_, Expr>> {
+        let (a, b): (&[Expr], &[Expr]) = match &self.kind {
+            StmtKind::Expr(e) | StmtKind::Defer(e) => (std::slice::from_ref(e), &[]),
             StmtKind::Bind {
                 targets, values, ..
-            } => targets.iter().chain(values).collect(),
-            StmtKind::Return(es) | StmtKind::Loop { head: es, .. } => es.iter().collect(),
-            StmtKind::Throw(e) => e.iter().collect(),
-            StmtKind::If { cond, .. } => vec![cond],
-            StmtKind::Switch { scrutinee, .. } => scrutinee.iter().collect(),
+            } => (targets, values),
+            StmtKind::Return(es) | StmtKind::Loop { head: es, .. } => (es, &[]),
+            StmtKind::Throw(e) => (e.as_slice(), &[]),
+            StmtKind::If { cond, .. } => (std::slice::from_ref(cond), &[]),
+            StmtKind::Switch { scrutinee, .. } => (scrutinee.as_slice(), &[]),
             StmtKind::Try { .. }
             | StmtKind::Scoped { .. }
             | StmtKind::Break
             | StmtKind::Continue
             | StmtKind::Goto(_)
             | StmtKind::Label(_)
-            | StmtKind::Block(_) => Vec::new(),
-        }
+            | StmtKind::Block(_) => (&[], &[]),
+        };
+        a.iter().chain(b)
     }
 
     /// Nested blocks, in source order.
     pub fn blocks(&self) -> Vec<&Block> {
+        let mut out = Vec::new();
+        self.each_block(|b| out.push(b));
+        out
+    }
+
+    /// Calls `f` on each nested block, in source order, without allocating. The bindings of a
+    /// `Scoped` are statements of their own: see [`walk_stmts`].
+    pub fn each_block<'a>(&'a self, mut f: impl FnMut(&'a Block)) {
         match &self.kind {
             StmtKind::If {
                 then, otherwise, ..
-            } => vec![then, otherwise],
-            StmtKind::Switch { arms, .. } => arms.iter().collect(),
-            StmtKind::Loop { body, .. } | StmtKind::Block(body) => vec![body],
+            } => {
+                f(then);
+                f(otherwise);
+            }
+            StmtKind::Switch { arms, .. } => arms.iter().for_each(f),
+            StmtKind::Loop { body, .. } | StmtKind::Block(body) | StmtKind::Scoped { body, .. } => {
+                f(body)
+            }
             StmtKind::Try {
                 body,
                 catches,
                 finally,
-            } => std::iter::once(body)
-                .chain(catches.iter().map(|c| &c.body))
-                .chain(std::iter::once(finally))
-                .collect(),
-            // The bindings are statements of their own: see `walk_stmts`.
-            StmtKind::Scoped { body, .. } => vec![body],
-            _ => Vec::new(),
+            } => {
+                f(body);
+                catches.iter().for_each(|c| f(&c.body));
+                f(finally);
+            }
+            _ => {}
         }
     }
 }
 
-/// Calls `f` on every statement of `block`, nested ones included, in source order.
+/// Calls `f` on every statement of `block`, nested ones included, in source order. Recursive
+/// without allocating: the frontends bound nesting, so the depth is bounded too.
 pub fn walk_stmts<'a>(block: &'a [Stmt], f: &mut impl FnMut(&'a Stmt)) {
-    let mut stack: Vec<&'a Stmt> = block.iter().rev().collect();
-    while let Some(s) = stack.pop() {
+    for s in block {
         f(s);
-        let mut nested: Vec<&'a Stmt> = Vec::new();
         if let StmtKind::Scoped { bindings, .. } = &s.kind {
-            nested.extend(bindings);
+            walk_stmts(bindings, f);
         }
-        for b in s.blocks() {
-            nested.extend(b);
-        }
-        stack.extend(nested.into_iter().rev());
+        s.each_block(|b| walk_stmts(b, f));
     }
 }
 

@@ -480,7 +480,7 @@ fn fate(model: &ApiModel, unit: &Unit, id: FuncId, stmt: &Stmt, ctor: &Expr, sco
     // Find the root expression of the statement holding `ctor`, and the path down to it.
     let roots: Vec<(usize, &Expr)> = match &stmt.kind {
         StmtKind::Bind { values, .. } => values.iter().enumerate().collect(),
-        _ => stmt.exprs().into_iter().map(|e| (usize::MAX, e)).collect(),
+        _ => stmt.exprs().map(|e| (usize::MAX, e)).collect(),
     };
     for (index, root) in roots {
         let Some(path) = path_to(root, ctor) else {
@@ -590,7 +590,7 @@ fn local_fate(model: &ApiModel, unit: &Unit, id: FuncId, name: &str) -> Fate {
                         .map(|t| (t, false)),
                 )
                 .collect(),
-            _ => s.exprs().into_iter().map(|e| (e, false)).collect(),
+            _ => s.exprs().map(|e| (e, false)).collect(),
         };
         for (root, is_value) in roots {
             let mut uses = Vec::new();

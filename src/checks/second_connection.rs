@@ -222,7 +222,7 @@ impl<'u> Cx<'u> {
         found: &mut Found,
         scope: bool,
     ) {
-        self.judge_and_release(id, s.exprs(), held, found);
+        self.judge_and_release(id, s.exprs().collect(), held, found);
         self.acquire(id, s, held, scope);
     }
 

@@ -1034,7 +1034,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                     self.scoped_binding(b, &mut st);
                     let names: Vec<&Expr> = match &b.kind {
                         StmtKind::Bind { targets, .. } => targets.iter().collect(),
-                        _ => b.exprs(),
+                        _ => b.exprs().collect(),
                     };
                     self.scoped.extend(names.into_iter().filter_map(path_of));
                 }

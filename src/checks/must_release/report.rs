@@ -197,7 +197,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 linked |= targets.len() == 1 && values.len() == 1 && links(targets, values);
                 values.iter().for_each(&mut read)
             }
-            _ => s.exprs().into_iter().for_each(&mut read),
+            _ => s.exprs().for_each(&mut read),
         });
         hit || linked
     }
@@ -265,7 +265,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             hit = hit
                 || s.span.start >= at.end
                     && (self.closes_by_counter(s)
-                        || s.exprs().iter().any(|e| {
+                        || s.exprs().any(|e| {
                             matches!(&e.peel().kind, ExprKind::Call(c)
                             if matches!(c.name(), Some("closefrom" | "close_range")))
                         }));
