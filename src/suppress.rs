@@ -79,25 +79,35 @@ pub fn parse(text: &str, lang: Lang) -> Vec<Suppression> {
 }
 
 /// The comment that `before` (the start of a line) ends inside, from its leader on: the first
-/// comment leader (or `/*` in the C-family languages) that the double quotes before it on the
-/// line (escaped ones aside) do not leave inside a string literal.
+/// comment leader (the language's, or `/*` outside Python) that no string literal before it on
+/// the line holds.
 fn comment_before(before: &str, lang: Lang) -> Option<&str> {
-    let leaders: &[&str] = match lang {
-        Lang::Python => &["#"],
-        _ => &["//", "/*"],
-    };
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in before.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' => in_string = !in_string,
-            _ if !in_string && leaders.iter().any(|l| before[i..].starts_with(l)) => {
+    let b = before.as_bytes();
+    let leader = lang.line_comment().as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(_) if c == b'\\' => i += 1,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if b[i..].starts_with(leader)
+                || lang != Lang::Python && b[i..].starts_with(b"/*") =>
+            {
                 return Some(&before[i..]);
             }
-            _ => {}
+            None if c == b'"' || c == b'\'' && lang == Lang::Python => quote = Some(c),
+            // A character literal (`'"'`, `'\''`), not a Rust lifetime (`'a`).
+            None if c == b'\'' => {
+                let len = if b.get(i + 1) == Some(&b'\\') { 4 } else { 3 };
+                if b.get(i + len - 1) == Some(&b'\'') {
+                    i += len - 1;
+                }
+            }
+            None => {}
         }
+        i += 1;
     }
     None
 }
@@ -131,5 +141,9 @@ mod tests {
         let s = parse(text, Lang::Go);
         assert_eq!(s.iter().map(|s| s.line).collect::<Vec<_>>(), [3]);
         assert!(parse("x = 1  # see `leaklint: ignore[x]`\n", Lang::Python).is_empty());
+        assert!(parse("x = '# leaklint: ignore[x] y'\n", Lang::Python).is_empty());
+        // A character literal or a lifetime before the comment leaves it a comment.
+        let text = "if c == '\"' { f() } // leaklint: ignore[x] why\nfn f<'a>(s: &'a str) {} // leaklint: ignore[x] why\n";
+        assert_eq!(parse(text, Lang::Rust).len(), 2);
     }
 }
