@@ -155,6 +155,19 @@ impl<'a> TypeEnv<'a> {
         found
     }
 
+    /// The values local `name` is bound to, when each of its bindings is a plain value: not a
+    /// parameter, a declared type, or one result of several.
+    pub fn values_of(&self, name: &str) -> Option<Vec<&'a Expr>> {
+        self.sources
+            .get(name)?
+            .iter()
+            .map(|s| match *s {
+                Source::Value(v) => Some(v),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The type of an expression as written where it is declared, when it is known.
     pub fn type_of(&self, e: &Expr) -> Option<TypeRef> {
         self.ty(e, 0).map(|t| t.text)

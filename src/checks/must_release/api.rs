@@ -736,7 +736,7 @@ impl<'m> Api<'m> {
             if let Some(t) = env.type_of(r) {
                 return Some(fits(t.base()));
             }
-            if self.python_constructed(id, r, types) {
+            if self.python_constructed(&env, r, types) {
                 return Some(true);
             }
         }
@@ -784,44 +784,21 @@ impl<'m> Api<'m> {
     /// Python: whether local `r` is bound only to constructions of one of `types`, which the
     /// rule data names as classes (`z = zipfile.ZipFile(p)`, `with ZipFile(p) as z`): the
     /// call's path is read through the file's imports.
-    fn python_constructed(&self, func: FuncId, r: &Expr, types: &[String]) -> bool {
+    fn python_constructed(&self, env: &crate::types::TypeEnv, r: &Expr, types: &[String]) -> bool {
         let ExprKind::Name(name) = &r.kind else {
             return false;
         };
-        if self.lang != Lang::Python {
-            return false;
-        }
-        let mut seen = false;
-        let mut all = true;
-        let unit = self.unit;
-        for f in std::iter::successors(Some(func), |&f| unit.functions[f].parent) {
-            // A parameter may be passed anything.
-            if unit.functions[f].params.iter().any(|p| p.name == *name) {
-                return false;
-            }
-            crate::model::walk_stmts(&unit.functions[f].body, &mut |s| {
-                let StmtKind::Bind {
-                    targets, values, ..
-                } = &s.kind
-                else {
-                    return;
-                };
-                for (i, t) in targets.iter().enumerate() {
-                    if !matches!(&t.peel().kind, ExprKind::Name(n) if n == name) {
-                        continue;
-                    }
-                    seen = true;
-                    let path = (targets.len() == values.len())
-                        .then(|| match &values[i].peel().kind {
-                            ExprKind::Call(c) => c.func.path(),
-                            _ => None,
-                        })
-                        .flatten();
-                    all &= path.is_some_and(|p| types.contains(&unit.python_resolved(&p)));
-                }
-            });
-        }
-        seen && all
+        let constructs = |v: &&Expr| match &v.peel().kind {
+            ExprKind::Call(c) => c
+                .func
+                .path()
+                .is_some_and(|p| types.contains(&self.unit.python_resolved(&p))),
+            _ => false,
+        };
+        self.lang == Lang::Python
+            && env
+                .values_of(name)
+                .is_some_and(|vs| !vs.is_empty() && vs.iter().all(constructs))
     }
 
     /// A call that acquires when bound to a variable of some declared type (`scan` → `Cursor`).
