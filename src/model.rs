@@ -240,19 +240,22 @@ impl Unit {
             .find(|i| !i.wildcard && i.local_name() == local)
     }
 
-    /// Python: a dotted name as written in this file, its first segment read through the
-    /// file's imports (`ZipFile` of `from zipfile import ZipFile`, `zf.ZipFile` of `import
-    /// zipfile as zf`: both `zipfile.ZipFile`).
+    /// A dotted name as written in this file, its first segment replaced by the path of the
+    /// import that binds it (`ZipFile` of `from zipfile import ZipFile`, `zf.ZipFile` of
+    /// `import zipfile as zf`: both `zipfile.ZipFile`); `None` when no import binds it.
+    fn through_import(&self, written: &str) -> Option<String> {
+        let (first, rest) = written.split_once('.').unzip();
+        let i = self.import_named(first.unwrap_or(written))?;
+        Some(match rest {
+            Some(r) => format!("{}.{r}", i.path),
+            None => i.path.clone(),
+        })
+    }
+
+    /// Python: a dotted name as written in this file, read through its imports.
     pub fn python_resolved(&self, written: &str) -> String {
-        let (first, rest) = match written.split_once('.') {
-            Some((f, r)) => (f, Some(r)),
-            None => (written, None),
-        };
-        match (self.import_named(first), rest) {
-            (Some(i), Some(rest)) => format!("{}.{rest}", i.path),
-            (Some(i), None) => i.path.clone(),
-            (None, _) => written.to_string(),
-        }
+        self.through_import(written)
+            .unwrap_or_else(|| written.to_string())
     }
 
     /// Java: the qualified name of a type as written in this file (`Call` of `import
@@ -260,26 +263,20 @@ impl Unit {
     /// wildcard import could supply it, a type of the file's own package. `None` where a
     /// wildcard import leaves it open.
     pub fn java_qualified(&self, written: &str) -> Option<String> {
-        let (first, rest) = match written.split_once('.') {
-            Some((f, r)) => (f, Some(r)),
-            None => (written, None),
-        };
-        let head = match self.import_named(first) {
-            Some(i) => i.path.clone(),
+        if let Some(q) = self.through_import(written) {
+            return Some(q);
+        }
+        match written.split_once('.') {
             // Lower case first: a package name, the type already qualified.
-            None if rest.is_some() && first.starts_with(|c: char| c.is_ascii_lowercase()) => {
-                return Some(written.to_string());
+            Some((first, _)) if first.starts_with(|c: char| c.is_ascii_lowercase()) => {
+                Some(written.to_string())
             }
-            None if self.imports.iter().any(|i| i.wildcard) => return None,
-            None => match &self.package {
-                Some(p) => format!("{p}.{first}"),
-                None => first.to_string(),
-            },
-        };
-        Some(match rest {
-            Some(r) => format!("{head}.{r}"),
-            None => head,
-        })
+            _ if self.imports.iter().any(|i| i.wildcard) => None,
+            _ => Some(match &self.package {
+                Some(p) => format!("{p}.{written}"),
+                None => written.to_string(),
+            }),
+        }
     }
 
     /// Java: whether the file is in the package of the qualified type `ty`, or imports from it.
