@@ -186,6 +186,8 @@ impl Unit {
             embedded: Vec::new(),
             annotations: Vec::new(),
             field_annotations: Vec::new(),
+            static_fields: Vec::new(),
+            method_annotations: Vec::new(),
         });
         self.types.len() - 1
     }
@@ -444,6 +446,11 @@ pub struct TypeDecl {
     /// Java: the annotations of its fields, as `(field, annotation)` (`(dir, TempDir)` of
     /// `@TempDir Path dir;`, which JUnit creates and removes around each test).
     pub field_annotations: Vec<(String, String)>,
+    /// Java: the fields declared `static`, which belong to the class, not to an instance.
+    pub static_fields: Vec<String>,
+    /// Java: the annotations of its methods, as `(method, annotation)` (`(destroy,
+    /// PreDestroy)`), which tell a framework when to call them.
+    pub method_annotations: Vec<(String, String)>,
 }
 
 impl TypeDecl {

@@ -53,6 +53,9 @@ pub enum ExitKind {
     /// Released on the normal path, but not if a call in between throws (Java, Python): a
     /// warning.
     Exception,
+    /// Acquired into a field of an object whose closing method (`close()`, `@PreDestroy`)
+    /// never releases it.
+    Field,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -302,6 +305,14 @@ pub struct ApiModel {
     /// `close`); used for every resource whose `acquire` entry names no `release` of its own.
     #[serde(default)]
     pub release_methods: Vec<String>,
+    /// Read by `must-release`: the methods that end an object's life (`close`, `shutdown`,
+    /// `__exit__`); what the object acquired into its fields they should release.
+    #[serde(default)]
+    pub closing_methods: Vec<String>,
+    /// Read by `must-release`: annotations that make a method end its object's life
+    /// (`PreDestroy`, JUnit's `AfterEach`).
+    #[serde(default)]
+    pub closing_annotations: Vec<String>,
     /// Read by `must-release`: functions that release the resource passed to them (`close`,
     /// `free`, `os.close`, `libc::close`), by path or, for a bare name, by function name.
     #[serde(default)]
@@ -347,8 +358,9 @@ pub struct ApiModel {
     /// before threw. Either way, that statement acquired nothing.
     #[serde(default)]
     pub expect_failure_calls: Vec<String>,
-    /// Read by `must-release` (Python): context managers that assert their body raises
-    /// (`pytest.raises`, `assertRaises`): the last statement of such a `with` is expected to
+    /// Read by `must-release`: context managers that assert their body raises (Python's
+    /// `pytest.raises`, `assertRaises`), or calls that assert the lambda they are given throws
+    /// (Java's `assertThrows`): the last statement of such a `with` or lambda is expected to
     /// fail, so it acquired nothing.
     #[serde(default)]
     pub expect_raise_scopes: Vec<String>,
@@ -515,6 +527,12 @@ pub struct Acquire {
     /// once the object is collected; one given `stdout=PIPE` holds the pipe.
     #[serde(default)]
     pub dropped_reclaimed_unless: Vec<String>,
+    /// Methods that give it work for the rest of its life (an executor's
+    /// `scheduleAtFixedRate`): called on it, it is meant to outlive the function, and is
+    /// reclaimed as [`Acquire::reclaimed`] is there. (An object's closing method still owes
+    /// its fields' release.)
+    #[serde(default)]
+    pub lives_on_with: Vec<String>,
     /// Its result is the lowest free descriptor: dropped, it fills the slot that a `close(1)`
     /// before it freed (`dup(fd)` onto stdout), which is kept by number, not lost.
     #[serde(default)]

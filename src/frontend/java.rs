@@ -114,6 +114,15 @@ fn is_stmt(kind: &str) -> bool {
     ) || is_type_decl(kind)
 }
 
+/// Whether a declaration's modifiers include the keyword `word` (`static`, `abstract`).
+fn has_modifier(n: Node, word: &str) -> bool {
+    // Keywords are anonymous nodes, which `kids` leaves out.
+    kids(n)
+        .into_iter()
+        .filter(|c| kind_of(c) == "modifiers")
+        .any(|m| (0..m.child_count()).any(|i| m.child(i).is_some_and(|k| k.kind() == word)))
+}
+
 /// Type syntax, for the receivers of method references (`List<String>::size`, `int[]::new`).
 fn is_type_node(kind: &str) -> bool {
     matches!(
@@ -325,6 +334,7 @@ impl<'s> Java<'s> {
     fn field_decl<'t>(&mut self, n: Node<'t>) -> Vec<(Node<'t>, Expr, Option<TypeRef>)> {
         let ty_node = n.child_by_field_id(F.r#type);
         let annotations = self.annotations(n);
+        let is_static = has_modifier(n, "static");
         let mut out = Vec::new();
         let mut cur = n.walk();
         for d in n.children_by_field_name("declarator", &mut cur) {
@@ -341,6 +351,9 @@ impl<'s> Java<'s> {
                 let decl = &mut self.l.unit.types[t];
                 decl.field_annotations
                     .extend(annotations.iter().map(|a| (p.name.clone(), a.clone())));
+                if is_static {
+                    decl.static_fields.push(p.name.clone());
+                }
                 decl.fields.push(p.clone());
             }
             self.l.unit.fields.push(p);
@@ -428,8 +441,13 @@ impl<'s> Java<'s> {
             }
             return None;
         }
+        let annotations = self.annotations(n);
         let id = self.function(FnKind::Method, name, n, None, record_params);
         if let Some(t) = class {
+            let decl = &mut self.l.unit.types[t];
+            let method = &self.l.unit.functions[id].name;
+            decl.method_annotations
+                .extend(annotations.into_iter().map(|a| (method.clone(), a)));
             let owner = self.l.unit.types[t].name.clone();
             self.l.unit.functions[id].owner = Some(owner);
             let m = Method::of(&self.l.unit.functions[id], id);

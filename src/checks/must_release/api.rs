@@ -214,7 +214,7 @@ pub(super) struct Spec {
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
 /// [`Acquire::drained_by_attrs`], [`Acquire::read_to_end_by`], [`Acquire::fails_released`], [`Acquire::finished_if`],
 /// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`], [`Acquire::expires`],
-/// [`Acquire::detached_by`], [`Acquire::dropped_reclaimed_unless`] and [`Acquire::fills_slot`].
+/// [`Acquire::detached_by`], [`Acquire::lives_on_with`], [`Acquire::dropped_reclaimed_unless`] and [`Acquire::fills_slot`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
@@ -231,6 +231,8 @@ pub(super) struct Traits {
     /// Started detached by its call's arguments (`start_new_session=True`).
     pub(super) detached: bool,
     pub(super) detached_by: Vec<String>,
+    /// See [`Acquire::lives_on_with`].
+    pub(super) lives_on_with: Vec<String>,
     pub(super) fills_slot: bool,
     pub(super) lent_to_calls: bool,
     /// See [`Acquire::release_functions`].
@@ -336,6 +338,7 @@ impl Spec {
                     }),
                 detached: c.is_some_and(|c| detached(c, &a.detached_by)),
                 detached_by: a.detached_by.clone(),
+                lives_on_with: a.lives_on_with.clone(),
                 fills_slot: a.fills_slot,
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),

@@ -182,6 +182,9 @@ pub fn check(
     export_facts(&api, &sums, unit, ctx);
     export_release_facts(&api, &sums, unit, ctx);
     sums.add_helper_acquisitions(unit, &mut acquiring);
+    if kinds.contains(&ExitKind::Field) {
+        fields::field_leaks(&api, &sums, unit, out);
+    }
     for (id, f) in unit.functions.iter().enumerate() {
         // Only a function that acquires something can leave it open.
         if !acquiring[id] {
@@ -412,6 +415,7 @@ fn acquiring(api: &Api, unit: &Unit, no_summaries: &Summaries) -> Vec<bool> {
 
 mod api;
 mod exits;
+mod fields;
 mod report;
 mod state;
 mod summaries;
@@ -649,7 +653,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             var_locals: var_locals(unit, id),
             outer: outer_names(unit, id),
             buffers: Vec::new(),
-            expected_failures: expected_failures(api, &unit.functions[id].body),
+            expected_failures: expected_failures(api, &unit.functions[id]),
             closure_vars: closure_vars(unit, id),
             flags: bool_flags(&unit.functions[id].body),
             beside: HashMap::new(),
@@ -1635,6 +1639,24 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             });
             res.traits.reclaimed |= detached && !waited;
+        }
+        // Given work for the rest of its life (`ses.scheduleAtFixedRate(…)`, even on the
+        // acquisition itself): it outlives the function on purpose.
+        if !spec.traits.lives_on_with.is_empty() {
+            let var = res.vars.first().cloned();
+            each_expr(self.unit, &self.func.body, &mut |e| {
+                if let ExprKind::Call(c) = &e.kind {
+                    let on_it = c.receiver().is_some_and(|r| {
+                        r.peel().span == acq || var.is_some() && path_of(r) == var
+                    });
+                    if on_it
+                        && c.name()
+                            .is_some_and(|n| spec.traits.lives_on_with.iter().any(|m| m == n))
+                    {
+                        res.traits.reclaimed = true;
+                    }
+                }
+            });
         }
         // `cmd.Start()` on a parameter or a field: the caller still holds `cmd`, and may wait.
         res.caller_sees = spec.receiver
@@ -3502,14 +3524,26 @@ fn refers_res(res: &Res, e: &Expr) -> bool {
 /// The statements of `body` that a test asserts failed: one followed by an assertion on the
 /// error it bound (`_, err = db.Begin(); assert.Error(t, err)`, `test.Assert(t, err != nil, …)`
 /// for rule data `expect_true_calls`, `if err == nil { t.Fatal(…) }`), or by a bare `fail()`
-/// (`conn.createStatement(); fail();` inside a `try`).
-fn expected_failures(api: &Api, body: &Block) -> HashSet<Span> {
+/// (`conn.createStatement(); fail();` inside a `try`). The last statement of a lambda given
+/// to an assertion that it throws (`assertThrows(E.class, () -> new Foo(-1))`) fails too.
+fn expected_failures(api: &Api, f: &crate::model::Function) -> HashSet<Span> {
+    let body = &f.body;
     let mut out = HashSet::new();
     if api.m.expect_failure_calls.is_empty()
         && api.m.expect_raise_scopes.is_empty()
         && api.m.expect_true_calls.is_empty()
     {
         return out;
+    }
+    let asserts_throw = f.passed_to.as_ref().is_some_and(|p| {
+        let callee = last_segment(&p.callee);
+        api.m
+            .expect_raise_scopes
+            .iter()
+            .any(|e| last_segment(e) == callee)
+    });
+    if let (true, Some(last)) = (asserts_throw, body.last()) {
+        out.insert(last.span);
     }
     let mut stack = vec![body];
     while let Some(b) = stack.pop() {
