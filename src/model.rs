@@ -528,6 +528,9 @@ pub struct Function {
     pub receiver: Option<Param>,
     /// Python's `global` and `nonlocal` names: assigning one stores outside the function.
     pub globals: Vec<String>,
+    /// Go: the spans of the calls a `go` statement runs on a goroutine of their own (`go
+    /// s.Serve(lis)`), which hold what they are given after the function returns.
+    pub goroutines: Vec<Span>,
 }
 
 impl Function {
@@ -546,6 +549,7 @@ impl Function {
             owner: None,
             receiver: None,
             globals: Vec::new(),
+            goroutines: Vec::new(),
         }
     }
 }

@@ -636,6 +636,7 @@ impl<'s> Go<'s> {
                 if kind_of(n) == "defer_statement" {
                     StmtKind::Defer(e)
                 } else {
+                    self.0.current().goroutines.push(e.span);
                     StmtKind::Expr(e)
                 }
             }

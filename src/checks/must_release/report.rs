@@ -75,10 +75,8 @@ impl<'a, 'u> Fx<'a, 'u> {
         let res = &self.res[r];
         let (mut before, mut after) = (false, false);
         each_expr(self.unit, &self.func.body, &mut |e| {
-            if let ExprKind::Call(c) = &e.kind {
-                let releases = c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
-                    && c.receiver().is_some_and(|x| refers_res(res, x))
-                    || self.releases(c, r);
+            if matches!(e.kind, ExprKind::Call(_)) {
+                let releases = self.release_call(e, r);
                 if releases && e.span.start < res.acq.start {
                     before = true;
                 } else if releases {
@@ -87,6 +85,22 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         });
         (before, after)
+    }
+
+    /// Whether `e` is a call that releases resource `r`: its release method on it
+    /// (`mu.Unlock()`), or another release ([`Fx::releases`]).
+    fn release_call(&self, e: &Expr, r: usize) -> bool {
+        let res = &self.res[r];
+        // The acquisition is not its own release (`this.lock.lock()` of a field named `lock`).
+        let ExprKind::Call(c) = &e.kind else {
+            return false;
+        };
+        if e.span == res.acq {
+            return false;
+        }
+        c.name().is_some_and(|n| res.release.iter().any(|m| m == n))
+            && c.receiver().is_some_and(|x| refers_res(res, x))
+            || self.releases(c, r)
     }
 
     /// Whether an exception escaping this function ends the run: one escaping a program's
@@ -318,9 +332,11 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     /// Go, in a function whose only result is an error: whether every release of resource `r`
     /// in `block` is a statement of a block that then returns an error (`if err != nil {
-    /// l.mu.Unlock(); return err }`), and there is one.
+    /// l.mu.Unlock(); return err }`), and there is one. Java, in a method that returns a value:
+    /// the same with `return null` (`lock.lock(); if (destroyed) { lock.unlock(); return null; }
+    /// return data;`): the caller gets the lock with the value.
     fn released_only_failing(&self, block: &[Stmt], r: usize) -> bool {
-        if self.api.lang != Lang::Go || self.func.results.len() != 1 {
+        if !matches!(self.api.lang, Lang::Go | Lang::Java) || self.func.results.len() != 1 {
             return false;
         }
         let mut any = false;
@@ -331,12 +347,15 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     fn release_statements(&self, block: &[Stmt], r: usize, any: &mut bool, only: &mut bool) {
         let fails = matches!(block.last().map(|s| &s.kind), Some(StmtKind::Return(vs))
-            if error_return(self.api, self.func, vs, true).is_some());
+        if match self.api.lang {
+            Lang::Java => matches!(vs.as_slice(), [v] if matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))),
+            _ => error_return(self.api, self.func, vs, true).is_some(),
+        });
         for s in block {
             let mut releases = false;
             for e in s.exprs() {
                 e.walk(&mut |x| {
-                    releases |= matches!(&x.kind, ExprKind::Call(c) if self.releases(c, r));
+                    releases |= self.release_call(x, r);
                 });
             }
             if releases {

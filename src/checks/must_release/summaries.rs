@@ -877,8 +877,8 @@ impl Summaries {
     }
 
     /// Whether function `f` keeps the variable `var` besides returning it: stores it in a
-    /// field, a global or an element; captures it in a closure; registers one of its methods
-    /// (`self.addCleanup(sock.close)`); or passes it to a call that
+    /// field, a global or an element; captures it in a closure or hands it to a goroutine;
+    /// registers one of its methods (`self.addCleanup(sock.close)`); or passes it to a call that
     /// keeps it, in C one the data names (`keeping_calls`: `pthread_setspecific`,
     /// `Hashtable_put`), or a same-file function that keeps or passes on that parameter
     /// (`logger_link_q(l)` linking it into a global list).
@@ -957,7 +957,10 @@ impl Summaries {
                                             !locals.contains(p.split('.').next().unwrap_or(&p))
                                         }))
                                 });
+                            // `go s.Serve(lis)`: the goroutine holds it after the return.
+                            let on_goroutine = f.goroutines.contains(&x.span);
                             kept = into_global
+                                || on_goroutine
                                 || (api.lang == Lang::C || own_container) && api.keeps(c)
                                 || self.callees(unit, c).any(|(id, off)| {
                                     self.effect(id, i + off).is_some_and(|e| e.keeps)
