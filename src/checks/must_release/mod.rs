@@ -3625,10 +3625,23 @@ fn catch_return(lang: Lang) -> String {
 
 /// Whether `a` and `b` lie in the `then` branches of two different `if`s whose tests require
 /// one path to equal two different constants (`family == AF_INET && …` and `family ==
-/// AF_INET6`): no path runs through both, so what the first acquired is not overwritten by the
-/// second.
-fn exclusive_branches(body: &[Stmt], a: Span, b: Span) -> bool {
-    let (ga, gb) = (then_guards(body, a), then_guards(body, b));
+/// AF_INET6`), or a C predicate macro of the same unassigned values to hold and not to hold
+/// (`IN_MULTICAST(ntohl(mcast))` and `!IN_MULTICAST(ntohl(mcast)) && …`): no path runs
+/// through both, so what the first acquired is not overwritten, or left by a `continue`, at
+/// the second.
+pub(super) fn exclusive_branches(body: &[Stmt], a: Span, b: Span) -> bool {
+    let (mut ga, mut gb) = (then_guards(body, a), then_guards(body, b));
+    if ga
+        .iter()
+        .chain(&gb)
+        .any(|(_, eqs)| eqs.iter().any(|(_, v)| v == PREDICATE))
+    {
+        // A predicate holds the same at both only if nothing it reads is assigned.
+        let assigned = assigned_roots(body);
+        for (_, eqs) in ga.iter_mut().chain(gb.iter_mut()) {
+            eqs.retain(|(p, v)| v != PREDICATE || !reads_any(p, &assigned));
+        }
+    }
     ga.iter().any(|(ia, ea)| {
         gb.iter().any(|(ib, eb)| {
             ia != ib
@@ -3670,13 +3683,28 @@ fn then_guards(block: &[Stmt], at: Span) -> Vec<(Span, Vec<(String, String)>)> {
     out
 }
 
+/// The value [`required_equalities`] gives a predicate macro's call that must hold; one that
+/// must not hold gets the value `!` + this.
+const PREDICATE: &str = "holds";
+
 /// `x == C` conjuncts of a test (`&&`), where `C` is a number, a string or a constant's name
-/// (`AF_INET`): `(path, constant)`.
+/// (`AF_INET`): `(path, constant)`; and C predicate macros that must or must not hold
+/// (`IN_MULTICAST(ntohl(a))`): `(call as written, "holds" or "!holds")`.
 fn required_equalities(cond: &Expr, out: &mut Vec<(String, String)>) {
     match &cond.peel().kind {
         ExprKind::Binary(BinOp::And, l, r) => {
             required_equalities(l, out);
             required_equalities(r, out);
+        }
+        ExprKind::Call(c) if macro_name(&c.func) => {
+            out.extend(call_text(cond).map(|t| (t, PREDICATE.to_string())))
+        }
+        ExprKind::Not(x) => {
+            if let ExprKind::Call(c) = &x.peel().kind {
+                if macro_name(&c.func) {
+                    out.extend(call_text(x).map(|t| (t, format!("!{PREDICATE}"))));
+                }
+            }
         }
         ExprKind::Binary(BinOp::Eq, l, r) => {
             let constant = |e: &Expr| match &e.peel().kind {
@@ -3695,6 +3723,44 @@ fn required_equalities(cond: &Expr, out: &mut Vec<(String, String)>) {
         }
         _ => {}
     }
+}
+
+/// A call of paths and calls, as written (`IN_MULTICAST(ntohl(mcast))`); `None` for anything
+/// else.
+fn call_text(e: &Expr) -> Option<String> {
+    match &e.peel().kind {
+        ExprKind::Call(c) => {
+            let args: Option<Vec<String>> = c.args.iter().map(call_text).collect();
+            Some(format!("{}({})", path_of(&c.func)?, args?.join(",")))
+        }
+        _ => path_of(e),
+    }
+}
+
+/// The first segments of the paths a body assigns anywhere (`fd`, `addr` of `addr.port = p`).
+fn assigned_roots(body: &[Stmt]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    crate::model::walk_stmts(body, &mut |s| {
+        if let StmtKind::Bind { targets, .. } = &s.kind {
+            out.extend(
+                targets
+                    .iter()
+                    .filter_map(path_of)
+                    .map(|p| root_of(&p).to_string()),
+            );
+        }
+    });
+    out
+}
+
+fn root_of(p: &str) -> &str {
+    p.split('.').next().unwrap_or(p)
+}
+
+/// Whether the call text `text` reads a name among `names` (`mcast` of `IN_MULTICAST(ntohl(mcast))`).
+fn reads_any(text: &str, names: &HashSet<String>) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .any(|w| names.contains(root_of(w)))
 }
 
 #[cfg(test)]

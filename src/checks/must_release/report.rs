@@ -152,6 +152,10 @@ impl<'a, 'u> Fx<'a, 'u> {
             if self.carried(r) || self.reacquisition_releases(r, first) {
                 continue;
             }
+            // Acquired under a test that rules this `continue` out in the same iteration.
+            if exclusive_branches(&self.func.body, self.res[r].acq, at) {
+                continue;
+            }
             self.lost(r, at, ExitKind::Loop, how);
         }
     }
