@@ -182,14 +182,23 @@ fn judge(
     let is_ref = |e: &Expr| matches!(&e.peel().kind, ExprKind::Name(n) | ExprKind::Field(_, n) if n == field);
     let releases =
         |name: &str| api.releases_some_kind(name) || owned.spec.release.iter().any(|r| r == name);
-    // Every mention of the field in the file, and those that neither release it nor let it
+    // Every mention of the field in its class, and those that neither release it nor let it
     // out: the receiver of a call, the target of an assignment, a test against null.
     let mut mentions: Vec<Span> = Vec::new();
     let mut harmless: HashSet<Span> = HashSet::new();
     let mut released = false;
-    // The class's own code: its methods, and the lambdas and inner classes among them.
-    for f in unit.functions.iter().filter(|f| t.span.contains(f.span)) {
+    // The class's own code: its methods, the lambdas and inner classes among them, and its
+    // field initialisers (`Worker w = new Worker(pool)`), which the top level holds.
+    let top = unit
+        .functions
+        .first()
+        .filter(|f| f.kind == FnKind::TopLevel);
+    let own = unit.functions.iter().filter(|f| t.span.contains(f.span));
+    for f in top.into_iter().chain(own) {
         crate::model::walk_stmts(&f.body, &mut |s| {
+            if !t.span.contains(s.span) {
+                return;
+            }
             match &s.kind {
                 StmtKind::Bind { targets, .. } => {
                     harmless.extend(targets.iter().map(|t| t.peel().span))

@@ -355,11 +355,12 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn release_statements(&self, block: &[Stmt], r: usize, any: &mut bool, only: &mut bool) {
-        let fails = matches!(block.last().map(|s| &s.kind), Some(StmtKind::Return(vs))
-        if match self.api.lang {
-            Lang::Java => matches!(vs.as_slice(), [v] if matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))),
+        let failing = |vs: &[Expr]| match self.api.lang {
+            Lang::Java => matches!(vs, [v] if matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))),
             _ => error_return(self.api, self.func, vs, true).is_some(),
-        });
+        };
+        let fails =
+            matches!(block.last().map(|s| &s.kind), Some(StmtKind::Return(vs)) if failing(vs));
         for s in block {
             let mut releases = false;
             for e in s.exprs() {
