@@ -3629,17 +3629,17 @@ fn catch_return(lang: Lang) -> String {
 /// (`IN_MULTICAST(ntohl(mcast))` and `!IN_MULTICAST(ntohl(mcast)) && …`): no path runs
 /// through both, so what the first acquired is not overwritten, or left by a `continue`, at
 /// the second.
-pub(super) fn exclusive_branches(body: &[Stmt], a: Span, b: Span) -> bool {
+fn exclusive_branches(body: &[Stmt], a: Span, b: Span) -> bool {
     let (mut ga, mut gb) = (then_guards(body, a), then_guards(body, b));
     if ga
         .iter()
         .chain(&gb)
-        .any(|(_, eqs)| eqs.iter().any(|(_, v)| v == PREDICATE))
+        .any(|(_, eqs)| eqs.iter().any(|(_, v)| v.ends_with(PREDICATE)))
     {
         // A predicate holds the same at both only if nothing it reads is assigned.
         let assigned = assigned_roots(body);
         for (_, eqs) in ga.iter_mut().chain(gb.iter_mut()) {
-            eqs.retain(|(p, v)| v != PREDICATE || !reads_any(p, &assigned));
+            eqs.retain(|(p, v)| !v.ends_with(PREDICATE) || !reads_any(p, &assigned));
         }
     }
     ga.iter().any(|(ia, ea)| {
