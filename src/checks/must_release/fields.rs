@@ -136,16 +136,8 @@ fn owned_fields<'u>(
                 return;
             };
             for (target, v) in targets.iter().zip(values) {
-                let field = match &target.peel().kind {
-                    ExprKind::Field(base, f) => match &base.peel().kind {
-                        ExprKind::Name(b) if api.lang == Lang::Java && b == "this" => f,
-                        ExprKind::Name(b) if receiver.is_some_and(|r| r.name == *b) => f,
-                        _ => continue,
-                    },
-                    ExprKind::Name(n) if api.lang == Lang::Java && !locals.contains(n.as_str()) => {
-                        n
-                    }
-                    _ => continue,
+                let Some(field) = own_field(api, receiver, &locals, target) else {
+                    continue;
                 };
                 if !is_field(field) {
                     continue;
@@ -179,7 +171,7 @@ fn judge(
     closers: &[FuncId],
 ) -> Option<Finding> {
     let field = owned.field;
-    let is_ref = |e: &Expr| matches!(&e.peel().kind, ExprKind::Name(n) | ExprKind::Field(_, n) if n == field);
+    let is_ref = |e: &Expr| mentions_field(e, field);
     let releases =
         |name: &str| api.releases_some_kind(name) || owned.spec.release.iter().any(|r| r == name);
     // Every mention of the field in its class, and those that neither release it nor let it
@@ -263,17 +255,10 @@ fn closer_evidence(
     let f = &unit.functions[id];
     let name = &f.name;
     let locals = local_names(f);
-    let own = |b: &str| b == "this" || f.receiver.as_ref().is_some_and(|r| r.name == b);
     let other_field = |e: &Expr| {
-        match &e.peel().kind {
-            ExprKind::Name(n) if api.lang == Lang::Java && !locals.contains(n.as_str()) => Some(n),
-            ExprKind::Field(b, n) if matches!(&b.peel().kind, ExprKind::Name(b) if own(b)) => {
-                Some(n)
-            }
-            _ => None,
-        }
-        .filter(|n| *n != field && t.field(n).is_some())
-        .cloned()
+        own_field(api, f.receiver.as_ref(), &locals, e)
+            .filter(|n| *n != field && t.field(n).is_some())
+            .cloned()
     };
     let mut found: Option<(Span, String)> = None;
     crate::model::walk_stmts(&unit.functions[id].body, &mut |s| {
@@ -285,8 +270,7 @@ fn closer_evidence(
         } = &s.kind
         {
             let drops = targets.iter().zip(values).any(|(t, v)| {
-                matches!(&t.peel().kind, ExprKind::Name(n) | ExprKind::Field(_, n) if n == field)
-                    && matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))
+                mentions_field(t, field) && matches!(v.peel().kind, ExprKind::Lit(Lit::Nil))
             });
             if drops {
                 found = Some((
@@ -314,4 +298,10 @@ fn closer_evidence(
         }
     });
     found.map(|(span, label)| (id, span, label))
+}
+
+/// Whether `e` names `field`, of whatever object (`journal`, `this.journal`, `other.journal`):
+/// the class's code is read wide, so that anything that may touch the field counts.
+fn mentions_field(e: &Expr, field: &str) -> bool {
+    matches!(&e.peel().kind, ExprKind::Name(n) | ExprKind::Field(_, n) if n == field)
 }

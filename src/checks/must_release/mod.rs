@@ -3435,6 +3435,24 @@ fn var_locals(unit: &Unit, id: FuncId) -> HashSet<&str> {
     out
 }
 
+/// The field of its own object that `e` names inside a function with `receiver`: `this.x`,
+/// `self.x`, the receiver's (`s.x`), or, in Java, a bare name not among the function's
+/// `locals`.
+fn own_field<'e>(
+    api: &Api,
+    receiver: Option<&crate::model::Param>,
+    locals: &HashSet<&str>,
+    e: &'e Expr,
+) -> Option<&'e String> {
+    match &e.peel().kind {
+        ExprKind::Field(base, n) => matches!(&base.peel().kind, ExprKind::Name(b)
+            if b == "this" || b == "self" || receiver.is_some_and(|r| r.name == *b))
+        .then_some(n),
+        ExprKind::Name(n) if api.lang == Lang::Java && !locals.contains(n.as_str()) => Some(n),
+        _ => None,
+    }
+}
+
 /// The names a function binds itself: its parameters and the locals it declares with a type.
 fn local_names(f: &crate::model::Function) -> HashSet<&str> {
     declared_names(&f.body)
@@ -3655,6 +3673,19 @@ fn exclusive_branches(body: &[Stmt], a: Span, b: Span) -> bool {
 /// The `if`s whose `then` branch holds `at`, innermost last, each with the equalities of a
 /// path to a constant its test requires.
 fn then_guards(block: &[Stmt], at: Span) -> Vec<(Span, Vec<(String, String)>)> {
+    enclosing_thens(block, at)
+        .into_iter()
+        .map(|(s, cond, _)| {
+            let mut eqs = Vec::new();
+            required_equalities(cond, &mut eqs);
+            (s.span, eqs)
+        })
+        .collect()
+}
+
+/// The `if` statements whose `then` branch holds `at`, outermost first, with their test and
+/// that branch.
+fn enclosing_thens(block: &[Stmt], at: Span) -> Vec<(&Stmt, &Expr, &Block)> {
     let within = |s: &Stmt| s.span.start <= at.start && at.end <= s.span.end;
     let mut out = Vec::new();
     let mut block = block;
@@ -3666,9 +3697,7 @@ fn then_guards(block: &[Stmt], at: Span) -> Vec<(Span, Vec<(String, String)>)> {
                 otherwise,
             } => {
                 if then.iter().any(within) {
-                    let mut eqs = Vec::new();
-                    required_equalities(cond, &mut eqs);
-                    out.push((s.span, eqs));
+                    out.push((s, cond, then));
                     then
                 } else {
                     otherwise

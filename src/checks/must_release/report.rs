@@ -690,38 +690,21 @@ fn throw_finding(lang: Lang, res: &Res) -> Option<Finding> {
 /// Whether `at` lies in the `then` branch of an `if !flag { … }` that sets `flag = true`
 /// itself: the branch runs once however often its loop goes round.
 fn once_guarded(body: &[Stmt], at: Span) -> bool {
-    let within = |s: &Stmt| s.span.start <= at.start && at.end <= s.span.end;
-    let mut block = body;
-    while let Some(s) = block.iter().find(|s| within(s)) {
-        block = match &s.kind {
-            StmtKind::If { cond, then, .. } if then.iter().any(within) => {
-                let flag = match &cond.peel().kind {
-                    ExprKind::Not(x) => x.path(),
-                    _ => None,
-                };
-                let sets_flag = |t: &Stmt| match &t.kind {
-                    StmtKind::Bind {
-                        targets, values, ..
-                    } => {
-                        targets.first().and_then(|t| t.path()) == flag
-                            && matches!(
-                                values.first().map(|v| &v.peel().kind),
-                                Some(ExprKind::Lit(Lit::Bool))
-                            )
-                    }
-                    _ => false,
-                };
-                let sets = flag.is_some() && then.iter().any(sets_flag);
-                if sets {
-                    return true;
-                }
-                then
-            }
-            _ => match s.blocks().into_iter().find(|b| b.iter().any(within)) {
-                Some(b) => b,
-                None => return false,
-            },
-        };
-    }
-    false
+    enclosing_thens(body, at)
+        .into_iter()
+        .any(|(_, cond, then)| {
+            let ExprKind::Not(x) = &cond.peel().kind else {
+                return false;
+            };
+            let flag = x.path();
+            flag.is_some()
+                && then.iter().any(|t| {
+                    matches!(&t.kind, StmtKind::Bind { targets, values, .. }
+                    if targets.first().and_then(|t| t.path()) == flag
+                        && matches!(
+                            values.first().map(|v| &v.peel().kind),
+                            Some(ExprKind::Lit(Lit::Bool))
+                        ))
+                })
+        })
 }

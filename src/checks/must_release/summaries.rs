@@ -1006,14 +1006,7 @@ impl Summaries {
                 continue;
             };
             for (t, v) in targets.iter().zip(values) {
-                let own_field = match &t.peel().kind {
-                    ExprKind::Field(base, _) => {
-                        matches!(&base.peel().kind, ExprKind::Name(b) if b == "self" || b == "this")
-                    }
-                    ExprKind::Name(n) => api.lang == Lang::Java && !locals.contains(n.as_str()),
-                    _ => false,
-                };
-                opens |= own_field
+                opens |= own_field(api, f.receiver.as_ref(), &locals, t).is_some()
                     && (acquisition(api, self, unit, v, None).is_some()
                         || held.iter().any(|h| passes_var(api, v, h)));
             }
