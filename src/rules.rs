@@ -533,6 +533,11 @@ pub struct Acquire {
     /// its fields' release.)
     #[serde(default)]
     pub lives_on_with: Vec<String>,
+    /// Methods that put it to work (an executor's `submit`): it holds nothing until one is
+    /// called on it (a pool starts its threads with its first task), so an exit before any
+    /// is no leak.
+    #[serde(default)]
+    pub idle_until: Vec<String>,
     /// Its result is the lowest free descriptor: dropped, it fills the slot that a `close(1)`
     /// before it freed (`dup(fd)` onto stdout), which is kept by number, not lost.
     #[serde(default)]

@@ -294,11 +294,11 @@ impl<'u> Cx<'u> {
         self.receiver = f.receiver.as_ref().map(|r| r.name.clone());
         let mut env: Env = HashMap::new();
         // A closure sees the state its enclosing function leaves (approximately: parameters).
-        let sites = self.calls.get(&f.name);
+        let sites = self.sites(id);
         for (i, (p, passed)) in self.params(id).enumerate() {
             // A parameter is raw, unless every call of the file passes it normalized (`host =
             // host.lower(); self._finish(host)`), or normalized or read back from a collection.
-            let stored = || sites.is_some_and(|s| passed_stored(s, i, &p.name));
+            let stored = || passed_stored(&sites, i, &p.name);
             env.insert(
                 p.name.clone(),
                 Val {
@@ -337,10 +337,7 @@ impl<'u> Cx<'u> {
     /// file passes it normalized, if there is one.
     fn params(&self, id: FuncId) -> impl Iterator<Item = (&'u Param, Option<&Arg>)> {
         let f = &self.unit.functions[id];
-        let sites = self
-            .calls
-            .get(&f.name)
-            .filter(|_| matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested));
+        let sites = self.sites(id);
         // Go's receiver is also the first parameter; a call passes it before the dot.
         let params = f.params.iter().filter(|p| {
             !matches!(p.name.as_str(), "self" | "this" | "cls" | "")
@@ -348,7 +345,41 @@ impl<'u> Cx<'u> {
         });
         params
             .enumerate()
-            .map(move |(i, p)| (p, sites.and_then(|s| passed_normalized(s, i, &p.name))))
+            .map(move |(i, p)| (p, passed_normalized(&sites, i, &p.name)))
+    }
+
+    /// The calls of the file that may call function `id`. Calls are gathered by name, so a
+    /// call whose arguments cannot fill the function's parameters is another function's
+    /// (`fv.Set(value)` of an interface is not `FlagSet.Set(name, value)`). Python's defaults
+    /// and `*args` leave its counts open.
+    fn sites(&self, id: FuncId) -> Vec<&CallSite> {
+        let f = &self.unit.functions[id];
+        if !matches!(f.kind, FnKind::Function | FnKind::Method | FnKind::Nested) {
+            return Vec::new();
+        }
+        let declared = f
+            .params
+            .iter()
+            .filter(|p| {
+                !matches!(p.name.as_str(), "self" | "this")
+                    && f.receiver.as_ref().is_none_or(|r| r.span != p.span)
+            })
+            .count();
+        let last = f
+            .params
+            .last()
+            .and_then(|p| p.ty.as_ref())
+            .map(|t| t.0.as_str());
+        let fits = |n: usize| match self.unit.lang {
+            Lang::Python => true,
+            Lang::C => n >= declared,
+            Lang::Go if last.is_some_and(|t| t.starts_with("...")) => n + 1 >= declared,
+            Lang::Java if last.is_some_and(|t| t.ends_with("[]")) => n + 1 >= declared,
+            _ => n == declared,
+        };
+        self.calls.get(&f.name).map_or_else(Vec::new, |s| {
+            s.iter().filter(|s| fits(s.positional.len())).collect()
+        })
     }
 
     /// Whether `name` is a parameter of function `id` (or of a function around it) that no
@@ -368,18 +399,10 @@ impl<'u> Cx<'u> {
             let Some(i) = self.params(f).position(|(p, _)| p.name == name) else {
                 return true;
             };
-            let sites = self.calls.get(&func.name).filter(|_| {
-                matches!(
-                    func.kind,
-                    FnKind::Function | FnKind::Method | FnKind::Nested
-                )
-            });
             // Raw because the caller's own parameter is: that one must be known raw.
             return depth == 0
-                || !sites.is_some_and(|s| {
-                    passed_raw(s, i, name).any(|(caller, a)| {
-                        a.name.is_empty() || !self.unknown_param(caller, &a.name, depth - 1)
-                    })
+                || !passed_raw(&self.sites(f), i, name).any(|(caller, a)| {
+                    a.name.is_empty() || !self.unknown_param(caller, &a.name, depth - 1)
                 });
         }
         false
@@ -463,13 +486,10 @@ impl<'u> Cx<'u> {
     /// Whether a call in function `from` of function `to` passes `to`'s parameter `name` raw.
     /// A key that is not a parameter of `to` counts as passed raw.
     fn passes_raw_from(&self, from: FuncId, to: FuncId, name: &str) -> bool {
-        let func = &self.unit.functions[to];
         let Some(i) = self.params(to).position(|(p, _)| p.name == name) else {
             return true;
         };
-        self.calls
-            .get(&func.name)
-            .is_some_and(|sites| passed_raw(sites, i, name).any(|(caller, _)| caller == from))
+        passed_raw(&self.sites(to), i, name).any(|(caller, _)| caller == from)
     }
 
     /// Whether `arg`, read in function `id`, is raw and not a parameter of unknown form.
@@ -1324,7 +1344,7 @@ impl<'u> Cx<'u> {
 
 /// The argument every call in `sites` passes for parameter `i` named `name`, when each of
 /// them passes it normalized.
-fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<&'s Arg> {
+fn passed_normalized<'s>(sites: &[&'s CallSite], i: usize, name: &str) -> Option<&'s Arg> {
     let mut first = None;
     for site in sites {
         if site.opaque {
@@ -1341,7 +1361,7 @@ fn passed_normalized<'s>(sites: &'s [CallSite], i: usize, name: &str) -> Option<
 
 /// The raw arguments the calls in `sites` pass parameter `i` named `name`, with their callers.
 fn passed_raw<'s>(
-    sites: &'s [CallSite],
+    sites: &'s [&'s CallSite],
     i: usize,
     name: &'s str,
 ) -> impl Iterator<Item = (FuncId, &'s Arg)> + 's {
@@ -1356,7 +1376,7 @@ fn passed_raw<'s>(
 }
 
 /// Whether every call passes parameter `i` normalized or read back from a collection.
-fn passed_stored(sites: &[CallSite], i: usize, name: &str) -> bool {
+fn passed_stored(sites: &[&CallSite], i: usize, name: &str) -> bool {
     !sites.is_empty()
         && sites.iter().all(|site| {
             !site.opaque

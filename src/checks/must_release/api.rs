@@ -214,7 +214,7 @@ pub(super) struct Spec {
 /// How a kind of resource behaves, from its `acquire` row: see [`Acquire::drained_by`],
 /// [`Acquire::drained_by_attrs`], [`Acquire::read_to_end_by`], [`Acquire::fails_released`], [`Acquire::finished_if`],
 /// [`Acquire::lent_to_calls`], [`Acquire::lock`], [`Acquire::reclaimed`], [`Acquire::expires`],
-/// [`Acquire::detached_by`], [`Acquire::lives_on_with`], [`Acquire::dropped_reclaimed_unless`] and [`Acquire::fills_slot`].
+/// [`Acquire::detached_by`], [`Acquire::lives_on_with`], [`Acquire::idle_until`], [`Acquire::dropped_reclaimed_unless`] and [`Acquire::fills_slot`].
 #[derive(Clone, Debug, Default)]
 pub(super) struct Traits {
     pub(super) drained_by: Vec<String>,
@@ -233,6 +233,8 @@ pub(super) struct Traits {
     pub(super) detached_by: Vec<String>,
     /// See [`Acquire::lives_on_with`].
     pub(super) lives_on_with: Vec<String>,
+    /// See [`Acquire::idle_until`].
+    pub(super) idle_until: Vec<String>,
     pub(super) fills_slot: bool,
     pub(super) lent_to_calls: bool,
     /// See [`Acquire::release_functions`].
@@ -339,6 +341,7 @@ impl Spec {
                 detached: c.is_some_and(|c| detached(c, &a.detached_by)),
                 detached_by: a.detached_by.clone(),
                 lives_on_with: a.lives_on_with.clone(),
+                idle_until: a.idle_until.clone(),
                 fills_slot: a.fills_slot,
                 lent_to_calls: a.lent_to_calls,
                 release_functions: a.release_functions.clone(),
@@ -1418,12 +1421,13 @@ pub(super) fn each_expr<'u>(unit: &'u Unit, block: &'u Block, f: &mut impl FnMut
     }
 }
 
-/// `Ok(x)`, `cvt(x)`, `Some(x)` → `x`.
+/// `Ok(x)`, `cvt(x)`, `Some(x)`, `x.cast()` → `x`.
 pub(super) fn unwrap_passthrough<'e>(api: &Api, e: &'e Expr) -> &'e Expr {
     let mut e = e.peel();
     while let ExprKind::Call(c) = &e.kind {
-        match c.args.first() {
-            Some(a) if c.args.len() == 1 && api.passthrough(c) => e = a.peel(),
+        match (c.args.as_slice(), c.receiver()) {
+            ([a], _) if api.passthrough(c) => e = a.peel(),
+            ([], Some(x)) if api.passthrough(c) => e = x.peel(),
             _ => break,
         }
     }
@@ -1464,7 +1468,8 @@ pub(super) fn passes_path(api: &Api, e: &Expr, accept: &dyn Fn(&str) -> bool) ->
         ExprKind::Other(xs) => xs.iter().any(passes),
         ExprKind::Binary(BinOp::Other, a, b) => passes(a) || passes(b),
         ExprKind::Construct { fields, .. } => fields.iter().any(|(_, v)| passes(v)),
-        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().any(passes),
+        // `cvt(fd)`, and a method that gives its receiver back retyped (`raw.cast()`).
+        ExprKind::Call(c) if api.passthrough(c) => c.args.iter().chain(c.receiver()).any(passes),
         // `fis.getChannel()`: the channel owns the stream; `Class.forName(n, true, loader)`:
         // the class needs its loader.
         ExprKind::Call(c) => match api.owning_entry(c) {

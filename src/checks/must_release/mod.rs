@@ -448,6 +448,8 @@ struct Res {
     /// Acquired on a receiver the caller holds too (`cmd.Start()` on a parameter): a normal
     /// exit leaves it to the caller.
     caller_sees: bool,
+    /// Released on some path to a normal `return` or the end of the function.
+    released_on_success: bool,
     traits: Traits,
     /// Java and Python: the first call that uses the resource while it is certainly open and
     /// may throw out of the function, with the call as shown.
@@ -486,6 +488,7 @@ impl Res {
             holders: Vec::new(),
             others: Vec::new(),
             caller_sees: false,
+            released_on_success: false,
             traits: Traits::default(),
             throws: None,
             throws_within: None,

@@ -47,6 +47,9 @@ impl<'a, 'u> Fx<'a, 'u> {
         }
         for r in 0..self.res.len() {
             let bits = st.get(r).bits;
+            if kind == ExitKind::Normal && bits & RELEASED != 0 {
+                self.res[r].released_on_success = true;
+            }
             // Not acquired on some path, and released somewhere: the release is likely under
             // the condition that made the acquisition (`if didOpen { f.Close() }`).
             if !leaks_normally(bits) {
@@ -85,6 +88,39 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
         });
         (before, after)
+    }
+
+    /// Where the first call that puts resource `r` to work ends
+    /// ([`crate::rules::Acquire::idle_until`]), or is given it, or `u32::MAX` if none does;
+    /// `None` if it holds what it holds from its acquisition on.
+    fn idle_until(&self, r: usize) -> Option<u32> {
+        let res = &self.res[r];
+        if res.traits.idle_until.is_empty() {
+            return None;
+        }
+        let mut first = u32::MAX;
+        each_expr(self.unit, &self.func.body, &mut |e| {
+            let ExprKind::Call(c) = &e.kind else {
+                return;
+            };
+            // Given to a helper, which may hand it work: `batch(pool, jobs)`.
+            if c.args.iter().any(|a| refers_res(res, a)) {
+                first = first.min(e.span.end);
+            }
+            if !c
+                .name()
+                .is_some_and(|n| res.traits.idle_until.iter().any(|m| m == n))
+            {
+                return;
+            }
+            match c.receiver().map(Expr::peel) {
+                // Put to work as it is made: `Executors.newSingleThreadExecutor().submit(t)`.
+                Some(x) if x.span == res.acq => first = first.min(res.acq.end),
+                Some(x) if refers_res(res, x) => first = first.min(e.span.end),
+                _ => {}
+            }
+        });
+        Some(first)
     }
 
     /// Whether `e` is a call that releases resource `r`: its release method on it
@@ -341,12 +377,20 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     /// Go, in a function whose only result is an error: whether every release of resource `r`
     /// in `block` is a statement of a block that then returns an error (`if err != nil {
-    /// l.mu.Unlock(); return err }`), and there is one. Java, in a method that returns a value:
-    /// the same with `return null` (`lock.lock(); if (destroyed) { lock.unlock(); return null; }
-    /// return data;`): the caller gets the lock with the value.
+    /// l.mu.Unlock(); return err }`), and there is one; or no path releases it and then
+    /// succeeds (`for { mu.RLock(); if loaded { return nil }; mu.RUnlock(); load() }`). Java,
+    /// in a method that returns a value: the same with `return null` (`lock.lock(); if
+    /// (destroyed) { lock.unlock(); return null; } return data;`): the caller gets the lock
+    /// with the value.
     fn released_only_failing(&self, block: &[Stmt], r: usize) -> bool {
         if !matches!(self.api.lang, Lang::Go | Lang::Java) || self.func.results.len() != 1 {
             return false;
+        }
+        if self.api.lang == Lang::Go
+            && self.func.results[0].0 == "error"
+            && !self.res[r].released_on_success
+        {
+            return true;
         }
         let mut any = false;
         let mut only = true;
@@ -591,9 +635,19 @@ impl<'a, 'u> Fx<'a, 'u> {
                     && self.kept_beyond_iteration(r)
             })
             .collect();
-        for ((res, keep), kept) in self.res.into_iter().zip(keep).zip(kept) {
+        let idle: Vec<Option<u32>> = (0..self.res.len()).map(|r| self.idle_until(r)).collect();
+        for (((mut res, keep), kept), idle) in self.res.into_iter().zip(keep).zip(kept).zip(idle) {
             if !keep {
                 continue;
+            }
+            // Exits before it was put to work leave nothing open (`return list(ex.map(…))`
+            // puts it to work first).
+            if let Some(busy) = idle {
+                res.exits.retain(|(at, _)| at.end >= busy);
+                res.others.retain(|(_, at, _)| at.end >= busy);
+                if res.throws.as_ref().is_some_and(|(at, _)| at.end < busy) {
+                    res.throws = None;
+                }
             }
             if !res.exits.is_empty() && kinds.contains(&ExitKind::Error) {
                 let mut labels: Vec<(Span, String)> = res.exits;
