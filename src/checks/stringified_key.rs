@@ -14,7 +14,9 @@ use super::support::{api_matches, map_access, type_matches, type_of};
 use super::Finding;
 use crate::format_string::printf_verbs;
 use crate::index::{Miss, TextFact, TextForm};
-use crate::model::{walk_stmts, Expr, ExprKind, FuncId, Lang, Lit, Span, StmtKind, TypeRef, Unit};
+use crate::model::{
+    walk_stmts, Expr, ExprKind, FnKind, FuncId, Lang, Lit, Span, StmtKind, TypeRef, Unit,
+};
 use crate::rules::{ApiCall, ApiModel, MapOp, Rule};
 use crate::types::TypeEnv;
 use foldhash::{HashMap, HashMapExt};
@@ -34,6 +36,7 @@ pub fn check<'u>(
         origins: BTreeMap::new(),
         locals: HashMap::new(),
         fields: HashMap::new(),
+        emptied: emptied_fields(unit),
         ctx,
         envs: RefCell::new(HashMap::new()),
         pending: RefCell::new(Vec::new()),
@@ -136,6 +139,8 @@ struct Cx<'u> {
     locals: HashMap<(FuncId, &'u str), Taint>,
     /// Fields assigned an unstable key anywhere in the file.
     fields: HashMap<&'u str, Taint>,
+    /// Fields holding a map that a method empties again ([`emptied_fields`]).
+    emptied: foldhash::HashSet<&'u str>,
     ctx: &'u super::Ctx<'u>,
     /// Type environments, per function, built when a value's type is first asked.
     envs: RefCell<HashMap<FuncId, std::rc::Rc<TypeEnv<'u>>>>,
@@ -227,13 +232,21 @@ impl<'u> Cx<'u> {
                         // A map made in this function dies with it: nothing accumulates.
                         return;
                     }
+                    // Stored into a map the code empties again (per query, per run), under a
+                    // key the code keeps to read it back: that map does not only grow.
+                    let stored = targets.contains(&e.span);
+                    if stored
+                        && matches!(&map.peel().kind, ExprKind::Field(_, n) if self.emptied.contains(n.as_str()))
+                    {
+                        return;
+                    }
                     // `f"context: {ctx}" in out_text`: `in` on a local of unknown type is as
                     // likely a substring test as a lookup.
                     if op == MapOp::Contains && bound {
                         return;
                     }
                     let op = match op {
-                        MapOp::Lookup if targets.contains(&e.span) => MapOp::Insert,
+                        MapOp::Lookup if stored => MapOp::Insert,
                         MapOp::Lookup if deleting => MapOp::Delete,
                         op => op,
                     };
@@ -493,6 +506,45 @@ fn is_new_container(e: &Expr) -> bool {
         ExprKind::Call(call) => call.name().is_some_and(|n| MAKERS.contains(&n)),
         _ => false,
     }
+}
+
+/// The fields a method other than a constructor sets to a new, empty map (`e.exprs =
+/// make(map[string]*Expr)` at the start of each query), or clears (`self._seen.clear()`, Go's
+/// `clear(s.seen)`).
+fn emptied_fields(unit: &Unit) -> foldhash::HashSet<&str> {
+    let mut out = foldhash::HashSet::default();
+    for f in &unit.functions {
+        let constructor = f.name == "__init__" || f.owner.as_deref() == Some(f.name.as_str());
+        if f.kind != FnKind::Method || constructor {
+            continue;
+        }
+        walk_stmts(&f.body, &mut |s| {
+            if let StmtKind::Bind {
+                targets, values, ..
+            } = &s.kind
+            {
+                for (t, v) in targets.iter().zip(values) {
+                    if let (ExprKind::Field(_, n), true) = (&t.peel().kind, is_new_container(v)) {
+                        out.insert(n.as_str());
+                    }
+                }
+            }
+            for e in s.exprs() {
+                e.walk(&mut |x| {
+                    let ExprKind::Call(c) = &x.kind else { return };
+                    let cleared = match (c.name(), c.receiver(), c.args.as_slice()) {
+                        (Some("clear"), Some(r), []) => Some(r),
+                        (Some("clear"), None, [a]) => Some(a),
+                        _ => None,
+                    };
+                    if let Some(ExprKind::Field(_, n)) = cleared.map(|e| &e.peel().kind) {
+                        out.insert(n.as_str());
+                    }
+                });
+            }
+        });
+    }
+    out
 }
 
 fn is_python_del(e: &Expr) -> bool {

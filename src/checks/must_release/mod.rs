@@ -3601,9 +3601,14 @@ fn expected_failures(api: &Api, f: &crate::model::Function) -> HashSet<Span> {
             // `err != nil` holds for a name the statement bound.
             let non_nil = |e: &Expr| bound.iter().any(|n| non_nil_on(e, n).0);
             let asserted = match next {
-                // `if err == nil { t.Fatal(…) }`: the branch where it succeeded never returns.
+                // `if err == nil { t.Fatal(…) }`: the branch where it succeeded never returns;
+                // nor does the one where it failed otherwise than expected, which holds that
+                // success (`if !os.IsNotExist(err) { t.Fatalf(…) }`).
                 StmtKind::If { cond, then, .. } => {
-                    bound.iter().any(|n| non_nil_on(cond, n).1) && ends_in_noreturn_call(api, then)
+                    bound
+                        .iter()
+                        .any(|n| non_nil_on(cond, n).1 || negated_test_of(cond, n))
+                        && ends_in_noreturn_call(api, then)
                 }
                 StmtKind::Expr(next) => {
                     let ExprKind::Call(c) = &next.peel().kind else {
@@ -3635,6 +3640,12 @@ fn expected_failures(api: &Api, f: &crate::model::Function) -> HashSet<Span> {
         }
     }
     out
+}
+
+/// Whether `cond` is a negated test of `name` (`!os.IsNotExist(err)`, `!errors.Is(err, x)`).
+fn negated_test_of(cond: &Expr, name: &str) -> bool {
+    matches!(&cond.peel().kind, ExprKind::Not(x) if matches!(&x.peel().kind, ExprKind::Call(c)
+        if c.args.iter().any(|a| matches!(&a.peel().kind, ExprKind::Name(n) if n == name))))
 }
 
 fn catch_return(lang: Lang) -> String {
