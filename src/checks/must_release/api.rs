@@ -1578,6 +1578,7 @@ pub(super) fn acquisition(
                 return c
                     .args
                     .iter()
+                    .chain(c.receiver())
                     .find_map(|a| acquisition(api, sums, unit, a, declared));
             }
             None

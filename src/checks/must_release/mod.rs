@@ -536,7 +536,14 @@ struct Fx<'a, 'u> {
     sentinels: HashMap<String, Vec<usize>>,
     /// Raw views taken of a local owner, `(owner, view variable)`: `fd = file.as_raw_fd()`.
     views: Vec<(String, String)>,
-    /// Break and continue targets: `(is_loop, breaks, continues)`.
+    /// Nil tests that hold on the path being walked, from the `if`s around it: `(path, is
+    /// nil)`. Only of paths the function never assigns (see [`nil_tests`]).
+    nil_facts: Vec<(String, bool)>,
+    /// Conjunctions of nil tests that fail on the rest of the block being walked: an earlier
+    /// `if a == nil && b == nil { return }` leaves no path where both hold.
+    nil_excluded: Vec<Vec<(String, bool)>>,
+    /// The roots of the paths the function assigns, asked for on the first nil test.
+    assigned: Option<HashSet<String>>,
     /// Break and continue targets: `(is_loop, breaks, continues, finally blocks around it)`.
     jumps: Vec<(bool, Flow, Flow, usize)>,
     labels: HashMap<String, Flow>,
@@ -636,6 +643,9 @@ impl<'a, 'u> Fx<'a, 'u> {
             statuses: HashMap::new(),
             pending_statuses: Vec::new(),
             views: Vec::new(),
+            nil_facts: Vec::new(),
+            nil_excluded: Vec::new(),
+            assigned: None,
             jumps: Vec::new(),
             labels: HashMap::new(),
             catch_acc: Vec::new(),
@@ -684,6 +694,7 @@ impl<'a, 'u> Fx<'a, 'u> {
     }
 
     fn block(&mut self, b: &'u Block, mut st: Flow) -> Flow {
+        let excluded = self.nil_excluded.len();
         for (i, s) in b.iter().enumerate() {
             // Asked only inside a loop: outside one, a function's many defers would each walk
             // the rest of its body.
@@ -712,7 +723,29 @@ impl<'a, 'u> Fx<'a, 'u> {
             }
             self.refill = false;
         }
+        self.nil_excluded.truncate(excluded);
         st
+    }
+
+    /// The nil tests `cond` requires (`negated`: that its negation requires), if it is one or a
+    /// conjunction of them, over paths the function never assigns.
+    fn nil_tests(&mut self, cond: &Expr, negated: bool) -> Option<Vec<(String, bool)>> {
+        let mut out = Vec::new();
+        nil_tests(cond, negated, &mut out)?;
+        let body = &self.func.body;
+        let assigned = self.assigned.get_or_insert_with(|| assigned_roots(body));
+        let root = |p: &str| p.split('.').next().unwrap_or(p).to_string();
+        out.iter()
+            .all(|(p, _)| !assigned.contains(&root(p)))
+            .then_some(out)
+    }
+
+    /// Whether no path can hold `tests` beside the nil facts of the path walked: one tests a
+    /// path both ways, or all of an excluded conjunction would hold.
+    fn nil_contradiction(&self, tests: &[(String, bool)]) -> bool {
+        let holds = |t: &(String, bool)| self.nil_facts.contains(t) || tests.contains(t);
+        tests.iter().any(|(p, nil)| holds(&(p.clone(), !nil)))
+            || self.nil_excluded.iter().any(|e| e.iter().all(holds))
     }
 
     /// Whether `s` is a call that releases a resource and does nothing else (`f.close();`,
@@ -775,7 +808,7 @@ impl<'a, 'u> Fx<'a, 'u> {
         match &s.kind {
             StmtKind::Expr(e) => {
                 if self.acquiring {
-                    self.discards(e, true);
+                    self.discards(e, true, false);
                 }
                 self.effects(e, &mut st);
                 self.extended(e, &mut st);
@@ -823,6 +856,12 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
                 let made_here = self.res.len();
                 for v in values {
+                    // `return check(Files.newBufferedReader(p))`: lent to a call that only
+                    // reads it, it is returned by no one.
+                    if self.acquiring {
+                        let plain = matches!(self.func.results.as_slice(), [t] if plain_data(&t.0));
+                        self.discards(v, false, plain && values.len() == 1);
+                    }
                     self.effects(v, &mut st);
                     // Whatever is returned is the caller's, and so is a lock of an object
                     // returned with what it locked (`db.rwlock.Lock(); t.init(db); return t`:
@@ -1188,8 +1227,9 @@ impl<'a, 'u> Fx<'a, 'u> {
                 }
             }
         }
+        let plain = values.len() == 1 && declared.is_some_and(|t| plain_data(&t.0));
         for v in values {
-            self.discards(v, false);
+            self.discards(v, false, plain);
         }
         let pairs: Vec<(Option<&'u Expr>, &'u Expr)> = if targets.len() == values.len() {
             targets.iter().map(Some).zip(values).collect()
@@ -1851,14 +1891,31 @@ impl<'a, 'u> Fx<'a, 'u> {
         let (err_then, err_else) = self
             .named_err
             .map_or((false, false), |n| non_nil_on(cond, n));
-        self.err_set.push(err_then);
-        let a = self.block(then, Some(on_then));
-        self.err_set.pop();
-        self.err_set.push(err_else);
-        let b = self.block(otherwise, Some(on_else));
-        self.err_set.pop();
+        // A branch no path can take (`if a != nil {…} else if b != nil {…}` after `if a == nil
+        // && b == nil { return }`: the implicit `else`) is walked for labels only.
+        let tests_then = self.nil_tests(cond, false);
+        let tests_else = self.nil_tests(cond, true);
+        let branch = |fx: &mut Self, b: &'u Block, st: State, tests: &Option<Vec<_>>, err| {
+            let tests = tests.as_deref().unwrap_or_default();
+            if fx.nil_contradiction(tests) {
+                return fx.block(b, None);
+            }
+            let facts = fx.nil_facts.len();
+            fx.nil_facts.extend(tests.iter().cloned());
+            fx.err_set.push(err);
+            let out = fx.block(b, Some(st));
+            fx.err_set.pop();
+            fx.nil_facts.truncate(facts);
+            out
+        };
+        let a = branch(self, then, on_then, &tests_then, err_then);
+        let b = branch(self, otherwise, on_else, &tests_else, err_else);
         if !preprocessor {
             self.conds.pop();
+        }
+        // `if a == nil && b == nil { return }`: the rest of the block has no path where both hold.
+        if let (None, true, Some(tests)) = (&a, otherwise.is_empty(), tests_then) {
+            self.nil_excluded.push(tests);
         }
         join(a, b)
     }
@@ -3765,6 +3822,92 @@ fn required_equalities(cond: &Expr, out: &mut Vec<(String, String)>) {
             out.extend(pair);
         }
         _ => {}
+    }
+}
+
+/// Whether a Java value of declared type `t` cannot hold an open resource: a primitive, its
+/// box, a string, or a collection, optional or array of those (`long`, `List<String>`).
+fn plain_data(t: &str) -> bool {
+    const PLAIN: &[&str] = &[
+        "int",
+        "long",
+        "short",
+        "byte",
+        "char",
+        "boolean",
+        "double",
+        "float",
+        "Integer",
+        "Long",
+        "Short",
+        "Byte",
+        "Character",
+        "Boolean",
+        "Double",
+        "Float",
+        "String",
+        "List",
+        "Set",
+        "Map",
+        "Collection",
+        "Optional",
+        "ArrayList",
+        "HashMap",
+        "HashSet",
+    ];
+    let t = t.trim_end_matches("[]");
+    let (base, args) = match t.split_once('<') {
+        Some((b, rest)) => (b, rest.strip_suffix('>').unwrap_or(rest)),
+        None => (t, ""),
+    };
+    if !PLAIN.contains(&last_segment(base)) {
+        return false;
+    }
+    // The type arguments, split at the commas outside nested ones.
+    let (mut depth, mut from) = (0, 0);
+    for (i, ch) in args.char_indices() {
+        match ch {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                if !plain_data(&args[from..i]) {
+                    return false;
+                }
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args[from..].is_empty() || plain_data(&args[from..])
+}
+
+/// The nil tests (`(path, is nil)`) that `cond` requires, or with `negated` that its negation
+/// requires: `a == nil && b == nil` requires both, `!(a != nil)` requires `a == nil`. `None`
+/// for any other test (a negated conjunction requires no one of its parts).
+fn nil_tests(cond: &Expr, negated: bool, out: &mut Vec<(String, bool)>) -> Option<()> {
+    match &cond.peel().kind {
+        ExprKind::Binary(BinOp::And, l, r) if !negated => {
+            nil_tests(l, false, out)?;
+            nil_tests(r, false, out)
+        }
+        ExprKind::Binary(BinOp::Or, l, r) if negated => {
+            nil_tests(l, true, out)?;
+            nil_tests(r, true, out)
+        }
+        ExprKind::Not(x) => nil_tests(x, !negated, out),
+        ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
+            let is_nil = |e: &Expr| matches!(e.peel().kind, ExprKind::Lit(Lit::Nil));
+            let path = if is_nil(r) {
+                path_of(l)
+            } else if is_nil(l) {
+                path_of(r)
+            } else {
+                None
+            }?;
+            out.push((path, (*op == BinOp::Eq) != negated));
+            Some(())
+        }
+        _ => None,
     }
 }
 

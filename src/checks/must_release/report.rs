@@ -476,9 +476,10 @@ impl<'a, 'u> Fx<'a, 'u> {
 
     /// A fresh resource whose result is dropped: an expression statement that acquires
     /// (`os.Open(p)`, `http.Get(u)`), one made only to call a method on (`open(p).read()`;
-    /// Python, and Java where the statement drops the result too), or passed to a call that
-    /// only borrows it (`json.load(open(p))`). `open(p).close()` is fine.
-    pub(super) fn discards(&mut self, e: &'u Expr, statement: bool) {
+    /// Python, and Java where the statement drops the result too or `plain` says it is plain
+    /// data: `long n = Files.lines(p).count()`), or passed to a call that only borrows it
+    /// (`json.load(open(p))`). `open(p).close()` is fine.
+    pub(super) fn discards(&mut self, e: &'u Expr, statement: bool, plain: bool) {
         let fresh = |x: &Expr| acquisition(self.api, self.sums, self.unit, x, None);
         let mut found: Vec<(Span, Spec)> = Vec::new();
         if statement && !self.refill {
@@ -502,7 +503,7 @@ impl<'a, 'u> Fx<'a, 'u> {
                 return;
             };
             if let Some(recv) = c.receiver().filter(|r| !in_closed(r.span)) {
-                let top = statement && std::ptr::eq(x, e.peel());
+                let top = (statement || plain) && std::ptr::eq(x, e.peel());
                 let method = c.name().unwrap_or("");
                 if (self.api.lang == Lang::Python || top && self.api.lang == Lang::Java)
                     && !self.api.m.release_methods.iter().any(|m| m == method)
