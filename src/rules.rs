@@ -369,6 +369,11 @@ pub struct ApiModel {
     /// statement before bound is non-nil, they assert that statement failed.
     #[serde(default)]
     pub expect_true_calls: Vec<String>,
+    /// Read by `must-release`: calls that mark a test failed and let it go on (Go's
+    /// `t.Errorf`): a branch that ends in one is where the test did not get what it expected,
+    /// as a branch that ends in a `noreturn_calls` one (`t.Fatal`) is.
+    #[serde(default)]
+    pub test_failure_calls: Vec<String>,
     /// Read by `must-release` (Java, Python): calls that use a resource but are not taken to
     /// throw (logging, formatting), so they do not make a leak-on-exception warning.
     #[serde(default)]

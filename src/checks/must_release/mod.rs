@@ -132,6 +132,7 @@ pub fn check(
             &model.expect_failure_calls,
             &model.expect_raise_scopes,
             &model.expect_true_calls,
+            &model.test_failure_calls,
         ]
         .into_iter()
         .flatten()
@@ -1185,6 +1186,14 @@ impl<'a, 'u> Fx<'a, 'u> {
             // The named error result assigned again (`err = nil`): no longer known non-nil.
             if matches!(&t.kind, ExprKind::Name(n) if Some(n.as_str()) == self.named_err) {
                 self.err_set.iter_mut().for_each(|b| *b = false);
+            }
+        }
+        // `err = respErr`: the copy tells what its source tells.
+        if let ([t], [v]) = (targets, values) {
+            if let (ExprKind::Name(to), ExprKind::Name(from)) = (&t.kind, &v.peel().kind) {
+                if let Some(rs) = self.companions.get(from).cloned() {
+                    self.companions.entry(to.clone()).or_default().extend(rs);
+                }
             }
         }
         // `err := cmd.Start()`: where `err` is non-nil, the pipes of `cmd` were closed.
@@ -3050,6 +3059,10 @@ impl<'a, 'u> Fx<'a, 'u> {
                         {
                             return true;
                         }
+                        // `proc.returncode is None`: whether it has finished, by the data.
+                        if self.finished(e, r) {
+                            return true;
+                        }
                         // `resp.StatusCode`: another field of the resource, not a test of
                         // whether it was acquired.
                         if matches!(e.peel().kind, ExprKind::Field(..)) {
@@ -3222,12 +3235,18 @@ impl<'a, 'u> Fx<'a, 'u> {
         })
     }
 
-    /// `x.poll()` on resource `r`, where the data says a result tells it is released.
+    /// `x.poll()` or `x.returncode` on resource `r`, where the data says a result tells it is
+    /// released.
     fn finished(&self, e: &Expr, r: usize) -> bool {
         let res = &self.res[r];
-        matches!(&e.peel().kind, ExprKind::Call(c)
-            if c.name().is_some_and(|n| res.traits.finished_if.iter().any(|m| m == n))
-                && c.receiver().is_some_and(|x| refers_res(res, x)))
+        let finishing = |n: &str| res.traits.finished_if.iter().any(|m| m == n);
+        match &e.peel().kind {
+            ExprKind::Call(c) => {
+                c.name().is_some_and(finishing) && c.receiver().is_some_and(|x| refers_res(res, x))
+            }
+            ExprKind::Field(x, n) => finishing(n) && refers_res(res, x),
+            _ => false,
+        }
     }
 
     fn tests_sentinel(&self, cond: &Expr, r: usize) -> bool {
@@ -3610,6 +3629,7 @@ fn expected_failures(api: &Api, f: &crate::model::Function) -> HashSet<Span> {
     if api.m.expect_failure_calls.is_empty()
         && api.m.expect_raise_scopes.is_empty()
         && api.m.expect_true_calls.is_empty()
+        && api.m.test_failure_calls.is_empty()
     {
         return out;
     }
@@ -3662,10 +3682,13 @@ fn expected_failures(api: &Api, f: &crate::model::Function) -> HashSet<Span> {
                 // nor does the one where it failed otherwise than expected, which holds that
                 // success (`if !os.IsNotExist(err) { t.Fatalf(…) }`).
                 StmtKind::If { cond, then, .. } => {
+                    let fails_test = matches!(then.last().map(|s| &s.kind),
+                        Some(StmtKind::Expr(e)) if matches!(&e.peel().kind, ExprKind::Call(c)
+                            if api.in_list(&api.m.test_failure_calls, c)));
                     bound
                         .iter()
                         .any(|n| non_nil_on(cond, n).1 || negated_test_of(cond, n))
-                        && ends_in_noreturn_call(api, then)
+                        && (ends_in_noreturn_call(api, then) || fails_test)
                 }
                 StmtKind::Expr(next) => {
                     let ExprKind::Call(c) = &next.peel().kind else {
