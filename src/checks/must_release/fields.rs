@@ -175,7 +175,8 @@ fn judge(
     let releases =
         |name: &str| api.releases_some_kind(name) || owned.spec.release.iter().any(|r| r == name);
     // Every mention of the field in its class, and those that neither release it nor let it
-    // out: the receiver of a call, the target of an assignment, a test against null.
+    // out: the receiver of a call, an argument of a borrowing one, the target of an
+    // assignment, a test against null.
     let mut mentions: Vec<Span> = Vec::new();
     let mut harmless: HashSet<Span> = HashSet::new();
     let mut released = false;
@@ -206,6 +207,11 @@ fn judge(
                         if let Some(r) = c.receiver().filter(|r| is_ref(r)) {
                             harmless.insert(r.peel().span);
                             released |= c.name().is_some_and(releases);
+                        }
+                        // Lent to a call that only uses it (`loop.run_in_executor(self._pool, f)`).
+                        if api.borrows(c) {
+                            let lent = c.args.iter().filter(|a| is_ref(a));
+                            harmless.extend(lent.map(|a| a.peel().span));
                         }
                     }
                     ExprKind::Not(a) if is_ref(a) => {
