@@ -265,6 +265,14 @@ impl Owner {
     }
 }
 
+impl Traits {
+    /// Whether call `c` reads what it is given to the end (`json.load(r)`, `io.ReadAll(body)`),
+    /// which releases a resource of this kind.
+    pub(super) fn read_to_end_by(&self, c: &Call) -> bool {
+        self.read_to_end_by.iter().any(|f| c.func.is_path(f))
+    }
+}
+
 impl Spec {
     /// A project resource ([`crate::index::ResourceType`]) returned by `callee`: released by its
     /// close method, or for one a summary reports, by the methods or functions it names.

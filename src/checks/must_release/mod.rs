@@ -735,9 +735,8 @@ impl<'a, 'u> Fx<'a, 'u> {
         nil_tests(cond, negated, &mut out)?;
         let body = &self.func.body;
         let assigned = self.assigned.get_or_insert_with(|| assigned_roots(body));
-        let root = |p: &str| p.split('.').next().unwrap_or(p).to_string();
         out.iter()
-            .all(|(p, _)| !assigned.contains(&root(p)))
+            .all(|(p, _)| !assigned.contains(root_of(p)))
             .then_some(out)
     }
 
@@ -2175,9 +2174,8 @@ impl<'a, 'u> Fx<'a, 'u> {
             // `list(r.iter_lines())`, `b"".join(r.iter_content())`, `io.ReadAll(resp.Body)`:
             // read to the end.
             let reads_to_end = || {
-                let t = &self.res[r].traits;
-                t.read_to_end_by.iter().any(|f| c.func.is_path(f))
-                    && c.args.iter().any(|a| refers_res(&self.res[r], a))
+                let res = &self.res[r];
+                res.traits.read_to_end_by(c) && c.args.iter().any(|a| refers_res(res, a))
             };
             if (self.api.borrows(c) || c.name() == Some("join"))
                 && c.args.iter().any(|a| self.drains(a, r))

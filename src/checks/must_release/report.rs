@@ -524,9 +524,7 @@ impl<'a, 'u> Fx<'a, 'u> {
             for (i, a) in c.args.iter().enumerate() {
                 if self.sums.lends_arg(self.api, self.unit, c, i, None) {
                     // `json.load(urlopen(req))` reads the response to its end, which closes it.
-                    let read_to_end =
-                        |s: &Spec| s.traits.read_to_end_by.iter().any(|f| c.func.is_path(f));
-                    if let Some(spec) = fresh(a).filter(|s| !read_to_end(s)) {
+                    if let Some(spec) = fresh(a).filter(|s| !s.traits.read_to_end_by(c)) {
                         found.push((a.peel().span, spec));
                     }
                 }
